@@ -1,0 +1,67 @@
+/**
+ * The catalog: what a serving peer shares, resolved on demand from disk.
+ *
+ * Item ids are `<share>/<relative/path>` with `/` separators. A catalog never
+ * returns an entry outside a share's root (no `..`, no encoded separators, no
+ * symlink that leaves the root): such ids resolve to `undefined`, exactly like
+ * unknown ids, so callers answer NOT_FOUND / 404 without revealing which.
+ */
+
+/** One file of a share, as stat'ed just now. */
+export interface FileEntry {
+  /** `<share>/<relative/path>`. */
+  readonly id: string;
+  /** Name of the share the file belongs to. */
+  readonly share: string;
+  /** Plain basename. */
+  readonly name: string;
+  /** Absolute, symlink-resolved path on disk. Never sent to clients or logged at info level. */
+  readonly path: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Last modification time (ms precision). */
+  readonly modified: Date;
+  /** Last modification time in ns, as stat'ed with `bigint: true`. */
+  readonly mtimeNs: bigint;
+  /** Device id, for change detection. */
+  readonly dev: bigint;
+  /** Inode number, for change detection. */
+  readonly ino: bigint;
+  /** Strong validator, quoted per RFC 9110 §8.8.3, from size + mtime (ns) + inode. */
+  readonly etag: string;
+  /** Media type guessed from the extension; `application/octet-stream` when unknown. */
+  readonly contentType: string;
+  /** Lower-case hex SHA-256 when the background hasher has it for this etag. */
+  readonly sha256?: string | undefined;
+}
+
+/** A page request for {@link Catalog.list}. */
+export interface ListRequest {
+  /** Only this share; all shares when empty or undefined. */
+  readonly share?: string | undefined;
+  /** Case-insensitive substring of the name; all when empty or undefined. */
+  readonly query?: string | undefined;
+  /** Items per page, already clamped by the caller. */
+  readonly pageSize: number;
+  /** Opaque token from a previous page; first page when empty or undefined. */
+  readonly pageToken?: string | undefined;
+  /** Aborts a long walk. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** One page of items, ordered by id. */
+export interface ListPage {
+  readonly items: readonly FileEntry[];
+  /** Token for the next page; undefined on the last page. */
+  readonly nextPageToken?: string | undefined;
+}
+
+/** Read-only view of the shares. */
+export interface Catalog {
+  /** Names of the shares, sorted. */
+  shares(): readonly string[];
+  /** Resolves an item id to a fresh entry; `undefined` when unknown, not a regular file, or escaping its share. */
+  stat(itemId: string): Promise<FileEntry | undefined>;
+  /** Pages through items without blocking the event loop for long. */
+  list(request: ListRequest): Promise<ListPage>;
+}
