@@ -11,4 +11,4 @@ export interface Principal {
  * the key is missing, unknown, expired or revoked (callers answer
  * UNAUTHENTICATED / 401 without saying which).
  */
-export type Authenticate = (presentedKey: string | undefined) => Principal | undefined;
+export type Authenticate = (presentedKey: string | undefined) => Promise<Principal | undefined>;
