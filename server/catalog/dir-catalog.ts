@@ -1,0 +1,188 @@
+/**
+ * A catalog rooted in directories on disk. Nothing is cached: every call
+ * stats the file system, so files added, changed or removed while the server
+ * runs are seen at once, and a deleted file is never served from a stale list.
+ *
+ * Confinement, twice: parseItemId() refuses ids that could name something
+ * outside a share, then realpath() must land strictly below the share's real
+ * root (a symlink pointing out of the share resolves to NOT_FOUND).
+ */
+import { realpathSync, statSync, type BigIntStats, type Dirent } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Catalog, FileEntry, ListPage, ListRequest } from "./catalog.js";
+import { parseItemId } from "./item-id.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+import { contentTypeFor, strongEtag } from "../files/validators.js";
+
+/** Where digests come from: the background hasher (it schedules a hash when the digest is unknown). */
+export interface DigestSource {
+  /** Lower-case hex SHA-256 of `entry` when known for its etag; never waits for hashing. */
+  sha256For(entry: FileEntry): Promise<string | undefined>;
+}
+
+/** One shared directory. */
+export interface ShareSpec {
+  /** Share name: first segment of item ids. */
+  readonly name: string;
+  /** Directory on disk. */
+  readonly dir: string;
+}
+
+/** Options of {@link createDirCatalog}. */
+export interface DirCatalogOptions {
+  /** Fills `sha256` of entries when known; none by default. */
+  readonly digests?: DigestSource | undefined;
+}
+
+interface Root {
+  readonly name: string;
+  /** Real path of the share directory, with a trailing separator for prefix checks. */
+  readonly prefix: string;
+  readonly real: string;
+}
+
+/** Real-path confinement: strictly below the root. */
+function isInside(root: Root, real: string): boolean {
+  return real.startsWith(root.prefix) && real.length > root.prefix.length;
+}
+
+/** Names that cannot round-trip as an id segment are not listed (and could not be stat'ed). */
+function listableName(name: string): boolean {
+  return name !== "." && name !== ".." && !/[\\\u0000-\u001f\u007f]/.test(name);
+}
+
+/**
+ * Creates a {@link Catalog} over `shares`. Share directories are resolved with
+ * realpath now and must exist; names must be unique.
+ */
+export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirCatalogOptions = {}): Catalog {
+  const roots = new Map<string, Root>();
+  for (const share of shares) {
+    if (roots.has(share.name)) throw new Error(`share name "${share.name}" is used twice; give each share its own name`);
+    const real = realpathSync(share.dir);
+    if (!statSync(real).isDirectory()) throw new Error(`share "${share.name}": ${share.dir} is not a directory`);
+    roots.set(share.name, { name: share.name, real, prefix: real.endsWith(path.sep) ? real : real + path.sep });
+  }
+  const shareNames = [...roots.keys()].sort();
+  // Id order is plain string order; a share's ids all start with "name/".
+  const walkOrder = [...roots.values()].sort((a, b) => compare(a.name + "/", b.name + "/"));
+  const digests = options.digests;
+
+  async function toEntry(root: Root, id: string, name: string, real: string, st: BigIntStats): Promise<FileEntry> {
+    const size = Number(st.size);
+    const base = {
+      id,
+      share: root.name,
+      name,
+      path: real,
+      size,
+      modified: new Date(Number(st.mtimeNs / 1_000_000n)),
+      mtimeNs: st.mtimeNs,
+      dev: st.dev,
+      ino: st.ino,
+      etag: strongEtag(st.size, st.mtimeNs, st.ino),
+      contentType: contentTypeFor(name),
+    } satisfies FileEntry;
+    const sha256 = digests === undefined ? undefined : await digests.sha256For(base).catch(() => undefined);
+    return sha256 === undefined ? base : { ...base, sha256 };
+  }
+
+  async function statItem(itemId: string): Promise<FileEntry | undefined> {
+    const parsed = parseItemId(itemId);
+    if (parsed === undefined) return undefined;
+    const root = roots.get(parsed.share);
+    if (root === undefined) return undefined;
+    try {
+      const real = await realpath(path.join(root.real, ...parsed.segments));
+      if (!isInside(root, real)) return undefined;
+      const st = await stat(real, { bigint: true });
+      if (!st.isFile()) return undefined;
+      return await toEntry(root, itemId, parsed.segments[parsed.segments.length - 1] ?? "", real, st);
+    } catch {
+      // ENOENT, EACCES, ELOOP, ENOTDIR, ENAMETOOLONG: all simply "not found".
+      return undefined;
+    }
+  }
+
+  async function list(request: ListRequest): Promise<ListPage> {
+    const after = request.pageToken ? decodePageToken(request.pageToken) : undefined;
+    const query = request.query ? request.query.toLowerCase() : undefined;
+    const pageSize = Math.max(1, Math.floor(request.pageSize));
+    const signal = request.signal;
+    const items: FileEntry[] = [];
+    let more = false;
+
+    /** True when every id starting with `prefix` sorts at or before `after`. */
+    const pruned = (prefix: string): boolean =>
+      after !== undefined && !after.startsWith(prefix) && compare(after, prefix) > 0;
+
+    async function walk(root: Root, dirReal: string, idPrefix: string): Promise<void> {
+      if (pruned(idPrefix)) return;
+      let dirents: Dirent[];
+      try {
+        dirents = await readdir(dirReal, { withFileTypes: true });
+      } catch {
+        return; // vanished or unreadable: nothing to list there
+      }
+      const children: { key: string; name: string; dir: boolean; real: string }[] = [];
+      for (const d of dirents) {
+        if (!listableName(d.name)) continue;
+        const childPath = path.join(dirReal, d.name);
+        if (d.isDirectory()) children.push({ key: d.name + "/", name: d.name, dir: true, real: childPath });
+        else if (d.isFile()) children.push({ key: d.name, name: d.name, dir: false, real: childPath });
+        else if (d.isSymbolicLink()) {
+          // Symlinked files are listed when they stay inside the share; symlinked
+          // directories are not followed (loops, duplicates).
+          children.push({ key: d.name, name: d.name, dir: false, real: childPath });
+        }
+      }
+      children.sort((a, b) => compare(a.key, b.key));
+      for (const child of children) {
+        if (more) return;
+        signal?.throwIfAborted();
+        const id = idPrefix + child.name;
+        if (child.dir) {
+          await walk(root, child.real, id + "/");
+          continue;
+        }
+        if (after !== undefined && compare(id, after) <= 0) continue;
+        if (query !== undefined && !child.name.toLowerCase().includes(query)) continue;
+        let real = child.real;
+        let st: BigIntStats;
+        try {
+          real = await realpath(child.real);
+          if (!isInside(root, real)) continue;
+          st = await stat(real, { bigint: true });
+        } catch {
+          continue;
+        }
+        if (!st.isFile()) continue;
+        if (items.length === pageSize) {
+          more = true; // one match beyond the page: there is a next page
+          return;
+        }
+        items.push(await toEntry(root, id, child.name, real, st));
+      }
+    }
+
+    const selected = request.share ? walkOrder.filter((r) => r.name === request.share) : walkOrder;
+    for (const root of selected) {
+      if (more) break;
+      await walk(root, root.real, root.name + "/");
+    }
+    const last = items[items.length - 1];
+    return more && last !== undefined ? { items, nextPageToken: encodePageToken(last.id) } : { items };
+  }
+
+  return {
+    shares: () => shareNames,
+    stat: statItem,
+    list,
+  };
+}
+
+/** Code-unit string order, the order of ids in pages. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
