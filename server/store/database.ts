@@ -1,0 +1,100 @@
+import { chmod, mkdir } from "node:fs/promises";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect } from "kysely";
+import type { ApiKeyTable } from "./api-key.table.js";
+import type { FileDigestTable } from "./file-digest.table.js";
+import { serverMigrationProvider } from "./migrations/index.js";
+
+/** The serving peer's SQLite schema, as Kysely sees it. */
+export interface ServerDatabase {
+  api_key: ApiKeyTable;
+  file_digest: FileDigestTable;
+}
+
+/** File name of the server database inside the data directory. */
+export const SERVER_DATABASE_FILE = "server.db";
+
+/**
+ * How long a connection waits for another process's write lock (the CLI and
+ * the server share the file) before failing with SQLITE_BUSY.
+ * @default 5000
+ */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating if needed) `<dataDir>/server.db` and migrates it to the
+ * latest schema. The directory is created with mode 0700 and the file made
+ * 0600: it holds key hashes. Call `db.destroy()` to close.
+ */
+export async function openServerDatabase(dataDir: string): Promise<Kysely<ServerDatabase>> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, SERVER_DATABASE_FILE);
+  const db = await openServerDatabaseFile(file);
+  // Best effort: a file on a filesystem without modes (or owned by someone
+  // else) still works.
+  await chmod(file, 0o600).catch(() => undefined);
+  return db;
+}
+
+/**
+ * Opens a server database at an exact file name (`":memory:"` for a private
+ * in-memory database, handy in tests) and runs the migrations.
+ * @internal
+ */
+export async function openServerDatabaseFile(filename: string): Promise<Kysely<ServerDatabase>> {
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(filename);
+  } catch (cause) {
+    throw new Error(`cannot open the server database ${filename}: ${describe(cause)}`, { cause });
+  }
+  try {
+    // WAL: the server reads while the CLI writes (keys create/revoke) without
+    // blocking; NORMAL sync is durable across app crashes in WAL mode
+    // (https://www.sqlite.org/wal.html#performance_considerations).
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (filename !== ":memory:") sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("foreign_keys = ON");
+  } catch (cause) {
+    sqlite.close();
+    throw new Error(`cannot use the server database ${filename}: ${describe(cause)}`, { cause });
+  }
+  const db = new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
+}
+
+/** Attempts at migrating when another process holds the write lock. */
+const MIGRATE_ATTEMPTS = 5;
+
+async function migrate(db: Kysely<ServerDatabase>): Promise<void> {
+  // SQLite runs each migration in a transaction, but the first write of two
+  // processes opening a fresh file at once can still see SQLITE_BUSY
+  // (a read transaction cannot wait to upgrade): retry a few times.
+  const migrator = new Migrator({ db, provider: serverMigrationProvider });
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (error === undefined) return;
+    if (attempt < MIGRATE_ATTEMPTS && isBusy(error)) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      continue;
+    }
+    throw new Error(`cannot migrate the server database: ${describe(error)}`, { cause: error });
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,17 @@
+import type { Migration, MigrationProvider } from "kysely";
+import * as createApiKey from "./0001_create_api_key.js";
+import * as createFileDigest from "./0002_create_file_digest.js";
+
+/**
+ * The server database's migrations, listed statically (no directory scan, so
+ * they work the same from tsx, a bundle or a test). Names sort in order.
+ */
+export const serverMigrations: Readonly<Record<string, Migration>> = Object.freeze({
+  "0001_create_api_key": createApiKey,
+  "0002_create_file_digest": createFileDigest,
+});
+
+/** A MigrationProvider over {@link serverMigrations}. */
+export const serverMigrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...serverMigrations }),
+};
