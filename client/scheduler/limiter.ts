@@ -1,0 +1,49 @@
+/**
+ * Two-level concurrency: a per-peer semaphore, then the global one. The peer's
+ * permit is taken first, so a job waiting behind its own slow peer never holds
+ * a global slot that another peer could use (downloads.md "Concurrency").
+ */
+import { createSemaphore, type Release, type Semaphore } from "./semaphore.js";
+
+/** Limits for {@link createLimiter}. */
+export interface LimiterOptions {
+  /** Downloads at once, all peers together. @default 3 */
+  global: number;
+  /** Downloads at once from one peer. @default 2 */
+  perPeer: number;
+}
+
+/** Acquires a global and a per-peer slot together. */
+export interface Limiter {
+  /** Waits for both slots; the returned release frees both. */
+  acquire(peer: string, signal?: AbortSignal): Promise<Release>;
+  /** The global semaphore (for inspection). */
+  readonly global: Semaphore;
+}
+
+/** Creates a limiter. */
+export function createLimiter(options: LimiterOptions): Limiter {
+  const global = createSemaphore(options.global);
+  const peers = new Map<string, Semaphore>();
+  return {
+    global,
+    async acquire(peer, signal) {
+      let sem = peers.get(peer);
+      if (sem === undefined) {
+        sem = createSemaphore(options.perPeer);
+        peers.set(peer, sem);
+      }
+      const releasePeer = await sem.acquire(signal);
+      try {
+        const releaseGlobal = await global.acquire(signal);
+        return () => {
+          releaseGlobal();
+          releasePeer();
+        };
+      } catch (err) {
+        releasePeer();
+        throw err;
+      }
+    },
+  };
+}
