@@ -1,0 +1,39 @@
+/**
+ * Connect interceptor: every call to a protected service needs a valid API
+ * key; the principal is put in the call's context values. Other services
+ * (gRPC health) pass through without a key.
+ */
+import { Code, type Interceptor } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
+import type { Authenticate } from "./principal.js";
+import { apiKeyFromHeaders } from "./token.js";
+import { principalKey } from "../call-context.js";
+import { fail } from "../errors.js";
+
+/** Options of {@link createAuthInterceptor}. */
+export interface AuthInterceptorOptions {
+  /** Checks a presented key (the key store's `authenticate`). */
+  readonly authenticate: Authenticate;
+  /** Services whose every method needs a key. */
+  readonly protectedServices: readonly DescService[];
+}
+
+/** Creates the auth interceptor. Missing, unknown, expired and revoked keys all answer UNAUTHENTICATED alike. */
+export function createAuthInterceptor(options: AuthInterceptorOptions): Interceptor {
+  const protectedNames = new Set(options.protectedServices.map((s) => s.typeName));
+  return (next) => async (req) => {
+    if (!protectedNames.has(req.service.typeName)) return next(req);
+    const presented = apiKeyFromHeaders(req.header);
+    const principal = presented === undefined ? undefined : await options.authenticate(presented);
+    if (principal === undefined) {
+      throw fail(
+        Code.Unauthenticated,
+        presented === undefined
+          ? "an API key is required: send `Authorization: Bearer <key>` or `X-Api-Key: <key>`"
+          : "the API key is not valid (unknown, expired or revoked)",
+      );
+    }
+    req.contextValues.set(principalKey, principal);
+    return next(req);
+  };
+}

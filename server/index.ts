@@ -1,0 +1,22 @@
+/**
+ * Public surface of the serving peer. Everything else under server/ is
+ * internal and may change.
+ */
+export { startPeerServer, type PeerServer, type PeerServerHooks } from "./peer-server.js";
+export {
+  resolveServerOptions,
+  shareNameProblem,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_MAX_STREAMS,
+  DEFAULT_MAX_STREAMS_PER_KEY,
+  DEFAULT_READ_MAX_BYTES,
+  type PeerServerOptions,
+  type ShareOption,
+} from "./options.js";
+export type { Catalog, FileEntry } from "./catalog/catalog.js";
+export type { Principal, Authenticate } from "./auth/principal.js";
+export type { KeyStore, CreatedKey, KeyInfo } from "./auth/key-store.js";
+export type { StreamLimiter, StreamPermit } from "./limits/stream-limiter.js";
+export { PROTOCOL_VERSION, MIN_CLIENT_VERSION, CAPABILITIES } from "./rpc/handshake.js";
+export { RETRY_AFTER_MS_HEADER } from "./errors.js";

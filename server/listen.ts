@@ -1,0 +1,151 @@
+/**
+ * Listeners: one port for HTTP/1.1 and cleartext HTTP/2, told apart by the
+ * HTTP/2 connection preface (RFC 9113 §3.4) on the first bytes; or one TLS
+ * port with ALPN `h2` / `http/1.1`. Also the graceful close of all of it.
+ */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { Socket } from "node:net";
+
+/** The HTTP/2 client connection preface. */
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/** A Node request listener usable by http, https and http2 servers. */
+export type RequestListener = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { certFile: string; keyFile: string } | undefined;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly sniffTimeoutMs: number;
+  readonly maxConcurrentStreams: number;
+}
+
+/** A listening server. */
+export interface Listener {
+  /** The bound port. */
+  readonly port: number;
+  /** The bound address. */
+  readonly address: string;
+  /** Stops accepting; ends idle connections, GOAWAYs HTTP/2 sessions; after `graceMs` destroys what is left. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Decision for the first bytes of a connection. Pure; table-tested. */
+export function sniffPreface(head: Buffer): "h2" | "http1" | "more" {
+  const n = Math.min(head.length, PREFACE.length);
+  if (head.subarray(0, n).equals(PREFACE.subarray(0, n))) return head.length >= PREFACE.length ? "h2" : "more";
+  return "http1";
+}
+
+/** Starts listening and resolves once bound. */
+export async function listen(handler: RequestListener, options: ListenOptions): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  const sessions = new Set<http2.Http2Session>();
+  const h2Settings: http2.Settings = { maxConcurrentStreams: options.maxConcurrentStreams };
+  const trackSession = (session: http2.Http2Session) => {
+    sessions.add(session);
+    session.setTimeout(options.idleTimeoutMs, () => session.close());
+    session.once("close", () => sessions.delete(session));
+  };
+
+  let outer: net.Server;
+  let h1: http.Server | undefined;
+  if (options.tls !== undefined) {
+    const secure = http2.createSecureServer({
+      cert: readFileSync(options.tls.certFile),
+      key: readFileSync(options.tls.keyFile),
+      allowHTTP1: true,
+      ALPNProtocols: ["h2", "http/1.1"],
+      settings: h2Settings,
+    });
+    secure.on("request", handler);
+    secure.on("session", trackSession);
+    secure.setTimeout(options.idleTimeoutMs);
+    outer = secure;
+  } else {
+    const h1Server = http.createServer(
+      {
+        headersTimeout: Math.min(options.headersTimeoutMs, options.requestTimeoutMs),
+        requestTimeout: options.requestTimeoutMs,
+        keepAliveTimeout: options.keepAliveTimeoutMs,
+      },
+      handler as http.RequestListener,
+    );
+    h1Server.timeout = options.idleTimeoutMs; // socket inactivity, also while a slow client drains a stream
+    h1 = h1Server;
+    const h2c = http2.createServer({ settings: h2Settings }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+    h2c.on("session", trackSession);
+    outer = net.createServer({ pauseOnConnect: false }, (socket) => {
+      socket.setTimeout(options.sniffTimeoutMs, () => socket.destroy());
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const kind = sniffPreface(head);
+        if (kind === "more") return;
+        socket.off("data", onData);
+        socket.off("end", onEnd);
+        socket.setTimeout(0);
+        socket.pause();
+        socket.unshift(head);
+        if (kind === "h2") {
+          // http2 takes over the native handle and, on the next tick, feeds
+          // itself what is buffered in the JS stream (nodejs/node#34532):
+          // resuming here would emit those bytes to nobody.
+          h2c.emit("connection", socket);
+        } else {
+          h1Server.emit("connection", socket);
+          socket.resume();
+        }
+      };
+      const onEnd = () => socket.destroy();
+      socket.on("data", onData);
+      socket.on("end", onEnd);
+    });
+  }
+  outer.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined); // resets by clients are not server errors
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    outer.once("error", reject);
+    outer.listen(options.port, options.host, () => {
+      outer.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = outer.address() as net.AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: bound.port,
+    address: bound.address,
+    close(graceMs) {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => outer.close(() => resolve()));
+        h1?.closeIdleConnections();
+        for (const session of sessions) session.close();
+        const timer = setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+          for (const session of sessions) session.destroy();
+        }, graceMs);
+        timer.unref();
+        await stopped;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * One structured log line per call: method, item, bytes, duration, code and
+ * key id (never the key). Also the single place where anything thrown below
+ * becomes a ConnectError (errors.ts), and where calls arriving during
+ * shutdown are refused.
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { callStatsKey, principalKey, type CallStats } from "../call-context.js";
+import { codeName, fail, toConnectError } from "../errors.js";
+
+/** Options of {@link createCallLogInterceptor}. */
+export interface CallLogInterceptorOptions {
+  /** Where the lines go. */
+  readonly logger: Logger;
+  /** Once aborted, new calls are refused with UNAVAILABLE. */
+  readonly shutdownSignal?: AbortSignal;
+}
+
+/** Creates the logging interceptor; put it first (outermost). */
+export function createCallLogInterceptor(options: CallLogInterceptorOptions): Interceptor {
+  const { logger, shutdownSignal } = options;
+  return (next) => async (req) => {
+    const stats: CallStats = { bytes: 0 };
+    req.contextValues.set(callStatsKey, stats);
+    const started = performance.now();
+    const method = `${req.service.typeName}/${req.method.name}`;
+    let logged = false;
+    const log = (code: Code | "ok", error?: ConnectError) => {
+      if (logged) return;
+      logged = true;
+      const line = {
+        method,
+        item: stats.itemId,
+        bytes: stats.bytes,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        code: code === "ok" ? "ok" : codeName(code),
+        keyId: req.contextValues.get(principalKey)?.keyId,
+      };
+      if (code === Code.Internal || code === Code.Unknown || code === Code.DataLoss) {
+        logger.error({ ...line, err: error?.cause ?? error }, "call failed");
+      } else {
+        logger.info(error ? { ...line, reason: error.rawMessage } : line, "call");
+      }
+    };
+    const failed = (error: unknown): ConnectError => {
+      const ce = toConnectError(error);
+      log(ce.code, ce);
+      return ce;
+    };
+    if (shutdownSignal?.aborted) throw failed(fail(Code.Unavailable, "the server is shutting down; retry on another peer or later"));
+    let res;
+    try {
+      res = await next(req);
+    } catch (error) {
+      throw failed(error);
+    }
+    if (!res.stream) {
+      log("ok");
+      return res;
+    }
+    const source = res.message;
+    async function* withLog(): AsyncGenerator<unknown, void, undefined> {
+      let completed = false;
+      try {
+        yield* source;
+        completed = true;
+      } catch (error) {
+        throw failed(error);
+      } finally {
+        // Ended without finishing or failing: the consumer (client) went away.
+        log(completed ? "ok" : Code.Canceled);
+      }
+    }
+    return { ...res, message: withLog() } as typeof res;
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * startPeerServer: wires the serving peer together — database, key store,
+ * background hasher, catalog, stream limiter, Connect routes with auth and
+ * logging interceptors, the HTTP file route as fallback — and listens.
+ */
+import type http from "node:http";
+import type http2 from "node:http2";
+import { Code } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { pino, type Logger } from "pino";
+import { PeerService } from "../gen/peer/v1/peer_pb.js";
+import type { Catalog } from "./catalog/catalog.js";
+import { createDirCatalog } from "./catalog/dir-catalog.js";
+import { openKeyStore, type KeyStore } from "./auth/key-store.js";
+import { createAuthInterceptor } from "./auth/auth-interceptor.js";
+import { createBackgroundHasher, type BackgroundHasher } from "./digest/background-hasher.js";
+import { createStreamLimiter, type StreamLimiter } from "./limits/stream-limiter.js";
+import { createCallLogInterceptor } from "./logging/call-log-interceptor.js";
+import { openServerDatabase } from "./store/database.js";
+import { listen, type RequestListener } from "./listen.js";
+import { createRoutes } from "./routes.js";
+import { fail } from "./errors.js";
+import { resolveServerOptions, type PeerServerOptions } from "./options.js";
+import { createFileRoute } from "./http/serve-file.js";
+
+/** A running serving peer. */
+export interface PeerServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080` (`https://` with TLS). */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The API keys of this server. */
+  readonly keys: KeyStore;
+  /** The shared items. */
+  readonly catalog: Catalog;
+  /** Concurrent stream caps (shared by ReadFile and the HTTP route). */
+  readonly limiter: StreamLimiter;
+  /** The background SHA-256 hasher. @internal */
+  readonly hasher: BackgroundHasher;
+  /** Graceful stop: refuses new calls, ends running streams (UNAVAILABLE), resolves within a few seconds. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Test seams of {@link startPeerServer}. @internal */
+export interface PeerServerHooks {
+  /** Called after ReadFile reads a chunk from disk, before it is sent. */
+  readonly onChunkRead?: (itemId: string, offset: number, bytes: number) => void;
+}
+
+/** Formats a base URL for a bound address (wildcards become loopback). */
+function baseUrl(host: string, port: number, tls: boolean): string {
+  const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `${tls ? "https" : "http"}://${h.includes(":") ? `[${h}]` : h}:${port}`;
+}
+
+function sendJson(res: http.ServerResponse | http2.Http2ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json");
+  res.setHeader("content-length", Buffer.byteLength(text));
+  (res as http.ServerResponse).end(text);
+}
+
+/** Starts a serving peer; rejects with a clear Error on bad options or when the port is taken. */
+export async function startPeerServer(options: PeerServerOptions, hooks: PeerServerHooks = {}): Promise<PeerServer> {
+  const resolved = resolveServerOptions(options);
+  const logger: Logger = resolved.logger ?? pino({ name: "peer" }, pino.destination(2));
+  const db = await openServerDatabase(resolved.dataDir);
+  const keys = openKeyStore(db);
+  const hasher = createBackgroundHasher({ db, concurrency: resolved.hashConcurrency, logger });
+  let catalog: Catalog;
+  try {
+    catalog = createDirCatalog(resolved.shares, { digests: hasher });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const limiter = createStreamLimiter({
+    maxPerKey: resolved.maxStreamsPerKey,
+    maxTotal: resolved.maxStreams,
+    retryAfterMs: resolved.retryAfterMs,
+  });
+  const shutdown = new AbortController();
+  const fileRoute = createFileRoute({ catalog, authenticate: keys.authenticate, logger, limiter });
+
+  const handler = connectNodeAdapter({
+    routes: createRoutes({
+      catalog,
+      limiter,
+      serverName: resolved.serverName,
+      shutdownSignal: shutdown.signal,
+      onChunkRead: hooks.onChunkRead,
+    }),
+    readMaxBytes: resolved.readMaxBytes,
+    shutdownSignal: shutdown.signal,
+    interceptors: [
+      createCallLogInterceptor({ logger, shutdownSignal: shutdown.signal }),
+      createAuthInterceptor({ authenticate: keys.authenticate, protectedServices: [PeerService] }),
+    ],
+    fallback(req, nodeRes) {
+      // connect-node narrows the type (no `write`); the object is the server's own response.
+      const res = nodeRes as unknown as http.ServerResponse | http2.Http2ServerResponse;
+      if (shutdown.signal.aborted) {
+        sendJson(res, 503, { code: "unavailable", message: "the server is shutting down" });
+        return;
+      }
+      if (!fileRoute(req, res)) {
+        sendJson(res, 404, { code: "not_found", message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` });
+      }
+    },
+  });
+
+  let listener;
+  try {
+    listener = await listen(handler as RequestListener, {
+      host: resolved.host,
+      port: resolved.port,
+      tls: resolved.tls,
+      headersTimeoutMs: resolved.headersTimeoutMs,
+      requestTimeoutMs: resolved.requestTimeoutMs,
+      keepAliveTimeoutMs: resolved.keepAliveTimeoutMs,
+      idleTimeoutMs: resolved.idleTimeoutMs,
+      sniffTimeoutMs: resolved.sniffTimeoutMs,
+      maxConcurrentStreams: resolved.maxConcurrentStreamsPerConnection,
+    });
+  } catch (error) {
+    await hasher.close();
+    await db.destroy();
+    const code = (error as { code?: unknown }).code;
+    if (code === "EADDRINUSE") throw new Error(`port ${resolved.port} on ${resolved.host} is in use; pick another with --listen`, { cause: error });
+    if (code === "EACCES") throw new Error(`not allowed to listen on ${resolved.host}:${resolved.port}; use a port above 1023`, { cause: error });
+    throw error;
+  }
+  const url = baseUrl(resolved.host, listener.port, resolved.tls !== undefined);
+  logger.info({ url, shares: catalog.shares() }, "peer server listening");
+
+  let closed: Promise<void> | undefined;
+  const bound = listener;
+  return {
+    url,
+    port: listener.port,
+    keys,
+    catalog,
+    limiter,
+    hasher,
+    close() {
+      closed ??= (async () => {
+        shutdown.abort(fail(Code.Unavailable, "the server is shutting down; retry later"));
+        await bound.close(resolved.closeGraceMs);
+        await hasher.close();
+        await db.destroy();
+        logger.info("peer server stopped");
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** Maps a catalog entry to the wire `Item` (never the disk path). */
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ItemSchema, type Item } from "../../gen/peer/v1/peer_pb.js";
+import type { FileEntry } from "../catalog/catalog.js";
+
+/** The `Item` message describing `entry`. */
+export function itemMessage(entry: FileEntry): Item {
+  return create(ItemSchema, {
+    id: entry.id,
+    name: entry.name,
+    size: BigInt(entry.size),
+    modified: timestampFromMs(entry.modified.getTime()),
+    etag: entry.etag,
+    sha256: entry.sha256 ?? "",
+    contentType: entry.contentType,
+    share: entry.share,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Pure decisions of ReadFile (Google ByteStream's read contract, protocol.md):
+ * which bytes a request asks for, or which error it earns. Table-tested.
+ */
+import { Code } from "@connectrpc/connect";
+
+/** Smallest chunk the server sends (smaller hints are raised). */
+export const MIN_CHUNK_SIZE = 16 * 1024;
+/** Largest chunk: well under the 4 MiB receive limit of other gRPC stacks. */
+export const MAX_CHUNK_SIZE = 2 * 1024 * 1024;
+/** Chunk size when the client gives no hint; measured faster than 256 KiB (connect-notes.md). */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/** Outcome of {@link checkReadRequest}: a byte range to stream, or an error code and message. */
+export type ReadDecision =
+  | { readonly ok: true; /** First byte. */ readonly start: number; /** One past the last byte. */ readonly end: number }
+  | { readonly ok: false; readonly code: Code; readonly message: string };
+
+/**
+ * Decides a read of `length` bytes (0 = to the end) from `offset` in a file of
+ * `size` bytes: offset outside [0, size] → OUT_OF_RANGE; length < 0 →
+ * INVALID_ARGUMENT; otherwise [offset, min(size, offset + length)).
+ * `offset == size` is OK with nothing to send.
+ */
+export function checkReadRequest(offset: bigint, length: bigint, size: number): ReadDecision {
+  if (length < 0n) {
+    return { ok: false, code: Code.InvalidArgument, message: `length must be >= 0 (0 reads to the end), got ${length}` };
+  }
+  const total = BigInt(size);
+  if (offset < 0n || offset > total) {
+    return { ok: false, code: Code.OutOfRange, message: `offset ${offset} is outside the file (0..${size})` };
+  }
+  const wanted = length === 0n ? total : offset + length;
+  const end = wanted < total ? wanted : total;
+  return { ok: true, start: Number(offset), end: Number(end) };
+}
+
+/** Clamps a chunk size hint to [MIN_CHUNK_SIZE, MAX_CHUNK_SIZE]; 0 (or less) means the default. */
+export function clampChunkSize(hint: number): number {
+  if (!Number.isFinite(hint) || hint <= 0) return DEFAULT_CHUNK_SIZE;
+  return Math.min(MAX_CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, Math.floor(hint)));
+}
