@@ -1,0 +1,76 @@
+/** The one row → domain mapper (style.md §12). */
+import type { DownloadRow, DownloadStatus } from "./download.table.js";
+
+/** A download job as the SDK shows it. */
+export interface Download {
+  /** Job id. */
+  readonly id: string;
+  /** Peer base URL. */
+  readonly peerUrl: string;
+  /** Transport used for the bytes. */
+  readonly transport: string;
+  /** Item id on the peer. */
+  readonly itemId: string;
+  /** Plain file name. */
+  readonly fileName: string;
+  /** Absolute path of the final file. */
+  readonly destination: string;
+  /** Absolute path of the part file. */
+  readonly partPath: string;
+  /** Expected size in bytes, when known. */
+  readonly size: number | null;
+  /** Expected etag, when known. */
+  readonly etag: string | null;
+  /** Expected SHA-256 (hex), when the peer knows it. */
+  readonly sha256: string | null;
+  /** Bytes durably written (fsync'ed) in the part file. */
+  readonly committedBytes: number;
+  /** Status. */
+  readonly status: DownloadStatus;
+  /** Attempts so far. */
+  readonly attempts: number;
+  /** Restarts from 0 (file changed, digest mismatch). */
+  readonly restarts: number;
+  /** Last error, if any. */
+  readonly error: { readonly code: string; readonly message: string } | null;
+  /** When the next attempt is due, if waiting. */
+  readonly nextAttemptAt: Date | null;
+  /** Who holds the lease, if anyone. */
+  readonly leaseOwner: string | null;
+  /** Creation time. */
+  readonly createdAt: Date;
+  /** Last update. */
+  readonly updatedAt: Date;
+  /** Completion time. */
+  readonly completedAt: Date | null;
+}
+
+const num = (v: number | string): number => Number(v);
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
+const dateOrNull = (v: number | string | null): Date | null => (v === null ? null : new Date(Number(v)));
+
+/** Maps a row (numbers may be strings on PostgreSQL) to a {@link Download}. */
+export function toDownload(row: DownloadRow): Download {
+  return {
+    id: row.id,
+    peerUrl: row.peer_url,
+    transport: row.transport,
+    itemId: row.item_id,
+    fileName: row.file_name,
+    destination: row.destination,
+    partPath: row.part_path,
+    size: numOrNull(row.expected_size),
+    etag: row.expected_etag,
+    sha256: row.expected_sha256,
+    committedBytes: num(row.committed_bytes),
+    status: row.status,
+    attempts: num(row.attempts),
+    restarts: num(row.restarts),
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? "" },
+    nextAttemptAt: dateOrNull(row.next_attempt_at),
+    leaseOwner: row.lease_owner,
+    createdAt: new Date(num(row.created_at)),
+    updatedAt: new Date(num(row.updated_at)),
+    completedAt: dateOrNull(row.completed_at),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The part file next to the destination (same filesystem, so the final rename
+ * is atomic). Durability order (downloads.md steps 2, 4, 5): resume from
+ * min(committed, part size) after truncating — never trust a tail written after
+ * the last fsync — and at the end fsync the part, rename, fsync the directory.
+ */
+import type { Hash } from "node:crypto";
+import { open, rename, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+
+/** The write layer, injectable so tests can simulate a full disk. */
+export interface TransferFs {
+  /** Writes all of `data` at `position`. */
+  write(fh: FileHandle, data: Uint8Array, position: number): Promise<void>;
+}
+
+/** The real write layer: loops over short writes. */
+export const realTransferFs: TransferFs = {
+  async write(fh, data, position) {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+  },
+};
+
+/** An opened part file and where to resume. */
+export interface OpenedPart {
+  readonly fh: FileHandle;
+  /** Bytes kept: min(committed, part size), or 0 when the part was oversize. */
+  readonly resumeOffset: number;
+  /** True when an oversize part was discarded. */
+  readonly discarded: boolean;
+}
+
+/** Opens (creating) the part file and truncates it to the resume point. */
+export async function openPart(partPath: string, committed: number, expectedSize: number | null): Promise<OpenedPart> {
+  let fh: FileHandle;
+  try {
+    fh = await open(partPath, "r+");
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "ENOENT") throw err;
+    fh = await open(partPath, "w+", 0o644);
+  }
+  try {
+    const { size } = await fh.stat();
+    let resumeOffset = Math.max(0, Math.min(committed, size));
+    const discarded = expectedSize !== null && size > expectedSize;
+    if (discarded) resumeOffset = 0;
+    if (size !== resumeOffset) await fh.truncate(resumeOffset);
+    return { fh, resumeOffset, discarded };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/** Feeds the first `length` bytes of the part into `hash` (the kept prefix on a resume). */
+export async function hashPrefix(fh: FileHandle, length: number, hash: Hash, signal?: AbortSignal): Promise<void> {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let pos = 0;
+  while (pos < length) {
+    signal?.throwIfAborted();
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - pos), pos);
+    if (bytesRead === 0) throw new Error(`the part file is shorter than ${length} bytes`);
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+}
+
+/** fsyncs a directory so a rename in it survives power loss (POSIX leaves this to the caller). */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const dh = await open(dir, "r");
+  try {
+    await dh.sync();
+  } catch (err) {
+    // Some filesystems refuse fsync on directories (EINVAL/EISDIR on a few platforms): nothing more we can do there.
+    const code = (err as { code?: unknown }).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw err;
+  } finally {
+    await dh.close();
+  }
+}
+
+/** fsync part → close → rename onto the destination → fsync the directory. */
+export async function commitPart(fh: FileHandle, partPath: string, destination: string): Promise<void> {
+  await fh.datasync();
+  await fh.close();
+  await rename(partPath, destination);
+  await fsyncDirectory(path.dirname(destination));
+}

@@ -1,0 +1,223 @@
+/**
+ * One attempt of one download (downloads.md "One attempt"): open the part at
+ * the resume point, hash the kept prefix, open the read (RPC or HTTP), check it
+ * before writing a byte, write with backpressure while hashing, checkpoint
+ * (fsync, then commit), verify size and digest, fsync → rename → fsync dir.
+ * An idle timer runs only while waiting on the network.
+ */
+import { createHash } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { classify, DownloadError } from "../errors.js";
+import { checkReadStart, type Expected } from "./check-read-start.js";
+import { commitPart, hashPrefix, openPart, type TransferFs } from "./part-file.js";
+import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";
+
+/** What the attempt reports to the manager while it runs (hooks may write the job row). */
+export interface TransferHooks {
+  /** The read was accepted; `meta` is what the peer says now (store a newly learnt size/etag/digest). */
+  onValidated(meta: ReadMeta, resumeOffset: number): Promise<void>;
+  /** The peer sent the whole file from 0 instead of the range: the part was discarded. May throw to stop. */
+  onRestart(reason: string): Promise<void>;
+  /** Bytes on disk (not yet durable) after each write. */
+  onBytes(position: number): void;
+  /** `committed` bytes are fsync'ed: store them. */
+  onCheckpoint(committed: number): Promise<void>;
+  /** All bytes are in; verifying. */
+  onVerifying(): Promise<void>;
+}
+
+/** Inputs of one attempt. */
+export interface TransferParams {
+  readonly itemId: string;
+  readonly partPath: string;
+  readonly destination: string;
+  readonly expected: Expected;
+  readonly committed: number;
+  readonly openRead: OpenRead;
+  /** Asks the peer for the item's digest at the end when it was unknown (it hashes in the background). */
+  readonly fetchDigest?: ((signal: AbortSignal) => Promise<{ etag: string; sha256: string | undefined }>) | undefined;
+  /** Aborted by the manager (cancel, shutdown, lease lost) with a DownloadError reason. */
+  readonly signal: AbortSignal;
+  /** No bytes for this long while waiting on the network aborts the attempt. */
+  readonly idleTimeoutMs: number;
+  /** Checkpoint after this many bytes. */
+  readonly checkpointBytes: number;
+  /** Checkpoint after this long. */
+  readonly checkpointMs: number;
+  readonly maxFileSize: number;
+  readonly fs: TransferFs;
+  readonly now: () => number;
+  readonly hooks: TransferHooks;
+}
+
+/** Result of a successful attempt. */
+export interface TransferResult {
+  readonly size: number;
+  readonly sha256: string;
+  /** True when the digest was compared with the peer's. */
+  readonly digestVerified: boolean;
+}
+
+/** Counters the manager reads even when the attempt throws. */
+export interface TransferStats {
+  /** Bytes written in this attempt (progress resets the retry budget). */
+  bytesWritten: number;
+}
+
+/** Runs one attempt. Throws a DownloadError (or something `classify` understands). */
+export async function runTransfer(p: TransferParams, stats: TransferStats): Promise<TransferResult> {
+  const ctl = new AbortController();
+  const onOuterAbort = () => ctl.abort(p.signal.reason);
+  if (p.signal.aborted) ctl.abort(p.signal.reason);
+  else p.signal.addEventListener("abort", onOuterAbort, { once: true });
+
+  let idle: NodeJS.Timeout | undefined;
+  /** Awaits a network step under the idle timer; never runs across disk writes. */
+  const network = async <T>(promise: Promise<T>): Promise<T> => {
+    idle = setTimeout(
+      () => ctl.abort(new DownloadError("idle-timeout", `no bytes from the peer for ${Math.round(p.idleTimeoutMs / 1000)} s`)),
+      p.idleTimeoutMs,
+    );
+    try {
+      return await raceAbort(promise, ctl.signal);
+    } finally {
+      clearTimeout(idle);
+    }
+  };
+
+  const opened = await openPart(p.partPath, p.committed, p.expected.size);
+  const fh: FileHandle = opened.fh;
+  let closed = false;
+  let position = opened.resumeOffset;
+  let committed = Math.min(p.committed, position);
+  let lastCheckpointAt = p.now();
+  let hash = createHash("sha256");
+  let body: AsyncIterator<Chunk> | undefined;
+
+  const checkpoint = async () => {
+    await fh.datasync();
+    committed = position;
+    lastCheckpointAt = p.now();
+    await p.hooks.onCheckpoint(committed);
+  };
+
+  try {
+    if (opened.discarded) await p.hooks.onCheckpoint(0);
+    await hashPrefix(fh, position, hash, ctl.signal);
+    const read = await network(
+      p.openRead({
+        itemId: p.itemId,
+        offset: position,
+        ifMatch: p.expected.etag ?? undefined,
+        expectedSize: p.expected.size ?? undefined,
+        signal: ctl.signal,
+      }),
+    );
+    body = read.body;
+    const decision = checkReadStart(position, read.start, read.meta, p.expected, p.maxFileSize);
+    switch (decision.kind) {
+      case "ok":
+        break;
+      case "restart-with-body":
+        // Reuse this body from byte 0; never append it to the old part.
+        await fh.truncate(0);
+        await fh.datasync();
+        position = 0;
+        committed = 0;
+        hash = createHash("sha256");
+        await p.hooks.onRestart(decision.reason);
+        break;
+      case "changed":
+        throw new DownloadError("changed", decision.reason);
+      case "protocol":
+        throw new DownloadError("protocol", decision.reason);
+      case "too-large":
+        throw new DownloadError("too-large", decision.reason);
+    }
+    const meta = read.meta;
+    await p.hooks.onValidated(meta, position);
+    const size = meta.size;
+
+    for (;;) {
+      const r = await network(body.next());
+      if (r.done === true) break;
+      const { offset, data } = r.value;
+      if (data.length === 0) continue;
+      if (offset !== position) throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
+      if (position + data.length > size) throw new DownloadError("protocol", "the peer sent more bytes than the file has");
+      await p.fs.write(fh, data, position);
+      hash.update(data);
+      position += data.length;
+      stats.bytesWritten += data.length;
+      p.hooks.onBytes(position);
+      if (position - committed >= p.checkpointBytes || p.now() - lastCheckpointAt >= p.checkpointMs) await checkpoint();
+    }
+    if (position !== size) {
+      throw new DownloadError("short-stream", `the stream ended at ${position} of ${size} bytes`);
+    }
+    if (committed !== position) await checkpoint();
+    await p.hooks.onVerifying();
+    const digest = hash.digest("hex");
+    let expectedSha = meta.sha256 ?? p.expected.sha256 ?? undefined;
+    if (expectedSha === undefined && p.fetchDigest !== undefined) {
+      // The peer may have finished hashing meanwhile; a failure here only means "size-verified".
+      const latest = await network(p.fetchDigest(ctl.signal)).catch(() => undefined);
+      if (latest !== undefined && latest.etag === meta.etag) expectedSha = latest.sha256;
+    }
+    if (expectedSha !== undefined && expectedSha !== digest) {
+      await fh.truncate(0);
+      await fh.datasync();
+      committed = 0;
+      await p.hooks.onCheckpoint(0).catch(() => undefined);
+      throw new DownloadError("digest-mismatch", "the downloaded bytes do not match the peer's SHA-256; the part was discarded");
+    }
+    closed = true;
+    await commitPart(fh, p.partPath, p.destination);
+    return { size, sha256: digest, digestVerified: expectedSha !== undefined };
+  } catch (err) {
+    const reason = ctl.signal.aborted ? ctl.signal.reason : undefined;
+    const error = reason instanceof DownloadError ? reason : classify(err);
+    if (!closed) {
+      if (error.action === "restart") {
+        await fh.truncate(0).catch(() => undefined);
+      } else if (position > committed) {
+        // Keep what arrived: make it durable, then record it (the lease may be gone; then the row is not ours).
+        try {
+          await fh.datasync();
+          await p.hooks.onCheckpoint(position);
+        } catch {
+          // The next attempt resumes from the last good checkpoint instead.
+        }
+      }
+    }
+    throw error;
+  } finally {
+    clearTimeout(idle);
+    p.signal.removeEventListener("abort", onOuterAbort);
+    ctl.abort(new DownloadError("cancelled", "the attempt ended"));
+    await body?.return?.().catch(() => undefined);
+    if (!closed) await fh.close().catch(() => undefined);
+  }
+}
+
+/** Rejects with the signal's reason when it aborts first (a stuck read must not hang the attempt). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
