@@ -1,0 +1,156 @@
+/** `peer keys create|list|revoke`: manage the API keys of this peer's database. */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { type Command, Option } from "commander";
+import type { Kysely } from "kysely";
+import { isKeyId } from "../server/auth/key-format.js";
+import { checkKeyName } from "../server/auth/key-name.js";
+import { type KeyInfo, type KeyStore, openKeyStore } from "../server/auth/key-store.js";
+import { openServerDatabase, SERVER_DATABASE_FILE, type ServerDatabase } from "../server/store/database.js";
+import {
+  argParser,
+  CliError,
+  dataDirOption,
+  jsonOption,
+  resolveDataDir,
+  usageError,
+  writeErr,
+  writeJsonLine,
+  writeOut,
+} from "./common.js";
+import { parseExpiry } from "./duration.js";
+import { formatDate, formatTable } from "./format.js";
+
+/** Registers `peer keys` and its subcommands. */
+export function register(program: Command): void {
+  const keys = program
+    .command("keys")
+    .description("create, list and revoke the API keys that may call this peer");
+
+  keys
+    .command("create")
+    .description("create an API key and print it (the only time it is shown)")
+    .addOption(
+      new Option("--name <name>", "what the key is for, 1-64 printable characters")
+        .argParser(argParser((text) => {
+          const problem = checkKeyName(text);
+          return problem === undefined ? { ok: true, value: text } : { ok: false, error: problem };
+        }))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--expires <when>", "expiry: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31)").argParser(
+        argParser((text) => parseExpiry(text, Date.now())),
+      ),
+    )
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .addHelpText(
+      "after",
+      '\nWith --json, prints {"id":…,"name":…,"key":"…","expiresAt":ISO date or null}.\n' +
+        "Callers send the key as \"Authorization: Bearer <key>\" or \"X-Api-Key: <key>\".\n",
+    )
+    .action(async (options: { name: string; expires?: Date; json?: boolean; dataDir: string }) => {
+      const created = await withKeyStore(options.dataDir, (store) =>
+        store.create({ name: options.name, expiresAt: options.expires }),
+      );
+      const expiresAt = created.expiresAt === null ? null : created.expiresAt.toISOString();
+      if (options.json) {
+        writeJsonLine({ id: created.id, name: created.name, key: created.key, expiresAt });
+        return;
+      }
+      writeErr(
+        `Created key "${created.name}" (id ${created.id}), ${expiresAt === null ? "never expires" : `expires ${expiresAt}`}.\n` +
+          "This is the only time the key is shown; store it now:\n",
+      );
+      writeOut(`${created.key}\n`);
+      writeErr('Use it as PEER_KEY, or send "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n');
+    });
+
+  keys
+    .command("list")
+    .description("list the keys (never their secrets)")
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (options: { json?: boolean; dataDir: string }) => {
+      const list = databaseExists(options.dataDir) ? await withKeyStore(options.dataDir, (store) => store.list()) : [];
+      if (options.json) {
+        for (const key of list) writeJsonLine(keyInfoJson(key));
+        return;
+      }
+      if (list.length === 0) {
+        writeErr('No keys yet. Create one with: peer keys create --name NAME\n');
+        return;
+      }
+      writeOut(
+        formatTable(list, [
+          { header: "ID", value: (k) => k.id },
+          { header: "STATUS", value: (k) => k.status },
+          { header: "CREATED", value: (k) => formatDate(k.createdAt) },
+          { header: "EXPIRES", value: (k) => (k.expiresAt === null ? "never" : formatDate(k.expiresAt)) },
+          { header: "LAST USED", value: (k) => formatDate(k.lastUsedAt) },
+          { header: "NAME", value: (k) => k.name },
+        ]),
+      );
+    });
+
+  keys
+    .command("revoke")
+    .description("revoke a key at once (a running server refuses it from the next call on)")
+    .argument("<id>", 'the key id shown by "peer keys list" (16 hex characters)')
+    .addOption(dataDirOption())
+    .action(async (id: string, options: { dataDir: string }, command: Command) => {
+      if (!isKeyId(id)) {
+        usageError(command, `"${id}" is not a key id; ids are 16 hex characters, see "peer keys list"`);
+      }
+      const known = databaseExists(options.dataDir)
+        ? await withKeyStore(options.dataDir, async (store) => {
+            const before = (await store.list()).find((k) => k.id === id);
+            if (before === undefined) return undefined;
+            await store.revoke(id);
+            return before;
+          })
+        : undefined;
+      if (known === undefined) throw new CliError(`no key with id ${id} in ${resolveDataDir(options.dataDir)}; see "peer keys list"`);
+      writeErr(
+        known.status === "revoked"
+          ? `Key ${id} ("${known.name}") was already revoked.\n`
+          : `Revoked key ${id} ("${known.name}").\n`,
+      );
+    });
+}
+
+/** The JSON form of a listed key (dates as ISO strings or null). */
+export function keyInfoJson(key: KeyInfo): Record<string, unknown> {
+  return {
+    id: key.id,
+    name: key.name,
+    status: key.status,
+    createdAt: key.createdAt.toISOString(),
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+function databaseExists(dataDir: string): boolean {
+  return existsSync(path.join(resolveDataDir(dataDir), SERVER_DATABASE_FILE));
+}
+
+/** Opens the key store of a data dir for one operation, then closes the database. */
+export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => Promise<T>): Promise<T> {
+  const dir = resolveDataDir(dataDir);
+  let db: Kysely<ServerDatabase>;
+  try {
+    db = await openServerDatabase(dir);
+  } catch (cause) {
+    throw new CliError(`cannot open the database in ${dir}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+  try {
+    return await fn(openKeyStore(db));
+  } finally {
+    await db.destroy();
+  }
+}

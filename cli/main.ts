@@ -1,0 +1,81 @@
+/**
+ * The `peer` command: builds the commander program from one module per
+ * command (each exports `register(program)`) and turns every outcome into an
+ * exit code instead of calling process.exit, so it can be driven in-process.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { CliError, commandPath, ExitCode, USAGE_ERROR_CODE } from "./common.js";
+import { register as registerKeys } from "./keys.js";
+import { register as registerLs } from "./ls.js";
+import { register as registerServe } from "./serve.js";
+
+/** Builds the program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command("peer")
+    .description("Share directories with other machines and download from them reliably.")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help for a command")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    })
+    .showHelpAfterError()
+    .showSuggestionAfterError();
+  program.addHelpText(
+    "after",
+    "\nExit codes: 0 ok, 1 the command failed, 2 bad arguments.\n" +
+      "Environment: PEER_DATA_DIR (default --data-dir), PEER_KEY (default --key).\n" +
+      'Run "peer <command> --help" for the options of a command.\n',
+  );
+  registerServe(program);
+  registerKeys(program);
+  registerLs(program);
+  addUsageHints(program);
+  return program;
+}
+
+/** Runs the CLI with the arguments after `peer`; resolves to the exit code (0 ok, 1 failure, 2 usage). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return ExitCode.ok;
+  } catch (error) {
+    return exitCodeOf(error);
+  }
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and --version end with "errors" of exit code 0. `peer` alone shows
+    // help on stderr with code "commander.help" and exit code 1: a usage error.
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;
+    if (error.code === USAGE_ERROR_CODE) return ExitCode.usage;
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`peer: ${error.message}\n`);
+    return ExitCode.failure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`peer: unexpected error: ${message}\n`);
+  if (process.env.PEER_DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : ""}\n`);
+  return ExitCode.failure;
+}
+
+/** After a usage error, each command points at its own `--help`. */
+function addUsageHints(command: Command): void {
+  command.showHelpAfterError(`(run "${commandPath(command)} --help" for usage)`);
+  for (const sub of command.commands) addUsageHints(sub);
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}

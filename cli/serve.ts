@@ -1,0 +1,184 @@
+/** `peer serve`: share directories over PeerService and the HTTP file route. */
+import path from "node:path";
+import { type Command, Option } from "commander";
+import { pino, type Logger } from "pino";
+import { startPeerServer, type PeerServer } from "../server/index.js";
+import { argParser, CliError, dataDirOption, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
+import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
+import { firstRunText } from "./first-run-text.js";
+import { type ListenAddress, parseListenAddress } from "./listen-address.js";
+import { parseShareSpec, shareForDir, type ShareSpec } from "./share-spec.js";
+
+/** Options of `peer serve`. */
+interface ServeOptions {
+  share?: ShareSpec[];
+  listen: ListenAddress;
+  dataDir: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  firstRun?: boolean;
+  logLevel: string;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Registers `peer serve`. */
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("share directories read-only with other peers (Connect, gRPC, gRPC-Web and HTTP on one port)")
+    .argument("[dir]", "a directory to share under its own name (e.g. ~/Videos → share \"Videos\")")
+    .addOption(
+      new Option("--share <name=dir>", "share a directory under a name (repeatable)").argParser(
+        repeatableArgParser(parseShareSpec),
+      ),
+    )
+    .addOption(
+      new Option("--listen <host:port>", "address to listen on; port 0 picks a free port")
+        .argParser(argParser((text) => parseListenAddress(text)))
+        .default({ host: "127.0.0.1", port: 8080 }, "127.0.0.1:8080"),
+    )
+    .addOption(dataDirOption())
+    .option("--tls-cert <file>", "PEM certificate: serve TLS (ALPN h2 and http/1.1) instead of cleartext")
+    .option("--tls-key <file>", "PEM private key of --tls-cert")
+    .option(
+      "--first-run",
+      `with no share given, serve ./${FIRST_RUN_SHARE_DIR} (created with an example file); with no key yet, create one and print ready-to-paste commands`,
+    )
+    .addOption(
+      new Option("--log-level <level>", "log level of the JSON lines on stderr")
+        .choices(LOG_LEVELS)
+        .env("PEER_LOG_LEVEL")
+        .default("info"),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  peer serve ~/Videos\n" +
+        "  peer serve --share media=/srv/media --share docs=/srv/docs --listen 0.0.0.0:8443 \\\n" +
+        "      --tls-cert cert.pem --tls-key key.pem\n" +
+        "Stops gracefully on SIGTERM or SIGINT (Ctrl-C); a second signal stops at once.\n",
+    )
+    .action(async (dir: string | undefined, options: ServeOptions, command: Command) => {
+      const shares = await resolveShares(dir, options, command);
+      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+        usageError(command, "TLS needs both --tls-cert and --tls-key");
+      }
+      const tls =
+        options.tlsCert !== undefined && options.tlsKey !== undefined
+          ? { certFile: path.resolve(options.tlsCert), keyFile: path.resolve(options.tlsKey) }
+          : undefined;
+      const dataDir = resolveDataDir(options.dataDir);
+      const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
+
+      let server: PeerServer;
+      try {
+        server = await startPeerServer({
+          shares: shares.map((s) => ({ name: s.name, dir: path.resolve(s.dir) })),
+          dataDir,
+          host: options.listen.host,
+          port: options.listen.port,
+          tls,
+          logger,
+        });
+      } catch (error) {
+        throw new CliError(startFailure(error, options.listen), { cause: error });
+      }
+      await runUntilSignal(server, async () => {
+        writeOut(`Listening on ${server.url}\n`);
+        for (const s of shares) writeErr(`Sharing "${s.name}" from ${path.resolve(s.dir)}\n`);
+        writeErr(`Data directory: ${dataDir}\n`);
+        if (options.firstRun) await printFirstRun(server, shares, tls?.certFile);
+      });
+    });
+}
+
+/** The shares from `[dir]`, `--share` and `--first-run`, checked for clashes. */
+async function resolveShares(dir: string | undefined, options: ServeOptions, command: Command): Promise<ShareSpec[]> {
+  const shares: ShareSpec[] = [...(options.share ?? [])];
+  if (dir !== undefined) {
+    const share = shareForDir(dir);
+    if (share === undefined) usageError(command, `"${dir}" has no name to share it under; use --share NAME=${dir}`);
+    shares.unshift(share);
+  }
+  if (shares.length === 0 && options.firstRun) {
+    await ensureExampleShare(path.resolve(FIRST_RUN_SHARE_DIR));
+    shares.push({ name: FIRST_RUN_SHARE_DIR, dir: FIRST_RUN_SHARE_DIR });
+  }
+  if (shares.length === 0) usageError(command, "nothing to share: give a directory (peer serve DIR) or --share NAME=DIR");
+  const seen = new Set<string>();
+  for (const s of shares) {
+    if (seen.has(s.name)) usageError(command, `the share name "${s.name}" is used twice; name them with --share NAME=DIR`);
+    seen.add(s.name);
+  }
+  return shares;
+}
+
+/** Prints the first-run key (created now if the store has none) and example commands. */
+async function printFirstRun(server: PeerServer, shares: readonly ShareSpec[], caFile: string | undefined): Promise<void> {
+  const created = await ensureFirstKey(server.keys);
+  const first = shares[0]?.name ?? FIRST_RUN_SHARE_DIR;
+  let itemId = `${first}/${FIRST_RUN_EXAMPLE_FILE}`;
+  if ((await server.catalog.stat(itemId)) === undefined) {
+    const page = await server.catalog.list({ pageSize: 1 });
+    itemId = page.items[0]?.id ?? `${first}/FILE`;
+  }
+  writeOut(
+    firstRunText({
+      url: server.url,
+      key: created?.key,
+      keyName: created?.name,
+      keyId: created?.id,
+      itemId,
+      caFile,
+    }),
+  );
+}
+
+/**
+ * Runs until SIGTERM or SIGINT, then closes the server gracefully (new calls
+ * refused, running streams ended). A second signal exits at once with 1.
+ */
+async function runUntilSignal(server: PeerServer, started: () => Promise<void>): Promise<void> {
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  try {
+    await started();
+  } catch (error) {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    await server.close();
+    throw error;
+  }
+  const signal = await stopped;
+  process.off("SIGTERM", onSignal);
+  process.off("SIGINT", onSignal);
+  const force = () => {
+    writeErr("peer: second signal, stopping now\n");
+    process.exit(1);
+  };
+  process.once("SIGTERM", force);
+  process.once("SIGINT", force);
+  writeErr(`Received ${signal}, shutting down…\n`);
+  try {
+    await server.close();
+  } finally {
+    process.off("SIGTERM", force);
+    process.off("SIGINT", force);
+  }
+  writeErr("Stopped.\n");
+}
+
+/** A message for a server that could not start. */
+function startFailure(error: unknown, listen: ListenAddress): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const address = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  if (code === "EADDRINUSE") return `${address} is already in use; stop the other server or pick another --listen HOST:PORT`;
+  if (code === "EACCES") return `not allowed to listen on ${address}; use a port above 1023`;
+  if (code === "EADDRNOTAVAIL") return `${listen.host} is not an address of this machine; check --listen`;
+  return `cannot start the server: ${error instanceof Error ? error.message : String(error)}`;
+}
