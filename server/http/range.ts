@@ -45,8 +45,8 @@ export interface RangeLimits {
   /** Most range-specs read from one header before giving up (bounds the work). @default 1024 */
   readonly maxSpecs: number;
   /**
-   * Ranges separated by fewer bytes than this are merged: one part costs about
-   * a hundred bytes of multipart headers, more than sending the gap. @default 80
+   * Ranges separated by at most this many bytes are merged: one part costs
+   * about a hundred bytes of multipart headers, more than sending the gap. @default 80
    */
   readonly coalesceGap: number;
 }
