@@ -133,8 +133,8 @@ export async function* readChunks(file: OpenFile, options: ReadChunksOptions): A
       if (bytesRead === 0) throw new FileChangedError("the file was truncated while being read");
       filled += bytesRead;
     }
-    signal?.throwIfAborted();
     await assertUnchanged(file, handle);
+    signal?.throwIfAborted();
     position += want;
     yield buffer;
   }

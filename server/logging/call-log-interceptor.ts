@@ -60,6 +60,12 @@ export function createCallLogInterceptor(options: CallLogInterceptorOptions): In
       return res;
     }
     const source = res.message;
+    // A handler parked at a `yield` may never be resumed when the client goes
+    // away (connect-node does not always call return()), so the signal also
+    // writes the line; `log` writes once.
+    const signal = req.signal;
+    const onAbort = () => log(toConnectError(signal.reason).code, toConnectError(signal.reason));
+    signal.addEventListener("abort", onAbort, { once: true });
     async function* withLog(): AsyncGenerator<unknown, void, undefined> {
       let completed = false;
       try {
@@ -68,6 +74,7 @@ export function createCallLogInterceptor(options: CallLogInterceptorOptions): In
       } catch (error) {
         throw failed(error);
       } finally {
+        signal.removeEventListener("abort", onAbort);
         // Ended without finishing or failing: the consumer (client) went away.
         log(completed ? "ok" : Code.Canceled);
       }

@@ -8,7 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import { ReadFileResponseSchema, type ReadFileRequest, type ReadFileResponse } from "../../gen/peer/v1/peer_pb.js";
 import type { Catalog } from "../catalog/catalog.js";
-import { openEntry, readChunks } from "../files/file-reader.js";
+import { openEntry, readChunks, type OpenFile } from "../files/file-reader.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { callStatsKey, principalKey } from "../call-context.js";
 import { fail, notFound, resourceExhausted, toConnectError } from "../errors.js";
@@ -43,43 +43,49 @@ export function createReadFile(deps: ReadFileDeps) {
     const keyId = ctx.values.get(principalKey)?.keyId ?? "";
     const permit = deps.limiter.acquire(keyId);
     if (!permit.ok) throw resourceExhausted(permit.retryAfterMs, permit.scope);
+    let file: OpenFile | undefined;
+    // connect-node does not always resume or return() a handler generator that
+    // is parked at a `yield` when the client goes away, so the slot and the
+    // descriptor are also freed from the signal, not only from `finally`.
+    const release = () => {
+      permit.release();
+      void file?.close();
+    };
+    ctx.signal.addEventListener("abort", release, { once: true });
     try {
       ctx.signal.throwIfAborted();
-      const file = await openEntry(entry).catch((error: unknown) => {
-        throw toConnectError(error);
+      file = await openEntry(entry);
+      ctx.signal.throwIfAborted();
+      const item = itemMessage(entry);
+      if (decision.start === decision.end) {
+        yield create(ReadFileResponseSchema, { offset: BigInt(decision.start), item });
+        return;
+      }
+      let offset = decision.start;
+      let first = true;
+      const chunks = readChunks(file, {
+        start: decision.start,
+        end: decision.end,
+        chunkSize: clampChunkSize(req.chunkSize),
+        signal: ctx.signal,
       });
-      try {
-        const item = itemMessage(entry);
-        if (decision.start === decision.end) {
-          yield create(ReadFileResponseSchema, { offset: BigInt(decision.start), item });
-          return;
+      for await (const data of chunks) {
+        deps.onChunkRead?.(entry.id, offset, data.length);
+        const message = create(ReadFileResponseSchema, { offset: BigInt(offset), data });
+        if (first) {
+          message.item = item;
+          first = false;
         }
-        let offset = decision.start;
-        let first = true;
-        const chunks = readChunks(file, {
-          start: decision.start,
-          end: decision.end,
-          chunkSize: clampChunkSize(req.chunkSize),
-          signal: ctx.signal,
-        });
-        for await (const data of chunks) {
-          deps.onChunkRead?.(entry.id, offset, data.length);
-          const message = create(ReadFileResponseSchema, { offset: BigInt(offset), data });
-          if (first) {
-            message.item = item;
-            first = false;
-          }
-          offset += data.length;
-          if (stats) stats.bytes += data.length;
-          yield message;
-        }
-      } finally {
-        await file.close();
+        offset += data.length;
+        if (stats) stats.bytes += data.length;
+        yield message;
       }
     } catch (error) {
       throw toConnectError(error);
     } finally {
+      ctx.signal.removeEventListener("abort", release);
       permit.release();
+      await file?.close();
     }
   };
 }

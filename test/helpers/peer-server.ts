@@ -5,7 +5,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { startPeerServer, type PeerServer, type PeerServerHooks, type PeerServerOptions } from "../../server/index.js";
 
 /** Options of {@link startTestPeer}: files to create, plus any server option. */
@@ -90,4 +93,45 @@ export async function startTestPeer(options: TestPeerOptions = {}): Promise<Test
       return closing;
     },
   };
+}
+
+/** The three protocols a peer serves on one port. */
+export const PEER_PROTOCOLS = ["connect", "grpc", "grpc-web"] as const;
+/** One of {@link PEER_PROTOCOLS}. */
+export type PeerProtocol = (typeof PEER_PROTOCOLS)[number];
+
+/**
+ * A client transport for `protocol` without compression (see connect-notes.md):
+ * Connect and gRPC-Web over HTTP/1.1, gRPC over h2c.
+ */
+export function peerTransport(url: string, protocol: PeerProtocol): Transport {
+  switch (protocol) {
+    case "connect":
+      return createConnectTransport({ baseUrl: url, httpVersion: "1.1", acceptCompression: [] });
+    case "grpc":
+      return createGrpcTransport({ baseUrl: url, acceptCompression: [] });
+    case "grpc-web":
+      return createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1", acceptCompression: [] });
+  }
+}
+
+/** A PeerService client for `protocol` (or over a given transport). */
+export function peerClient(url: string, protocol: PeerProtocol = "connect"): Client<typeof PeerService> {
+  return createClient(PeerService, peerTransport(url, protocol));
+}
+
+/** A pino logger that keeps every line, parsed, in `lines` (for assertions on the call log). */
+export function captureLogger(): { logger: Logger; lines: Array<Record<string, unknown>>; text: () => string } {
+  const raw: string[] = [];
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level: "debug" },
+    {
+      write(chunk: string) {
+        raw.push(chunk);
+        lines.push(JSON.parse(chunk) as Record<string, unknown>);
+      },
+    },
+  );
+  return { logger, lines, text: () => raw.join("") };
 }
