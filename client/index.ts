@@ -13,3 +13,20 @@ export {
 } from "./peer-client.js";
 export { DownloadError, classify, type DownloadErrorCode, type ErrorAction } from "./errors.js";
 export { CLIENT_PROTOCOL_VERSION, MIN_PEER_PROTOCOL_VERSION, checkCompatibility, compareSemver } from "./version.js";
+export {
+  createDownloadManager,
+  type DownloadManager,
+  type PeerRef,
+  type EnqueueOptions,
+  type DeleteResult,
+  type StartOptions,
+} from "./download-manager.js";
+export type { DownloadManagerOptions } from "./options.js";
+export { DOWNLOAD_DEFAULTS } from "./options.js";
+export type { DownloadEvent, DownloadEventType, DownloadListener } from "./download-events.js";
+export type { Download } from "./store/download-mapper.js";
+export type { DownloadStatus } from "./store/download.table.js";
+export { DOWNLOAD_STATUSES } from "./store/download.table.js";
+export { openDownloadsDatabase, DOWNLOADS_DATABASE_FILE } from "./store/database.js";
+export type { TransferFs } from "./transfer/part-file.js";
+export { checkFileName } from "./transfer/safe-name.js";

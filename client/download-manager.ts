@@ -1,0 +1,711 @@
+/**
+ * The download manager: a durable queue of jobs (SQLite through Kysely), run
+ * under a global and a per-peer limit, each job held by a lease, each attempt
+ * a {@link runTransfer}, failures classified once and retried with full-jitter
+ * backoff, progress reported as typed events. See downloads.md.
+ */
+import { randomUUID } from "node:crypto";
+import { lstat, mkdir, realpath, rm } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Kysely } from "kysely";
+import { classify, DownloadError } from "./errors.js";
+import type { DownloadEvent, DownloadListener, EventError } from "./download-events.js";
+import { keyRef } from "./key-ref.js";
+import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
+import { createPeerClient, type PeerClient, type TransportKind } from "./peer-client.js";
+import { createProgressMeter } from "./progress-meter.js";
+import { decideRetry, initialRetryState } from "./retry/backoff.js";
+import { createLimiter } from "./scheduler/limiter.js";
+import { openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
+import { toDownload, type Download } from "./store/download-mapper.js";
+import * as repo from "./store/download.repository.js";
+import { LIVE_STATUSES, RUNNABLE_STATUSES, TERMINAL_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
+import { isLeaseOwnerDead, makeLeaseOwner } from "./store/lease.js";
+import { httpSource } from "./transfer/http-source.js";
+import { realTransferFs } from "./transfer/part-file.js";
+import { rpcSource } from "./transfer/rpc-source.js";
+import { checkFileName } from "./transfer/safe-name.js";
+import { runTransfer, type TransferStats } from "./transfer/transfer.js";
+
+/** A peer to download from. */
+export interface PeerRef {
+  /** Base URL. */
+  url: string;
+  /** API key. */
+  key: string;
+  /** Transport for this job. @default the manager's */
+  transport?: TransportKind;
+}
+
+/** Options of {@link DownloadManager.enqueue}. */
+export interface EnqueueOptions {
+  /** Directory for the file. @default the manager's downloadDir */
+  outDir?: string;
+  /** Aborts the metadata lookup. */
+  signal?: AbortSignal;
+}
+
+/** Result of {@link DownloadManager.delete}. */
+export interface DeleteResult {
+  /** Files removed. */
+  readonly removed: readonly string[];
+  /** Files left in place, and why. */
+  readonly kept: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+}
+
+/** Options of {@link DownloadManager.start}. */
+export interface StartOptions {
+  /** Also run every queued or interrupted job in the database. @default true */
+  runQueue?: boolean;
+}
+
+/** The manager. */
+export interface DownloadManager {
+  /** Opens the database, reclaims interrupted jobs (dead owners, duplicates), and runs the queue if asked. */
+  start(options?: StartOptions): Promise<void>;
+  /** Looks the item up, checks its name, creates (or reuses) the job and schedules it; returns the job id. */
+  enqueue(peer: PeerRef, itemId: string, options?: EnqueueOptions): Promise<string>;
+  /** Cancels a job (never retried); the part file stays until `delete`. */
+  cancel(id: string): Promise<Download>;
+  /** Re-queues a failed, paused or cancelled job. */
+  retry(id: string): Promise<Download>;
+  /** Deletes a finished job with its part and destination, guarded by path and by other live rows. */
+  delete(id: string): Promise<DeleteResult>;
+  /** Jobs, newest first. */
+  list(statuses?: readonly DownloadStatus[]): Promise<Download[]>;
+  /** One job by id or unique id prefix. */
+  get(id: string): Promise<Download | undefined>;
+  /** Resolves when the job reaches completed, failed, paused or cancelled. */
+  wait(id: string): Promise<Download>;
+  /** Resolves when no job runs in this manager. */
+  drain(): Promise<void>;
+  /** Subscribes to events; returns the unsubscribe function. */
+  on(listener: DownloadListener): () => void;
+  /** Aborts attempts, leaves rows resumable (`queued`), closes the database if it opened it. */
+  close(): Promise<void>;
+}
+
+/** Creates a download manager. Call `start()` before anything else. */
+export function createDownloadManager(options: DownloadManagerOptions): DownloadManager {
+  const o = resolveDownloadOptions(options);
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const fs = options.fs ?? realTransferFs;
+  const makeClient = options.createClient ?? createPeerClient;
+  const owner = makeLeaseOwner();
+  const limiter = createLimiter({ global: o.concurrency, perPeer: o.perPeer });
+  const keys = new Map<string, string>();
+  for (const k of options.keys ?? []) keys.set(keyRef(k), k);
+  const clients = new Map<string, { client: PeerClient; handshake?: Promise<unknown> }>();
+  const listeners = new Set<DownloadListener>();
+  const running = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  const downloadDir = path.resolve(options.downloadDir ?? process.cwd());
+  let db: Kysely<ClientDatabase> | undefined = options.db;
+  let started = false;
+  let closed = false;
+
+  const database = (): Kysely<ClientDatabase> => {
+    if (db === undefined || !started) throw new Error("call start() before using the download manager");
+    if (closed) throw new Error("the download manager is closed");
+    return db;
+  };
+
+  function emit(e: DownloadEvent): void {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch {
+        // A listener's bug must not break a download.
+      }
+    }
+  }
+  const base = (row: { id: string; file_name: string }) => ({ id: row.id, fileName: row.file_name, time: new Date(now()).toISOString() });
+  const errOf = (e: DownloadError): EventError => ({ code: e.code, message: e.message });
+
+  function clientFor(row: DownloadRow): { client: PeerClient; handshake?: Promise<unknown> } | undefined {
+    const key = keys.get(row.key_ref);
+    if (key === undefined) return undefined;
+    const id = `${row.peer_url}\n${row.transport}\n${row.key_ref}`;
+    let entry = clients.get(id);
+    if (entry === undefined) {
+      entry = { client: makeClient({ baseUrl: row.peer_url, apiKey: key, transport: row.transport as TransportKind, clientName: "peer-downloads" }) };
+      clients.set(id, entry);
+    }
+    return entry;
+  }
+
+  async function resolveRow(idOrPrefix: string): Promise<DownloadRow | undefined> {
+    const d = database();
+    const exact = await repo.getDownloadRow(d, idOrPrefix);
+    if (exact !== undefined) return exact;
+    if (idOrPrefix.length < 4) return undefined;
+    const rows = await repo.findDownloadRowsByIdPrefix(d, idOrPrefix);
+    if (rows.length > 1) throw new DownloadError("invalid-argument", `the id prefix "${idOrPrefix}" matches several jobs; give more characters`);
+    return rows[0];
+  }
+
+  function schedule(id: string): void {
+    if (closed || running.has(id)) return;
+    const ctl = new AbortController();
+    const done = runJob(id, ctl.signal)
+      .catch(() => undefined)
+      .finally(() => running.delete(id));
+    running.set(id, { ctl, done });
+  }
+
+  /** Runs a job to a terminal state, or until its signal aborts. */
+  async function runJob(id: string, signal: AbortSignal): Promise<void> {
+    const d = database();
+    let row = await repo.getDownloadRow(d, id);
+    if (row === undefined || !RUNNABLE_STATUSES.includes(row.status)) return;
+    const entry = clientFor(row);
+    if (entry === undefined) {
+      const e = new DownloadError("no-key", `no key for ${row.peer_url}: pass --key or set PEER_KEY to the key this job was created with`);
+      await repo.updateDownloadIfStatus(d, id, RUNNABLE_STATUSES, failPatch(e));
+      emit({ ...base(row), type: "failed", error: errOf(e) });
+      return;
+    }
+    let release: (() => void) | undefined;
+    let renewTimer: NodeJS.Timeout | undefined;
+    const attemptCtl = new AbortController();
+    const onAbort = () => attemptCtl.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      // Claim: a slot first, then the lease; if another process holds the lease, wait and look again.
+      for (;;) {
+        release = await limiter.acquire(row.peer_url, signal);
+        const deadOwner = row.lease_owner !== null && row.lease_owner !== owner && isLeaseOwnerDead(row.lease_owner) ? row.lease_owner : undefined;
+        if (await repo.claimDownload(d, { id, owner, nowMs: now(), leaseMs: o.leaseMs, deadOwner })) break;
+        release();
+        release = undefined;
+        await sleep(o.pollMs, undefined, { signal });
+        row = await repo.getDownloadRow(d, id);
+        if (row === undefined) return;
+        if (!RUNNABLE_STATUSES.includes(row.status)) {
+          emitTerminal(row);
+          return;
+        }
+      }
+      renewTimer = setInterval(() => {
+        repo.renewLease(d, id, owner, now(), o.leaseMs).then(
+          (ok) => {
+            if (!ok) attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
+          },
+          () => undefined,
+        );
+      }, Math.max(50, Math.floor(o.leaseMs / 3)));
+      renewTimer.unref();
+
+      let retryState = initialRetryState(now());
+      let digestMismatches = 0;
+      for (;;) {
+        row = await repo.getDownloadRow(d, id);
+        if (row === undefined) return;
+        const r: DownloadRow = row;
+        const attempt = Number(r.attempts) + 1;
+        await owned({ status: "downloading", attempts: attempt, next_attempt_at: null, updated_at: now() });
+        emit({ ...base(r), type: "started", attempt, resumeFrom: Number(r.committed_bytes) });
+        const stats: TransferStats = { bytesWritten: 0 };
+        const meter = createProgressMeter();
+        let lastProgressAt = 0;
+        let expected = { size: numOrNull(r.expected_size), etag: r.expected_etag, sha256: r.expected_sha256 };
+        let restarts = Number(r.restarts);
+        try {
+          if (entry.handshake === undefined) entry.handshake = entry.client.handshake({ signal: attemptCtl.signal });
+          await entry.handshake.catch((e: unknown) => {
+            entry.handshake = undefined;
+            throw e;
+          });
+          const result = await runTransfer(
+            {
+              itemId: r.item_id,
+              partPath: r.part_path,
+              destination: r.destination,
+              expected,
+              committed: Number(r.committed_bytes),
+              openRead: entry.client.transport === "http" ? httpSource(entry.client) : rpcSource(entry.client),
+              fetchDigest: async (sig) => {
+                const item = await entry.client.statItem(r.item_id, { signal: sig });
+                return { etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() };
+              },
+              signal: attemptCtl.signal,
+              idleTimeoutMs: o.idleTimeoutMs,
+              checkpointBytes: o.checkpointBytes,
+              checkpointMs: o.checkpointMs,
+              maxFileSize: o.maxFileSize,
+              fs,
+              now,
+              hooks: {
+                onValidated: async (meta, resumeFrom) => {
+                  const sha = meta.sha256 ?? expected.sha256;
+                  if (meta.size !== expected.size || meta.etag !== expected.etag || sha !== expected.sha256) {
+                    expected = { size: meta.size, etag: meta.etag, sha256: sha };
+                    await owned({ expected_size: meta.size, expected_etag: meta.etag, expected_sha256: sha, updated_at: now() });
+                  }
+                  meter.add(now(), resumeFrom);
+                  emit({ ...base(r), type: "validated", size: meta.size, etag: meta.etag, sha256: sha, resumeFrom });
+                },
+                onRestart: async (reason) => {
+                  restarts++;
+                  if (restarts > o.maxRestarts) throw new DownloadError("changed-too-often", `the file changed ${restarts} times during the download`);
+                  await owned({ committed_bytes: 0, restarts, updated_at: now() });
+                  emit({ ...base(r), type: "restarted", reason, restarts });
+                },
+                onBytes: (position) => {
+                  const t = now();
+                  meter.add(t, position);
+                  if (t - lastProgressAt >= o.progressIntervalMs || position === expected.size) {
+                    lastProgressAt = t;
+                    emit({ ...base(r), type: "progress", bytes: position, size: expected.size, ...meter.read(expected.size) });
+                  }
+                },
+                onCheckpoint: async (committed) => {
+                  await owned({ committed_bytes: committed, updated_at: now() });
+                },
+                onVerifying: async () => {
+                  await owned({ status: "verifying", updated_at: now() });
+                  emit({ ...base(r), type: "verifying" });
+                },
+              },
+            },
+            stats,
+          );
+          const t = now();
+          await owned({
+            status: "completed",
+            committed_bytes: result.size,
+            expected_sha256: result.digestVerified ? result.sha256 : expected.sha256,
+            error_code: null,
+            error_message: null,
+            lease_owner: null,
+            lease_expires_at: null,
+            completed_at: t,
+            updated_at: t,
+          });
+          emit({ ...base(r), type: "completed", destination: r.destination, size: result.size, sha256: result.sha256, digestVerified: result.digestVerified });
+          return;
+        } catch (caught) {
+          const reason: unknown = attemptCtl.signal.aborted ? attemptCtl.signal.reason : undefined;
+          const error = reason instanceof DownloadError ? reason : classify(caught, now());
+          switch (error.action) {
+            case "cancel":
+              await settleCancel(r, error);
+              return;
+            case "pause":
+              await owned({ status: "paused", ...errorPatch(error), lease_owner: null, lease_expires_at: null, updated_at: now() });
+              emit({ ...base(r), type: "paused", error: errOf(error) });
+              return;
+            case "restart": {
+              if (error.code === "digest-mismatch") digestMismatches++;
+              restarts++;
+              const final =
+                error.code === "digest-mismatch" && digestMismatches >= o.maxDigestMismatches
+                  ? new DownloadError("digest-mismatch-repeated", `the SHA-256 did not match ${digestMismatches} times; no file was put in place`, { cause: error })
+                  : restarts > o.maxRestarts
+                    ? new DownloadError("changed-too-often", `the file changed ${restarts} times during the download`, { cause: error })
+                    : undefined;
+              if (final !== undefined) {
+                await failJob(r, final);
+                return;
+              }
+              // A changed file: forget the old validators and learn the new ones from the next read.
+              // A digest mismatch: same validators, the bytes were bad; read them again.
+              await owned({
+                committed_bytes: 0,
+                restarts,
+                ...(error.code === "changed" ? { expected_size: null, expected_etag: null, expected_sha256: null } : {}),
+                ...errorPatch(error),
+                updated_at: now(),
+              });
+              emit({ ...base(r), type: "restarted", reason: error.message, restarts });
+              continue;
+            }
+            case "fail":
+              await failJob(r, error);
+              return;
+            case "retry": {
+              const decision = decideRetry(retryState, error, stats.bytesWritten > 0, now(), o.backoff, random);
+              retryState = decision.state;
+              if (!decision.retry) {
+                const final =
+                  decision.reason === "deadline"
+                    ? new DownloadError("deadline", `the job's deadline passed; last error: ${error.message}`, { cause: error })
+                    : new DownloadError("retries-exhausted", `gave up after ${retryState.failures} attempts without progress; last error: ${error.message}`, { cause: error });
+                await failJob(r, final);
+                return;
+              }
+              await owned({ ...errorPatch(error), next_attempt_at: now() + decision.delayMs, updated_at: now() });
+              emit({ ...base(r), type: "retrying", attempt, delayMs: decision.delayMs, error: errOf(error) });
+              // A sleeping job holds no slot.
+              release?.();
+              release = undefined;
+              await sleep(decision.delayMs, undefined, { signal: attemptCtl.signal }).catch(() => undefined);
+              if (attemptCtl.signal.aborted) {
+                const why = attemptCtl.signal.reason;
+                await settleCancel(r, why instanceof DownloadError ? why : new DownloadError("shutdown", "stopped"));
+                return;
+              }
+              release = await limiter.acquire(r.peer_url, attemptCtl.signal);
+              continue;
+            }
+          }
+        }
+      }
+    } catch (caught) {
+      // Aborted while waiting for a slot or a lease: nothing was claimed or the row stays resumable.
+      const why = signal.aborted ? signal.reason : caught;
+      if (row !== undefined && !(why instanceof DownloadError && why.code === "cancelled")) {
+        await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null }).catch(() => undefined);
+      }
+    } finally {
+      clearInterval(renewTimer);
+      signal.removeEventListener("abort", onAbort);
+      release?.();
+    }
+
+    async function owned(patch: Parameters<typeof repo.updateOwnedDownload>[3]): Promise<void> {
+      if (!(await repo.updateOwnedDownload(d, id, owner, patch))) {
+        throw new DownloadError("lease-lost", "another worker took this job over, or it was cancelled");
+      }
+    }
+    async function failJob(r: DownloadRow, error: DownloadError): Promise<void> {
+      await repo.updateOwnedDownload(d, id, owner, { ...failPatch(error), updated_at: now() });
+      emit({ ...base(r), type: "failed", error: errOf(error) });
+    }
+    async function settleCancel(r: DownloadRow, error: DownloadError): Promise<void> {
+      if (error.code === "cancelled") {
+        emit({ ...base(r), type: "cancelled" });
+      } else if (error.code === "shutdown") {
+        // Stopped cleanly: the row goes back to the queue; the part and the committed offset stay.
+        await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null, updated_at: now() });
+      }
+      // lease-lost: the row is not ours any more; leave it alone.
+    }
+  }
+
+  function emitTerminal(row: DownloadRow): void {
+    const b = base(row);
+    const error = { code: row.error_code ?? "unknown", message: row.error_message ?? "" };
+    switch (row.status) {
+      case "completed":
+        emit({ ...b, type: "completed", destination: row.destination, size: Number(row.committed_bytes), sha256: row.expected_sha256 ?? "", digestVerified: row.expected_sha256 !== null });
+        break;
+      case "failed":
+        emit({ ...b, type: "failed", error });
+        break;
+      case "paused":
+        emit({ ...b, type: "paused", error });
+        break;
+      case "cancelled":
+        emit({ ...b, type: "cancelled" });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Start-up housekeeping: free leases of dead local processes, then resolve duplicate destinations. */
+  async function reclaim(): Promise<void> {
+    const d = database();
+    for (const row of await repo.findLeasedRows(d)) {
+      if (row.lease_owner !== null && row.lease_owner !== owner && isLeaseOwnerDead(row.lease_owner)) {
+        await d
+          .updateTable("download")
+          .set({ lease_owner: null, lease_expires_at: null })
+          .where("id", "=", row.id)
+          .where("lease_owner", "=", row.lease_owner)
+          .execute();
+      }
+    }
+    // Stale rows for one destination (spelt differently, e.g. through a symlinked directory,
+    // or written before the unique index existed): resume the one with most bytes, fail the others.
+    const stale = await repo.findClaimableRows(d, now());
+    const groups = new Map<string, DownloadRow[]>();
+    for (const row of stale) {
+      const key = await canonicalPath(row.destination);
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    for (const rows of groups.values()) {
+      if (rows.length < 2) continue;
+      rows.sort((a, b) => Number(b.committed_bytes) - Number(a.committed_bytes) || Number(a.created_at) - Number(b.created_at));
+      for (const loser of rows.slice(1)) {
+        const e = new DownloadError("superseded", `superseded by job ${rows[0]?.id ?? "?"} for the same destination`);
+        if (await repo.updateDownloadIfStatus(d, loser.id, RUNNABLE_STATUSES, { ...failPatch(e), updated_at: now() })) {
+          emit({ ...base(loser), type: "failed", error: errOf(e) });
+        }
+      }
+    }
+  }
+
+  const manager: DownloadManager = {
+    async start(startOptions = {}) {
+      if (started) return;
+      if (db === undefined) {
+        if (options.dataDir === undefined) throw new Error("createDownloadManager needs dataDir or db");
+        db = await openDownloadsDatabase(options.dataDir);
+      }
+      started = true;
+      await reclaim();
+      if (startOptions.runQueue ?? true) {
+        for (const row of await repo.findClaimableRows(database(), now())) schedule(row.id);
+      }
+    },
+
+    async enqueue(peer, itemId, enqueueOptions = {}) {
+      const d = database();
+      if (typeof itemId !== "string" || itemId === "" || itemId.includes("\0")) {
+        throw new DownloadError("invalid-argument", "give an item id such as share/dir/file.txt (see peer ls)");
+      }
+      const ref = keyRef(peer.key);
+      keys.set(ref, peer.key);
+      const transport = peer.transport ?? o.transport;
+      const entry = clientFor({ peer_url: peer.url, transport, key_ref: ref } as DownloadRow);
+      if (entry === undefined) throw new Error("unreachable: key registered above");
+      const { client } = entry;
+      entry.handshake ??= client.handshake({ signal: enqueueOptions.signal });
+      await entry.handshake.catch((e: unknown) => {
+        entry.handshake = undefined;
+        throw classify(e);
+      });
+      const item = await client.statItem(itemId, { signal: enqueueOptions.signal }).catch((e: unknown) => {
+        throw classify(e);
+      });
+      const problem = checkFileName(item.name);
+      if (problem !== undefined) throw new DownloadError("unsafe-name", `${problem}; refusing to download ${JSON.stringify(itemId)}`);
+      if (Number(item.size) > o.maxFileSize) {
+        throw new DownloadError("too-large", `${itemId} is ${item.size} bytes, over the limit of ${o.maxFileSize}`);
+      }
+      const outDir = path.resolve(enqueueOptions.outDir ?? downloadDir);
+      await mkdir(outDir, { recursive: true });
+      const dir = await realpath(outDir);
+      const destination = path.join(dir, item.name);
+      const sha = item.sha256 === "" ? null : item.sha256.toLowerCase();
+      for (let tries = 0; tries < 3; tries++) {
+        const existing = await repo.findLiveByDestination(d, destination);
+        if (existing !== undefined) {
+          if (existing.peer_url !== client.baseUrl || existing.item_id !== itemId) {
+            throw new DownloadError("destination-busy", `${destination} is the destination of job ${existing.id} (${existing.item_id}); cancel it or choose another --out`);
+          }
+          // Re-running a download resumes its job; a paused one is retried.
+          if (existing.status === "paused") {
+            await repo.updateDownloadIfStatus(d, existing.id, ["paused"], { status: "queued", error_code: null, error_message: null, updated_at: now() });
+          }
+          if (existing.key_ref !== ref || existing.transport !== transport) {
+            await d.updateTable("download").set({ key_ref: ref, transport }).where("id", "=", existing.id).execute();
+          }
+          schedule(existing.id);
+          return existing.id;
+        }
+        const id = randomUUID();
+        const t = now();
+        try {
+          await repo.insertDownload(d, {
+            id,
+            peer_url: client.baseUrl,
+            key_ref: ref,
+            transport,
+            item_id: itemId,
+            file_name: item.name,
+            destination,
+            part_path: `${destination}.part`,
+            expected_size: Number(item.size),
+            expected_etag: item.etag === "" ? null : item.etag,
+            expected_sha256: sha,
+            committed_bytes: 0,
+            status: "queued",
+            attempts: 0,
+            restarts: 0,
+            created_at: t,
+            updated_at: t,
+          });
+        } catch (err) {
+          if (isUniqueViolation(err)) continue; // someone inserted meanwhile: look again
+          throw err;
+        }
+        emit({ id, fileName: item.name, time: new Date(t).toISOString(), type: "queued", destination });
+        schedule(id);
+        return id;
+      }
+      throw new DownloadError("destination-busy", `${destination} is being claimed by another process; try again`);
+    },
+
+    async cancel(id) {
+      const d = database();
+      const row = await resolveRow(id);
+      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      const ok = await repo.updateDownloadIfStatus(d, row.id, [...LIVE_STATUSES, "failed"], {
+        status: "cancelled",
+        lease_owner: null,
+        lease_expires_at: null,
+        next_attempt_at: null,
+        updated_at: now(),
+      });
+      if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only unfinished jobs can be cancelled`);
+      const run = running.get(row.id);
+      if (run !== undefined) {
+        run.ctl.abort(new DownloadError("cancelled", "cancelled by the user"));
+        await run.done;
+      } else {
+        emit({ ...base(row), type: "cancelled" });
+      }
+      return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
+    },
+
+    async retry(id) {
+      const d = database();
+      const row = await resolveRow(id);
+      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      try {
+        const ok = await repo.updateDownloadIfStatus(d, row.id, ["failed", "paused", "cancelled"], {
+          status: "queued",
+          error_code: null,
+          error_message: null,
+          next_attempt_at: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: now(),
+        });
+        if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only failed, paused or cancelled jobs can be retried`);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new DownloadError("destination-busy", `another live job writes ${row.destination}; cancel it first`);
+        throw err;
+      }
+      schedule(row.id);
+      return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
+    },
+
+    async delete(id) {
+      const d = database();
+      const row = await resolveRow(id);
+      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      if (RUNNABLE_STATUSES.includes(row.status)) {
+        throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; cancel it before deleting it`);
+      }
+      const removed: string[] = [];
+      const kept: Array<{ path: string; reason: string }> = [];
+      const root = await realpath(downloadDir).catch(() => downloadDir);
+      const files = row.status === "completed" || row.status === "cancelled" || row.status === "failed" || row.status === "paused" ? [row.part_path, row.destination] : [];
+      for (const file of files) {
+        const reason = await deletionBlocker(d, row, file, root);
+        if (reason === "missing") continue;
+        if (reason !== undefined) {
+          kept.push({ path: file, reason });
+          continue;
+        }
+        await rm(file, { force: true });
+        removed.push(file);
+      }
+      await repo.deleteDownloadRow(d, row.id);
+      return { removed, kept };
+    },
+
+    async list(statuses) {
+      return (await repo.listDownloadRows(database(), statuses)).map(toDownload);
+    },
+
+    async get(id) {
+      const row = await resolveRow(id);
+      return row === undefined ? undefined : toDownload(row);
+    },
+
+    wait(id) {
+      return new Promise<Download>((resolve, reject) => {
+        let settled = false;
+        const check = async () => {
+          const row = await repo.getDownloadRow(database(), id);
+          if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+          if (TERMINAL_STATUSES.includes(row.status) && !running.has(id)) return toDownload(row);
+          return undefined;
+        };
+        const finish = (p: Promise<Download | undefined>) =>
+          p.then(
+            (dl) => {
+              if (dl !== undefined && !settled) {
+                settled = true;
+                off();
+                resolve(dl);
+              }
+            },
+            (err: unknown) => {
+              if (!settled) {
+                settled = true;
+                off();
+                reject(err);
+              }
+            },
+          );
+        const off = manager.on((e) => {
+          if (e.id !== id) return;
+          if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") {
+            // The job's promise settles right after its last event.
+            const run = running.get(id);
+            finish((run?.done ?? Promise.resolve()).then(check));
+          }
+        });
+        finish(check());
+      });
+    },
+
+    async drain() {
+      while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
+    },
+
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      if (closed) return;
+      const runs = [...running.values()];
+      for (const r of runs) r.ctl.abort(new DownloadError("shutdown", "the download manager is closing"));
+      await Promise.all(runs.map((r) => r.done));
+      closed = true;
+      for (const { client } of clients.values()) client.close();
+      if (options.db === undefined) await db?.destroy();
+    },
+  };
+  return manager;
+
+  async function deletionBlocker(d: Kysely<ClientDatabase>, row: DownloadRow, file: string, root: string): Promise<string | undefined> {
+    let st;
+    try {
+      st = await lstat(file);
+    } catch {
+      return "missing";
+    }
+    if (!st.isFile()) return "not a regular file";
+    const dir = await canonicalPath(path.dirname(file));
+    if (dir !== root && !dir.startsWith(root + path.sep)) return `outside the download directory ${root}`;
+    if ((await repo.countOtherLiveRowsReferring(d, row.id, [file])) > 0) return "another live job refers to it";
+    return undefined;
+  }
+}
+
+function failPatch(e: DownloadError) {
+  return { status: "failed" as const, ...errorPatch(e), lease_owner: null, lease_expires_at: null, next_attempt_at: null };
+}
+
+function errorPatch(e: DownloadError) {
+  return { error_code: e.code, error_message: e.message };
+}
+
+function numOrNull(v: number | null): number | null {
+  return v === null ? null : Number(v);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // SQLite: SQLITE_CONSTRAINT_UNIQUE; PostgreSQL: 23505.
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
+}
+
+/** The real path of a file's directory joined with its name (the file itself may not exist). */
+async function canonicalPath(p: string): Promise<string> {
+  try {
+    return path.join(await realpath(path.dirname(p)), path.basename(p));
+  } catch {
+    return path.resolve(p);
+  }
+}
