@@ -9,6 +9,7 @@
  */
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
+import { constants as http2Constants } from "node:http2";
 import { getOption } from "@bufbuild/protobuf";
 import type pino from "pino";
 import { http as httpRule } from "../../gen/google/api/annotations_pb.js";
@@ -39,6 +40,8 @@ export interface FileRouteOptions {
    */
   readonly chunkSize?: number | undefined;
 }
+
+const { NGHTTP2_INTERNAL_ERROR } = http2Constants;
 
 /** Default read size of the route: 2 MiB. */
 export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
@@ -93,10 +96,21 @@ export function createFileRoute(options: FileRouteOptions): FileRoute {
     handle(options, chunkSize, req, r, match.kind === "match" ? match.value : undefined).catch((err: unknown) => {
       options.logger.error({ err, method: req.method }, "file route failed");
       if (!r.headersSent) sendText(r, 500, "internal error\n");
-      else r.destroy();
+      else abortResponse(r);
     });
     return true;
   };
+}
+
+/**
+ * Cuts a response short so the client sees an error, never a clean end:
+ * HTTP/1.1 closes the connection (fewer bytes than Content-Length), HTTP/2
+ * resets the stream with INTERNAL_ERROR (a NO_ERROR reset could look like an end).
+ */
+function abortResponse(res: Res): void {
+  const stream = (res as { stream?: http2.ServerHttp2Stream }).stream;
+  if (stream !== undefined) stream.close(NGHTTP2_INTERNAL_ERROR);
+  else res.destroy();
 }
 
 /** A short text answer; never echoes paths or error messages. */
@@ -250,7 +264,7 @@ async function stream(res: Res, file: OpenFile, decision: ResponsePlan, chunkSiz
     if (err instanceof FileChangedError) {
       // Never mix versions: cut the response short so the client sees an error (RFC 9112 §8: incomplete message).
       log.warn({ itemId: file.entry.id }, "file changed during a response; connection aborted");
-      res.destroy();
+      abortResponse(res);
       return;
     }
     throw err;
