@@ -17,6 +17,8 @@ export interface TestPeerOptions extends Partial<Omit<PeerServerOptions, "shares
   files?: Record<string, string | Buffer>;
   /** Share name. @default "share" */
   shareName?: string;
+  /** More shares: name → files (each in its own temp directory). */
+  extraShares?: Record<string, Record<string, string | Buffer>>;
   /** Test seams passed to startPeerServer. */
   hooks?: PeerServerHooks;
 }
@@ -52,19 +54,26 @@ export async function writeFiles(dir: string, files: Record<string, string | Buf
 
 /** Starts a test peer; close it in `after()`. */
 export async function startTestPeer(options: TestPeerOptions = {}): Promise<TestPeer> {
-  const { files = {}, shareName = "share", hooks, ...serverOptions } = options;
+  const { files = {}, shareName = "share", extraShares = {}, hooks, ...serverOptions } = options;
   const root = await mkdtemp(path.join(os.tmpdir(), "peer-test-"));
   const shareDir = path.join(root, "share");
   const dataDir = path.join(root, "data");
   await mkdir(shareDir);
   await writeFiles(shareDir, files);
+  const shares = [{ name: shareName, dir: shareDir }];
+  for (const [name, extraFiles] of Object.entries(extraShares)) {
+    const dir = path.join(root, `extra-${shares.length}`);
+    await mkdir(dir);
+    await writeFiles(dir, extraFiles);
+    shares.push({ name, dir });
+  }
   let server: PeerServer;
   try {
     server = await startPeerServer(
       {
         logger: pino({ level: "silent" }),
         ...serverOptions,
-        shares: [{ name: shareName, dir: shareDir }],
+        shares,
         dataDir,
         host: serverOptions.host ?? "127.0.0.1",
         port: serverOptions.port ?? 0,
