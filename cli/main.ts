@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliError, commandPath, ExitCode, USAGE_ERROR_CODE } from "./common.js";
+import { register as registerDownloads } from "./downloads.js";
+import { register as registerGet } from "./get.js";
 import { register as registerKeys } from "./keys.js";
 import { register as registerLs } from "./ls.js";
 import { register as registerServe } from "./serve.js";
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerKeys(program);
   registerLs(program);
+  registerGet(program);
+  registerDownloads(program);
   addUsageHints(program);
   return program;
 }

@@ -1,0 +1,229 @@
+/**
+ * `peer downloads list|show|retry|cancel|rm|run`: the job queue in
+ * `<data-dir>/downloads.db`. `run` works the queue in the foreground,
+ * re-driving interrupted jobs (a crashed `peer get`, a paused disk-full job
+ * after `retry`).
+ */
+import type { Command } from "commander";
+import { Option } from "commander";
+import {
+  classify,
+  createDownloadManager,
+  DOWNLOAD_STATUSES,
+  type Download,
+  type DownloadManager,
+  type DownloadStatus,
+} from "../client/index.js";
+import {
+  argParser,
+  CliError,
+  dataDirOption,
+  ExitCode,
+  jsonOption,
+  keyOption,
+  parsePositiveInteger,
+  resolveDataDir,
+  writeErr,
+  writeJsonLine,
+  writeOut,
+} from "./common.js";
+import { formatBytes, formatDate, formatTable } from "./format.js";
+import { EXIT_INTERRUPTED, runDownloads } from "./get.js";
+
+interface CommonOptions {
+  dataDir?: string;
+  json?: boolean;
+}
+
+/** The JSON form of a job. */
+export function downloadJson(d: Download): Record<string, unknown> {
+  return {
+    id: d.id,
+    status: d.status,
+    peerUrl: d.peerUrl,
+    itemId: d.itemId,
+    fileName: d.fileName,
+    destination: d.destination,
+    transport: d.transport,
+    size: d.size,
+    committedBytes: d.committedBytes,
+    etag: d.etag,
+    sha256: d.sha256,
+    attempts: d.attempts,
+    restarts: d.restarts,
+    error: d.error,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+    completedAt: d.completedAt?.toISOString() ?? null,
+  };
+}
+
+async function withManager<T>(options: CommonOptions & { out?: string }, fn: (m: DownloadManager) => Promise<T>): Promise<T> {
+  const manager = createDownloadManager({ dataDir: resolveDataDir(options.dataDir), downloadDir: options.out ?? process.cwd() });
+  await manager.start({ runQueue: false });
+  try {
+    return await fn(manager);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(classify(error).message, { cause: error });
+  } finally {
+    await manager.close();
+  }
+}
+
+async function mustGet(m: DownloadManager, id: string): Promise<Download> {
+  const d = await m.get(id);
+  if (d === undefined) throw new CliError(`no download job "${id}"; see peer downloads list`);
+  return d;
+}
+
+function printJob(d: Download, json: boolean | undefined): void {
+  if (json) {
+    writeJsonLine(downloadJson(d));
+    return;
+  }
+  const rows: Array<[string, string]> = [
+    ["id", d.id],
+    ["status", d.status],
+    ["peer", d.peerUrl],
+    ["item", d.itemId],
+    ["destination", d.destination],
+    ["part file", d.partPath],
+    ["transport", d.transport],
+    ["progress", `${formatBytes(d.committedBytes)} of ${d.size === null ? "?" : formatBytes(d.size)} committed`],
+    ["etag", d.etag ?? "-"],
+    ["sha256", d.sha256 ?? "-"],
+    ["attempts", `${d.attempts} (restarts ${d.restarts})`],
+    ["error", d.error === null ? "-" : `${d.error.code}: ${d.error.message}`],
+    ["created", formatDate(d.createdAt)],
+    ["completed", formatDate(d.completedAt)],
+  ];
+  writeOut(rows.map(([k, v]) => `${k.padEnd(12)} ${v}\n`).join(""));
+}
+
+function parseStatus(text: string): { ok: true; value: DownloadStatus } | { ok: false; error: string } {
+  return (DOWNLOAD_STATUSES as readonly string[]).includes(text)
+    ? { ok: true, value: text as DownloadStatus }
+    : { ok: false, error: `use one of ${DOWNLOAD_STATUSES.join(", ")}` };
+}
+
+/** Registers `peer downloads`. */
+export function register(program: Command): void {
+  const downloads = program
+    .command("downloads")
+    .description("the download queue: list, show, retry, cancel, rm, run")
+    .addHelpText("after", "\nJobs live in <data-dir>/downloads.db (default ./.peer, or PEER_DATA_DIR).\n");
+
+  downloads
+    .command("list")
+    .description("list download jobs, newest first")
+    .addOption(new Option("--status <status>", "only jobs with this status").argParser(argParser(parseStatus)))
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (options: CommonOptions & { status?: DownloadStatus }) => {
+      await withManager(options, async (m) => {
+        const jobs = await m.list(options.status === undefined ? undefined : [options.status]);
+        if (options.json) {
+          for (const d of jobs) writeJsonLine(downloadJson(d));
+          return;
+        }
+        if (jobs.length === 0) {
+          writeErr("No download jobs.\n");
+          return;
+        }
+        writeOut(
+          formatTable(jobs, [
+            { header: "ID", value: (d) => d.id.slice(0, 8) },
+            { header: "STATUS", value: (d) => d.status },
+            { header: "DONE", value: (d) => formatBytes(d.committedBytes), right: true },
+            { header: "SIZE", value: (d) => (d.size === null ? "?" : formatBytes(d.size)), right: true },
+            { header: "ITEM", value: (d) => d.itemId },
+            { header: "ERROR", value: (d) => d.error?.code ?? "" },
+          ]),
+        );
+      });
+    });
+
+  downloads
+    .command("show")
+    .description("show one job")
+    .argument("<id>", "job id (or its first 8 characters)")
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (id: string, options: CommonOptions) => {
+      await withManager(options, async (m) => printJob(await mustGet(m, id), options.json));
+    });
+
+  downloads
+    .command("retry")
+    .description("re-queue a failed, paused or cancelled job (then: peer downloads run)")
+    .argument("<id>", "job id (or its first 8 characters)")
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (id: string, options: CommonOptions) => {
+      await withManager(options, async (m) => {
+        const d = await m.retry((await mustGet(m, id)).id);
+        printJob(d, options.json);
+        if (!options.json) writeErr("Queued. Run \"peer downloads run\" (with --key or PEER_KEY) to download it.\n");
+      });
+    });
+
+  downloads
+    .command("cancel")
+    .description("cancel a job (its part file stays until rm)")
+    .argument("<id>", "job id (or its first 8 characters)")
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (id: string, options: CommonOptions) => {
+      await withManager(options, async (m) => printJob(await m.cancel((await mustGet(m, id)).id), options.json));
+    });
+
+  downloads
+    .command("rm")
+    .description("delete a finished, failed, paused or cancelled job with its part file and destination")
+    .argument("<id>", "job id (or its first 8 characters)")
+    .option("--out <dir>", "the download directory files may be removed from (default: the current directory)")
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (id: string, options: CommonOptions & { out?: string }) => {
+      await withManager(options, async (m) => {
+        const d = await mustGet(m, id);
+        const result = await m.delete(d.id);
+        if (options.json) {
+          writeJsonLine({ id: d.id, deleted: true, removed: result.removed, kept: result.kept });
+          return;
+        }
+        for (const f of result.removed) writeOut(`removed ${f}\n`);
+        for (const k of result.kept) writeOut(`kept ${k.path}: ${k.reason}\n`);
+        writeOut(`deleted job ${d.id}\n`);
+      });
+    });
+
+  downloads
+    .command("run")
+    .description("work the queue: run queued jobs and re-drive interrupted ones until none is left")
+    .addOption(keyOption())
+    .addOption(new Option("--concurrency <n>", "downloads at once").default(3).argParser(argParser(parsePositiveInteger)))
+    .addOption(new Option("--per-peer <n>", "downloads at once from one peer").default(2).argParser(argParser(parsePositiveInteger)))
+    .addOption(
+      new Option("--idle-timeout <seconds>", "abort an attempt after this long without bytes")
+        .default(60)
+        .argParser(argParser(parsePositiveInteger)),
+    )
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .action(async (options: CommonOptions & { key?: string; concurrency?: number; perPeer?: number; idleTimeout?: number }) => {
+      const json = options.json === true || !process.stdout.isTTY;
+      const manager = createDownloadManager({
+        dataDir: resolveDataDir(options.dataDir),
+        concurrency: options.concurrency,
+        perPeer: options.perPeer,
+        idleTimeoutMs: (options.idleTimeout ?? 60) * 1000,
+        keys: options.key === undefined || options.key === "" ? [] : [options.key],
+      });
+      const code = await runDownloads(manager, json);
+      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again");
+      if (code !== ExitCode.ok) throw new CliError("some jobs did not complete (see above; peer downloads list)");
+    });
+}
