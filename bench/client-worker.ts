@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { PeerService } from "../gen/peer/v1/peer_pb.js";
 import type * as ClientBarrel from "../client/index.js";
 import { announceReady } from "./child.js";
-import { runEngineDownload } from "./engine-runner.js";
+import { prepareEngineDirs, probeEngine, runEngineDownload } from "./engine-runner.js";
 import type { ProbeResult, ReadTask, TaskResult, WorkerReply, WorkerRequest, WorkerTask } from "./worker-protocol.js";
 
 type Sdk = typeof ClientBarrel;
@@ -81,7 +81,7 @@ async function probe(): Promise<ProbeResult> {
   } catch (err) {
     out.sdk = `client/index.ts cannot be loaded: ${(err as Error).message.split("\n")[0]}`;
   }
-  const engine = await import("./engine-runner.js").then((m) => m.probeEngine());
+  const engine = await probeEngine();
   if (engine !== undefined) out.engine = engine;
   return out;
 }
@@ -101,6 +101,7 @@ async function run(task: WorkerTask): Promise<TaskResult | ProbeResult> {
           return { bytes };
         });
       case "engine-download":
+        await prepareEngineDirs(task);
         return await timed(() => runEngineDownload(task, ctl.signal));
     }
   } finally {

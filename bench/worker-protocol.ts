@@ -36,6 +36,8 @@ export interface DownloadTask {
   readonly concurrency: number;
   /** Total bytes expected on disk. */
   readonly expectedBytes: number;
+  /** Retry backoff base of the engine (the resume group makes it short). @default the engine's */
+  readonly backoffBaseMs?: number;
 }
 
 /** Checks whether the SDK / the engine can be loaded. */
