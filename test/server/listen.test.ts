@@ -1,0 +1,202 @@
+/**
+ * One port for HTTP/1.1 and h2c: preface sniffing (pure table, then real
+ * sockets with split prefaces, silent and truncated connections), and TLS
+ * with ALPN h2 / http/1.1.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http2 from "node:http2";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { PeerService } from "../../gen/peer/v1/peer_pb.js";
+import { sniffPreface } from "../../server/listen.js";
+import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
+
+const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+describe("sniffPreface", () => {
+  const cases: Array<[string, string, "h2" | "http1" | "more"]> = [
+    ["empty", "", "more"],
+    ["first byte of the preface", "P", "more"],
+    ["half the preface", PREFACE.slice(0, 12), "more"],
+    ["all but the last byte", PREFACE.slice(0, -1), "more"],
+    ["the preface", PREFACE, "h2"],
+    ["the preface and a frame", PREFACE + "\x00\x00\x00\x04", "h2"],
+    ["POST shares the first byte", "PO", "http1"],
+    ["PUT shares the first byte", "PU", "http1"],
+    ["PRI with HTTP/1.1", "PRI * HTTP/1.1\r\n", "http1"],
+    ["GET", "GET / HTTP/1.1\r\n", "http1"],
+    ["TLS client hello to a cleartext port", "\x16\x03\x01", "http1"],
+    ["lower-case pri", "pri", "http1"],
+  ];
+  for (const [name, input, expected] of cases) {
+    test(name, () => assert.equal(sniffPreface(Buffer.from(input, "latin1")), expected));
+  }
+});
+
+/** A TCP proxy that forwards the first `splitBytes` client bytes one at a time, with pauses. */
+async function splittingProxy(target: number, splitBytes: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    let sent = 0;
+    let chain = Promise.resolve();
+    client.on("data", (chunk: Buffer) => {
+      chain = chain.then(async () => {
+        for (let i = 0; i < chunk.length; i++) {
+          if (sent < splitBytes) {
+            upstream.write(chunk.subarray(i, i + 1));
+            sent++;
+            await new Promise((r) => setTimeout(r, 2));
+          } else {
+            upstream.write(chunk.subarray(i));
+            return;
+          }
+        }
+      });
+    });
+    upstream.on("data", (d) => client.write(d));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe("one cleartext port", () => {
+  let peer: TestPeer;
+  before(async () => {
+    peer = await startTestPeer({ files: { "a.txt": "abc" }, sniffTimeoutMs: 300 });
+  });
+  after(() => peer.close());
+
+  test("an h2c preface split across many reads still reaches HTTP/2 (gRPC)", async () => {
+    const proxy = await splittingProxy(peer.server.port, PREFACE.length + 10);
+    try {
+      const health = createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${proxy.port}` }));
+      const res = await health.check({});
+      assert.equal(res.status, HealthCheckResponse_ServingStatus.SERVING);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("an HTTP/1.1 POST split after its first byte (which matches the preface) reaches HTTP/1.1", async () => {
+    const proxy = await splittingProxy(peer.server.port, 8);
+    try {
+      const client = createClient(
+        PeerService,
+        createConnectTransport({ baseUrl: `http://127.0.0.1:${proxy.port}`, httpVersion: "1.1", acceptCompression: [] }),
+      );
+      const res = await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } });
+      assert.equal(res.item?.size, 3n);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  for (const [name, bytes] of [
+    ["a silent connection", ""],
+    ["a connection stuck mid-preface", PREFACE.slice(0, 10)],
+  ] as const) {
+    test(`${name} is closed by the server after the sniff timeout`, async () => {
+      const socket = net.connect(peer.server.port, "127.0.0.1");
+      await new Promise<void>((r) => socket.once("connect", () => r()));
+      if (bytes) socket.write(bytes);
+      socket.resume();
+      const closed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 20_000);
+        socket.once("close", () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      assert.ok(closed, "the server closed the connection");
+    });
+  }
+
+  test("garbage gets an HTTP/1.1 400, not a hang", async () => {
+    const socket = net.connect(peer.server.port, "127.0.0.1");
+    let reply = "";
+    socket.on("data", (d) => (reply += d.toString("latin1")));
+    socket.write("\x16\x03\x01 this is not http\r\n\r\n");
+    await new Promise((r) => socket.once("close", r));
+    assert.match(reply, /^HTTP\/1\.1 400/);
+  });
+
+  test("prior-knowledge HTTP/2 with node's own client", async () => {
+    const session = http2.connect(peer.url);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ":path": "/no/such/route" });
+        req.on("response", (h) => resolve(Number(h[":status"])));
+        req.on("error", reject);
+        req.resume();
+        req.end();
+      });
+      assert.equal(status, 404);
+    } finally {
+      session.close();
+    }
+  });
+});
+
+describe("TLS with ALPN", () => {
+  let dir: string;
+  let peer: TestPeer;
+  let ca: Buffer;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "peer-tls-"));
+    const certFile = path.join(dir, "cert.pem");
+    const keyFile = path.join(dir, "key.pem");
+    await promisify(execFile)("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1",
+      "-addext", "subjectAltName=IP:127.0.0.1",
+    ]);
+    ca = await readFile(certFile);
+    peer = await startTestPeer({ files: { "a.txt": "abc" }, tls: { certFile, keyFile } });
+  });
+  after(async () => {
+    await peer?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("the URL is https", () => assert.match(peer.url, /^https:\/\/127\.0\.0\.1:\d+$/));
+
+  test("gRPC over h2 (ALPN h2)", async () => {
+    const client = createClient(PeerService, createGrpcTransport({ baseUrl: peer.url, acceptCompression: [], nodeOptions: { ca } }));
+    let bytes = "";
+    for await (const m of client.readFile({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } })) {
+      bytes += Buffer.from(m.data).toString();
+    }
+    assert.equal(bytes, "abc");
+  });
+
+  test("Connect over HTTP/1.1 (ALPN http/1.1)", async () => {
+    const client = createClient(
+      PeerService,
+      createConnectTransport({ baseUrl: peer.url, httpVersion: "1.1", acceptCompression: [], nodeOptions: { ca } }),
+    );
+    const res = await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } });
+    assert.equal(res.item?.size, 3n);
+  });
+});
