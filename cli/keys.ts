@@ -5,8 +5,8 @@ import { type Command, Option } from "commander";
 import type { Kysely } from "kysely";
 import { isKeyId } from "../server/auth/key-format.js";
 import { checkKeyName } from "../server/auth/key-name.js";
-import { type KeyInfo, type KeyStore, openKeyStore } from "../server/auth/key-store.js";
-import { openServerDatabase, SERVER_DATABASE_FILE, type ServerDatabase } from "../server/store/database.js";
+import type { KeyInfo, KeyStore } from "../server/auth/key-store.js";
+import type { ServerDatabase } from "../server/store/database.js";
 import {
   argParser,
   CliError,
@@ -133,13 +133,21 @@ export function keyInfoJson(key: KeyInfo): Record<string, unknown> {
   };
 }
 
+/** File name of the server database; equals SERVER_DATABASE_FILE of server/store/database.ts (not imported: it loads SQLite). */
+const DATABASE_FILE = "server.db";
+
 function databaseExists(dataDir: string): boolean {
-  return existsSync(path.join(resolveDataDir(dataDir), SERVER_DATABASE_FILE));
+  return existsSync(path.join(resolveDataDir(dataDir), DATABASE_FILE));
 }
 
 /** Opens the key store of a data dir for one operation, then closes the database. */
 export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => Promise<T>): Promise<T> {
   const dir = resolveDataDir(dataDir);
+  // Loaded here, not at the top: `--help` and usage errors stay fast.
+  const [{ openServerDatabase }, { openKeyStore }] = await Promise.all([
+    import("../server/store/database.js"),
+    import("../server/auth/key-store.js"),
+  ]);
   let db: Kysely<ServerDatabase>;
   try {
     db = await openServerDatabase(dir);

@@ -2,7 +2,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { Option } from "commander";
-import { classify, createPeerClient, type DownloadError, normalizePeerUrl } from "../client/index.js";
+import type { DownloadError } from "../client/index.js";
 import type { Item } from "../gen/peer/v1/peer_pb.js";
 import {
   argParser,
@@ -43,6 +43,8 @@ export function register(program: Command): void {
         "Example: PEER_KEY=peer_… peer ls http://127.0.0.1:8080 --query .mkv\n",
     )
     .action(async (url: string, options: LsOptions, command: Command) => {
+      // Loaded here, not at the top: `--help` and usage errors stay fast.
+      const { classify, createPeerClient, normalizePeerUrl } = await import("../client/index.js");
       let baseUrl: string;
       try {
         baseUrl = normalizePeerUrl(url);

@@ -1,8 +1,8 @@
 /** `peer serve`: share directories over PeerService and the HTTP file route. */
 import path from "node:path";
 import { type Command, Option } from "commander";
-import { pino, type Logger } from "pino";
-import { startPeerServer, type PeerServer } from "../server/index.js";
+import type { Logger } from "pino";
+import type { PeerServer } from "../server/index.js";
 import { argParser, CliError, dataDirOption, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
 import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
 import { firstRunText } from "./first-run-text.js";
@@ -69,6 +69,8 @@ export function register(program: Command): void {
           ? { certFile: path.resolve(options.tlsCert), keyFile: path.resolve(options.tlsKey) }
           : undefined;
       const dataDir = resolveDataDir(options.dataDir);
+      // Loaded here, not at the top: `--help` and usage errors stay fast.
+      const [{ startPeerServer }, { pino }] = await Promise.all([import("../server/index.js"), import("pino")]);
       const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
 
       let server: PeerServer;
