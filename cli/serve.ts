@@ -3,7 +3,7 @@ import path from "node:path";
 import { type Command, Option } from "commander";
 import type { Logger } from "pino";
 import type { PeerServer } from "../server/index.js";
-import { argParser, CliError, dataDirOption, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
+import { argParser, CliError, dataDirOption, parsePositiveInteger, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
 import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
 import { firstRunText } from "./first-run-text.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
@@ -18,6 +18,8 @@ interface ServeOptions {
   tlsKey?: string;
   firstRun?: boolean;
   logLevel: string;
+  maxStreams?: number;
+  maxStreamsPerKey?: number;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -44,6 +46,16 @@ export function register(program: Command): void {
     .option(
       "--first-run",
       `with no share given, serve ./${FIRST_RUN_SHARE_DIR} (created with an example file); with no key yet, create one and print ready-to-paste commands`,
+    )
+    .addOption(
+      new Option("--max-streams-per-key <n>", "concurrent file reads per API key (default: 8)").argParser(
+        argParser(parsePositiveInteger),
+      ),
+    )
+    .addOption(
+      new Option("--max-streams <n>", "concurrent file reads on the whole server (default: 64)").argParser(
+        argParser(parsePositiveInteger),
+      ),
     )
     .addOption(
       new Option("--log-level <level>", "log level of the JSON lines on stderr")
@@ -82,6 +94,8 @@ export function register(program: Command): void {
           port: options.listen.port,
           tls,
           logger,
+          maxStreams: options.maxStreams,
+          maxStreamsPerKey: options.maxStreamsPerKey,
         });
       } catch (error) {
         throw new CliError(startFailure(error, options.listen), { cause: error });
