@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { PEER_BIN, runPeer, startServe, type PeerProcess } from "./run-peer.js";
 
 const exec = promisify(execFile);
+const BULK = 250;
 
 describe("peer serve + peer ls", { timeout: 300_000 }, () => {
   let cwd: string;
@@ -22,23 +23,29 @@ describe("peer serve + peer ls", { timeout: 300_000 }, () => {
     await writeFile(path.join(cwd, "films", "old", "B.MKV"), "b");
     await mkdir(path.join(cwd, "docs"));
     await writeFile(path.join(cwd, "docs", "readme.txt"), "hello");
+    // More items than one ListItems page (100 by default): ls must follow page tokens.
+    await mkdir(path.join(cwd, "bulk"));
+    for (let i = 0; i < BULK; i++) await writeFile(path.join(cwd, "bulk", `f${String(i).padStart(3, "0")}.dat`), "x");
     const made = await runPeer(["keys", "create", "--name", "tester", "--json", "--data-dir", "data"], { cwd });
     assert.equal(made.code, 0, made.stderr);
     ({ key, id: keyId } = JSON.parse(made.stdout) as { key: string; id: string });
-    server = await startServe(["films", "--share", "papers=docs", "--data-dir", "data"], { cwd });
+    server = await startServe(["films", "--share", "papers=docs", "--share", "bulk=bulk", "--data-dir", "data"], { cwd });
   });
   after(async () => {
     await server?.stop("SIGKILL");
     await rm(cwd, { recursive: true, force: true });
   });
 
-  test("ls prints a table of every item of every share", async () => {
+  test("ls prints a table of every item of every share, across pages", async () => {
     const r = await runPeer(["ls", server!.url, "--key", key], { cwd });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
     assert.match(lines[0] ?? "", /^\s*SIZE\s+MODIFIED\s+ID$/);
+    const ids = lines.slice(1).map((l) => l.split(/\s+/).at(-1));
+    assert.equal(ids.length, BULK + 3);
+    assert.equal(new Set(ids).size, ids.length, "no item twice");
     assert.deepEqual(
-      lines.slice(1).map((l) => l.split(/\s+/).at(-1)),
+      ids.filter((id) => !id?.startsWith("bulk/")),
       ["films/a.mkv", "films/old/B.MKV", "papers/readme.txt"],
     );
     assert.match(r.stdout, /1\.5 KiB\s+\d{4}-\d\d-\d\d \d\d:\d\dZ\s+films\/a\.mkv/);
@@ -49,7 +56,7 @@ describe("peer serve + peer ls", { timeout: 300_000 }, () => {
     const all = await runPeer(["ls", server!.url, "--json"], { cwd, env });
     assert.equal(all.code, 0, all.stderr);
     const items = all.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.equal(items.length, 3);
+    assert.equal(items.length, BULK + 3);
     const a = items.find((i) => i.id === "films/a.mkv");
     assert.ok(a);
     assert.equal(a.share, "films");
@@ -75,6 +82,27 @@ describe("peer serve + peer ls", { timeout: 300_000 }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /refused the key/);
     assert.equal(r.stdout, "");
+  });
+
+  test("an expired key is refused", async () => {
+    const made = await runPeer(["keys", "create", "--name", "one-second", "--expires", "1s", "--json", "--data-dir", "data"], {
+      cwd,
+    });
+    assert.equal(made.code, 0, made.stderr);
+    const { key: shortKey, expiresAt } = JSON.parse(made.stdout) as { key: string; expiresAt: string };
+    // Wait until the expiry has surely passed (a wait, not a timing assertion).
+    const wait = Date.parse(expiresAt) + 200 - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const r = await runPeer(["ls", server!.url, "--key", shortKey], { cwd });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /refused the key/);
+    const listed = await runPeer(["keys", "list", "--json", "--data-dir", "data"], { cwd });
+    const row = listed.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { name: string; status: string })
+      .find((k) => k.name === "one-second");
+    assert.equal(row?.status, "expired");
   });
 
   test("keys revoke in another process applies to the running server at once", async () => {
