@@ -79,6 +79,9 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
         headersTimeout: Math.min(options.headersTimeoutMs, options.requestTimeoutMs),
         requestTimeout: options.requestTimeoutMs,
         keepAliveTimeout: options.keepAliveTimeoutMs,
+        // headersTimeout/requestTimeout are only enforced on this sweep (30 s by
+        // default), so sweep often enough for the configured limits to bite.
+        connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(options.headersTimeoutMs / 4))),
       },
       handler as http.RequestListener,
     );
@@ -127,6 +130,10 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     });
   });
   const bound = outer.address() as net.AddressInfo;
+  // The http.Server never listens itself (connections are handed to it), but
+  // its connection tracking — which enforces headersTimeout/requestTimeout
+  // and makes closeIdleConnections() work — starts on 'listening'.
+  h1?.emit("listening");
 
   let closing: Promise<void> | undefined;
   return {
@@ -135,7 +142,9 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     close(graceMs) {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => outer.close(() => resolve()));
-        h1?.closeIdleConnections();
+        // close() on the never-listening http.Server only runs its pre-close:
+        // closes idle keep-alive connections and stops the timeout sweep.
+        h1?.close(() => undefined);
         for (const session of sessions) session.close();
         const timer = setTimeout(() => {
           for (const socket of sockets) socket.destroy();

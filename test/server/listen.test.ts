@@ -12,7 +12,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { PeerService } from "../../gen/peer/v1/peer_pb.js";
@@ -198,5 +198,46 @@ describe("TLS with ALPN", () => {
     );
     const res = await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } });
     assert.equal(res.item?.size, 3n);
+  });
+});
+
+describe("limits against slow or greedy clients", () => {
+  let peer: TestPeer;
+  before(async () => {
+    peer = await startTestPeer({ files: { "a.txt": "abc" }, headersTimeoutMs: 500, requestTimeoutMs: 1000, readMaxBytes: 4096 });
+  });
+  after(() => peer.close());
+
+  test("a client that never finishes its headers is cut off (slowloris)", async () => {
+    const socket = net.connect(peer.server.port, "127.0.0.1");
+    let reply = "";
+    socket.on("data", (d) => (reply += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.write("GET /v1/files/share/a.txt HTTP/1.1\r\nHost: x\r\n");
+    const dripping = setInterval(() => socket.write("X-Slow: 1\r\n"), 100);
+    try {
+      const closed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 20_000);
+        socket.once("close", () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      assert.ok(closed, "the server closed the connection");
+      assert.doesNotMatch(reply, /^HTTP\/1\.1 200/);
+    } finally {
+      clearInterval(dripping);
+      socket.destroy();
+    }
+  });
+
+  test("a request message above readMaxBytes is refused", async () => {
+    const client = createClient(PeerService, createConnectTransport({ baseUrl: peer.url, httpVersion: "1.1", acceptCompression: [] }));
+    await assert.rejects(
+      client.statItem({ itemId: "share/" + "x".repeat(8192) }, { headers: { "x-api-key": peer.key } }),
+      (e: unknown) => ConnectError.from(e).code === Code.ResourceExhausted,
+    );
+    // A normal request on the same server still works.
+    assert.equal((await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } })).item?.size, 3n);
   });
 });
