@@ -10,23 +10,23 @@ export type GroupName = (typeof GROUPS)[number];
 
 /** Resolved options of one run. */
 export interface BenchOptions {
-  /** Smoke run for CI: small files, few samples, about 30–60 s. @default false */
+  /** Smoke run for CI: small files, 2 samples, about a minute. @default false */
   readonly quick: boolean;
-  /** Size of the big file used for throughput. @default 1 GiB (64 MiB with --quick) */
+  /** Size of the big file used for throughput. @default 1 GiB (32 MiB with --quick) */
   readonly size: number;
   /** Size of the ranged read (first N bytes). @default 64 MiB (8 MiB with --quick) */
   readonly rangeSize: number;
-  /** Timed samples per target, interleaved A B C A B C. @default 7 (3 with --quick) */
+  /** Timed samples per target, interleaved A B C A B C. @default 7 (2 with --quick) */
   readonly samples: number;
   /** Groups to run. @default all of {@link GROUPS} */
   readonly groups: readonly GroupName[];
-  /** File downloaded for the client-RSS measurement. @default 4 GiB (64 MiB with --quick; --size when given) */
+  /** File downloaded for the client-RSS measurement. @default 4 GiB (--size with --quick or when --size is given) */
   readonly bigDownloadSize: number;
-  /** File the stalled readers ask for. @default 256 MiB (32 MiB with --quick) */
+  /** File the stalled readers ask for. @default 256 MiB (16 MiB with --quick) */
   readonly stalledFileSize: number;
   /** Concurrent stalled readers. @default 32 */
   readonly stalledReaders: number;
-  /** Small files queued at once. @default 1000 (100 with --quick) */
+  /** Small files queued at once. @default 1000 (50 with --quick) */
   readonly smallFiles: number;
   /** Size of each small file. @default 64 KiB */
   readonly smallFileSize: number;
@@ -43,13 +43,13 @@ export interface BenchOptions {
 /** Usage text for --help and for option errors. */
 export const USAGE = `usage: npm run bench -- [options]
 
-  --quick            smoke run (small files, 3 samples; what CI runs)
-  --size <n>         big file size, e.g. 1g, 256m (default 1g; 64m with --quick)
+  --quick            smoke run (small files, 2 samples; what CI runs)
+  --size <n>         big file size, e.g. 1g, 256m (default 1g; 32m with --quick)
   --range-size <n>   ranged read size (default 64m; 8m with --quick)
-  --samples <n>      timed samples per target, >= 1 (default 7; 3 with --quick)
+  --samples <n>      timed samples per target, >= 1 (default 7; 2 with --quick)
   --only <groups>    comma-separated groups: ${GROUPS.join(", ")}
-  --big-download <n> file size for the client-RSS download (default 4g; 64m with --quick)
-  --small-files <n>  number of 64 KiB files for the queue benchmark (default 1000; 100 with --quick)
+  --big-download <n> file size for the client-RSS download (default 4g; --size with --quick)
+  --small-files <n>  number of 64 KiB files for the queue benchmark (default 1000; 50 with --quick)
   --data-dir <dir>   where generated files are kept between runs (default: $TMPDIR/peer-bench-files)
   --results <dir>    where JSON results are written (default bench/results)
   --help             this text
@@ -129,11 +129,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       throw new Error(`unknown option "${arg}"`);
     }
   }
-  const size = given["--size"] !== undefined ? parseSize(given["--size"]) : quick ? 64 * MiB : GiB;
+  const size = given["--size"] !== undefined ? parseSize(given["--size"]) : quick ? 32 * MiB : GiB;
   const rangeDefault = quick ? 8 * MiB : 64 * MiB;
   const rangeSize = given["--range-size"] !== undefined ? parseSize(given["--range-size"]) : Math.min(rangeDefault, size);
   if (rangeSize > size) throw new Error(`--range-size (${formatSize(rangeSize)}) must not exceed --size (${formatSize(size)})`);
-  const samples = given["--samples"] !== undefined ? parsePositiveInt("--samples", given["--samples"]) : quick ? 3 : 7;
+  const samples = given["--samples"] !== undefined ? parsePositiveInt("--samples", given["--samples"]) : quick ? 2 : 7;
   const groups = given["--only"] !== undefined ? parseGroups(given["--only"]) : [...GROUPS];
   const bigDownloadSize =
     given["--big-download"] !== undefined
@@ -141,7 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       : given["--size"] !== undefined || quick
         ? size
         : 4 * GiB;
-  const smallFiles = given["--small-files"] !== undefined ? parsePositiveInt("--small-files", given["--small-files"]) : quick ? 100 : 1000;
+  const smallFiles = given["--small-files"] !== undefined ? parsePositiveInt("--small-files", given["--small-files"]) : quick ? 50 : 1000;
   return {
     quick,
     size,
@@ -149,7 +149,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     samples,
     groups,
     bigDownloadSize,
-    stalledFileSize: quick ? 32 * MiB : 256 * MiB,
+    stalledFileSize: quick ? 16 * MiB : 256 * MiB,
     stalledReaders: 32,
     smallFiles,
     smallFileSize: 64 * 1024,

@@ -74,8 +74,10 @@ async function main(): Promise<number> {
   try {
     for (const g of options.groups) {
       log(`== group ${g}`);
+      const g0 = Date.now();
       try {
         groups.push(await RUNNERS[g](ctx));
+        log(`== group ${g} took ${((Date.now() - g0) / 1000).toFixed(1)} s`);
       } catch (err) {
         harnessErrors.push(`group ${g} crashed: ${(err as Error).stack ?? String(err)}`);
       }

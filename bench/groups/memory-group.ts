@@ -35,17 +35,20 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
   const { stalledFileSize, stalledReaders, quick } = ctx.options;
   const name = await ctx.files.ensure(bigFileName(stalledFileSize), stalledFileSize);
   const id = itemId(name);
-  const settleMs = quick ? 1500 : 4000;
+  const settleMs = quick ? 1000 : 4000;
   const notes: string[] = [];
+  // --quick reuses the pool's servers (already warm; no process start-ups) to stay short; full runs use fresh ones.
+  const source = quick ? ctx.pool : ctx.pool.fresh;
+  const stopFresh = (stop: () => Promise<void>) => (quick ? async () => {} : stop);
   const targets: StallTarget[] = [
     {
       id: "memory.stall.nginx",
       label: "nginx sendfile",
       start: async () => {
-        const s = await ctx.pool.fresh.nginx();
+        const s = await source.nginx();
         if (!s.ok) return s;
         const url = `${s.value.url}/${name}`;
-        return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: () => s.value.stop() } };
+        return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: stopFresh(() => s.value.stop()) } };
       },
     },
     {
@@ -53,10 +56,10 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       label: "Node pipeline, 2 MiB reads",
       harnessOwned: true,
       start: async () => {
-        const s = await ctx.pool.fresh.pipeline(PIPELINE_HIGH_WATER_MARK);
+        const s = await source.pipeline(PIPELINE_HIGH_WATER_MARK);
         if (!s.ok) return s;
         const url = `${s.value.info.url}/${name}`;
-        return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.info.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: () => s.value.stop() } };
+        return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.info.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: stopFresh(() => s.value.stop()) } };
       },
     },
     {
@@ -64,7 +67,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       label: "stock connect-node ReadFile, Connect h1, 1 MiB chunks",
       harnessOwned: true,
       start: async () => {
-        const s = await ctx.pool.fresh.stock();
+        const s = await source.stock();
         if (!s.ok) return s;
         return {
           ok: true,
@@ -74,7 +77,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
             request: connectReadFileRequest(id, 1048576),
             warmUrl: "",
             headers: [],
-            stop: () => s.value.stop(),
+            stop: stopFresh(() => s.value.stop()),
           },
         };
       },
@@ -84,7 +87,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       label: "**peer HTTP route**",
       goal: SERVER_GROWTH_GOAL,
       start: async () => {
-        const s = await ctx.pool.fresh.peer();
+        const s = await source.peer();
         if (!s.ok) return s;
         const { url, key } = s.value.info;
         const note = await waitForDigests(url, key, [id], quick ? 15_000 : 60_000);
@@ -98,7 +101,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
             request: httpGetRequest(`/v1/files/${id}`, auth),
             warmUrl: `${url}/v1/files/${id}`,
             headers: [`Authorization: Bearer ${key}`],
-            stop: () => s.value.stop(),
+            stop: stopFresh(() => s.value.stop()),
           },
         };
       },
@@ -108,7 +111,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       label: "**peer ReadFile**, Connect h1, 1 MiB chunks",
       goal: SERVER_GROWTH_GOAL,
       start: async () => {
-        const s = await ctx.pool.fresh.peer();
+        const s = await source.peer();
         if (!s.ok) return s;
         const { url, key } = s.value.info;
         const note = await waitForDigests(url, key, [id], quick ? 15_000 : 60_000);
@@ -121,7 +124,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
             request: connectReadFileRequest(id, 1048576, { Authorization: `Bearer ${key}` }),
             warmUrl: `${url}/v1/files/${id}`,
             headers: [`Authorization: Bearer ${key}`],
-            stop: () => s.value.stop(),
+            stop: stopFresh(() => s.value.stop()),
           },
         };
       },
@@ -175,7 +178,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
   return {
     group: "memory",
     title: "4. Memory",
-    description: `Server: a fresh process per target, one complete read first, then ${stalledReaders} raw sockets each send the request and never read the body; growth = peak RSS (sampled every 25 ms until every reader had its response head, then ${settleMs / 1000} s more) minus RSS before. Client: peak RSS of a fresh worker process during one ${formatSize(ctx.options.bigDownloadSize)} download through the engine.`,
+    description: `Server: a fresh process per target (with --quick, the already running ones), one complete read first, then ${stalledReaders} raw sockets each send the request and never read the body; growth = peak RSS (sampled every 25 ms until every reader had its response head, then ${settleMs / 1000} s more) minus RSS before. Client: peak RSS of a fresh worker process (with --quick, the running one) during one ${formatSize(ctx.options.bigDownloadSize)} download through the engine.`,
     throughput: [],
     metrics,
     notes,
