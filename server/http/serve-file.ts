@@ -62,7 +62,7 @@ interface Res {
   writeHead(status: number, headers: Record<string, string>): unknown;
   write(chunk: string | Buffer): boolean;
   end(chunk?: string): unknown;
-  once(event: "drain" | "close" | "error", listener: () => void): unknown;
+  once(event: "drain" | "close", listener: () => void): unknown;
   removeListener(event: "drain", listener: () => void): unknown;
   on(event: "error", listener: (err: unknown) => void): unknown;
   destroy(error?: Error): unknown;
@@ -93,13 +93,56 @@ export function createFileRoute(options: FileRouteOptions): FileRoute {
     const match = matcher.match(req.url ?? "/");
     if (match.kind === "outside") return false;
     const r = res as unknown as Res;
-    handle(options, chunkSize, req, r, match.kind === "match" ? match.value : undefined).catch((err: unknown) => {
-      options.logger.error({ err, method: req.method }, "file route failed");
-      if (!r.headersSent) sendText(r, 500, "internal error\n");
-      else abortResponse(r);
+    // Aborts when the client goes away before the response finished; every wait below listens to it.
+    const controller = new AbortController();
+    r.once("close", () => {
+      if (!r.writableFinished) controller.abort();
     });
+    r.on("error", (err) => options.logger.debug({ err }, "file route: response error"));
+    const call: Call = {
+      options,
+      chunkSize,
+      req,
+      res: r,
+      method: req.method ?? "GET",
+      signal: controller.signal,
+      itemId: match.kind === "match" ? match.value : undefined,
+      started: performance.now(),
+      bytes: 0,
+    };
+    handle(call)
+      .catch((err: unknown) => {
+        options.logger.error({ err, method: call.method, item: call.itemId }, "file route failed");
+        if (!r.headersSent) sendText(call, 500, "internal error\n");
+        else abortResponse(r);
+      })
+      .finally(() => {
+        controller.abort();
+        // One line per request, like the RPC call log; never the key, never an OS path.
+        options.logger.info(
+          { http: call.method, item: call.itemId, status: call.status, bytes: call.bytes, ms: Math.round(performance.now() - call.started), keyId: call.keyId },
+          "http file",
+        );
+      });
     return true;
   };
+}
+
+/** Per-request state. */
+interface Call {
+  readonly options: FileRouteOptions;
+  readonly chunkSize: number;
+  readonly req: RouteRequest;
+  readonly res: Res;
+  readonly method: string;
+  /** Aborted when the client leaves (or the request is done). */
+  readonly signal: AbortSignal;
+  readonly itemId: string | undefined;
+  readonly started: number;
+  /** Body bytes written (file bytes and multipart framing). */
+  bytes: number;
+  status?: number;
+  keyId?: string;
 }
 
 /**
@@ -113,50 +156,47 @@ function abortResponse(res: Res): void {
   else res.destroy();
 }
 
-/** A short text answer; never echoes paths or error messages. */
-function sendText(res: Res, status: number, text: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    ...extra,
-    "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": String(Buffer.byteLength(text)),
-    "Cache-Control": "no-store",
-  });
-  res.end(text);
+/** Sends status and fields, and the text body unless the method is HEAD. */
+function sendHead(call: Call, status: number, headers: Readonly<Record<string, string>>, text?: string): void {
+  call.status = status;
+  if (call.signal.aborted) return;
+  call.res.writeHead(status, { ...headers });
+  call.res.end(call.method === "HEAD" ? undefined : text);
 }
 
-async function handle(
-  options: FileRouteOptions,
-  chunkSize: number,
-  req: RouteRequest,
-  res: Res,
-  itemId: string | undefined,
-): Promise<void> {
-  const method = req.method ?? "GET";
+/** A short text answer; never echoes paths or error messages. */
+function sendText(call: Call, status: number, text: string, extra: Record<string, string> = {}): void {
+  const headers = { ...extra, "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)), "Cache-Control": "no-store" };
+  sendHead(call, status, headers, text);
+}
+
+async function handle(call: Call): Promise<void> {
+  const { options, method } = call;
   if (method !== "GET" && method !== "HEAD") {
-    sendText(res, 405, "method not allowed: use GET or HEAD\n", { Allow: "GET, HEAD" });
+    sendText(call, 405, "method not allowed: use GET or HEAD\n", { Allow: "GET, HEAD" });
     return;
   }
-  const key = presentedKey(req);
+  const key = presentedKey(call.req);
   const principal = key === undefined ? undefined : await options.authenticate(key);
   if (principal === undefined) {
     const challenge = key === undefined ? 'Bearer realm="peer"' : 'Bearer realm="peer", error="invalid_token"';
-    sendText(res, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>\n", { "WWW-Authenticate": challenge });
+    sendText(call, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>\n", { "WWW-Authenticate": challenge });
     return;
   }
-  const log = options.logger.child({ keyId: principal.keyId });
+  call.keyId = principal.keyId;
   // Unknown ids, ids that escape a share, and undecodable paths: one answer.
-  const entry = itemId === undefined ? undefined : await options.catalog.stat(itemId);
+  const entry = call.itemId === undefined ? undefined : await options.catalog.stat(call.itemId);
   if (entry === undefined) {
-    sendText(res, 404, "not found\n");
+    sendText(call, 404, "not found\n");
     return;
   }
-  await respond(options, chunkSize, log, principal.keyId, method, req, res, entry);
+  await respond(call, principal.keyId, entry);
 }
 
-function plan(method: string, req: RouteRequest, entry: FileEntry): ResponsePlan {
+function plan(call: Call, entry: FileEntry): ResponsePlan {
   return planResponse({
-    method,
-    headers: req.headers,
+    method: call.method,
+    headers: call.req.headers,
     boundary: randomBoundary(),
     file: {
       size: entry.size,
@@ -169,29 +209,19 @@ function plan(method: string, req: RouteRequest, entry: FileEntry): ResponsePlan
   });
 }
 
-async function respond(
-  options: FileRouteOptions,
-  chunkSize: number,
-  log: pino.Logger,
-  keyId: string,
-  method: string,
-  req: RouteRequest,
-  res: Res,
-  first: FileEntry,
-): Promise<void> {
+async function respond(call: Call, keyId: string, first: FileEntry): Promise<void> {
   let entry = first;
-  let decision = plan(method, req, entry);
-  const body = decision.body;
+  let decision = plan(call, entry);
   // HEAD mirrors GET's status and fields without opening the file; 304/412/416 carry no file bytes.
-  if (method === "HEAD" || body.kind !== "file") {
-    res.writeHead(decision.status, { ...decision.headers });
-    res.end(method === "HEAD" || body.kind !== "text" ? undefined : body.text);
+  if (call.method === "HEAD" || decision.body.kind !== "file") {
+    sendHead(call, decision.status, decision.headers, decision.body.kind === "text" ? decision.body.text : undefined);
     return;
   }
-  const permit = options.limiter?.acquire(keyId);
+  if (call.signal.aborted) return;
+  const permit = call.options.limiter?.acquire(keyId);
   if (permit !== undefined && !permit.ok) {
     const seconds = String(Math.max(1, Math.ceil(permit.retryAfterMs / 1000)));
-    sendText(res, 429, "too many concurrent downloads; retry later\n", { "Retry-After": seconds, "retry-after-ms": String(permit.retryAfterMs) });
+    sendText(call, 429, "too many concurrent downloads; retry later\n", { "Retry-After": seconds, "retry-after-ms": String(permit.retryAfterMs) });
     return;
   }
   let file: OpenFile | undefined;
@@ -202,22 +232,21 @@ async function respond(
         file = await openEntry(entry);
       } catch (err) {
         if (!(err instanceof FileChangedError)) throw err;
-        const again = attempt === 0 ? await options.catalog.stat(entry.id) : undefined;
+        const again = attempt === 0 ? await call.options.catalog.stat(entry.id) : undefined;
         if (again === undefined) {
-          if (attempt === 0) sendText(res, 404, "not found\n");
-          else sendText(res, 503, "the file is changing; retry later\n", { "Retry-After": "1" });
+          if (attempt === 0) sendText(call, 404, "not found\n");
+          else sendText(call, 503, "the file is changing; retry later\n", { "Retry-After": "1" });
           return;
         }
         entry = again;
-        decision = plan(method, req, entry);
+        decision = plan(call, entry);
         if (decision.body.kind !== "file") {
-          res.writeHead(decision.status, { ...decision.headers });
-          res.end(decision.body.kind === "text" ? decision.body.text : undefined);
+          sendHead(call, decision.status, decision.headers, decision.body.kind === "text" ? decision.body.text : undefined);
           return;
         }
       }
     }
-    await stream(res, file, decision, chunkSize, log);
+    await stream(call, file, decision);
   } finally {
     await file?.close();
     if (permit?.ok) permit.release();
@@ -225,15 +254,10 @@ async function respond(
 }
 
 /** Writes head and body; reads the next chunk only after the previous write drained. */
-async function stream(res: Res, file: OpenFile, decision: ResponsePlan, chunkSize: number, log: pino.Logger): Promise<void> {
+async function stream(call: Call, file: OpenFile, decision: ResponsePlan): Promise<void> {
+  const { res, signal } = call;
   if (decision.body.kind !== "file") throw new Error("stream() needs a file body");
-  const controller = new AbortController();
-  const { signal } = controller;
-  const onClose = (): void => {
-    if (!res.writableFinished) controller.abort();
-  };
-  res.once("close", onClose);
-  res.on("error", (err) => log.debug({ err }, "response error"));
+  if (signal.aborted) return;
   const drained = (): Promise<void> =>
     new Promise((resolve) => {
       const done = (): void => {
@@ -245,14 +269,16 @@ async function stream(res: Res, file: OpenFile, decision: ResponsePlan, chunkSiz
       signal.addEventListener("abort", done, { once: true });
     });
   const send = async (chunk: string | Buffer): Promise<void> => {
+    call.bytes += chunk.length;
     if (!res.write(chunk)) await drained();
   };
 
+  call.status = decision.status;
   res.writeHead(decision.status, { ...decision.headers });
   try {
     for (const part of decision.body.parts) {
       if (part.head !== "") await send(part.head);
-      for await (const chunk of readChunks(file, { start: part.first, end: part.last + 1, chunkSize, signal })) {
+      for await (const chunk of readChunks(file, { start: part.first, end: part.last + 1, chunkSize: call.chunkSize, signal })) {
         await send(chunk);
         if (signal.aborted) return;
       }
@@ -260,15 +286,13 @@ async function stream(res: Res, file: OpenFile, decision: ResponsePlan, chunkSiz
     if (decision.body.tail !== "") await send(decision.body.tail);
     if (!signal.aborted) res.end();
   } catch (err) {
-    if (signal.aborted) return; // client went away: stop reading, the file is closed by the caller
+    if (signal.aborted) return; // client went away: stop reading; the caller closes the file
     if (err instanceof FileChangedError) {
       // Never mix versions: cut the response short so the client sees an error (RFC 9112 §8: incomplete message).
-      log.warn({ itemId: file.entry.id }, "file changed during a response; connection aborted");
+      call.options.logger.warn({ item: file.entry.id }, "file changed during a response; connection aborted");
       abortResponse(res);
       return;
     }
     throw err;
-  } finally {
-    controller.abort();
   }
 }
