@@ -201,3 +201,50 @@ describe("stream limiter", () => {
     assert.equal(status, 200);
   });
 });
+
+describe("failures around the stream", () => {
+  let servers: RouteServers;
+  const limiter = createStreamLimiter({ maxPerKey: 4 });
+  let authCalls = 0;
+  let releaseAuth: (() => void) | undefined;
+  before(async () => {
+    servers = await startRouteServers({
+      files: { "a.bin": BYTES },
+      route: {
+        limiter,
+        async authenticate(key) {
+          authCalls++;
+          if (key === "boom") throw new Error("database at /secret/path is locked");
+          if (key === "slow") await new Promise<void>((r) => (releaseAuth = r));
+          return key === TEST_KEY || key === "slow" ? { keyId: "k", keyName: "k" } : undefined;
+        },
+      },
+    });
+  });
+  after(() => servers?.close());
+
+  test("an authenticator that throws gives a generic 500, no internals", async () => {
+    const res = await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: { "x-api-key": "boom" } });
+    assert.equal(res.status, 500);
+    assert.equal(res.body.toString(), "internal error\n");
+  });
+
+  test("a client gone before the stream starts: no slot held, no file left open", async () => {
+    const http = await import("node:http");
+    const { hostname, port } = new URL(servers.h1);
+    const before = authCalls;
+    const req = http.request({ hostname, port, path: filePath(SHARE, "a.bin"), headers: { "x-api-key": "slow" }, agent: false });
+    req.on("error", () => undefined);
+    req.end();
+    for (let i = 0; i < 400 && authCalls === before; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(authCalls, before + 1, "the request reached authentication");
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    releaseAuth?.();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(limiter.active(), 0, "no stream slot is held");
+    // The route still serves.
+    assert.equal((await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: auth })).status, 200);
+    assert.equal(limiter.active(), 0);
+  });
+});

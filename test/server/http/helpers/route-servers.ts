@@ -29,8 +29,8 @@ export interface RouteServersOptions {
   readonly wrapCatalog?: (catalog: Catalog) => Catalog;
   /** Digests for the catalog. */
   readonly digests?: DigestSource;
-  /** Passed to createFileRoute. */
-  readonly route?: Partial<Pick<FileRouteOptions, "limiter" | "chunkSize">>;
+  /** Passed to createFileRoute (authenticate replaces the TEST_KEY check). */
+  readonly route?: Partial<Pick<FileRouteOptions, "limiter" | "chunkSize" | "authenticate" | "logger">>;
 }
 
 /** Running servers. */
