@@ -158,3 +158,36 @@ test("sha256 arrives once the background hasher is done", async () => {
   const { messages } = await collect(client, { itemId: "share/big.bin", length: 1n }, peer.key);
   assert.equal(messages[0]?.item?.sha256, createHash("sha256").update(BIG).digest("hex"));
 });
+
+test("file bytes are never compressed, even when the client offers gzip", async () => {
+  // A Connect server-stream request in JSON, sent with plain fetch so the
+  // request headers are exactly these.
+  const body = JSON.stringify({ itemId: "share/big.bin", length: "70000" });
+  const envelope = Buffer.alloc(5 + Buffer.byteLength(body));
+  envelope.writeUInt32BE(Buffer.byteLength(body), 1);
+  envelope.write(body, 5);
+  const res = await fetch(`${peer.url}/peer.v1.PeerService/ReadFile`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/connect+json",
+      "connect-protocol-version": "1",
+      "connect-accept-encoding": "gzip, br",
+      authorization: `Bearer ${peer.key}`,
+    },
+    body: envelope,
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("connect-content-encoding"), null);
+  const raw = Buffer.from(await res.arrayBuffer());
+  // Every envelope has flag 0 (uncompressed data) or 2 (end of stream), never 1 (compressed).
+  let at = 0;
+  let data = 0;
+  while (at < raw.length) {
+    const flags = raw[at] ?? 0;
+    const len = raw.readUInt32BE(at + 1);
+    assert.equal(flags & 1, 0, "no compressed envelope");
+    if (flags === 0) data++;
+    at += 5 + len;
+  }
+  assert.ok(data >= 1);
+});

@@ -6,9 +6,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { openServerDatabase } from "../../server/store/database.js";
-import { PEER_PROTOCOLS, captureLogger, peerClient, startTestPeer } from "../helpers/peer-server.js";
+import { PEER_PROTOCOLS, captureLogger, peerClient, peerTransport, startTestPeer } from "../helpers/peer-server.js";
 
 test("close() ends running streams, refuses new calls, and resolves promptly", async () => {
   const log = captureLogger();
@@ -94,6 +95,25 @@ test("calls arriving while closing are refused on every protocol", async () => {
         return ok;
       });
     }
+    await closing;
+  } finally {
+    await peer.close();
+  }
+});
+
+test("health Watch reports SERVING and ends when the server closes", async () => {
+  const peer = await startTestPeer({ closeGraceMs: 1000 });
+  try {
+    const health = createClient(Health, peerTransport(peer.url, "grpc"));
+    const controller = new AbortController();
+    const it = health.watch({}, { signal: controller.signal })[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert.equal(first.done, false);
+    assert.equal(first.value?.status, HealthCheckResponse_ServingStatus.SERVING);
+    const closing = peer.server.close();
+    // The watch ends (cleanly or with an error) instead of hanging.
+    await it.next().catch(() => undefined);
+    controller.abort();
     await closing;
   } finally {
     await peer.close();
