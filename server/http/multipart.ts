@@ -21,9 +21,13 @@ export interface BodyPart {
 
 /** A multipart body laid out: parts in order, the closing delimiter, and the exact total length. */
 export interface MultipartLayout {
+  /** `multipart/byteranges; boundary=…`. */
   readonly contentType: string;
+  /** The parts, in the order given. */
   readonly parts: readonly BodyPart[];
+  /** The closing delimiter, written after the last part. */
   readonly tail: string;
+  /** Exact body length in bytes: the Content-Length. */
   readonly length: number;
 }
 

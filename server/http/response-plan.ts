@@ -36,6 +36,7 @@ export type PlannedBody =
 
 /** A complete decision. */
 export interface ResponsePlan {
+  /** The status code. */
   readonly status: 200 | 206 | 304 | 412 | 416;
   /** Header fields to send, with exact Content-Length (none on 304). */
   readonly headers: Readonly<Record<string, string>>;
