@@ -39,12 +39,23 @@ describe("client abort stops the server's reads", () => {
         { itemId: "share/huge.bin", chunkSize: 16 * 1024 },
         { headers: { authorization: `Bearer ${peer.key}` }, signal: controller.signal },
       );
-      const iterator = stream[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      assert.equal(first.done, false);
-      const abortedAt = Date.now();
-      controller.abort();
-      await assert.rejects(iterator.next(), (e: unknown) => ConnectError.from(e).code === Code.Canceled);
+      // Consume actively, so the server is busy reading when the abort arrives
+      // (not parked on backpressure), then abort mid-stream.
+      let received = 0;
+      let abortedAt = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const m of stream) {
+            received += m.data.length;
+            if (received >= 4 * MiB && abortedAt === 0) {
+              abortedAt = Date.now();
+              controller.abort();
+            }
+          }
+        })(),
+        (e: unknown) => ConnectError.from(e).code === Code.Canceled,
+      );
+      assert.ok(abortedAt > 0);
       // The server releases the stream slot and logs the call once it sees the abort.
       await waitFor(() => peer.server.limiter.active() === 0, "the server to release the stream");
       await waitFor(() => log.lines.some((l) => l.method === "peer.v1.PeerService/ReadFile" && l.code === "canceled"), "the call's log line");
