@@ -9,13 +9,12 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
-import { PeerService, ReadFileResponseSchema, type ReadFileRequest } from "../../gen/peer/v1/peer_pb.js";
+import { PeerService, ReadFileResponseSchema } from "../../gen/peer/v1/peer_pb.js";
 import { announceReady, childParams, exitOn } from "../child.js";
+import { clampChunkSize, resolveBenchItem } from "./bench-item.js";
 
 /** Params passed by the harness. */
 export interface StockServerParams {
@@ -25,39 +24,32 @@ export interface StockServerParams {
 
 const { root } = childParams<StockServerParams>();
 
-/** Same clamp as protocol.md: [16 KiB, 2 MiB], default 1 MiB. */
-function chunkSizeOf(req: ReadFileRequest): number {
-  if (req.chunkSize <= 0) return 1048576;
-  return Math.min(2 * 1048576, Math.max(16 * 1024, req.chunkSize));
-}
-
 function routes(router: ConnectRouter): void {
   router.service(
     PeerService,
     {
       async *readFile(req, ctx) {
-        const rel = req.itemId.replace(/^bench\//, "");
-        const file = path.join(root, rel);
-        if (!file.startsWith(root + path.sep)) throw new ConnectError("no such item", Code.NotFound);
-        const st = await stat(file).catch(() => undefined);
-        if (!st?.isFile()) throw new ConnectError("no such item", Code.NotFound);
+        const found = await resolveBenchItem(root, req.itemId);
+        if (!found) throw new ConnectError("no such item", Code.NotFound);
         const offset = Number(req.offset);
-        if (offset < 0 || offset > st.size) throw new ConnectError("offset out of range", Code.OutOfRange);
-        const end = req.length > 0n ? Math.min(st.size, offset + Number(req.length)) : st.size;
+        if (offset < 0 || offset > found.size) throw new ConnectError("offset out of range", Code.OutOfRange);
+        const end = req.length > 0n ? Math.min(found.size, offset + Number(req.length)) : found.size;
         if (offset >= end) {
-          yield create(ReadFileResponseSchema, { offset: BigInt(offset) });
+          yield create(ReadFileResponseSchema, { offset: BigInt(offset), item: found.item });
           return;
         }
+        let first = true;
         let pos = offset;
-        const stream = createReadStream(file, {
+        const stream = createReadStream(found.path, {
           start: offset,
           end: end - 1,
-          highWaterMark: chunkSizeOf(req),
+          highWaterMark: clampChunkSize(req.chunkSize),
           signal: ctx.signal,
         });
         for await (const chunk of stream) {
           const data = chunk as Buffer;
-          yield create(ReadFileResponseSchema, { offset: BigInt(pos), data });
+          yield create(ReadFileResponseSchema, { offset: BigInt(pos), data, ...(first ? { item: found.item } : {}) });
+          first = false;
           pos += data.length;
         }
       },

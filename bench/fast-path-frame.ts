@@ -1,0 +1,97 @@
+/**
+ * Pure framing for the ReadFile fast path: the bytes that precede a chunk's
+ * data on the wire, so the data can be read from disk straight into the
+ * buffer that goes to the socket.
+ *
+ * A Connect or gRPC message is an envelope — flags (1 byte), length (4 bytes,
+ * big-endian), payload — and the payload of a `ReadFileResponse` without `item`
+ * is `offset` (field 1, varint, omitted when 0 as proto3 does) followed by
+ * `data` (field 2, length-delimited). protobuf-es writes fields in field-number
+ * order, so this header + data is byte-for-byte what `toBinary` would produce.
+ */
+
+/** Envelope flag of a Connect end-of-stream message. */
+export const END_STREAM_FLAG = 0b10;
+/** Largest header: 5 (envelope) + 1 + 10 (offset) + 1 + 5 (data length). */
+export const MAX_CHUNK_HEADER = 22;
+
+/** Bytes needed to encode `n` (0 ≤ n < 2^53) as a protobuf varint. */
+export function varintLength(n: number): number {
+  let len = 1;
+  let v = n;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    len++;
+  }
+  return len;
+}
+
+/** Writes `n` as a varint into `buf` at `at`; returns the next position. */
+export function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  let v = n;
+  let i = at;
+  while (v >= 128) {
+    buf[i++] = (v % 128) | 128;
+    v = Math.floor(v / 128);
+  }
+  buf[i++] = v;
+  return i;
+}
+
+/** Length of the header written by {@link writeChunkHeader}. */
+export function chunkHeaderLength(offset: number, dataLength: number): number {
+  const payload = chunkPayloadLength(offset, dataLength);
+  return 5 + payload - dataLength;
+}
+
+function chunkPayloadLength(offset: number, dataLength: number): number {
+  const offsetField = offset === 0 ? 0 : 1 + varintLength(offset);
+  const dataField = dataLength === 0 ? 0 : 1 + varintLength(dataLength) + dataLength;
+  return offsetField + dataField;
+}
+
+/**
+ * Writes envelope + `offset` field + `data` tag and length at the start of `buf`;
+ * returns the header length (where the data must go). Throws on a bad offset or length.
+ */
+export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: number): number {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
+  if (!Number.isSafeInteger(dataLength) || dataLength < 0 || dataLength > 0xffffffff - 32) {
+    throw new RangeError(`data length out of range: ${dataLength}`);
+  }
+  const payload = chunkPayloadLength(offset, dataLength);
+  buf[0] = 0;
+  buf[1] = (payload >>> 24) & 0xff;
+  buf[2] = (payload >>> 16) & 0xff;
+  buf[3] = (payload >>> 8) & 0xff;
+  buf[4] = payload & 0xff;
+  let i = 5;
+  if (offset !== 0) {
+    buf[i++] = 0x08; // field 1, varint
+    i = writeVarint(buf, i, offset);
+  }
+  if (dataLength !== 0) {
+    buf[i++] = 0x12; // field 2, length-delimited
+    i = writeVarint(buf, i, dataLength);
+  }
+  return i;
+}
+
+/** An envelope around `payload` with `flags`. */
+export function envelope(flags: number, payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + payload.length);
+  out[0] = flags;
+  out.writeUInt32BE(payload.length, 1);
+  out.set(payload, 5);
+  return out;
+}
+
+/** Parses one enveloped request message; `undefined` when incomplete, compressed or trailing bytes follow. */
+export function parseSingleEnvelope(body: Uint8Array): Uint8Array | undefined {
+  if (body.length < 5) return undefined;
+  const flags = body[0] as number;
+  if (flags !== 0) return undefined;
+  const len = ((body[1] as number) * 2 ** 24) + ((body[2] as number) << 16) + ((body[3] as number) << 8) + (body[4] as number);
+  if (body.length !== 5 + len) return undefined;
+  return body.subarray(5);
+}
