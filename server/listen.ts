@@ -48,6 +48,11 @@ export function sniffPreface(head: Buffer): "h2" | "http1" | "more" {
   return "http1";
 }
 
+/** How often Node sweeps connections for headersTimeout/requestTimeout (30 s by default: too coarse for short limits). */
+function sweepInterval(headersTimeoutMs: number): number {
+  return Math.max(100, Math.min(30_000, Math.floor(headersTimeoutMs / 4)));
+}
+
 /** Starts listening and resolves once bound. */
 export async function listen(handler: RequestListener, options: ListenOptions): Promise<Listener> {
   const sockets = new Set<Socket>();
@@ -69,6 +74,14 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
       ALPNProtocols: ["h2", "http/1.1"],
       settings: h2Settings,
     });
+    // With allowHTTP1, Node applies the http.Server timeouts to HTTP/1.1
+    // connections of the TLS server too (set before listening).
+    Object.assign(secure, {
+      headersTimeout: Math.min(options.headersTimeoutMs, options.requestTimeoutMs),
+      requestTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      connectionsCheckingInterval: sweepInterval(options.headersTimeoutMs),
+    });
     secure.on("request", handler);
     secure.on("session", trackSession);
     secure.setTimeout(options.idleTimeoutMs);
@@ -81,7 +94,7 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
         keepAliveTimeout: options.keepAliveTimeoutMs,
         // headersTimeout/requestTimeout are only enforced on this sweep (30 s by
         // default), so sweep often enough for the configured limits to bite.
-        connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(options.headersTimeoutMs / 4))),
+        connectionsCheckingInterval: sweepInterval(options.headersTimeoutMs),
       },
       handler as http.RequestListener,
     );

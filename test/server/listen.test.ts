@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -173,7 +174,7 @@ describe("TLS with ALPN", () => {
       "-addext", "subjectAltName=IP:127.0.0.1",
     ]);
     ca = await readFile(certFile);
-    peer = await startTestPeer({ files: { "a.txt": "abc" }, tls: { certFile, keyFile } });
+    peer = await startTestPeer({ files: { "a.txt": "abc" }, tls: { certFile, keyFile }, headersTimeoutMs: 500 });
   });
   after(async () => {
     await peer?.close();
@@ -189,6 +190,28 @@ describe("TLS with ALPN", () => {
       bytes += Buffer.from(m.data).toString();
     }
     assert.equal(bytes, "abc");
+  });
+
+  test("a TLS HTTP/1.1 client that never finishes its headers is cut off", async () => {
+    const socket = tls.connect({ host: "127.0.0.1", port: peer.server.port, ca, ALPNProtocols: ["http/1.1"] });
+    socket.on("error", () => undefined);
+    await new Promise<void>((r) => socket.once("secureConnect", () => r()));
+    assert.equal(socket.alpnProtocol, "http/1.1");
+    socket.write("GET /v1/files/share/a.txt HTTP/1.1\r\nHost: x\r\n");
+    const dripping = setInterval(() => socket.write("X-Slow: 1\r\n"), 100);
+    try {
+      const closed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 20_000);
+        socket.once("close", () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      assert.ok(closed, "the server closed the connection");
+    } finally {
+      clearInterval(dripping);
+      socket.destroy();
+    }
   });
 
   test("Connect over HTTP/1.1 (ALPN http/1.1)", async () => {
