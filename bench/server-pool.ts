@@ -30,6 +30,8 @@ export interface ServerPool {
   pipeline(highWaterMark: number): Promise<Started<NodeChild<{ url: string }>>>;
   /** Stock connect-node ReadFile server. */
   stock(): Promise<Started<NodeChild<StockInfo>>>;
+  /** The ReadFile fast-path prototype in front of the stock service. */
+  fastPath(): Promise<Started<NodeChild<StockInfo>>>;
   /** Our server (missing = server code not in the tree). */
   peer(): Promise<Started<NodeChild<PeerServerInfo>>>;
   /** The shared client worker. */
@@ -39,6 +41,7 @@ export interface ServerPool {
     nginx(): Promise<Started<NginxServer>>;
     pipeline(highWaterMark: number): Promise<Started<NodeChild<{ url: string }>>>;
     stock(): Promise<Started<NodeChild<StockInfo>>>;
+    fastPath(): Promise<Started<NodeChild<StockInfo>>>;
     peer(): Promise<Started<NodeChild<PeerServerInfo>>>;
     worker(): Promise<ClientWorker>;
   };
@@ -95,6 +98,8 @@ export function createServerPool(root: string): ServerPool {
       ),
     stock: (track: boolean) =>
       guard(() => startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }), (c) => c.stop(), track),
+    fastPath: (track: boolean) =>
+      guard(() => startNodeChild<StockInfo>("bench/servers/fast-path-server.ts", { root }), (c) => c.stop(), track),
     peer: (track: boolean) =>
       guard(
         async () => {
@@ -124,6 +129,7 @@ export function createServerPool(root: string): ServerPool {
     nginx: () => once("nginx", () => starters.nginx(true)),
     pipeline: (hwm) => once(`pipeline-${hwm}`, () => starters.pipeline(hwm, true)),
     stock: () => once("stock", () => starters.stock(true)),
+    fastPath: () => once("fast-path", () => starters.fastPath(true)),
     peer: () => once("peer", () => starters.peer(true)),
     worker: () =>
       once("worker", async () => {
@@ -135,6 +141,7 @@ export function createServerPool(root: string): ServerPool {
       nginx: () => starters.nginx(false),
       pipeline: (hwm) => starters.pipeline(hwm, false),
       stock: () => starters.stock(false),
+      fastPath: () => starters.fastPath(false),
       peer: () => starters.peer(false),
       worker: () => startClientWorker(),
     },

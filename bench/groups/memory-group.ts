@@ -83,6 +83,26 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       },
     },
     {
+      id: "memory.stall.fast-path",
+      label: "fast-path prototype ReadFile, Connect h1, 1 MiB chunks",
+      harnessOwned: true,
+      start: async () => {
+        const s = await source.fastPath();
+        if (!s.ok) return s;
+        return {
+          ok: true,
+          value: {
+            pid: s.value.pid,
+            port: portOf(s.value.info.h1Url),
+            request: connectReadFileRequest(id, 1048576),
+            warmUrl: "",
+            headers: [],
+            stop: stopFresh(() => s.value.stop()),
+          },
+        };
+      },
+    },
+    {
       id: "memory.stall.peer-http",
       label: "**peer HTTP route**",
       goal: SERVER_GROWTH_GOAL,
