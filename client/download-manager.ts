@@ -287,7 +287,12 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
           return;
         } catch (caught) {
           const reason: unknown = attemptCtl.signal.aborted ? attemptCtl.signal.reason : undefined;
-          const error = reason instanceof DownloadError ? reason : classify(caught, now());
+          let error = reason instanceof DownloadError ? reason : classify(caught, now());
+          if (error.action === "cancel" && reason === undefined) {
+            // CANCELED that we did not ask for: the transport closed the stream (an HTTP/2 RST_STREAM
+            // CANCEL after a dropped connection). That is a network fault, not a user's cancel.
+            error = new DownloadError("network", `the connection was closed: ${error.message}`, { cause: caught });
+          }
           switch (error.action) {
             case "cancel":
               await settleCancel(r, error);
