@@ -7,12 +7,13 @@
  * outside a share, then realpath() must land strictly below the share's real
  * root (a symlink pointing out of the share resolves to NOT_FOUND).
  */
-import { realpathSync, statSync, type BigIntStats, type Dirent } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { realpathSync, statSync, type BigIntStats } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Catalog, FileEntry, ListPage, ListRequest } from "./catalog.js";
 import { parseItemId } from "./item-id.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
+import { createDirListingCache, type DirChild } from "./dir-listing-cache.js";
 import { contentTypeFor, strongEtag } from "../files/validators.js";
 
 /** Where digests come from: the background hasher (it schedules a hash when the digest is unknown). */
@@ -47,11 +48,6 @@ function isInside(root: Root, real: string): boolean {
   return real.startsWith(root.prefix) && real.length > root.prefix.length;
 }
 
-/** Names that cannot round-trip as an id segment are not listed (and could not be stat'ed). */
-function listableName(name: string): boolean {
-  return name !== "." && name !== ".." && !/[\\\u0000-\u001f\u007f]/.test(name);
-}
-
 /**
  * Creates a {@link Catalog} over `shares`. Share directories are resolved with
  * realpath now and must exist; names must be unique.
@@ -68,6 +64,7 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
   // Id order is plain string order; a share's ids all start with "name/".
   const walkOrder = [...roots.values()].sort((a, b) => compare(a.name + "/", b.name + "/"));
   const digests = options.digests;
+  const listings = createDirListingCache();
 
   async function toEntry(root: Root, id: string, name: string, real: string, st: BigIntStats): Promise<FileEntry> {
     const size = Number(st.size);
@@ -117,42 +114,36 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
     const pruned = (prefix: string): boolean =>
       after !== undefined && !after.startsWith(prefix) && compare(after, prefix) > 0;
 
+    let steps = 0;
     async function walk(root: Root, dirReal: string, idPrefix: string): Promise<void> {
       if (pruned(idPrefix)) return;
-      let dirents: Dirent[];
-      try {
-        dirents = await readdir(dirReal, { withFileTypes: true });
-      } catch {
-        return; // vanished or unreadable: nothing to list there
-      }
-      const children: { key: string; name: string; dir: boolean; real: string }[] = [];
-      for (const d of dirents) {
-        if (!listableName(d.name)) continue;
-        const childPath = path.join(dirReal, d.name);
-        if (d.isDirectory()) children.push({ key: d.name + "/", name: d.name, dir: true, real: childPath });
-        else if (d.isFile()) children.push({ key: d.name, name: d.name, dir: false, real: childPath });
-        else if (d.isSymbolicLink()) {
-          // Symlinked files are listed when they stay inside the share; symlinked
-          // directories are not followed (loops, duplicates).
-          children.push({ key: d.name, name: d.name, dir: false, real: childPath });
-        }
-      }
-      children.sort((a, b) => compare(a.key, b.key));
-      for (const child of children) {
+      const children = await listings.children(dirReal);
+      if (children === undefined) return; // vanished or unreadable: nothing to list there
+      // Children are sorted by key, so those entirely at or before the token
+      // form a prefix of the array: skip it by binary search.
+      let i = after === undefined ? 0 : firstAfter(children, idPrefix, after);
+      for (; i < children.length; i++) {
         if (more) return;
+        // Long runs of non-matching names: let other work in now and then.
+        if (++steps % 2048 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
+        const child = children[i] as DirChild;
         const id = idPrefix + child.name;
-        if (child.dir) {
-          await walk(root, child.real, id + "/");
+        const childPath = path.join(dirReal, child.name);
+        if (child.kind === "dir") {
+          await walk(root, childPath, id + "/");
           continue;
         }
-        if (after !== undefined && compare(id, after) <= 0) continue;
         if (query !== undefined && !child.name.toLowerCase().includes(query)) continue;
-        let real = child.real;
+        // Symlinked files are listed when they stay inside the share; symlinked
+        // directories are not followed (loops, duplicates).
+        let real = childPath;
         let st: BigIntStats;
         try {
-          real = await realpath(child.real);
-          if (!isInside(root, real)) continue;
+          if (child.kind === "symlink") {
+            real = await realpath(childPath);
+            if (!isInside(root, real)) continue;
+          }
           st = await stat(real, { bigint: true });
         } catch {
           continue;
@@ -185,4 +176,23 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
 /** Code-unit string order, the order of ids in pages. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Index of the first child not entirely at or before `after` (the last id
+ * already returned): a file whose id is > after, or a directory whose subtree
+ * may hold such ids. The predicate is monotone over children sorted by key.
+ */
+function firstAfter(children: readonly DirChild[], idPrefix: string, after: string): number {
+  let lo = 0;
+  let hi = children.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const child = children[mid] as DirChild;
+    const full = idPrefix + child.key;
+    const done = child.kind === "dir" ? compare(full, after) < 0 && !after.startsWith(full) : compare(full, after) <= 0;
+    if (done) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
