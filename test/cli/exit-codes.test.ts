@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { runPeer } from "./run-peer.js";
 
 // Every case runs the real CLI in a child process; cases run a few at a time.
-describe("peer exit codes and messages", { timeout: 300_000 }, () => {
+describe("peer exit codes and messages", { timeout: 600_000 }, () => {
   let cwd: string;
   let refusedUrl: string;
   before(async () => {

@@ -9,7 +9,7 @@ import { runPeer } from "./run-peer.js";
 const KEY_PATTERN = /^peer_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/;
 const DAY = 86_400_000;
 
-describe("peer keys", { timeout: 300_000 }, () => {
+describe("peer keys", { timeout: 600_000 }, () => {
   let cwd: string;
   before(async () => {
     cwd = await mkdtemp(path.join(os.tmpdir(), "peer-cli-keys-"));

@@ -22,7 +22,7 @@ export interface RunOptions {
   readonly cwd: string;
   /** Extra environment (PEER_* variables of the test runner are never inherited). */
   readonly env?: Record<string, string>;
-  /** Kill the child after this long. @default 60000 */
+  /** Kill the child after this long (a safety net against hung tests). @default 120000, 600000 for startServe */
   readonly timeoutMs?: number;
 }
 
@@ -64,7 +64,7 @@ export function startPeer(args: readonly string[], options: RunOptions): PeerPro
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     err += chunk;
   });
-  const killer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  const killer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
   const exited = new Promise<PeerResult>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code, signal) => {
@@ -121,7 +121,11 @@ export async function startServe(
   args: readonly string[],
   options: RunOptions,
 ): Promise<PeerProcess & { url: string }> {
-  const proc = startPeer(["serve", ...args, "--listen", "127.0.0.1:0", "--log-level", "warn"], options);
+  // A server lives as long as its suite: only a safety net of 10 minutes (after() stops it).
+  const proc = startPeer(["serve", ...args, "--listen", "127.0.0.1:0", "--log-level", "warn"], {
+    timeoutMs: 600_000,
+    ...options,
+  });
   try {
     const match = await proc.waitForStdout(/^Listening on (\S+)$/m);
     return Object.assign(proc, { url: match[1] as string });

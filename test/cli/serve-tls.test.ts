@@ -9,7 +9,7 @@ import { runPeer, startServe, type PeerProcess } from "./run-peer.js";
 
 const exec = promisify(execFile);
 
-describe("peer serve --tls-cert/--tls-key", { timeout: 300_000 }, () => {
+describe("peer serve --tls-cert/--tls-key", { timeout: 600_000 }, () => {
   let cwd: string;
   let certFile: string;
   let server: (PeerProcess & { url: string }) | undefined;

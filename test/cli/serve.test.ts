@@ -11,7 +11,7 @@ import { PEER_BIN, runPeer, startServe, type PeerProcess } from "./run-peer.js";
 const exec = promisify(execFile);
 const BULK = 250;
 
-describe("peer serve + peer ls", { timeout: 300_000 }, () => {
+describe("peer serve + peer ls", { timeout: 600_000 }, () => {
   let cwd: string;
   let server: (PeerProcess & { url: string }) | undefined;
   let key: string;
@@ -118,7 +118,7 @@ describe("peer serve + peer ls", { timeout: 300_000 }, () => {
   });
 });
 
-describe("peer serve --first-run (npm start)", { timeout: 300_000 }, () => {
+describe("peer serve --first-run (npm start)", { timeout: 600_000 }, () => {
   let cwd: string;
   let server: (PeerProcess & { url: string }) | undefined;
   before(async () => {
