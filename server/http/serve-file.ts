@@ -20,6 +20,7 @@ import { FileChangedError, openEntry, readChunks, type OpenFile } from "../files
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { randomBoundary } from "./multipart.js";
 import { headerValue } from "./preconditions.js";
+import { nextReadSize } from "./read-size.js";
 import { planResponse, type ResponsePlan } from "./response-plan.js";
 import { compileRoute } from "./route.js";
 
@@ -34,8 +35,9 @@ export interface FileRouteOptions {
   /** Caps concurrent body streams per key (429 + Retry-After when refused); unlimited when absent. */
   readonly limiter?: StreamLimiter | undefined;
   /**
-   * Bytes read from disk per chunk. Measured (connect-notes.md): 2 MiB reads
-   * serve curl at ≈ 0.94× nginx, the 64 KiB default only ≈ 0.36×.
+   * Largest read from disk. Measured (connect-notes.md): 2 MiB reads serve
+   * curl at ≈ 0.94× nginx, 64 KiB reads only ≈ 0.36×. Each response starts
+   * with 64 KiB reads and grows to this as the client drains (read-size.ts).
    * @default DEFAULT_CHUNK_SIZE
    */
   readonly chunkSize?: number | undefined;
@@ -278,9 +280,14 @@ async function stream(call: Call, file: OpenFile, decision: ResponsePlan): Promi
   try {
     for (const part of decision.body.parts) {
       if (part.head !== "") await send(part.head);
-      for await (const chunk of readChunks(file, { start: part.first, end: part.last + 1, chunkSize: call.chunkSize, signal })) {
-        await send(chunk);
-        if (signal.aborted) return;
+      // Slow start (read-size.ts): every write has drained before the next read, so call.bytes is what the client took.
+      for (let pos = part.first, end = part.last + 1; pos < end; ) {
+        const size = Math.min(end - pos, nextReadSize(call.bytes, call.chunkSize));
+        for await (const chunk of readChunks(file, { start: pos, end: pos + size, chunkSize: size, signal })) {
+          await send(chunk);
+          if (signal.aborted) return;
+        }
+        pos += size;
       }
     }
     if (decision.body.tail !== "") await send(decision.body.tail);
