@@ -1,4 +1,5 @@
 import { randomBytes as cryptoRandomBytes, timingSafeEqual } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import type { ApiKeyRow } from "../store/api-key.table.js";
 import {
@@ -67,7 +68,11 @@ export interface KeyStore {
   count(): Promise<number>;
   /** Revokes a key at once. Returns false when no key has this id; true when it exists (revoked now or before). */
   revoke(id: string): Promise<boolean>;
-  /** Checks a presented key against the database on every call, so revocation by another process applies at once. */
+  /**
+   * Checks a presented key against the database on every call, so revocation
+   * by another process applies at once. Rejects with `ConnectError(Unavailable)`
+   * only when the database cannot be read.
+   */
   authenticate: Authenticate;
 }
 
@@ -148,7 +153,14 @@ export function openKeyStore(db: Kysely<ServerDatabase>, options: KeyStoreOption
     if (parsed === undefined) return undefined;
     // Looked up on every call (a primary-key read): a `peer keys revoke` in
     // another process takes effect on the very next call.
-    const row = await findApiKeyById(db, parsed.id);
+    let row: ApiKeyRow | undefined;
+    try {
+      row = await findApiKeyById(db, parsed.id);
+    } catch (cause) {
+      // Not the caller's fault and not "unauthenticated": a retryable server
+      // condition (e.g. the file locked past busy_timeout, or the server closing).
+      throw new ConnectError("the key store is unavailable; retry later", Code.Unavailable, undefined, undefined, cause);
+    }
     const presented = Buffer.from(hashSecret(parsed.secret), "hex");
     const stored = row === undefined ? DUMMY_HASH : Buffer.from(row.hash, "hex");
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { hashSecret, parseApiKey } from "../../../server/auth/key-format.js";
 import { openKeyStore } from "../../../server/auth/key-store.js";
@@ -167,6 +168,20 @@ describe("key store", () => {
     } finally {
       await fresh.destroy();
     }
+  });
+
+  test("a database that cannot be read rejects with UNAVAILABLE, not as a bad key", async () => {
+    const closed = await openServerDatabase(path.join(root, "closed"));
+    const keys = openKeyStore(closed);
+    const created = await keys.create({ name: "x" });
+    await closed.destroy();
+    await assert.rejects(keys.authenticate(created.key), (error: unknown) => {
+      assert.ok(error instanceof ConnectError);
+      assert.equal(error.code, Code.Unavailable);
+      assert.doesNotMatch(error.message, /peer_/, "no key in the message");
+      return true;
+    });
+    assert.equal(await keys.authenticate("malformed"), undefined, "malformed keys never touch the database");
   });
 
   test("at rest: the secret never appears in the database files, only its SHA-256", async () => {
