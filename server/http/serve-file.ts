@@ -15,6 +15,7 @@ import type pino from "pino";
 import { http as httpRule } from "../../gen/google/api/annotations_pb.js";
 import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import type { Authenticate } from "../auth/principal.js";
+import { extractApiKey } from "../auth/token.js";
 import type { Catalog, FileEntry } from "../catalog/catalog.js";
 import { FileChangedError, openEntry, readChunks, type OpenFile } from "../files/file-reader.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
@@ -77,13 +78,9 @@ export function readFileRouteTemplate(): string {
   return rule.pattern.value;
 }
 
-/** Presented key: `Authorization: Bearer <key>` (scheme case-insensitive, RFC 9110 §11.1), else `X-Api-Key`. */
+/** The presented key, read exactly as the RPC interceptor reads it (server/auth/token.ts). */
 export function presentedKey(req: RouteRequest): string | undefined {
-  const authorization = headerValue(req.headers, "authorization");
-  const bearer = authorization === undefined ? undefined : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization)?.[1];
-  if (bearer !== undefined) return bearer;
-  const apiKey = headerValue(req.headers, "x-api-key")?.trim();
-  return apiKey === undefined || apiKey === "" ? undefined : apiKey;
+  return extractApiKey(headerValue(req.headers, "authorization"), headerValue(req.headers, "x-api-key"));
 }
 
 /** Creates the GET/HEAD file route for connectNodeAdapter's `fallback` (or any Node listener). */

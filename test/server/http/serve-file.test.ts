@@ -53,7 +53,8 @@ describe("file route", () => {
       ["Bearer", { authorization: `Bearer ${TEST_KEY}` }, 200],
       ["bearer, lower-case scheme", { authorization: `bearer ${TEST_KEY}` }, 200],
       ["X-Api-Key", { "x-api-key": TEST_KEY }, 200],
-      ["Basic plus X-Api-Key", { authorization: "Basic Zm9vOmJhcg==", "x-api-key": TEST_KEY }, 200],
+      ["a non-Bearer Authorization is not overridden by X-Api-Key (as on the RPCs)", { authorization: "Basic Zm9vOmJhcg==", "x-api-key": TEST_KEY }, 401],
+      ["an over-long key", { "x-api-key": "k".repeat(600) }, 401],
     ];
     for (const [name, headers, status] of cases) {
       test(name, async () => {
