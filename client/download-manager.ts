@@ -24,7 +24,7 @@ import { LIVE_STATUSES, RUNNABLE_STATUSES, TERMINAL_STATUSES, type DownloadRow, 
 import { isLeaseOwnerDead, makeLeaseOwner } from "./store/lease.js";
 import { httpSource } from "./transfer/http-source.js";
 import { realTransferFs } from "./transfer/part-file.js";
-import { rpcSource } from "./transfer/rpc-source.js";
+import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
 import { checkFileName } from "./transfer/safe-name.js";
 import { runTransfer, type TransferStats } from "./transfer/transfer.js";
 
@@ -224,6 +224,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
               destination: r.destination,
               expected,
               committed: Number(r.committed_bytes),
+              chunkSize: chunkSizeAfterFailures(retryState.failures),
               openRead: entry.client.transport === "http" ? httpSource(entry.client) : rpcSource(entry.client),
               fetchDigest: async (sig) => {
                 const item = await entry.client.statItem(r.item_id, { signal: sig });
@@ -238,7 +239,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
               now,
               hooks: {
                 onValidated: async (meta, resumeFrom) => {
-                  const sha = meta.sha256 ?? expected.sha256;
+                  // Never carry a digest over to another version of the file.
+                  const sha = meta.sha256 ?? (meta.etag === expected.etag ? expected.sha256 : null);
                   if (meta.size !== expected.size || meta.etag !== expected.etag || sha !== expected.sha256) {
                     expected = { size: meta.size, etag: meta.etag, sha256: sha };
                     await owned({ expected_size: meta.size, expected_etag: meta.etag, expected_sha256: sha, updated_at: now() });

@@ -36,6 +36,8 @@ export interface ReadRequest {
   readonly ifMatch: string | undefined;
   /** The size the job expects, for HTTP Content-Range checks. */
   readonly expectedSize: number | undefined;
+  /** Preferred RPC message size (smaller after failures without progress). */
+  readonly chunkSize?: number | undefined;
   /** Aborts the read; the transfer aborts it when the attempt ends. */
   readonly signal: AbortSignal;
 }

@@ -6,11 +6,23 @@ import type { Chunk, OpenRead } from "./read-source.js";
 /** Preferred chunk size asked of the peer (connect-notes.md: 256 KiB–1 MiB is the sweet spot). */
 export const RPC_CHUNK_SIZE = 1024 * 1024;
 
+/** Smallest chunk size the server accepts (protocol.md: clamped to [16 KiB, 2 MiB]). */
+export const RPC_MIN_CHUNK_SIZE = 16 * 1024;
+
+/**
+ * The chunk size to ask for after `failures` attempts in a row without progress:
+ * a message is only delivered whole, so a link that drops every few hundred KiB
+ * never completes a 1 MiB message; halving per failure lets it make progress.
+ */
+export function chunkSizeAfterFailures(failures: number): number {
+  return Math.max(RPC_MIN_CHUNK_SIZE, RPC_CHUNK_SIZE >> Math.min(10, Math.max(0, failures)));
+}
+
 /** An OpenRead over `client.readFile`. */
 export function rpcSource(client: PeerClient): OpenRead {
   return async (req) => {
     const stream = client.readFile(
-      { itemId: req.itemId, offset: req.offset, ifMatch: req.ifMatch, chunkSize: RPC_CHUNK_SIZE },
+      { itemId: req.itemId, offset: req.offset, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
       { signal: req.signal },
     )[Symbol.asyncIterator]();
     const first = await stream.next();

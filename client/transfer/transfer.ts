@@ -36,6 +36,8 @@ export interface TransferParams {
   readonly openRead: OpenRead;
   /** Asks the peer for the item's digest at the end when it was unknown (it hashes in the background). */
   readonly fetchDigest?: ((signal: AbortSignal) => Promise<{ etag: string; sha256: string | undefined }>) | undefined;
+  /** RPC message size to ask for. @default 1 MiB */
+  readonly chunkSize?: number | undefined;
   /** Aborted by the manager (cancel, shutdown, lease lost) with a DownloadError reason. */
   readonly signal: AbortSignal;
   /** No bytes for this long while waiting on the network aborts the attempt. */
@@ -110,6 +112,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
         offset: position,
         ifMatch: p.expected.etag ?? undefined,
         expectedSize: p.expected.size ?? undefined,
+        chunkSize: p.chunkSize,
         signal: ctl.signal,
       }),
     );
@@ -158,7 +161,8 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
     if (committed !== position) await checkpoint();
     await p.hooks.onVerifying();
     const digest = hash.digest("hex");
-    let expectedSha = meta.sha256 ?? p.expected.sha256 ?? undefined;
+    // The job's digest belongs to its etag: after a restart onto a new version it does not apply.
+    let expectedSha = meta.sha256 ?? (meta.etag === p.expected.etag ? (p.expected.sha256 ?? undefined) : undefined);
     if (expectedSha === undefined && p.fetchDigest !== undefined) {
       // The peer may have finished hashing meanwhile; a failure here only means "size-verified".
       const latest = await network(p.fetchDigest(ctl.signal)).catch(() => undefined);
