@@ -111,16 +111,26 @@ export function createFileRoute(options: FileRouteOptions): FileRoute {
     };
     handle(call)
       .catch((err: unknown) => {
-        options.logger.error({ err, method: call.method, item: call.itemId }, "file route failed");
+        options.logger.error({ err, method: `HTTP ${call.method}`, item: call.itemId?.slice(0, 300) }, "file route failed");
         if (!r.headersSent) sendText(call, 500, "internal error\n");
         else abortResponse(r);
       })
       .finally(() => {
+        const clientClosed = controller.signal.aborted;
         controller.abort();
         // One line per request, like the RPC call log; never the key, never an OS path.
+        // Same field names as the RPC call log (server/logging), plus the HTTP status.
         options.logger.info(
-          { http: call.method, item: call.itemId, status: call.status, bytes: call.bytes, ms: Math.round(performance.now() - call.started), keyId: call.keyId },
-          "http file",
+          {
+            method: `HTTP ${call.method}`,
+            item: call.itemId?.slice(0, 300),
+            bytes: call.bytes,
+            durationMs: Math.round((performance.now() - call.started) * 10) / 10,
+            status: call.status,
+            clientClosed: clientClosed || undefined,
+            keyId: call.keyId,
+          },
+          "http",
         );
       });
     return true;

@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Catalog } from "../../../server/catalog/catalog.js";
 import { createStreamLimiter } from "../../../server/limits/stream-limiter.js";
+import { captureLogger } from "../../helpers/peer-server.js";
 import { fileBytes } from "./helpers/cases.js";
 import { connect2, filePath, request1, type H2Client, type RawResponse } from "./helpers/client.js";
 import { SHARE, TEST_KEY, startRouteServers, type RouteServers } from "./helpers/route-servers.js";
@@ -251,5 +252,31 @@ describe("failures around the stream", () => {
     // The route still serves.
     assert.equal((await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: auth })).status, 200);
     assert.equal(await idle(), 0);
+  });
+});
+
+describe("request log", () => {
+  let servers: RouteServers;
+  const capture = captureLogger();
+  before(async () => {
+    servers = await startRouteServers({ files: { "a.bin": BYTES }, route: { logger: capture.logger } });
+  });
+  after(() => servers?.close());
+
+  test("one line per request with status, bytes and key id; never the key or an OS path", async () => {
+    await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: { ...auth, range: "bytes=0-99" } });
+    await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: { "x-api-key": "wrong-key-123" } });
+    for (let i = 0; i < 200 && capture.lines.filter((l) => l["msg"] === "http").length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const lines = capture.lines.filter((l) => l["msg"] === "http");
+    assert.equal(lines.length, 2);
+    assert.deepEqual(
+      lines.map((l) => [l["method"], l["item"], l["status"], l["bytes"], l["keyId"]]),
+      [
+        ["HTTP GET", `${SHARE}/a.bin`, 206, 100, "k-test"],
+        ["HTTP GET", `${SHARE}/a.bin`, 401, 0, undefined],
+      ],
+    );
+    assert.ok(!capture.text().includes(TEST_KEY) && !capture.text().includes("wrong-key-123"), "no key in the log");
+    assert.ok(!capture.text().includes(servers.shareDir), "no OS path in the log");
   });
 });
