@@ -11,8 +11,10 @@ import type { DownloadError } from "../errors.js";
 export interface BackoffOptions {
   /** First delay's upper bound in ms. @default 1000 */
   baseMs: number;
-  /** Largest delay in ms, also the cap applied to server hints. @default 1_800_000 (30 min) */
+  /** Largest computed delay in ms. @default 1_800_000 (30 min) */
   capMs: number;
+  /** Largest server hint (Retry-After, retry-after-ms) obeyed, in ms. @default 1_800_000 (30 min) */
+  maxHintMs: number;
   /** Failed attempts in a row without progress before the job fails. @default 13 */
   maxAttempts: number;
   /** INTERNAL/UNKNOWN answers tolerated in a row (they are retried "a few times"). @default 3 */
@@ -25,6 +27,7 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
   baseMs: 1000,
   capMs: 30 * 60 * 1000,
+  maxHintMs: 30 * 60 * 1000,
   maxAttempts: 13,
   maxInternalErrors: 3,
 });
@@ -83,7 +86,7 @@ export function decideRetry(
   if (next.failures >= options.maxAttempts) return { retry: false, reason: "attempts", state: next };
   if (next.internalErrors > options.maxInternalErrors) return { retry: false, reason: "internal", state: next };
   const hinted = error.retryAfterMs !== undefined;
-  const delayMs = hinted ? Math.min(options.capMs, error.retryAfterMs ?? 0) : computeBackoff(next.failures, options, random);
+  const delayMs = hinted ? Math.min(options.maxHintMs, error.retryAfterMs ?? 0) : computeBackoff(next.failures, options, random);
   if (options.deadlineMs !== undefined && nowMs + delayMs - next.startedAtMs > options.deadlineMs) {
     return { retry: false, reason: "deadline", state: next };
   }

@@ -88,7 +88,9 @@ test("decideRetry: a server hint wins over the computed delay, capped", () => {
   assert.deepEqual([d.retry, d.retry && d.delayMs, d.retry && d.hinted], [true, 4000, true]);
   const huge = new DownloadError("http-transient", "x", { retryAfterMs: 10 * 3600_000 });
   const h = decideRetry(initialRetryState(0), huge, false, 0, opts, () => 0);
-  assert.equal(h.retry && h.delayMs, opts.capMs);
+  assert.equal(h.retry && h.delayMs, opts.maxHintMs);
+  const small = decideRetry(initialRetryState(0), hinted, false, 0, { ...opts, capMs: 5 }, () => 0);
+  assert.equal(small.retry && small.delayMs, 4000, "a small backoff cap does not cut a server's hint");
 });
 
 test("decideRetry: the deadline stops retries whose delay would pass it (fake clock)", () => {
