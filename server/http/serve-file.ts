@@ -9,7 +9,6 @@
  */
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import { constants as http2Constants } from "node:http2";
 import { getOption } from "@bufbuild/protobuf";
 import type pino from "pino";
 import { http as httpRule } from "../../gen/google/api/annotations_pb.js";
@@ -21,6 +20,7 @@ import { FileChangedError, openEntry, readChunks, type OpenFile } from "../files
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { randomBoundary } from "./multipart.js";
 import { headerValue } from "./preconditions.js";
+import { abortResponse, drained, type NodeResponse as Res } from "./node-response.js";
 import { nextReadSize } from "./read-size.js";
 import { planResponse, type ResponsePlan } from "./response-plan.js";
 import { compileRoute } from "./route.js";
@@ -44,8 +44,6 @@ export interface FileRouteOptions {
   readonly chunkSize?: number | undefined;
 }
 
-const { NGHTTP2_INTERNAL_ERROR } = http2Constants;
-
 /** Default read size of the route: 2 MiB. */
 export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
 
@@ -57,19 +55,6 @@ export type RouteResponse = http.ServerResponse | http2.Http2ServerResponse;
 /** Handles the request and returns true when it is under the route's prefix; false (touching nothing) otherwise. */
 export type FileRoute = (req: RouteRequest, res: RouteResponse) => boolean;
 
-/** The minimal response surface used here, common to HTTP/1.1 and HTTP/2 compat responses. */
-interface Res {
-  readonly headersSent: boolean;
-  readonly writableEnded: boolean;
-  readonly writableFinished: boolean;
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  write(chunk: string | Buffer): boolean;
-  end(chunk?: string): unknown;
-  once(event: "drain" | "close", listener: () => void): unknown;
-  removeListener(event: "drain", listener: () => void): unknown;
-  on(event: "error", listener: (err: unknown) => void): unknown;
-  destroy(error?: Error): unknown;
-}
 
 /** The route template from the `google.api.http` rule on ReadFile, e.g. `/v1/files/{item_id=**}`. */
 export function readFileRouteTemplate(): string {
@@ -154,16 +139,6 @@ interface Call {
   keyId?: string;
 }
 
-/**
- * Cuts a response short so the client sees an error, never a clean end:
- * HTTP/1.1 closes the connection (fewer bytes than Content-Length), HTTP/2
- * resets the stream with INTERNAL_ERROR (a NO_ERROR reset could look like an end).
- */
-function abortResponse(res: Res): void {
-  const stream = (res as { stream?: http2.ServerHttp2Stream }).stream;
-  if (stream !== undefined) stream.close(NGHTTP2_INTERNAL_ERROR);
-  else res.destroy();
-}
 
 /** Sends status and fields, and the text body unless the method is HEAD. */
 function sendHead(call: Call, status: number, headers: Readonly<Record<string, string>>, text?: string): void {
@@ -267,19 +242,9 @@ async function stream(call: Call, file: OpenFile, decision: ResponsePlan): Promi
   const { res, signal } = call;
   if (decision.body.kind !== "file") throw new Error("stream() needs a file body");
   if (signal.aborted) return;
-  const drained = (): Promise<void> =>
-    new Promise((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener("abort", done);
-        res.removeListener("drain", done);
-        resolve();
-      };
-      res.once("drain", done);
-      signal.addEventListener("abort", done, { once: true });
-    });
   const send = async (chunk: string | Buffer): Promise<void> => {
     call.bytes += chunk.length;
-    if (!res.write(chunk)) await drained();
+    if (!res.write(chunk)) await drained(res, signal);
   };
 
   call.status = decision.status;
