@@ -63,7 +63,7 @@ export async function openServerDatabaseFile(filename: string): Promise<Kysely<S
   }
   const db = new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await migrate(db);
+    await migrate(db, sqlite);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -71,23 +71,48 @@ export async function openServerDatabaseFile(filename: string): Promise<Kysely<S
   return db;
 }
 
-/** Attempts at migrating when another process holds the write lock. */
+/** Attempts at taking the write lock for migrations before giving up. */
 const MIGRATE_ATTEMPTS = 5;
 
-async function migrate(db: Kysely<ServerDatabase>): Promise<void> {
-  // SQLite runs each migration in a transaction, but the first write of two
-  // processes opening a fresh file at once can still see SQLITE_BUSY
-  // (a read transaction cannot wait to upgrade): retry a few times.
-  const migrator = new Migrator({ db, provider: serverMigrationProvider });
+/**
+ * Brings the schema up to date. Kysely's migration lock is a no-op on SQLite
+ * (it assumes one connection), but the server and the CLI are separate
+ * processes that may open a fresh file at the same moment: two deferred
+ * transactions would both see "nothing applied" and the second would fail
+ * with "table already exists" (seen with 6 processes). So migrations run
+ * inside one `BEGIN IMMEDIATE` transaction on the raw connection, which takes
+ * the write lock first (waiting up to busy_timeout) and then reads the applied
+ * migrations; DDL is transactional in SQLite, so a failure leaves nothing.
+ */
+async function migrate(db: Kysely<ServerDatabase>, sqlite: Database.Database): Promise<void> {
+  const migrator = new Migrator({ db, provider: serverMigrationProvider, disableTransactions: true });
+  // Fast path without a write lock: every open after the first.
+  const known = await migrator.getMigrations();
+  if (known.every((m) => m.executedAt !== undefined)) return;
   for (let attempt = 1; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    if (attempt < MIGRATE_ATTEMPTS && isBusy(error)) {
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-      continue;
+    try {
+      sqlite.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      if (attempt < MIGRATE_ATTEMPTS && isBusy(error)) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        continue;
+      }
+      throw new Error(`cannot migrate the server database: ${describe(error)}`, { cause: error });
     }
-    throw new Error(`cannot migrate the server database: ${describe(error)}`, { cause: error });
+    break;
   }
+  let error: unknown;
+  try {
+    ({ error } = await migrator.migrateToLatest());
+  } catch (thrown) {
+    error = thrown;
+  }
+  if (error === undefined) {
+    sqlite.exec("COMMIT");
+    return;
+  }
+  if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+  throw new Error(`cannot migrate the server database: ${describe(error)}`, { cause: error });
 }
 
 function isBusy(error: unknown): boolean {

@@ -3,11 +3,16 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { sql } from "kysely";
 import { openServerDatabase, openServerDatabaseFile } from "../../../server/store/database.js";
 import { serverMigrations } from "../../../server/store/migrations/index.js";
 
-describe("openServerDatabase", () => {
+const exec = promisify(execFile);
+
+describe("openServerDatabase", { timeout: 300_000 }, () => {
   let root: string;
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), "peer-store-db-"));
@@ -91,6 +96,26 @@ describe("openServerDatabase", () => {
       assert.ok(row.computed_at > 0, "computed_at defaults to now");
     } finally {
       await Promise.all([a.destroy(), b.destroy()]);
+    }
+  });
+
+  test("six processes opening the same fresh file at once all succeed (migrations serialised)", async () => {
+    const dataDir = path.join(root, "processes");
+    const child = fileURLToPath(new URL("./open-database-child.ts", import.meta.url));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        exec(process.execPath, ["--import", "tsx", child, dataDir]).then(
+          () => "ok",
+          (error: { stderr?: string }) => error.stderr ?? String(error),
+        ),
+      ),
+    );
+    assert.deepEqual(results, Array(6).fill("ok"));
+    const db = await openServerDatabase(dataDir);
+    try {
+      assert.equal((await db.selectFrom("file_digest").selectAll().execute()).length, 6);
+    } finally {
+      await db.destroy();
     }
   });
 
