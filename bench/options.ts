@@ -36,6 +36,8 @@ export interface BenchOptions {
   readonly dataDir: string | undefined;
   /** Where JSON results go. @default "bench/results" */
   readonly resultsDir: string;
+  /** Start every Node child (servers, client worker) with `--cpu-prof`; profiles go next to the results. @default false */
+  readonly cpuProf: boolean;
   /** Print usage and exit. */
   readonly help: boolean;
 }
@@ -52,6 +54,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --small-files <n>  number of 64 KiB files for the queue benchmark (default 1000; 50 with --quick)
   --data-dir <dir>   where generated files are kept between runs (default: $TMPDIR/peer-bench-files)
   --results <dir>    where JSON results are written (default bench/results)
+  --cpu-prof         write V8 CPU profiles of every Node server and the client worker
+                     to <results>/profiles/<time>/ (open them in Chrome DevTools)
   --help             this text
 `;
 
@@ -113,6 +117,7 @@ function parseGroups(text: string | undefined): GroupName[] {
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let quick = false;
   let help = false;
+  let cpuProf = false;
   const given: Record<string, string> = {};
   const valued = new Set(["--size", "--range-size", "--samples", "--only", "--big-download", "--small-files", "--data-dir", "--results"]);
   for (let i = 0; i < argv.length; i++) {
@@ -121,6 +126,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
     if (flag === "--quick") quick = true;
     else if (flag === "--help" || flag === "-h") help = true;
+    else if (flag === "--cpu-prof") cpuProf = true;
     else if (valued.has(flag)) {
       const value = eq > 0 && arg.startsWith("--") ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || value === "") throw new Error(`${flag} needs a value`);
@@ -156,6 +162,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     smallConcurrency: 8,
     dataDir: given["--data-dir"],
     resultsDir: given["--results"] ?? "bench/results",
+    cpuProf,
     help,
   };
 }

@@ -92,6 +92,51 @@ function metricsTable(rows: readonly MetricResult[]): string[] {
   return out;
 }
 
+/** One row of the goals summary. */
+export interface GoalRow {
+  /** Group heading number and what is measured. */
+  readonly what: string;
+  readonly goal: string;
+  readonly measured: string;
+  /** ✓, ✗, or "–" when not measured. */
+  readonly mark: string;
+}
+
+/** Every figure of the run that has a goal from issue 6, in group order. */
+export function goalRows(run: BenchRun): GoalRow[] {
+  const rows: GoalRow[] = [];
+  for (const g of run.groups) {
+    for (const t of g.throughput) {
+      for (const r of t.ratios) {
+        if (!r.goal) continue;
+        rows.push({
+          what: `${t.label.replace(/\*\*/g, "")} vs ${r.baseLabel}`,
+          goal: `${formatGoal(r.goal)}×`,
+          measured: t.status === "ok" ? `${fmt(r.value, 2)}×` : statusText(t),
+          mark: r.met === undefined ? "–" : r.met ? "✓" : "✗",
+        });
+      }
+    }
+    for (const m of g.metrics) {
+      if (!m.goal) continue;
+      rows.push({
+        what: m.label.replace(/\*\*/g, ""),
+        goal: formatGoal(m.goal, m.unit),
+        measured: metricValue(m),
+        mark: m.met === undefined ? "–" : m.met ? "✓" : "✗",
+      });
+    }
+  }
+  return rows;
+}
+
+/** The goals summary as a markdown table. */
+export function renderGoalTable(run: BenchRun): string[] {
+  const rows = goalRows(run);
+  if (rows.length === 0) return [];
+  return ["| goal (issue 6) | target | measured | |", "|---|---|---:|---|", ...rows.map((r) => `| ${r.what} | ${r.goal} | ${r.measured} | ${r.mark} |`)];
+}
+
 /** One line describing the machine. */
 export function machineLine(machine: MachineInfo, loadAtEnd?: readonly number[]): string {
   const load = machine.loadavg.join(" / ");
@@ -109,6 +154,8 @@ export function renderMarkdown(run: BenchRun, headingLevel = 2): string {
     `Command: \`${run.command}\` (${Math.round(run.durationSeconds)} s). Loopback; client and server share the cores. Compare ratios within one run, not MiB/s across runs.`,
     "",
   ];
+  const goals = renderGoalTable(run);
+  if (goals.length > 0) lines.push(`${h}# Goals`, "", ...goals, "");
   for (const g of run.groups) {
     lines.push(`${h}# ${g.title}`, "", g.description, "");
     if (g.throughput.length > 0) lines.push(...throughputTable(g.throughput), "");

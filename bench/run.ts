@@ -55,7 +55,10 @@ async function main(): Promise<number> {
   const machine = describeMachine();
   const dataDir = path.resolve(options.dataDir ?? path.join(os.tmpdir(), "peer-bench-files"));
   const root = path.join(dataDir, "share");
-  const pool = createServerPool(root);
+  const resultsDir = path.resolve(REPO_ROOT, options.resultsDir);
+  const profileDir = path.join(resultsDir, "profiles", resultFileName(startedAt).replace(/\.json$/, ""));
+  if (options.cpuProf) await mkdir(profileDir, { recursive: true });
+  const pool = createServerPool(root, { nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
   const harnessErrors: string[] = [];
   const ctx: BenchContext = {
     options,
@@ -97,12 +100,12 @@ async function main(): Promise<number> {
   };
   const markdown = renderMarkdown(run);
   process.stdout.write(`\n${markdown}\n`);
-  const resultsDir = path.resolve(REPO_ROOT, options.resultsDir);
   await mkdir(resultsDir, { recursive: true });
   const file = path.join(resultsDir, resultFileName(startedAt));
   await writeFile(file, renderJson(run));
   await writeFile(file.replace(/\.json$/, ".md"), markdown);
   log(`results: ${path.relative(process.cwd(), file)}`);
+  if (options.cpuProf) log(`CPU profiles (one per Node child, named by pid): ${path.relative(process.cwd(), profileDir)}`);
   return harnessErrors.length > 0 ? 1 : 0;
 }
 

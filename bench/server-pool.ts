@@ -52,8 +52,15 @@ export interface ServerPool {
 /** Stream limit given to our server so 32 stalled readers are served, not refused. */
 const BENCH_MAX_STREAMS = 256;
 
+/** Options of {@link createServerPool}. */
+export interface ServerPoolOptions {
+  /** Extra flags for every Node child, e.g. `--cpu-prof`. @default [] */
+  readonly nodeArgs?: readonly string[];
+}
+
 /** Creates a pool serving files from `root`. */
-export function createServerPool(root: string): ServerPool {
+export function createServerPool(root: string, poolOptions: ServerPoolOptions = {}): ServerPool {
+  const nodeArgs = poolOptions.nodeArgs ?? [];
   const stops: Array<() => Promise<void>> = [];
   const cache = new Map<string, Promise<unknown>>();
 
@@ -92,14 +99,14 @@ export function createServerPool(root: string): ServerPool {
     },
     pipeline: (hwm: number, track: boolean) =>
       guard(
-        () => startNodeChild<{ url: string }>("bench/servers/pipeline-server.ts", { root, highWaterMark: hwm }),
+        () => startNodeChild<{ url: string }>("bench/servers/pipeline-server.ts", { root, highWaterMark: hwm }, { nodeArgs }),
         (c) => c.stop(),
         track,
       ),
     stock: (track: boolean) =>
-      guard(() => startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }), (c) => c.stop(), track),
+      guard(() => startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }, { nodeArgs }), (c) => c.stop(), track),
     fastPath: (track: boolean) =>
-      guard(() => startNodeChild<StockInfo>("bench/servers/fast-path-server.ts", { root }), (c) => c.stop(), track),
+      guard(() => startNodeChild<StockInfo>("bench/servers/fast-path-server.ts", { root }, { nodeArgs }), (c) => c.stop(), track),
     peer: (track: boolean) =>
       guard(
         async () => {
@@ -108,7 +115,7 @@ export function createServerPool(root: string): ServerPool {
             root,
             dataDir,
             maxStreams: BENCH_MAX_STREAMS,
-          }).catch(async (err: unknown) => {
+          }, { nodeArgs }).catch(async (err: unknown) => {
             await rm(dataDir, { recursive: true, force: true });
             throw err;
           });
@@ -133,7 +140,7 @@ export function createServerPool(root: string): ServerPool {
     peer: () => once("peer", () => starters.peer(true)),
     worker: () =>
       once("worker", async () => {
-        const w = await startClientWorker();
+        const w = await startClientWorker(nodeArgs);
         stops.push(() => w.stop());
         return w;
       }),
@@ -143,7 +150,7 @@ export function createServerPool(root: string): ServerPool {
       stock: () => starters.stock(false),
       fastPath: () => starters.fastPath(false),
       peer: () => starters.peer(false),
-      worker: () => startClientWorker(),
+      worker: () => startClientWorker(nodeArgs),
     },
     stopAll: async () => {
       await Promise.allSettled(stops.splice(0).reverse().map((s) => s()));

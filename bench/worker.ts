@@ -28,9 +28,9 @@ export interface ClientWorker {
   stop(): Promise<void>;
 }
 
-/** Starts bench/client-worker.ts as a child process. */
-export async function startClientWorker(): Promise<ClientWorker> {
-  const child: NodeChild<{ pid: number }> = await startNodeChild("bench/client-worker.ts", {});
+/** Starts bench/client-worker.ts as a child process, with extra Node flags (e.g. `--cpu-prof`). */
+export async function startClientWorker(nodeArgs: readonly string[] = []): Promise<ClientWorker> {
+  const child: NodeChild<{ pid: number }> = await startNodeChild("bench/client-worker.ts", {}, { nodeArgs });
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.process.on("message", (msg: WorkerReply) => {

@@ -105,3 +105,41 @@ describe("report", () => {
     assert.equal(formatGoal(undefined), "");
   });
 });
+
+describe("goal summary", () => {
+  const machine: MachineInfo = { cores: 2, cpuModel: "c", node: "v20", loadavg: [0, 0, 0], memoryMiB: 1024, os: "linux", hostname: "h" };
+  const run: BenchRun = {
+    startedAt: "2026-11-25T06:40:00.000Z",
+    durationSeconds: 1,
+    command: "npm run bench",
+    machine,
+    loadavgAtEnd: [0, 0, 0],
+    options: {},
+    harnessErrors: [],
+    groups: [
+      {
+        group: "http",
+        title: "1",
+        description: "",
+        throughput: summarizeThroughput([
+          { group: "http", id: "a", label: "nginx", status: "ok", samples: [sample(100)] },
+          { group: "http", id: "b", label: "**ours**", status: "ok", samples: [sample(50)], compare: [{ baseId: "a", baseLabel: "nginx", goal: { op: ">=", threshold: 0.9 } }] },
+          { group: "http", id: "c", label: "no goal", status: "ok", samples: [sample(50)], compare: [{ baseId: "a", baseLabel: "nginx" }] },
+        ]),
+        metrics: [{ group: "http", id: "m", label: "RSS", status: "unavailable", reason: "not built", value: Number.NaN, unit: "MiB", goal: { op: "<=", threshold: 64 } }],
+        notes: [],
+      },
+    ],
+  };
+  it("lists only figures with a goal, with bold removed and a mark", async () => {
+    const { goalRows } = await import("../../bench/report.js");
+    assert.deepEqual(goalRows(run), [
+      { what: "ours vs nginx", goal: "≥ 0.9×", measured: "0.50×", mark: "✗" },
+      { what: "RSS", goal: "≤ 64 MiB", measured: "not available: not built", mark: "–" },
+    ]);
+  });
+  it("is printed before the groups", () => {
+    const md = renderMarkdown(run);
+    assert.ok(md.indexOf("### Goals") < md.indexOf("### 1"));
+  });
+});
