@@ -280,3 +280,46 @@ describe("request log", () => {
     assert.ok(!capture.text().includes(servers.shareDir), "no OS path in the log");
   });
 });
+
+describe("a file that changed between stat and open", () => {
+  let servers: RouteServers;
+  let stale: import("../../../server/catalog/catalog.js").FileEntry | undefined;
+  before(async () => {
+    servers = await startRouteServers({
+      files: { "v.bin": "version one" },
+      // Hands out a remembered (stale) entry once, as if the file changed right after the stat.
+      wrapCatalog: (real: Catalog): Catalog => ({
+        shares: () => real.shares(),
+        list: (r) => real.list(r),
+        async stat(id) {
+          const s = stale;
+          stale = undefined;
+          return s ?? real.stat(id);
+        },
+      }),
+    });
+  });
+  after(() => servers?.close());
+
+  test("the route re-stats and answers for the new version, never with the old validators", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const p = filePath(SHARE, "v.bin");
+    const first = await request1(servers.h1, { path: p, headers: auth });
+    assert.equal(first.body.toString(), "version one");
+    // Remember the entry of version one, then replace the bytes.
+    const { createDirCatalog } = await import("../../../server/catalog/dir-catalog.js");
+    stale = await createDirCatalog([{ name: SHARE, dir: servers.shareDir }]).stat(`${SHARE}/v.bin`);
+    await writeFile(path.join(servers.shareDir, "v.bin"), "version two, longer");
+    const res = await request1(servers.h1, { path: p, headers: auth });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), "version two, longer");
+    assert.notEqual(res.headers["etag"], first.headers["etag"]);
+    assert.equal(stale, undefined, "the stale entry was used");
+
+    // A precondition on the old ETag is judged against the new version after the re-stat.
+    stale = await createDirCatalog([{ name: SHARE, dir: servers.shareDir }]).stat(`${SHARE}/v.bin`);
+    await writeFile(path.join(servers.shareDir, "v.bin"), "version three");
+    const conditional = await request1(servers.h1, { path: p, headers: { ...auth, "if-match": res.headers["etag"]! } });
+    assert.equal(conditional.status, 412);
+  });
+});
