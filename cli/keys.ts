@@ -152,9 +152,8 @@ export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => 
   try {
     db = await openServerDatabase(dir);
   } catch (cause) {
-    throw new CliError(`cannot open the database in ${dir}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    // openServerDatabase's messages already name the file or directory.
+    throw new CliError(cause instanceof Error ? cause.message : `cannot open the database in ${dir}`, { cause });
   }
   try {
     return await fn(openKeyStore(db));

@@ -28,7 +28,11 @@ export const BUSY_TIMEOUT_MS = 5000;
  * 0600: it holds key hashes. Call `db.destroy()` to close.
  */
 export async function openServerDatabase(dataDir: string): Promise<Kysely<ServerDatabase>> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new Error(`cannot create the data directory ${dataDir}: ${describe(cause)}`, { cause });
+  }
   const file = path.join(dataDir, SERVER_DATABASE_FILE);
   const db = await openServerDatabaseFile(file);
   // Best effort: a file on a filesystem without modes (or owned by someone

@@ -123,7 +123,7 @@ describe("openServerDatabase", { timeout: 300_000 }, () => {
     const file = path.join(root, "not-a-dir");
     await writeFile(file, "x");
     await assert.rejects(openServerDatabase(file), (error: Error) => {
-      assert.match(error.message, /not-a-dir/);
+      assert.match(error.message, /data directory .*not-a-dir/);
       return true;
     });
   });
