@@ -20,6 +20,7 @@ import { openServerDatabase } from "./store/database.js";
 import { listen, type RequestListener } from "./listen.js";
 import { createRoutes } from "./routes.js";
 import { fail } from "./errors.js";
+import { isValidAuthority, localAuthority } from "./request-guard.js";
 import { resolveServerOptions, type PeerServerOptions } from "./options.js";
 import { createFileRoute } from "./http/serve-file.js";
 
@@ -114,9 +115,26 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     },
   });
 
+  const guarded: RequestListener = (req, res) => {
+    const h2 = "authority" in req;
+    if (!isValidAuthority(h2 ? req.authority : req.headers.host)) {
+      // See request-guard.ts: connect-node would throw on it and crash the process.
+      const replacement = localAuthority(req.socket?.localAddress, req.socket?.localPort);
+      if (h2) req.headers[":authority"] = replacement;
+      else req.headers.host = replacement;
+    }
+    try {
+      (handler as RequestListener)(req, res);
+    } catch (error) {
+      // Never let one request take the process down.
+      logger.error({ err: error, method: req.method }, "request handler threw");
+      sendJson(res, 500, { code: "internal", message: "internal error" });
+    }
+  };
+
   let listener;
   try {
-    listener = await listen(handler as RequestListener, {
+    listener = await listen(guarded, {
       host: resolved.host,
       port: resolved.port,
       tls: resolved.tls,

@@ -18,7 +18,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { sniffPreface } from "../../server/listen.js";
-import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
+import { peerTransport, startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -262,5 +262,80 @@ describe("limits against slow or greedy clients", () => {
     );
     // A normal request on the same server still works.
     assert.equal((await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } })).item?.size, 3n);
+  });
+});
+
+describe("addresses", () => {
+  test("IPv6 loopback: the URL brackets the address, and every protocol works", async () => {
+    const peer = await startTestPeer({ files: { "a.txt": "abc" }, host: "::1" });
+    try {
+      assert.match(peer.url, /^http:\/\/\[::1\]:\d+$/);
+      for (const protocol of ["connect", "grpc", "grpc-web"] as const) {
+        const client = createClient(PeerService, peerTransport(peer.url, protocol));
+        const res = await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } });
+        assert.equal(res.item?.size, 3n, protocol);
+      }
+    } finally {
+      await peer.close();
+    }
+  });
+
+  test("a port in use is a clear error, and nothing is left open", async () => {
+    const first = await startTestPeer();
+    try {
+      await assert.rejects(startTestPeer({ port: first.server.port }), /port \d+ on 127\.0\.0\.1 is in use/);
+    } finally {
+      await first.close();
+    }
+  });
+});
+
+describe("malformed authorities do not crash the server", () => {
+  let peer: TestPeer;
+  before(async () => {
+    peer = await startTestPeer({ files: { "a.txt": "abc" } });
+  });
+  after(() => peer.close());
+
+  const statPath = `/peer.v1.PeerService/StatItem?encoding=json&message=${encodeURIComponent(JSON.stringify({ itemId: "share/a.txt" }))}`;
+
+  /** Sends raw HTTP/1.x and returns the status line. */
+  async function raw(request: string): Promise<string> {
+    const socket = net.connect(peer.server.port, "127.0.0.1");
+    let reply = "";
+    socket.on("data", (d) => (reply += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.write(request);
+    await new Promise((r) => socket.once("close", r));
+    return reply.split("\r\n")[0] ?? "";
+  }
+
+  test("HTTP/1.0 without Host", async () => {
+    const status = await raw(`GET ${statPath} HTTP/1.0\r\nX-Api-Key: ${peer.key}\r\n\r\n`);
+    assert.match(status, /^HTTP\/1\.[01] 200/);
+  });
+
+  test("HTTP/1.1 with a Host that URL parsing rejects", async () => {
+    const status = await raw(`GET ${statPath} HTTP/1.1\r\nHost: x:99999\r\nX-Api-Key: ${peer.key}\r\nConnection: close\r\n\r\n`);
+    assert.match(status, /^HTTP\/1\.1 200/);
+  });
+
+  test("HTTP/2 with an unbracketed IPv6 :authority (what node's own client sends for [::1])", async () => {
+    const session = http2.connect(peer.url);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ":path": statPath, ":authority": "::1:1234", "x-api-key": peer.key });
+        req.on("response", (h) => resolve(Number(h[":status"])));
+        req.on("error", reject);
+        req.resume();
+        req.end();
+      });
+      assert.equal(status, 200);
+    } finally {
+      session.close();
+    }
+    // Still serving.
+    const res = await fetch(peer.url + statPath, { headers: { "x-api-key": peer.key } });
+    assert.equal(res.status, 200);
   });
 });
