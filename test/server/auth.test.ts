@@ -8,13 +8,14 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { openKeyStore } from "../../server/auth/key-store.js";
 import { openServerDatabase } from "../../server/store/database.js";
-import { PEER_PROTOCOLS, peerClient, peerTransport, startTestPeer, type TestPeer } from "../helpers/peer-server.js";
+import { PEER_PROTOCOLS, captureLogger, peerClient, peerTransport, startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 
+const log = captureLogger();
 let peer: TestPeer;
 let expiredKey: string;
 let revokedKey: string;
 before(async () => {
-  peer = await startTestPeer({ files: { "a.txt": "alpha" } });
+  peer = await startTestPeer({ files: { "a.txt": "alpha" }, logger: log.logger });
   // A key that expired a second ago: created through a second store over the
   // same database whose clock runs a minute behind.
   const db = await openServerDatabase(peer.dataDir);
@@ -105,4 +106,16 @@ test("Connect GET without a key is 401 with a JSON error", async () => {
   assert.equal(res.status, 401);
   const body = (await res.json()) as { code: string };
   assert.equal(body.code, "unauthenticated");
+});
+
+test("keys never reach the log; failed calls are logged with their code", () => {
+  const text = log.text();
+  for (const key of [peer.key, expiredKey, revokedKey, peer.key.slice(0, -4) + "AAAA"]) {
+    assert.ok(!text.includes(key), "a key appears in the log");
+    const secret = key.split("_").pop() ?? key;
+    assert.ok(!text.includes(secret), "a key's secret part appears in the log");
+  }
+  assert.ok(log.lines.some((l) => l.code === "unauthenticated" && l.method === "peer.v1.PeerService/ReadFile"));
+  assert.ok(log.lines.some((l) => l.code === "ok" && l.keyId === peer.keyId));
+  assert.ok(log.lines.some((l) => l.code === "ok" && l.method === "grpc.health.v1.Health/Check" && l.keyId === undefined));
 });
