@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ describe("peer exit codes and messages", { timeout: 600_000 }, () => {
   before(async () => {
     cwd = await mkdtemp(path.join(os.tmpdir(), "peer-cli-codes-"));
     await mkdir(path.join(cwd, "films"));
+    await writeFile(path.join(cwd, "afile"), "not a directory");
     // A port that was free a moment ago: connecting to it is refused.
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
@@ -59,6 +60,7 @@ describe("peer exit codes and messages", { timeout: 600_000 }, () => {
     ["keys revoke without id", ["keys", "revoke"], 2, /missing required argument 'id'/],
     ["keys revoke with a malformed id", ["keys", "revoke", "../x"], 2, /not a key id/],
     ["keys revoke of an unknown id", ["keys", "revoke", "ffffffffffffffff"], 1, /no key with id ffffffffffffffff/],
+    ["keys create with a data dir that is a file", ["keys", "create", "--name", "x", "--data-dir", "afile"], 1, /data directory .*afile/],
     ["ls without url", ["ls"], 2, /missing required argument 'peer-url'/],
     ["ls without key", ["ls", "http://127.0.0.1:1"], 2, /API key is needed[\s\S]*peer ls --help/],
     ["ls with a bad url", ["ls", "not a url", "--key", KEY], 2, /not a URL/],

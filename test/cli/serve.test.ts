@@ -164,7 +164,11 @@ describe("peer serve --first-run (npm start)", { timeout: 600_000 }, () => {
   });
 
   test("SIGTERM stops the server gracefully with exit 0", async () => {
-    const result = await server!.stop("SIGTERM");
+    // Liveness, not speed: a generous bound that only a hang would exceed.
+    const bound = new Promise<"hung">((resolve) => setTimeout(resolve, 30_000, "hung").unref());
+    const result = await Promise.race([server!.stop("SIGTERM"), bound]);
+    assert.notEqual(result, "hung", "peer serve did not exit within 30 s of SIGTERM");
+    if (result === "hung") return;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Received SIGTERM[\s\S]*Stopped/);
   });
