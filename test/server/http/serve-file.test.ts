@@ -323,3 +323,33 @@ describe("a file that changed between stat and open", () => {
     assert.equal(conditional.status, 412);
   });
 });
+
+describe("outside the route", () => {
+  test("returns false and touches nothing: no listeners, no header fields, nothing written", async () => {
+    const http = await import("node:http");
+    const { pino } = await import("pino");
+    const { createDirCatalog } = await import("../../../server/catalog/dir-catalog.js");
+    const { createFileRoute } = await import("../../../server/http/serve-file.js");
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "peer-outside-"));
+    const route = createFileRoute({ catalog: createDirCatalog([{ name: "s", dir }]), authenticate: async () => undefined, logger: pino({ level: "silent" }) });
+    const seen: unknown[] = [];
+    const server = http.createServer((req, res) => {
+      const listeners = res.eventNames().map((e) => [e, res.listenerCount(e)]);
+      const handled = route(req, res);
+      seen.push({ handled, same: JSON.stringify(listeners) === JSON.stringify(res.eventNames().map((e) => [e, res.listenerCount(e)])), headersSent: res.headersSent, fields: res.getHeaderNames() });
+      res.end("fallback");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as import("node:net").AddressInfo;
+      const res = await request1(`http://127.0.0.1:${port}`, { path: "/peer.v1.PeerService/StatItem", method: "POST" });
+      assert.equal(res.body.toString(), "fallback");
+      assert.deepEqual(seen, [{ handled: false, same: true, headersSent: false, fields: [] }]);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
