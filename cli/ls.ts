@@ -24,6 +24,7 @@ interface LsOptions {
   query?: string;
   json?: boolean;
   limit?: number;
+  transport: "connect" | "connect-h2" | "grpc";
 }
 
 /** Registers `peer ls`. */
@@ -36,6 +37,11 @@ export function register(program: Command): void {
     .option("--share <name>", "only items of this share")
     .option("--query <text>", "only items whose name contains this text (case-insensitive)")
     .addOption(new Option("--limit <n>", "stop after n items").argParser(argParser(parsePositiveInteger)))
+    .addOption(
+      new Option("--transport <kind>", "Connect over HTTP/1.1, Connect over HTTP/2, or gRPC")
+        .choices(["connect", "connect-h2", "grpc"])
+        .default("connect"),
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -54,7 +60,12 @@ export function register(program: Command): void {
       if (options.key === undefined || options.key === "") {
         return usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
       }
-      const client = createPeerClient({ baseUrl, apiKey: options.key, clientName: "peer-cli" });
+      const client = createPeerClient({
+        baseUrl,
+        apiKey: options.key,
+        clientName: "peer-cli",
+        transport: options.transport,
+      });
       const items: Item[] = [];
       let count = 0;
       try {

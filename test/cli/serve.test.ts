@@ -65,15 +65,19 @@ describe("peer serve + peer ls", { timeout: 600_000 }, () => {
     assert.equal(typeof a.etag, "string");
     assert.ok(!Number.isNaN(Date.parse(String(a.modified))));
 
-    const [share, query, limit] = await Promise.all([
+    const [share, query, limit, grpc, h2] = await Promise.all([
       runPeer(["ls", server!.url, "--json", "--share", "papers"], { cwd, env }),
       runPeer(["ls", server!.url, "--json", "--query", ".mkv"], { cwd, env }),
       runPeer(["ls", server!.url, "--json", "--limit", "2"], { cwd, env }),
+      runPeer(["ls", server!.url, "--json", "--transport", "grpc", "--query", "readme"], { cwd, env }),
+      runPeer(["ls", server!.url, "--json", "--transport", "connect-h2", "--query", "readme"], { cwd, env }),
     ]);
     const ids = (r: { stdout: string }) => r.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
     assert.deepEqual(ids(share), ["papers/readme.txt"]);
     assert.deepEqual(ids(query), ["films/a.mkv", "films/old/B.MKV"], "case-insensitive name query");
     assert.equal(ids(limit).length, 2);
+    assert.deepEqual(ids(grpc), ["papers/readme.txt"], "gRPC over cleartext HTTP/2");
+    assert.deepEqual(ids(h2), ["papers/readme.txt"], "Connect over cleartext HTTP/2");
   });
 
   test("a wrong key exits 1 with a clear message", async () => {
