@@ -22,6 +22,9 @@ interface ServeOptions {
   maxStreamsPerKey?: number;
 }
 
+/** Repeated signals within this time of the first are the same request to stop. */
+const REPEAT_SIGNAL_GRACE_MS = 1000;
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Registers `peer serve`. */
@@ -173,12 +176,17 @@ async function runUntilSignal(server: PeerServer, started: () => Promise<void>):
   const signal = await stopped;
   process.off("SIGTERM", onSignal);
   process.off("SIGINT", onSignal);
+  // Ctrl-C under `npm start` can deliver SIGINT twice within milliseconds (the
+  // terminal signals the process group, and a parent may forward it): only a
+  // signal well after the first one means "stop now".
+  const firstAt = Date.now();
   const force = () => {
+    if (Date.now() - firstAt < REPEAT_SIGNAL_GRACE_MS) return;
     writeErr("peer: second signal, stopping now\n");
     process.exit(1);
   };
-  process.once("SIGTERM", force);
-  process.once("SIGINT", force);
+  process.on("SIGTERM", force);
+  process.on("SIGINT", force);
   writeErr(`Received ${signal}, shutting down…\n`);
   try {
     await server.close();
