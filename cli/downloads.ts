@@ -61,7 +61,8 @@ export function downloadJson(d: Download): Record<string, unknown> {
 
 async function withManager<T>(options: CommonOptions & { out?: string }, fn: (m: DownloadManager) => Promise<T>): Promise<T> {
   const manager = createDownloadManager({ dataDir: resolveDataDir(options.dataDir), downloadDir: options.out ?? process.cwd() });
-  await manager.start({ runQueue: false });
+  // An admin handle: it never downloads (retry only re-queues; `peer downloads run` works the queue).
+  await manager.start({ runQueue: false, runJobs: false });
   try {
     return await fn(manager);
   } catch (error) {

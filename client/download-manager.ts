@@ -58,6 +58,11 @@ export interface DeleteResult {
 export interface StartOptions {
   /** Also run every queued or interrupted job in the database. @default true */
   runQueue?: boolean;
+  /**
+   * Run jobs at all. `false` makes an admin handle (list, show, cancel, delete; `retry` only
+   * re-queues) that never downloads, e.g. for `peer downloads retry`. @default true
+   */
+  runJobs?: boolean;
 }
 
 /** The manager. */
@@ -76,7 +81,7 @@ export interface DownloadManager {
   list(statuses?: readonly DownloadStatus[]): Promise<Download[]>;
   /** One job by id or unique id prefix. */
   get(id: string): Promise<Download | undefined>;
-  /** Resolves when the job reaches completed, failed, paused or cancelled. */
+  /** Resolves when the job reaches completed, failed, paused or cancelled; rejects with "shutdown" if the manager closes first. */
   wait(id: string): Promise<Download>;
   /** Resolves when no job runs in this manager. */
   drain(): Promise<void>;
@@ -100,10 +105,13 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   const clients = new Map<string, { client: PeerClient; handshake?: Promise<unknown> }>();
   const listeners = new Set<DownloadListener>();
   const running = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  /** Pending wait() calls, rejected when the manager closes. */
+  const waiters = new Set<(error: DownloadError) => void>();
   const downloadDir = path.resolve(options.downloadDir ?? process.cwd());
   let db: Kysely<ClientDatabase> | undefined = options.db;
   let started = false;
   let closed = false;
+  let runJobs = true;
 
   const database = (): Kysely<ClientDatabase> => {
     if (db === undefined || !started) throw new Error("call start() before using the download manager");
@@ -146,7 +154,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   }
 
   function schedule(id: string): void {
-    if (closed || running.has(id)) return;
+    if (closed || !runJobs || running.has(id)) return;
     const ctl = new AbortController();
     const done = runJob(id, ctl.signal)
       .catch(() => undefined)
@@ -453,8 +461,9 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         db = await openDownloadsDatabase(options.dataDir);
       }
       started = true;
+      runJobs = startOptions.runJobs ?? true;
       await reclaim();
-      if (startOptions.runQueue ?? true) {
+      if (runJobs && (startOptions.runQueue ?? true)) {
         for (const row of await repo.findClaimableRows(database(), now())) schedule(row.id);
       }
     },
@@ -642,7 +651,15 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
               }
             },
           );
-        const off = manager.on((e) => {
+        const onClose = (error: DownloadError) => {
+          if (!settled) {
+            settled = true;
+            off();
+            reject(error);
+          }
+        };
+        waiters.add(onClose);
+        const offEvents = manager.on((e) => {
           if (e.id !== id) return;
           if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") {
             // The job's promise settles right after its last event.
@@ -650,6 +667,10 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
             finish((run?.done ?? Promise.resolve()).then(check));
           }
         });
+        const off = () => {
+          offEvents();
+          waiters.delete(onClose);
+        };
         finish(check());
       });
     },
@@ -669,6 +690,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       for (const r of runs) r.ctl.abort(new DownloadError("shutdown", "the download manager is closing"));
       await Promise.all(runs.map((r) => r.done));
       closed = true;
+      for (const w of [...waiters]) w(new DownloadError("shutdown", "the download manager closed before the job finished; it stays resumable"));
       for (const { client } of clients.values()) client.close();
       if (options.db === undefined) await db?.destroy();
     },

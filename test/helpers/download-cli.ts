@@ -1,0 +1,71 @@
+/** Runs the real `peer` CLI (bin/peer.js) as a child process and parses its JSON lines. */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of bin/peer.js. */
+export const PEER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/peer.js");
+
+/** A finished CLI run. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout lines that parsed as JSON objects. */
+  readonly lines: Array<Record<string, unknown>>;
+  /** stdout lines that did not. */
+  readonly otherLines: string[];
+}
+
+/** A running CLI. */
+export interface CliChild {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** JSON lines so far. */
+  readonly lines: Array<Record<string, unknown>>;
+  /** Resolves when the process exits. */
+  readonly done: Promise<CliRun>;
+}
+
+/** Starts `peer <args>`; stdout is a pipe, so output is JSON lines. */
+export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
+  const child = spawn(process.execPath, [PEER_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const otherLines: string[] = [];
+  let stdout = "";
+  let stderr = "";
+  let pending = "";
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (s: string) => {
+    stdout += s;
+    pending += s;
+    let i: number;
+    while ((i = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, i);
+      pending = pending.slice(i + 1);
+      if (line.trim() === "") continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        otherLines.push(line);
+      }
+    }
+  });
+  child.stderr.on("data", (s: string) => {
+    stderr += s;
+  });
+  const done = new Promise<CliRun>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, lines, otherLines }));
+  });
+  return { child, lines, done };
+}
+
+/** Runs `peer <args>` to completion. */
+export function runCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+  return spawnCli(args, options).done;
+}
