@@ -29,6 +29,8 @@ export interface NodeChild<I> {
   exited(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. @default graceMs 3000 */
   stop(graceMs?: number): Promise<void>;
+  /** Asks a server child (see {@link exitOn}) to run a full GC; resolves false when it cannot. */
+  gc(): Promise<boolean>;
 }
 
 /** Thrown when a child reports that the code under test is not there yet. */
@@ -56,7 +58,8 @@ export async function startNodeChild<I>(
 ): Promise<NodeChild<I>> {
   const child = fork(path.join(REPO_ROOT, script), [JSON.stringify(params)], {
     cwd: REPO_ROOT,
-    execArgv: ["--import", "tsx", ...(options.nodeArgs ?? [])],
+    // --expose-gc only lets the harness ask for a collection before reading RSS; it changes nothing else.
+    execArgv: ["--import", "tsx", "--expose-gc", ...(options.nodeArgs ?? [])],
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     env: { ...process.env, NODE_ENV: "production" },
   });
@@ -113,6 +116,24 @@ export async function startNodeChild<I>(
     await stop(500);
     throw new UnavailableError(start.reason);
   }
+  const gc = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (exited) {
+        resolve(false);
+        return;
+      }
+      const timer = setTimeout(() => done(false), 5000);
+      const onMessage = (m: unknown): void => {
+        if ((m as { type?: string } | null)?.type === "gc-done") done(true);
+      };
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        child.off("message", onMessage);
+        resolve(ok);
+      };
+      child.on("message", onMessage);
+      child.send({ type: "gc" });
+    });
   return {
     pid: child.pid as number,
     info: start.info,
@@ -120,6 +141,7 @@ export async function startNodeChild<I>(
     stderrTail: () => stderr,
     exited: () => exited,
     stop,
+    gc,
   };
 }
 
@@ -145,8 +167,17 @@ export function childParams<T>(): T {
   return JSON.parse(raw) as T;
 }
 
-/** Child side: exit cleanly on SIGTERM after `close` (and when the parent goes away). */
+/**
+ * Child side (servers): exit cleanly on SIGTERM after `close` (and when the parent
+ * goes away), and answer `{ type: "gc" }` with a full collection when `--expose-gc` is on.
+ */
 export function exitOn(close: () => Promise<void> | void): void {
+  process.on("message", (m: unknown) => {
+    if ((m as { type?: string } | null)?.type !== "gc") return;
+    const collect = (globalThis as { gc?: () => void }).gc;
+    collect?.();
+    process.send?.({ type: "gc-done" });
+  });
   let closing = false;
   const shutdown = (): void => {
     if (closing) return;
