@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseHttpDate } from "../../../server/http/http-date.js";
+import { formatHttpDate, parseHttpDate } from "../../../server/http/http-date.js";
 import { planResponse, type FileFacts } from "../../../server/http/response-plan.js";
 import { CASES, fileBytes, fillHeaders } from "./helpers/cases.js";
 import { parseMultipart } from "./helpers/multipart.js";
@@ -108,5 +108,39 @@ describe("planResponse: other fields", () => {
   test("the boundary is used as given, and only for multipart", () => {
     const multi = planResponse({ method: "GET", headers: { range: "bytes=0-0,500-500" }, file: facts(1000), boundary: "XyZ" });
     assert.equal(multi.headers["Content-Type"], "multipart/byteranges; boundary=XyZ");
+  });
+});
+
+describe("regressions named after the anchors' bugs (http-ranges.md, last section)", () => {
+  const file = facts(1000);
+  const lm = formatHttpDate(MODIFIED);
+  const later = formatHttpDate(MODIFIED + 60_000);
+  const status = (headers: Record<string, string>, f: FileFacts = file): number =>
+    planResponse({ method: "GET", headers, file: f, boundary: "b" }).status;
+  const cases: [string, Record<string, string>, number, FileFacts?][] = [
+    ["Go: 416 for an unknown unit → ignore (200)", { range: "items=0-1" }, 200],
+    ["Go: 416 for 'Bytes=' → units are case-insensitive (206)", { range: "Bytes=0-1" }, 206],
+    ["Go: broken 206 for bytes=-0 → 416", { range: "bytes=-0" }, 416],
+    ["Go: broken 206 for a suffix on an empty file → 200", { range: "bytes=-5" }, 200, facts(0)],
+    ["nginx: stale IUS beats a matching If-Match → If-Match wins (200)", { "if-match": file.etag, "if-unmodified-since": formatHttpDate(MODIFIED - 60_000) }, 200],
+    ["send: 416 for a suffix longer than the file → 206 of the whole file", { range: "bytes=-5000" }, 206],
+    ["send: weak ETag honoured by If-Range → ignore the Range (200)", { range: "bytes=0-1", "if-range": `W/${file.etag}` }, 200],
+    ["send: any later date honoured by If-Range → ignore the Range (200)", { range: "bytes=0-1", "if-range": later }, 200],
+    ["jack: 416 for an inverted range → ignore (200)", { range: "bytes=5-2" }, 200],
+    ["jack: case-sensitive 'bytes' → 206", { range: "BYTES=0-1" }, 206],
+    ["jack: multi-range ignored → multipart 206", { range: "bytes=0-1,500-501" }, 206],
+    ["exact If-Range date still honoured", { range: "bytes=0-1", "if-range": lm }, 206],
+  ];
+  for (const [name, headers, expected, f] of cases) test(name, () => assert.equal(status(headers, f), expected));
+  test("jack: no validators → ETag and Last-Modified on every 200/206/304", () => {
+    for (const headers of [{}, { range: "bytes=0-1" }, { "if-none-match": file.etag }]) {
+      const plan = planResponse({ method: "GET", headers, file, boundary: "b" });
+      assert.equal(plan.headers["ETag"], file.etag);
+      assert.equal(plan.headers["Last-Modified"], lm);
+    }
+  });
+  test("jack: unescaped filename → quotes and CR/LF never reach the header", () => {
+    const plan = planResponse({ method: "GET", headers: {}, file: facts(1, { name: 'a"\r\nb' }), boundary: "b" });
+    assert.match(plan.headers["Content-Disposition"] ?? "", /^attachment; filename="a___b"; filename\*=UTF-8''a%22%0D%0Ab$/);
   });
 });
