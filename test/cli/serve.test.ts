@@ -80,6 +80,13 @@ describe("peer serve + peer ls", { timeout: 600_000 }, () => {
     assert.deepEqual(ids(h2), ["papers/readme.txt"], "Connect over cleartext HTTP/2");
   });
 
+  test("ls with no match exits 0 and says so on stderr only", async () => {
+    const r = await runPeer(["ls", server!.url, "--query", "no-such-name"], { cwd, env: { PEER_KEY: key } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /No items/);
+  });
+
   test("a wrong key exits 1 with a clear message", async () => {
     const wrong = `peer_${keyId}_${"A".repeat(43)}`;
     const r = await runPeer(["ls", server!.url, "--key", wrong], { cwd });
