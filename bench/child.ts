@@ -27,7 +27,7 @@ export interface NodeChild<I> {
   stderrTail(): string;
   /** Whether the child has exited. */
   exited(): boolean;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. @default graceMs 3000 */
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. @default graceMs 8000 */
   stop(graceMs?: number): Promise<void>;
   /** Asks a server child (see {@link exitOn}) to run a full GC; resolves false when it cannot. */
   gc(): Promise<boolean>;
@@ -75,7 +75,8 @@ export async function startNodeChild<I>(
       resolve();
     });
   });
-  const stop = async (graceMs = 3000): Promise<void> => {
+  // Generous grace: a child closing its server and writing a --cpu-prof profile must not be killed mid-write.
+  const stop = async (graceMs = 8000): Promise<void> => {
     if (exited) return;
     child.kill("SIGTERM");
     const timer = setTimeout(() => {

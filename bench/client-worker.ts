@@ -120,5 +120,7 @@ process.on("message", (msg: WorkerRequest) => {
     },
   );
 });
+// A normal exit (not a signal death) so that --cpu-prof can write its profile.
 process.on("disconnect", () => process.exit(0));
+process.on("SIGTERM", () => process.exit(0));
 announceReady({ pid: process.pid });
