@@ -182,7 +182,7 @@ export function register(program: Command): void {
 
   downloads
     .command("rm")
-    .description("delete a finished, failed, paused or cancelled job with its part file and destination")
+    .description("delete a job that is not running: its part file, and its file if it completed (only under --out, default the current directory)")
     .argument("<id>", "job id (or its first 8 characters)")
     .option("--out <dir>", "the download directory files may be removed from (default: the current directory)")
     .addOption(jsonOption())

@@ -75,7 +75,10 @@ export interface DownloadManager {
   cancel(id: string): Promise<Download>;
   /** Re-queues a failed, paused or cancelled job. */
   retry(id: string): Promise<Download>;
-  /** Deletes a finished job with its part and destination, guarded by path and by other live rows. */
+  /**
+   * Deletes a job that is not running: its part file, and its destination if it completed, but
+   * only inside the download directory and only when no other live job refers to them.
+   */
   delete(id: string): Promise<DeleteResult>;
   /** Jobs, newest first. */
   list(statuses?: readonly DownloadStatus[]): Promise<Download[]>;
@@ -601,7 +604,9 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const removed: string[] = [];
       const kept: Array<{ path: string; reason: string }> = [];
       const root = await realpath(downloadDir).catch(() => downloadDir);
-      const files = row.status === "completed" || row.status === "cancelled" || row.status === "failed" || row.status === "paused" ? [row.part_path, row.destination] : [];
+      // Only a completed job wrote its destination; an unfinished one only owns its part file
+      // (the destination may be an older download, or the user's own file).
+      const files = row.status === "completed" ? [row.part_path, row.destination] : [row.part_path];
       for (const file of files) {
         const reason = await deletionBlocker(d, row, file, root);
         if (reason === "missing") continue;

@@ -32,7 +32,7 @@ export interface TestManager {
 }
 
 /** Creates and starts a manager over `dataDir`, recording its events. */
-export async function startManager(options: DownloadManagerOptions, start: { runQueue?: boolean } = {}): Promise<TestManager> {
+export async function startManager(options: DownloadManagerOptions, start: { runQueue?: boolean; runJobs?: boolean } = {}): Promise<TestManager> {
   const m = createDownloadManager({ ...FAST, ...options });
   const events: DownloadEvent[] = [];
   m.on((e) => events.push(e));
