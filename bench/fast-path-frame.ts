@@ -52,14 +52,19 @@ function chunkPayloadLength(offset: number, dataLength: number): number {
 
 /**
  * Writes envelope + `offset` field + `data` tag and length at the start of `buf`;
- * returns the header length (where the data must go). Throws on a bad offset or length.
+ * returns the header length (where the data must go). `tailLength` bytes of
+ * further fields (the first message's `item`, field 3, which protobuf-es writes
+ * after `data`) are counted in the envelope length; the caller writes them after
+ * the data. Throws on a bad offset or length.
+ * @param tailLength bytes that follow the data inside the same message. @default 0
  */
-export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: number): number {
+export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: number, tailLength = 0): number {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
   if (!Number.isSafeInteger(dataLength) || dataLength < 0 || dataLength > 0xffffffff - 32) {
     throw new RangeError(`data length out of range: ${dataLength}`);
   }
-  const payload = chunkPayloadLength(offset, dataLength);
+  if (!Number.isSafeInteger(tailLength) || tailLength < 0) throw new RangeError(`tail length out of range: ${tailLength}`);
+  const payload = chunkPayloadLength(offset, dataLength) + tailLength;
   buf[0] = 0;
   buf[1] = (payload >>> 24) & 0xff;
   buf[2] = (payload >>> 16) & 0xff;
@@ -75,6 +80,15 @@ export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: nu
     i = writeVarint(buf, i, dataLength);
   }
   return i;
+}
+
+/** Field 3 (`item`) of a ReadFileResponse: tag, length, then the encoded Item. */
+export function itemField(itemBytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(1 + varintLength(itemBytes.length) + itemBytes.length);
+  out[0] = 0x1a; // field 3, length-delimited
+  const at = writeVarint(out, 1, itemBytes.length);
+  out.set(itemBytes, at);
+  return out;
 }
 
 /** An envelope around `payload` with `flags`. */

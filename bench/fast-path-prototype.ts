@@ -4,8 +4,9 @@
  * copy of the data in JavaScript. For each chunk it allocates (or reuses) one
  * buffer, writes the 5-byte envelope and the protobuf field header into its
  * start (fast-path-frame.ts), reads the file directly behind it, and hands that
- * one buffer to the socket. The first message (it carries the item metadata)
- * and errors are encoded the ordinary way.
+ * one buffer to the socket. The first message appends the item metadata
+ * (field 3) after the data in that same buffer; only the empty read
+ * (offset == size) and errors are encoded the ordinary way.
  *
  * It sits in front of `connectNodeAdapter` as a plain request listener and
  * returns `false` for anything that is not a binary, uncompressed ReadFile call
@@ -18,8 +19,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { open, type FileHandle } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
-import { ReadFileRequestSchema, ReadFileResponseSchema, type Item } from "../gen/peer/v1/peer_pb.js";
-import { END_STREAM_FLAG, envelope, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "./fast-path-frame.js";
+import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type Item } from "../gen/peer/v1/peer_pb.js";
+import { END_STREAM_FLAG, envelope, itemField, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "./fast-path-frame.js";
 
 /** A file the fast path may serve. */
 export interface FastPathFile {
@@ -165,12 +166,20 @@ export function createFastReadFile(options: FastReadFileOptions): (req: FastRequ
       fh = await open(file.path, "r");
       res.writeHead(200, headers);
       let pos = offset;
-      // First message: item metadata + first chunk, encoded the stock way (one copy of one chunk).
-      const firstLen = Math.min(chunkSize, end - pos);
-      const first = Buffer.allocUnsafe(firstLen);
-      await readFully(fh, first, 0, firstLen, pos);
-      res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(pos), data: first, item: file.item }))));
-      pos += firstLen;
+      if (pos === end) {
+        // offset == size: one message with the item and no data.
+        res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(pos), item: file.item }))));
+      } else {
+        // First message: header, data read in place, then the item field (protobuf-es writes field 3 last).
+        const tail = itemField(toBinary(ItemSchema, file.item));
+        const want = Math.min(chunkSize, end - pos);
+        const buf = Buffer.allocUnsafe(MAX_CHUNK_HEADER + want + tail.length);
+        const hdr = writeChunkHeader(buf, pos, want, tail.length);
+        await readFully(fh, buf, hdr, want, pos);
+        tail.copy(buf, hdr + want);
+        res.write(buf.subarray(0, hdr + want + tail.length));
+        pos += want;
+      }
       while (pos < end && !closed) {
         const want = Math.min(chunkSize, end - pos);
         const buf = take(MAX_CHUNK_HEADER + want);

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { ReadFileResponseSchema } from "../../gen/peer/v1/peer_pb.js";
+import { ItemSchema, ReadFileResponseSchema } from "../../gen/peer/v1/peer_pb.js";
 import {
   chunkHeaderLength,
   envelope,
+  itemField,
   MAX_CHUNK_HEADER,
   parseSingleEnvelope,
   varintLength,
@@ -76,4 +77,25 @@ describe("parseSingleEnvelope", () => {
     ["trailing bytes", Buffer.concat([envelope(0, Uint8Array.of(1)), Uint8Array.of(7)])],
   ];
   for (const [name, body] of bad) it(`refuses ${name}`, () => assert.equal(parseSingleEnvelope(body), undefined));
+});
+
+describe("first message: header + data + item tail is byte-identical to protobuf-es", () => {
+  const item = create(ItemSchema, { id: "bench/a.bin", name: "a.bin", size: 5n * 2n ** 30n, etag: '"x-1"', share: "bench" });
+  const cases: Array<[string, number, number]> = [
+    ["from 0", 0, 1048576],
+    ["from an odd offset", 12345, 300],
+    ["one byte", 7, 1],
+  ];
+  for (const [name, offset, len] of cases) {
+    it(name, () => {
+      const data = Buffer.alloc(len, 0x5c);
+      const tail = itemField(toBinary(ItemSchema, item));
+      const buf = Buffer.alloc(MAX_CHUNK_HEADER + len + tail.length);
+      const hdr = writeChunkHeader(buf, offset, len, tail.length);
+      data.copy(buf, hdr);
+      tail.copy(buf, hdr + len);
+      const stock = envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(offset), data, item })));
+      assert.deepEqual(buf.subarray(0, hdr + len + tail.length), stock);
+    });
+  }
 });
