@@ -206,6 +206,8 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       barsize: 24,
       stream: process.stderr,
       autopadding: true,
+      // Our own SIGINT handler stops the bars after logging what happens to the jobs.
+      gracefulExit: false,
     },
     cliProgress.Presets.shades_classic,
   );
@@ -220,10 +222,20 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     return bar;
   };
   const log = (text: string) => multi.log(`${text}\n`);
+  /** A finished download leaves the live area and becomes a line of text above it. */
+  const retire = (id: string, text: string) => {
+    const bar = bars.get(id);
+    if (bar !== undefined) {
+      multi.remove(bar);
+      bars.delete(id);
+    }
+    log(text);
+  };
   return {
     event(e) {
       switch (e.type) {
         case "validated":
+          if (e.resumeFrom > 0) log(`↻ ${e.fileName}: resuming at ${formatBytes(e.resumeFrom)} of ${formatBytes(e.size)}`);
           barFor(e, e.size).update(e.resumeFrom, { done: formatBytes(e.resumeFrom) });
           break;
         case "progress": {
@@ -242,17 +254,20 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         case "retrying":
           log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
           break;
-        case "completed": {
-          const bar = barFor(e, e.size);
-          bar.update(Math.max(1, e.size), { done: formatBytes(e.size), speed: "done", etaText: "0s" });
-          log(`${e.fileName}: complete, ${formatBytes(e.size)}, ${e.digestVerified ? "SHA-256 verified" : "size verified (the peer has no digest yet)"} → ${e.destination}`);
+        case "completed":
+          retire(
+            e.id,
+            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${e.digestVerified ? "SHA-256 verified" : "size verified (the peer has no digest yet)"} → ${e.destination}`,
+          );
           break;
-        }
         case "failed":
-          log(`${e.fileName}: failed: ${e.error.message}`);
+          retire(e.id, `✘ ${e.fileName}: failed: ${e.error.message}`);
           break;
         case "paused":
-          log(`${e.fileName}: paused: ${e.error.message} (peer downloads retry ${e.id.slice(0, 8)})`);
+          retire(e.id, `‖ ${e.fileName}: paused: ${e.error.message} (then: peer downloads retry ${e.id.slice(0, 8)})`);
+          break;
+        case "cancelled":
+          retire(e.id, `✘ ${e.fileName}: cancelled`);
           break;
         default:
           break;
@@ -261,6 +276,8 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     enqueueFailed: (itemId, error) => log(`${itemId}: ${error.message}`),
     note: (text) => log(text),
     finish(statuses) {
+      // Logged lines are printed on the next redraw: force one before stopping.
+      multi.update();
       multi.stop();
       const completed = statuses.filter((t) => t === "completed").length;
       if (statuses.length > 0) writeOut(`${completed} of ${statuses.length} downloads complete\n`);
