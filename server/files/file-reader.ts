@@ -81,6 +81,13 @@ export interface ReadChunksOptions {
   chunkSize: number;
   /** Stops the read promptly; the generator then throws the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Reads every chunk into this caller-owned buffer (length ≥ chunkSize) and
+   * yields views of it, valid only until the next pull. For consumers done
+   * with a chunk by then (the HTTP route waits for its write callback): no
+   * 2 MiB allocation per chunk. Fresh buffers when absent.
+   */
+  buffer?: Buffer;
 }
 
 /** Proves, after a read, that fd and path still designate the entry's version. */
@@ -120,7 +127,7 @@ export async function* readChunks(file: OpenFile, options: ReadChunksOptions): A
   while (position < end) {
     signal?.throwIfAborted();
     const want = Math.min(chunkSize, end - position);
-    const buffer = Buffer.allocUnsafe(want);
+    const buffer = options.buffer !== undefined && options.buffer.length >= want ? options.buffer.subarray(0, want) : Buffer.allocUnsafe(want);
     let filled = 0;
     while (filled < want) {
       let bytesRead: number;

@@ -13,7 +13,7 @@ export interface NodeResponse {
   readonly headersSent: boolean;
   readonly writableFinished: boolean;
   writeHead(status: number, headers: Record<string, string>): unknown;
-  write(chunk: string | Buffer): boolean;
+  write(chunk: string | Buffer, callback?: () => void): boolean;
   end(chunk?: string): unknown;
   once(event: "drain" | "close", listener: () => void): unknown;
   removeListener(event: "drain", listener: () => void): unknown;

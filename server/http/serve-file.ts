@@ -246,17 +246,30 @@ async function stream(call: Call, file: OpenFile, decision: ResponsePlan): Promi
     call.bytes += chunk.length;
     if (!res.write(chunk)) await drained(res, signal);
   };
+  // The chunk's memory is reused for the next read: wait until this write has fully left the process.
+  const sendFlushed = (chunk: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      call.bytes += chunk.length;
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      res.write(chunk, done);
+    });
 
   call.status = decision.status;
   res.writeHead(decision.status, { ...decision.headers });
   try {
+    let scratch: Buffer | undefined;
     for (const part of decision.body.parts) {
       if (part.head !== "") await send(part.head);
-      // Slow start (read-size.ts): every write has drained before the next read, so call.bytes is what the client took.
+      // Slow start (read-size.ts): every write has flushed before the next read, so call.bytes is what the client took.
       for (let pos = part.first, end = part.last + 1; pos < end; ) {
         const size = Math.min(end - pos, nextReadSize(call.bytes, call.chunkSize));
-        for await (const chunk of readChunks(file, { start: pos, end: pos + size, chunkSize: size, signal })) {
-          await send(chunk);
+        if (scratch === undefined || scratch.length < size) scratch = Buffer.allocUnsafe(size);
+        for await (const chunk of readChunks(file, { start: pos, end: pos + size, chunkSize: size, signal, buffer: scratch })) {
+          await sendFlushed(chunk);
           if (signal.aborted) return;
         }
         pos += size;
