@@ -1,32 +1,28 @@
 /**
  * The download manager: a durable queue of jobs (SQLite through Kysely), run
  * under a global and a per-peer limit, each job held by a lease, each attempt
- * a {@link runTransfer}, failures classified once and retried with full-jitter
+ * a transfer (see download-job.ts), failures classified once and retried with full-jitter
  * backoff, progress reported as typed events. See downloads.md.
  */
 import { randomUUID } from "node:crypto";
 import { lstat, mkdir, realpath, rm } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Kysely } from "kysely";
 import { classify, DownloadError } from "./errors.js";
-import type { DownloadEvent, DownloadListener, EventError } from "./download-events.js";
+import type { DownloadEvent, DownloadListener } from "./download-events.js";
+import { eventBase, runJob, type ClientEntry, type JobContext } from "./download-job.js";
+import { canonicalPath, reclaimStaleJobs } from "./download-reclaim.js";
 import { keyRef } from "./key-ref.js";
 import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
-import { createPeerClient, type PeerClient, type TransportKind } from "./peer-client.js";
-import { createProgressMeter } from "./progress-meter.js";
-import { decideRetry, initialRetryState } from "./retry/backoff.js";
+import { createPeerClient, normalizePeerUrl, type TransportKind } from "./peer-client.js";
 import { createLimiter } from "./scheduler/limiter.js";
 import { openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
 import { toDownload, type Download } from "./store/download-mapper.js";
 import * as repo from "./store/download.repository.js";
 import { LIVE_STATUSES, RUNNABLE_STATUSES, TERMINAL_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
-import { isLeaseOwnerDead, makeLeaseOwner } from "./store/lease.js";
-import { httpSource } from "./transfer/http-source.js";
+import { makeLeaseOwner } from "./store/lease.js";
 import { realTransferFs } from "./transfer/part-file.js";
-import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
 import { checkFileName } from "./transfer/safe-name.js";
-import { runTransfer, type TransferStats } from "./transfer/transfer.js";
 
 /** A peer to download from. */
 export interface PeerRef {
@@ -105,7 +101,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   const limiter = createLimiter({ global: o.concurrency, perPeer: o.perPeer });
   const keys = new Map<string, string>();
   for (const k of options.keys ?? []) keys.set(keyRef(k), k);
-  const clients = new Map<string, { client: PeerClient; handshake?: Promise<unknown> }>();
+  const clients = new Map<string, ClientEntry>();
   const listeners = new Set<DownloadListener>();
   const running = new Map<string, { ctl: AbortController; done: Promise<void> }>();
   /** Pending wait() calls, rejected when the manager closes. */
@@ -131,10 +127,9 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       }
     }
   }
-  const base = (row: { id: string; file_name: string }) => ({ id: row.id, fileName: row.file_name, time: new Date(now()).toISOString() });
-  const errOf = (e: DownloadError): EventError => ({ code: e.code, message: e.message });
+  const base = (row: { id: string; file_name: string }) => eventBase(row, now);
 
-  function clientFor(row: DownloadRow): { client: PeerClient; handshake?: Promise<unknown> } | undefined {
+  function clientFor(row: Pick<DownloadRow, "peer_url" | "transport" | "key_ref">): ClientEntry | undefined {
     const key = keys.get(row.key_ref);
     if (key === undefined) return undefined;
     const id = `${row.peer_url}\n${row.transport}\n${row.key_ref}`;
@@ -159,302 +154,25 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   function schedule(id: string): void {
     if (closed || !runJobs || running.has(id)) return;
     const ctl = new AbortController();
-    const done = runJob(id, ctl.signal)
+    const done = runJob(jobContext, id, ctl.signal)
       .catch(() => undefined)
       .finally(() => running.delete(id));
     running.set(id, { ctl, done });
   }
 
-  /** Runs a job to a terminal state, or until its signal aborts. */
-  async function runJob(id: string, signal: AbortSignal): Promise<void> {
-    const d = database();
-    let row = await repo.getDownloadRow(d, id);
-    if (row === undefined || !RUNNABLE_STATUSES.includes(row.status)) return;
-    const entry = clientFor(row);
-    if (entry === undefined) {
-      const e = new DownloadError("no-key", `no key for ${row.peer_url}: pass --key or set PEER_KEY to the key this job was created with`);
-      await repo.updateDownloadIfStatus(d, id, RUNNABLE_STATUSES, failPatch(e));
-      emit({ ...base(row), type: "failed", error: errOf(e) });
-      return;
-    }
-    let release: (() => void) | undefined;
-    let renewTimer: NodeJS.Timeout | undefined;
-    const attemptCtl = new AbortController();
-    const onAbort = () => attemptCtl.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      // Claim: a slot first, then the lease; if another process holds the lease, wait and look again.
-      for (;;) {
-        release = await limiter.acquire(row.peer_url, signal);
-        const deadOwner = row.lease_owner !== null && row.lease_owner !== owner && isLeaseOwnerDead(row.lease_owner) ? row.lease_owner : undefined;
-        if (await repo.claimDownload(d, { id, owner, nowMs: now(), leaseMs: o.leaseMs, deadOwner })) break;
-        release();
-        release = undefined;
-        await sleep(o.pollMs, undefined, { signal });
-        row = await repo.getDownloadRow(d, id);
-        if (row === undefined) return;
-        if (!RUNNABLE_STATUSES.includes(row.status)) {
-          emitTerminal(row);
-          return;
-        }
-      }
-      renewTimer = setInterval(() => {
-        repo.renewLease(d, id, owner, now(), o.leaseMs).then(
-          (ok) => {
-            if (!ok) attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
-          },
-          () => undefined,
-        );
-      }, Math.max(50, Math.floor(o.leaseMs / 3)));
-      renewTimer.unref();
-
-      let retryState = initialRetryState(now());
-      let digestMismatches = 0;
-      for (;;) {
-        row = await repo.getDownloadRow(d, id);
-        if (row === undefined) return;
-        const r: DownloadRow = row;
-        const attempt = Number(r.attempts) + 1;
-        await owned({ status: "downloading", attempts: attempt, next_attempt_at: null, updated_at: now() });
-        emit({ ...base(r), type: "started", attempt, resumeFrom: Number(r.committed_bytes) });
-        const stats: TransferStats = { bytesWritten: 0 };
-        const meter = createProgressMeter();
-        let lastProgressAt = 0;
-        let expected = { size: numOrNull(r.expected_size), etag: r.expected_etag, sha256: r.expected_sha256 };
-        let restarts = Number(r.restarts);
-        try {
-          if (entry.handshake === undefined) entry.handshake = entry.client.handshake({ signal: attemptCtl.signal });
-          await entry.handshake.catch((e: unknown) => {
-            entry.handshake = undefined;
-            throw e;
-          });
-          const result = await runTransfer(
-            {
-              itemId: r.item_id,
-              partPath: r.part_path,
-              destination: r.destination,
-              expected,
-              committed: Number(r.committed_bytes),
-              chunkSize: chunkSizeAfterFailures(retryState.failures),
-              openRead: entry.client.transport === "http" ? httpSource(entry.client) : rpcSource(entry.client),
-              fetchDigest: async (sig) => {
-                const item = await entry.client.statItem(r.item_id, { signal: sig });
-                return { etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() };
-              },
-              signal: attemptCtl.signal,
-              idleTimeoutMs: o.idleTimeoutMs,
-              checkpointBytes: o.checkpointBytes,
-              checkpointMs: o.checkpointMs,
-              maxFileSize: o.maxFileSize,
-              fs,
-              now,
-              hooks: {
-                onValidated: async (meta, resumeFrom) => {
-                  // Never carry a digest over to another version of the file.
-                  const sha = meta.sha256 ?? (meta.etag === expected.etag ? expected.sha256 : null);
-                  if (meta.size !== expected.size || meta.etag !== expected.etag || sha !== expected.sha256) {
-                    expected = { size: meta.size, etag: meta.etag, sha256: sha };
-                    await owned({ expected_size: meta.size, expected_etag: meta.etag, expected_sha256: sha, updated_at: now() });
-                  }
-                  meter.add(now(), resumeFrom);
-                  emit({ ...base(r), type: "validated", size: meta.size, etag: meta.etag, sha256: sha, resumeFrom });
-                },
-                onRestart: async (reason) => {
-                  restarts++;
-                  if (restarts > o.maxRestarts) throw new DownloadError("changed-too-often", `the file changed ${restarts} times during the download`);
-                  await owned({ committed_bytes: 0, restarts, updated_at: now() });
-                  emit({ ...base(r), type: "restarted", reason, restarts });
-                },
-                onBytes: (position) => {
-                  const t = now();
-                  meter.add(t, position);
-                  if (t - lastProgressAt >= o.progressIntervalMs || position === expected.size) {
-                    lastProgressAt = t;
-                    emit({ ...base(r), type: "progress", bytes: position, size: expected.size, ...meter.read(expected.size) });
-                  }
-                },
-                onCheckpoint: async (committed) => {
-                  await owned({ committed_bytes: committed, updated_at: now() });
-                },
-                onVerifying: async () => {
-                  await owned({ status: "verifying", updated_at: now() });
-                  emit({ ...base(r), type: "verifying" });
-                },
-              },
-            },
-            stats,
-          );
-          const t = now();
-          await owned({
-            status: "completed",
-            committed_bytes: result.size,
-            expected_sha256: result.digestVerified ? result.sha256 : expected.sha256,
-            error_code: null,
-            error_message: null,
-            lease_owner: null,
-            lease_expires_at: null,
-            completed_at: t,
-            updated_at: t,
-          });
-          emit({ ...base(r), type: "completed", destination: r.destination, size: result.size, sha256: result.sha256, digestVerified: result.digestVerified });
-          return;
-        } catch (caught) {
-          const reason: unknown = attemptCtl.signal.aborted ? attemptCtl.signal.reason : undefined;
-          let error = reason instanceof DownloadError ? reason : classify(caught, now());
-          if (error.action === "cancel" && reason === undefined) {
-            // CANCELED that we did not ask for: the transport closed the stream (an HTTP/2 RST_STREAM
-            // CANCEL after a dropped connection). That is a network fault, not a user's cancel.
-            error = new DownloadError("network", `the connection was closed: ${error.message}`, { cause: caught });
-          }
-          switch (error.action) {
-            case "cancel":
-              await settleCancel(r, error);
-              return;
-            case "pause":
-              await owned({ status: "paused", ...errorPatch(error), lease_owner: null, lease_expires_at: null, updated_at: now() });
-              emit({ ...base(r), type: "paused", error: errOf(error) });
-              return;
-            case "restart": {
-              if (error.code === "digest-mismatch") digestMismatches++;
-              restarts++;
-              const final =
-                error.code === "digest-mismatch" && digestMismatches >= o.maxDigestMismatches
-                  ? new DownloadError("digest-mismatch-repeated", `the SHA-256 did not match ${digestMismatches} times; no file was put in place`, { cause: error })
-                  : restarts > o.maxRestarts
-                    ? new DownloadError("changed-too-often", `the file changed ${restarts} times during the download`, { cause: error })
-                    : undefined;
-              if (final !== undefined) {
-                await failJob(r, final);
-                return;
-              }
-              // A changed file: forget the old validators and learn the new ones from the next read.
-              // A digest mismatch: same validators, the bytes were bad; read them again.
-              await owned({
-                committed_bytes: 0,
-                restarts,
-                ...(error.code === "changed" ? { expected_size: null, expected_etag: null, expected_sha256: null } : {}),
-                ...errorPatch(error),
-                updated_at: now(),
-              });
-              emit({ ...base(r), type: "restarted", reason: error.message, restarts });
-              continue;
-            }
-            case "fail":
-              await failJob(r, error);
-              return;
-            case "retry": {
-              const decision = decideRetry(retryState, error, stats.bytesWritten > 0, now(), o.backoff, random);
-              retryState = decision.state;
-              if (!decision.retry) {
-                const final =
-                  decision.reason === "deadline"
-                    ? new DownloadError("deadline", `the job's deadline passed; last error: ${error.message}`, { cause: error })
-                    : new DownloadError("retries-exhausted", `gave up after ${retryState.failures} attempts without progress; last error: ${error.message}`, { cause: error });
-                await failJob(r, final);
-                return;
-              }
-              await owned({ ...errorPatch(error), next_attempt_at: now() + decision.delayMs, updated_at: now() });
-              emit({ ...base(r), type: "retrying", attempt, delayMs: decision.delayMs, error: errOf(error) });
-              // A sleeping job holds no slot.
-              release?.();
-              release = undefined;
-              await sleep(decision.delayMs, undefined, { signal: attemptCtl.signal }).catch(() => undefined);
-              if (attemptCtl.signal.aborted) {
-                const why = attemptCtl.signal.reason;
-                await settleCancel(r, why instanceof DownloadError ? why : new DownloadError("shutdown", "stopped"));
-                return;
-              }
-              release = await limiter.acquire(r.peer_url, attemptCtl.signal);
-              continue;
-            }
-          }
-        }
-      }
-    } catch (caught) {
-      // Aborted while waiting for a slot or a lease: nothing was claimed or the row stays resumable.
-      const why = signal.aborted ? signal.reason : caught;
-      if (row !== undefined && !(why instanceof DownloadError && why.code === "cancelled")) {
-        await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null }).catch(() => undefined);
-      }
-    } finally {
-      clearInterval(renewTimer);
-      signal.removeEventListener("abort", onAbort);
-      release?.();
-    }
-
-    async function owned(patch: Parameters<typeof repo.updateOwnedDownload>[3]): Promise<void> {
-      if (!(await repo.updateOwnedDownload(d, id, owner, patch))) {
-        throw new DownloadError("lease-lost", "another worker took this job over, or it was cancelled");
-      }
-    }
-    async function failJob(r: DownloadRow, error: DownloadError): Promise<void> {
-      await repo.updateOwnedDownload(d, id, owner, { ...failPatch(error), updated_at: now() });
-      emit({ ...base(r), type: "failed", error: errOf(error) });
-    }
-    async function settleCancel(r: DownloadRow, error: DownloadError): Promise<void> {
-      if (error.code === "cancelled") {
-        emit({ ...base(r), type: "cancelled" });
-      } else if (error.code === "shutdown") {
-        // Stopped cleanly: the row goes back to the queue; the part and the committed offset stay.
-        await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null, updated_at: now() });
-      }
-      // lease-lost: the row is not ours any more; leave it alone.
-    }
-  }
-
-  function emitTerminal(row: DownloadRow): void {
-    const b = base(row);
-    const error = { code: row.error_code ?? "unknown", message: row.error_message ?? "" };
-    switch (row.status) {
-      case "completed":
-        emit({ ...b, type: "completed", destination: row.destination, size: Number(row.committed_bytes), sha256: row.expected_sha256 ?? "", digestVerified: row.expected_sha256 !== null });
-        break;
-      case "failed":
-        emit({ ...b, type: "failed", error });
-        break;
-      case "paused":
-        emit({ ...b, type: "paused", error });
-        break;
-      case "cancelled":
-        emit({ ...b, type: "cancelled" });
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Start-up housekeeping: free leases of dead local processes, then resolve duplicate destinations. */
-  async function reclaim(): Promise<void> {
-    const d = database();
-    for (const row of await repo.findLeasedRows(d)) {
-      if (row.lease_owner !== null && row.lease_owner !== owner && isLeaseOwnerDead(row.lease_owner)) {
-        await d
-          .updateTable("download")
-          .set({ lease_owner: null, lease_expires_at: null })
-          .where("id", "=", row.id)
-          .where("lease_owner", "=", row.lease_owner)
-          .execute();
-      }
-    }
-    // Stale rows for one destination (spelt differently, e.g. through a symlinked directory,
-    // or written before the unique index existed): resume the one with most bytes, fail the others.
-    const stale = await repo.findClaimableRows(d, now());
-    const groups = new Map<string, DownloadRow[]>();
-    for (const row of stale) {
-      const key = await canonicalPath(row.destination);
-      groups.set(key, [...(groups.get(key) ?? []), row]);
-    }
-    for (const rows of groups.values()) {
-      if (rows.length < 2) continue;
-      rows.sort((a, b) => Number(b.committed_bytes) - Number(a.committed_bytes) || Number(a.created_at) - Number(b.created_at));
-      for (const loser of rows.slice(1)) {
-        const e = new DownloadError("superseded", `superseded by job ${rows[0]?.id ?? "?"} for the same destination`);
-        if (await repo.updateDownloadIfStatus(d, loser.id, RUNNABLE_STATUSES, { ...failPatch(e), updated_at: now() })) {
-          emit({ ...base(loser), type: "failed", error: errOf(e) });
-        }
-      }
-    }
-  }
+  const jobContext: JobContext = {
+    get db() {
+      return database();
+    },
+    owner,
+    o,
+    now,
+    random,
+    fs,
+    limiter,
+    clientFor,
+    emit,
+  };
 
   const manager: DownloadManager = {
     async start(startOptions = {}) {
@@ -465,7 +183,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       }
       started = true;
       runJobs = startOptions.runJobs ?? true;
-      await reclaim();
+      await reclaimStaleJobs(jobContext);
       if (runJobs && (startOptions.runQueue ?? true)) {
         for (const row of await repo.findClaimableRows(database(), now())) schedule(row.id);
       }
@@ -479,7 +197,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const ref = keyRef(peer.key);
       keys.set(ref, peer.key);
       const transport = peer.transport ?? o.transport;
-      const entry = clientFor({ peer_url: peer.url, transport, key_ref: ref } as DownloadRow);
+      const entry = clientFor({ peer_url: normalizePeerUrl(peer.url), transport, key_ref: ref });
       if (entry === undefined) throw new Error("unreachable: key registered above");
       const { client } = entry;
       entry.handshake ??= client.handshake({ signal: enqueueOptions.signal });
@@ -717,29 +435,9 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   }
 }
 
-function failPatch(e: DownloadError) {
-  return { status: "failed" as const, ...errorPatch(e), lease_owner: null, lease_expires_at: null, next_attempt_at: null };
-}
-
-function errorPatch(e: DownloadError) {
-  return { error_code: e.code, error_message: e.message };
-}
-
-function numOrNull(v: number | null): number | null {
-  return v === null ? null : Number(v);
-}
-
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   // SQLite: SQLITE_CONSTRAINT_UNIQUE; PostgreSQL: 23505.
   return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
 }
 
-/** The real path of a file's directory joined with its name (the file itself may not exist). */
-async function canonicalPath(p: string): Promise<string> {
-  try {
-    return path.join(await realpath(path.dirname(p)), path.basename(p));
-  } catch {
-    return path.resolve(p);
-  }
-}

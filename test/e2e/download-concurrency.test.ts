@@ -175,3 +175,55 @@ test("delete removes files only inside the download directory and only when no o
     await tm.m.close();
   }
 });
+
+test("the idle timer never runs across slow disk writes", async () => {
+  const out = path.join(work.dir, "slow-disk");
+  let writes = 0;
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "slow-disk-db"),
+    downloadDir: out,
+    idleTimeoutMs: 300,
+    transport: "http",
+    fs: {
+      async write(fh, chunk, position) {
+        // Each write takes longer than the idle timeout.
+        if (writes++ < 4) await new Promise((r) => setTimeout(r, 600));
+        let done = 0;
+        while (done < chunk.length) done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
+      },
+    },
+  });
+  try {
+    const id = await tm.m.enqueue({ url: peerA.url, key: peerA.key }, "share/a3.bin");
+    const done = await tm.m.wait(id);
+    assert.equal(done.status, "completed", JSON.stringify(done.error));
+    assert.ok(writes >= 4);
+    assert.equal(tm.of("retrying").length, 0, "no idle timeout while the disk was slow");
+    assert.deepEqual(await readFile(path.join(out, "a3.bin")), file);
+  } finally {
+    await tm.m.close();
+  }
+});
+
+test("a worker whose lease was taken over stops at once and never writes the row again", async (t) => {
+  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 128 * 1024 });
+  t.after(() => slow.close());
+  const dataDir = path.join(work.dir, "steal-db");
+  const tm = await startManager({ dataDir, downloadDir: path.join(work.dir, "steal"), leaseMs: 600, transport: "http", checkpointBytes: 16 * 1024 });
+  const db = await openDownloadsDatabase(dataDir);
+  try {
+    const id = await tm.m.enqueue({ url: slow.url, key: peerA.key }, "share/a2.bin");
+    await waitFor(() => tm.of("progress").find((e) => e.id === id && e.bytes > 0), "progress");
+    // Another worker (another host) takes the job over.
+    await db.updateTable("download").set({ lease_owner: "elsewhere/1/0badf00d", lease_expires_at: Date.now() + 3_600_000, committed_bytes: 7 }).where("id", "=", id).execute();
+    await tm.m.drain();
+    const row = await db.selectFrom("download").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    assert.equal(row.lease_owner, "elsewhere/1/0badf00d");
+    assert.equal(Number(row.committed_bytes), 7, "the old worker did not write after losing the lease");
+    assert.equal(row.status, "downloading");
+    assert.equal(tm.of("completed").length, 0);
+  } finally {
+    await db.destroy();
+    await tm.m.close();
+  }
+});
