@@ -141,7 +141,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
   let sessionManager: TunedHttp2SessionManager | undefined;
   let transport: Transport;
   if (options.customTransport !== undefined) {
-    transport = options.customTransport;
+    transport = withHeader(options.customTransport, "authorization", `Bearer ${apiKey}`);
   } else if (transportKind === "connect" || transportKind === "http") {
     transport = createConnectTransport({ baseUrl, httpVersion: "1.1", acceptCompression: [], interceptors: [auth] });
   } else {
@@ -225,6 +225,21 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
     },
   };
   return self;
+}
+
+/** A transport that adds one request header to every call (interceptors cannot be added to a given transport). */
+function withHeader(inner: Transport, name: string, value: string): Transport {
+  const add = (header: ConstructorParameters<typeof Headers>[0]): Headers => {
+    const h = new Headers(header);
+    h.set(name, value);
+    return h;
+  };
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      inner.unary(method, signal, timeoutMs, add(header), input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      inner.stream(method, signal, timeoutMs, add(header), input, contextValues),
+  };
 }
 
 /** Forwards an abort of `from` to `to`; returns the unlink function. */
