@@ -66,19 +66,34 @@ function numOrNull(v: number | null): number | null {
   return v === null ? null : Number(v);
 }
 
-/** Runs a job to a terminal state, or until `signal` aborts (cancel, shutdown). */
+/**
+ * Runs a job to a terminal state, or until `signal` aborts (cancel, pause, shutdown).
+ * When another worker takes the job over, this one follows it (polling the row) until
+ * it ends, so a waiting caller still learns the outcome.
+ */
 export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): Promise<void> {
+  while ((await runOnce(ctx, id, signal)) === "lost" && !signal.aborted) {
+    await sleep(ctx.o.pollMs, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/** One claim of a job: "lost" when another worker took the lease over. */
+async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promise<"done" | "lost"> {
   const { owner, o, now, random, fs, limiter, emit } = ctx;
   const d = ctx.db;
   const base = (row: { id: string; file_name: string }) => eventBase(row, now);
   let row = await repo.getDownloadRow(d, id);
-  if (row === undefined || !RUNNABLE_STATUSES.includes(row.status)) return;
+  if (row === undefined) return "done";
+  if (!RUNNABLE_STATUSES.includes(row.status)) {
+    emitTerminal(ctx, row);
+    return "done";
+  }
   const entry = ctx.clientFor(row);
   if (entry === undefined) {
     const e = new DownloadError("no-key", `no key for ${row.peer_url}: pass --key or set PEER_KEY to the key this job was created with`);
     await repo.updateDownloadIfStatus(d, id, RUNNABLE_STATUSES, failPatch(e));
     emit({ ...base(row), type: "failed", error: errOf(e) });
-    return;
+    return "done";
   }
   let release: (() => void) | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -95,10 +110,10 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
       release = undefined;
       await sleep(o.pollMs, undefined, { signal });
       row = await repo.getDownloadRow(d, id);
-      if (row === undefined) return;
+      if (row === undefined) return "done";
       if (!RUNNABLE_STATUSES.includes(row.status)) {
         emitTerminal(ctx, row);
-        return;
+        return "done";
       }
     }
     renewTimer = setInterval(() => {
@@ -115,7 +130,7 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
     let digestMismatches = 0;
     for (;;) {
       row = await repo.getDownloadRow(d, id);
-      if (row === undefined) return;
+      if (row === undefined) return "done";
       const r: DownloadRow = row;
       const attempt = Number(r.attempts) + 1;
       await owned({ status: "downloading", attempts: attempt, next_attempt_at: null, updated_at: now() });
@@ -200,7 +215,7 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
           updated_at: t,
         });
         emit({ ...base(r), type: "completed", destination: r.destination, size: result.size, sha256: result.sha256, digestVerified: result.digestVerified });
-        return;
+        return "done";
       } catch (caught) {
         const reason: unknown = attemptCtl.signal.aborted ? attemptCtl.signal.reason : undefined;
         let error = reason instanceof DownloadError ? reason : classify(caught, now());
@@ -212,11 +227,14 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
         switch (error.action) {
           case "cancel":
             await settleCancel(r, error);
-            return;
+            return error.code === "lease-lost" ? "lost" : "done";
           case "pause":
-            await owned({ status: "paused", ...errorPatch(error), lease_owner: null, lease_expires_at: null, updated_at: now() });
+            // A user's pause already wrote the row (and released the lease); a full disk did not.
+            if (error.code !== "paused-by-user") {
+              await owned({ status: "paused", ...errorPatch(error), lease_owner: null, lease_expires_at: null, updated_at: now() });
+            }
             emit({ ...base(r), type: "paused", error: errOf(error) });
-            return;
+            return "done";
           case "restart": {
             if (error.code === "digest-mismatch") digestMismatches++;
             restarts++;
@@ -228,7 +246,7 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
                   : undefined;
             if (final !== undefined) {
               await failJob(r, final);
-              return;
+              return "done";
             }
             // A changed file: forget the old validators and learn the new ones from the next read.
             // A digest mismatch: same validators, the bytes were bad; read them again.
@@ -244,7 +262,7 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
           }
           case "fail":
             await failJob(r, error);
-            return;
+            return "done";
           case "retry": {
             const decision = decideRetry(retryState, error, stats.bytesWritten > 0, now(), o.backoff, random);
             retryState = decision.state;
@@ -254,7 +272,7 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
                   ? new DownloadError("deadline", `the job's deadline passed; last error: ${error.message}`, { cause: error })
                   : new DownloadError("retries-exhausted", `gave up after ${retryState.failures} attempts without progress; last error: ${error.message}`, { cause: error });
               await failJob(r, final);
-              return;
+              return "done";
             }
             await owned({ ...errorPatch(error), next_attempt_at: now() + decision.delayMs, updated_at: now() });
             emit({ ...base(r), type: "retrying", attempt, delayMs: decision.delayMs, error: errOf(error) });
@@ -264,8 +282,9 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
             await sleep(decision.delayMs, undefined, { signal: attemptCtl.signal }).catch(() => undefined);
             if (attemptCtl.signal.aborted) {
               const why = attemptCtl.signal.reason;
-              await settleCancel(r, why instanceof DownloadError ? why : new DownloadError("shutdown", "stopped"));
-              return;
+              const reason = why instanceof DownloadError ? why : new DownloadError("shutdown", "stopped");
+              await settleCancel(r, reason);
+              return reason.code === "lease-lost" ? "lost" : "done";
             }
             release = await limiter.acquire(r.peer_url, attemptCtl.signal);
             continue;
@@ -274,11 +293,16 @@ export async function runJob(ctx: JobContext, id: string, signal: AbortSignal): 
       }
     }
   } catch (caught) {
-    // Aborted while waiting for a slot or a lease: nothing was claimed or the row stays resumable.
+    // Outside an attempt: aborted while waiting for a slot, a lease or a retry, or the lease was lost.
     const why = signal.aborted ? signal.reason : caught;
-    if (row !== undefined && !(why instanceof DownloadError && why.code === "cancelled")) {
+    const code = why instanceof DownloadError ? why.code : undefined;
+    if (code === "lease-lost") return "lost";
+    if (row !== undefined && code === "cancelled") emit({ ...base(row), type: "cancelled" });
+    else if (row !== undefined && code === "paused-by-user" && why instanceof DownloadError) emit({ ...base(row), type: "paused", error: errOf(why) });
+    else if (row !== undefined) {
       await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null }).catch(() => undefined);
     }
+    return "done";
   } finally {
     clearInterval(renewTimer);
     signal.removeEventListener("abort", onAbort);

@@ -69,6 +69,8 @@ export interface DownloadManager {
   enqueue(peer: PeerRef, itemId: string, options?: EnqueueOptions): Promise<string>;
   /** Cancels a job (never retried); the part file stays until `delete`. */
   cancel(id: string): Promise<Download>;
+  /** Pauses a queued or running job (the attempt stops, the part and committed offset stay); `retry` resumes it. */
+  pause(id: string): Promise<Download>;
   /** Re-queues a failed, paused or cancelled job. */
   retry(id: string): Promise<Download>;
   /**
@@ -285,6 +287,31 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         await run.done;
       } else {
         emit({ ...base(row), type: "cancelled" });
+      }
+      return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
+    },
+
+    async pause(id) {
+      const d = database();
+      const row = await resolveRow(id);
+      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      const error = new DownloadError("paused-by-user", "paused by the user; retry resumes it");
+      const ok = await repo.updateDownloadIfStatus(d, row.id, RUNNABLE_STATUSES, {
+        status: "paused",
+        error_code: error.code,
+        error_message: error.message,
+        lease_owner: null,
+        lease_expires_at: null,
+        next_attempt_at: null,
+        updated_at: now(),
+      });
+      if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only queued or running jobs can be paused`);
+      const run = running.get(row.id);
+      if (run !== undefined) {
+        run.ctl.abort(error);
+        await run.done;
+      } else {
+        emit({ ...base(row), type: "paused", error: { code: error.code, message: error.message } });
       }
       return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
     },

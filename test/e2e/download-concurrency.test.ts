@@ -216,14 +216,44 @@ test("a worker whose lease was taken over stops at once and never writes the row
     await waitFor(() => tm.of("progress").find((e) => e.id === id && e.bytes > 0), "progress");
     // Another worker (another host) takes the job over.
     await db.updateTable("download").set({ lease_owner: "elsewhere/1/0badf00d", lease_expires_at: Date.now() + 3_600_000, committed_bytes: 7 }).where("id", "=", id).execute();
-    await tm.m.drain();
+    // Well past a few renewals (every 200 ms): the old worker has noticed and stopped writing.
+    await new Promise((r) => setTimeout(r, 1500));
     const row = await db.selectFrom("download").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     assert.equal(row.lease_owner, "elsewhere/1/0badf00d");
     assert.equal(Number(row.committed_bytes), 7, "the old worker did not write after losing the lease");
     assert.equal(row.status, "downloading");
     assert.equal(tm.of("completed").length, 0);
+    // It follows the job instead: when the other worker finishes it, a waiting caller hears so.
+    await db.updateTable("download").set({ status: "completed", lease_owner: null, lease_expires_at: null, completed_at: Date.now() }).where("id", "=", id).execute();
+    assert.equal((await tm.m.wait(id)).status, "completed");
+    assert.equal(tm.of("completed").length, 1);
   } finally {
     await db.destroy();
+    await tm.m.close();
+  }
+});
+
+test("pause stops a running job and keeps its bytes; retry resumes it", async (t) => {
+  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 128 * 1024 });
+  t.after(() => slow.close());
+  const out = path.join(work.dir, "pause");
+  const tm = await startManager({ dataDir: path.join(work.dir, "pause-db"), downloadDir: out, transport: "http", checkpointBytes: 16 * 1024 });
+  try {
+    const id = await tm.m.enqueue({ url: slow.url, key: peerA.key }, "share/a1.bin");
+    await waitFor(() => tm.of("progress").find((e) => e.id === id && e.bytes >= 32 * 1024), "progress");
+    const paused = await tm.m.pause(id);
+    assert.equal(paused.status, "paused");
+    assert.equal((await tm.m.wait(id)).error?.code, "paused-by-user");
+    assert.equal(tm.of("paused").length, 1);
+    const kept = (await tm.m.get(id))!.committedBytes;
+    assert.ok(kept > 0);
+    slow.setRate(undefined);
+    await tm.m.retry(id);
+    const done = await tm.m.wait(id);
+    assert.equal(done.status, "completed", JSON.stringify(done.error));
+    assert.ok(tm.of("started").at(-1)!.resumeFrom >= kept);
+    assert.deepEqual(await readFile(path.join(out, "a1.bin")), file);
+  } finally {
     await tm.m.close();
   }
 });
