@@ -57,12 +57,17 @@ export async function openDownloadsDatabaseFile(filename: string): Promise<Kysel
 
 async function migrate(db: Kysely<ClientDatabase>): Promise<void> {
   const migrator = new Migrator({ db, provider: clientMigrationProvider });
-  // Two processes opening a fresh file at once can see SQLITE_BUSY on the first write.
+  // Kysely's migration lock is a no-op on SQLite, so two processes opening a fresh file at
+  // once (two `peer get` started together) race: one sees SQLITE_BUSY, or its transaction —
+  // begun before the other committed — fails with "table … already exists". Both are
+  // resolved by trying again: the second run sees the migrations recorded and does nothing.
   for (let attempt = 1; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (error === undefined) return;
     const code = (error as { code?: unknown } | null)?.code;
-    if (attempt < 5 && typeof code === "string" && code.startsWith("SQLITE_BUSY")) {
+    const racing =
+      (typeof code === "string" && code.startsWith("SQLITE_BUSY")) || /already exists/.test(describe(error));
+    if (attempt < 8 && racing) {
       await new Promise((r) => setTimeout(r, 50 * attempt));
       continue;
     }

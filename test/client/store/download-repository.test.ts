@@ -158,3 +158,27 @@ test("toDownload maps numbers given as strings (PostgreSQL bigint) and nulls", (
   assert.deepEqual(d.error, { code: "network", message: "x" });
   assert.equal(d.completedAt, null);
 });
+
+test("several processes opening a fresh database at once all migrate it (no 'already exists' race)", async () => {
+  const fresh = await mkdtemp(path.join(os.tmpdir(), "peer-store-race-"));
+  try {
+    const { spawn } = await import("node:child_process");
+    // Each child loads the module, then waits for a common start time so the opens overlap.
+    const script = `import { openDownloadsDatabase } from ${JSON.stringify(new URL("../../../client/store/database.ts", import.meta.url).pathname)};
+      await new Promise((r) => setTimeout(r, Math.max(0, Number(process.argv[2]) - Date.now())));
+      const db = await openDownloadsDatabase(process.argv[1]); await db.destroy(); console.log("ok");`;
+    const startAt = String(Date.now() + 6000);
+    const runs = Array.from({ length: 4 }, () =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, fresh, startAt], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+        child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+        child.on("close", (code) => resolve({ code, out }));
+      }),
+    );
+    for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.out);
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
+  }
+});
