@@ -3,7 +3,7 @@
  * gRPC responses straight from file reads — no protobuf object per chunk, no
  * copy of the data in JavaScript. For each chunk it allocates (or reuses) one
  * buffer, writes the 5-byte envelope and the protobuf field header into its
- * start (fast-path-frame.ts), reads the file directly behind it, and hands that
+ * start (server/rpc/fast-read-file/frame.ts), reads the file directly behind it, and hands that
  * one buffer to the socket. The first message appends the item metadata
  * (field 3) after the data in that same buffer; only the empty read
  * (offset == size) and errors are encoded the ordinary way.
@@ -20,7 +20,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { open, type FileHandle } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
 import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type Item } from "../gen/peer/v1/peer_pb.js";
-import { END_STREAM_FLAG, envelope, itemField, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "./fast-path-frame.js";
+import { END_STREAM_FLAG, envelope, itemField, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "../server/rpc/fast-read-file/frame.js";
 
 /** A file the fast path may serve. */
 export interface FastPathFile {

@@ -23,6 +23,7 @@ import { fail } from "./errors.js";
 import { isValidAuthority, localAuthority } from "./request-guard.js";
 import { resolveServerOptions, type PeerServerOptions } from "./options.js";
 import { createFileRoute } from "./http/serve-file.js";
+import { createFastReadFile, type FastRequest, type FastResponse } from "./rpc/fast-read-file/fast-read-file.js";
 
 /** A running serving peer. */
 export interface PeerServer {
@@ -115,6 +116,18 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     },
   });
 
+  const fastReadFile = resolved.fastReadFile
+    ? createFastReadFile({
+        catalog,
+        limiter,
+        authenticate: keys.authenticate,
+        logger,
+        readMaxBytes: resolved.readMaxBytes,
+        shutdownSignal: shutdown.signal,
+        onChunkRead: hooks.onChunkRead,
+      })
+    : undefined;
+
   const guarded: RequestListener = (req, res) => {
     const h2 = "authority" in req;
     if (!isValidAuthority(h2 ? req.authority : req.headers.host)) {
@@ -124,6 +137,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       else req.headers.host = replacement;
     }
     try {
+      // Binary, uncompressed ReadFile calls; everything else goes to the adapter.
+      if (fastReadFile?.(req as FastRequest, res as unknown as FastResponse)) return;
       (handler as RequestListener)(req, res);
     } catch (error) {
       // Never let one request take the process down.

@@ -15,7 +15,7 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../gen/peer/v1/peer_pb.js";
 import { startNodeChild, type NodeChild } from "../../bench/child.js";
-import { envelope } from "../../bench/fast-path-frame.js";
+import { envelope } from "../../server/rpc/fast-read-file/frame.js";
 import type { StockInfo } from "../../bench/server-pool.js";
 
 const SIZE = 3 * 1048576 + 12345;

@@ -11,7 +11,7 @@ import {
   varintLength,
   writeChunkHeader,
   writeVarint,
-} from "../../bench/fast-path-frame.js";
+} from "../../server/rpc/fast-read-file/frame.js";
 
 function stockEnvelope(offset: number, data: Uint8Array): Buffer {
   return envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(offset), data })));

@@ -1,5 +1,5 @@
 /**
- * Pure framing for the ReadFile fast path: the bytes that precede a chunk's
+ * Pure framing for the ReadFile fast path (fast-read-file.ts): the bytes that precede a chunk's
  * data on the wire, so the data can be read from disk straight into the
  * buffer that goes to the socket.
  *

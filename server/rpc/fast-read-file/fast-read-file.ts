@@ -1,0 +1,314 @@
+/**
+ * ReadFile fast path: a request listener in front of `connectNodeAdapter` that
+ * serves binary, uncompressed ReadFile calls (Connect, gRPC, gRPC-Web) by
+ * reading each chunk from disk straight into the buffer that goes to the
+ * socket, behind its envelope and field header (frame.ts) — no protobuf object
+ * and no copy per chunk. Same decisions as the stock handler (read-file.ts):
+ * shutdown → auth → length → stat → if_match → range → limiter → open →
+ * chunks proven unchanged (readChunks) → close on every path; same log line.
+ * Anything else (JSON, compression, GET, other methods) returns `false` and
+ * goes to the adapter unchanged.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Logger } from "pino";
+import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type ReadFileRequest } from "../../../gen/peer/v1/peer_pb.js";
+import type { Authenticate, Principal } from "../../auth/principal.js";
+import { extractApiKey } from "../../auth/token.js";
+import type { Catalog } from "../../catalog/catalog.js";
+import { openEntry, readChunks, type OpenFile } from "../../files/file-reader.js";
+import type { StreamLimiter } from "../../limits/stream-limiter.js";
+import { codeName, fail, notFound, resourceExhausted, toConnectError } from "../../errors.js";
+import { checkReadRequest, clampChunkSize } from "../read-request.js";
+import { itemMessage } from "../item-message.js";
+import { envelope, itemField, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "./frame.js";
+import { encodeEnd, parseCallTimeout, protocolOf, responseHeaders, type Protocol } from "./wire.js";
+
+/** What the fast path needs (the same parts the stock handler and its interceptors use). */
+export interface FastReadFileDeps {
+  /** Resolves item ids (and triggers the background hasher, as for the stock handler). */
+  readonly catalog: Catalog;
+  /** Shared with the stock handler and the HTTP route. */
+  readonly limiter: StreamLimiter;
+  /** The key store's authenticate. */
+  readonly authenticate: Authenticate;
+  /** Where the per-call line goes (same shape as call-log-interceptor.ts). */
+  readonly logger: Logger;
+  /** Largest request accepted, as the adapter's readMaxBytes. */
+  readonly readMaxBytes: number;
+  /** Aborted at shutdown: new calls get UNAVAILABLE, running streams end with its reason. */
+  readonly shutdownSignal: AbortSignal;
+  /** Test seam: called after each chunk read from disk (before it is sent). */
+  readonly onChunkRead?: ((itemId: string, offset: number, bytes: number) => void) | undefined;
+}
+
+/** The part of Node's HTTP/1.1 and HTTP/2-compat request the fast path reads. */
+export interface FastRequest {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly httpVersion?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+}
+
+/** The part of Node's HTTP/1.1 and HTTP/2-compat response the fast path writes. */
+export interface FastResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  end(cb?: () => void): unknown;
+  addTrailers(headers: Record<string, string>): void;
+  once(event: "drain" | "close", listener: () => void): unknown;
+  removeListener(event: "drain" | "close", listener: () => void): unknown;
+  readonly destroyed?: boolean | undefined;
+  readonly writableEnded?: boolean | undefined;
+}
+
+const PATH = "/peer.v1.PeerService/ReadFile";
+const METHOD = "peer.v1.PeerService/ReadFile";
+
+/** Creates the listener: returns `true` when it took the request, `false` to hand it to the adapter. */
+export function createFastReadFile(deps: FastReadFileDeps): (req: FastRequest, res: FastResponse) => boolean {
+  return (req, res) => {
+    if (req.method !== "POST" || (req.url ?? "").split("?")[0] !== PATH) return false;
+    const protocol = protocolOf(req.headers, req.httpVersion);
+    if (protocol === undefined) return false;
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > deps.readMaxBytes + 5) return false; // the adapter answers oversized requests itself
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= deps.readMaxBytes + 5) parts.push(c);
+    });
+    req.on("error", () => undefined);
+    req.on("end", () => {
+      void serveCall(deps, protocol, req.headers, size <= deps.readMaxBytes + 5 ? Buffer.concat(parts) : undefined, res).catch((error: unknown) => {
+        deps.logger.error({ err: error, method: METHOD }, "fast ReadFile failed");
+      });
+    });
+    return true;
+  };
+}
+
+async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: IncomingHttpHeaders, body: Buffer | undefined, res: FastResponse): Promise<void> {
+  const started = performance.now();
+  const stats = { itemId: undefined as string | undefined, bytes: 0 };
+  let principal: Principal | undefined;
+  let logged = false;
+  const log = (code: Code | "ok", error?: ConnectError): void => {
+    if (logged) return;
+    logged = true;
+    const line = {
+      method: METHOD,
+      item: stats.itemId,
+      bytes: stats.bytes,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      code: code === "ok" ? "ok" : codeName(code),
+      keyId: principal?.keyId,
+    };
+    if (code === Code.Internal || code === Code.Unknown || code === Code.DataLoss) {
+      deps.logger.error({ ...line, err: error?.cause ?? error }, "call failed");
+    } else {
+      deps.logger.info(error ? { ...line, reason: error.rawMessage } : line, "call");
+    }
+  };
+
+  // The call's signal: client gone, deadline, shutdown (as connect-node's ctx.signal).
+  const call = new AbortController();
+  let clientGone = false;
+  const onClose = (): void => {
+    clientGone = true;
+    call.abort(fail(Code.Canceled, "the client went away"));
+  };
+  const onShutdown = (): void => call.abort(deps.shutdownSignal.reason);
+  res.once("close", onClose);
+  deps.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  let headSent = false;
+  const sendHead = (): void => {
+    if (headSent) return;
+    headSent = true;
+    res.writeHead(200, responseHeaders(protocol));
+  };
+  const finish = (error: ConnectError | undefined): void => {
+    log(error ? error.code : "ok", error);
+    if (clientGone || res.destroyed || res.writableEnded) return;
+    sendHead();
+    const end = encodeEnd(protocol, error);
+    if (end.body !== undefined) res.write(end.body);
+    if (end.trailers !== undefined) res.addTrailers(end.trailers);
+    res.end();
+  };
+
+  let permitRelease: (() => void) | undefined;
+  let file: OpenFile | undefined;
+  try {
+    if (deps.shutdownSignal.aborted) throw fail(Code.Unavailable, "the server is shutting down; retry on another peer or later");
+    const timeout = parseCallTimeout(protocol, headers);
+    if (timeout.error !== undefined) throw timeout.error;
+    if (timeout.timeoutMs !== undefined) {
+      timer = setTimeout(() => call.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeout.timeoutMs);
+    }
+    if (body === undefined) throw new ConnectError(`message size is larger than configured readMaxBytes ${deps.readMaxBytes}`, Code.ResourceExhausted);
+    const req = decodeRequest(body, deps.readMaxBytes);
+    const presented = extractApiKey(header(headers.authorization), header(headers["x-api-key"]));
+    principal = presented === undefined ? undefined : await deps.authenticate(presented);
+    if (principal === undefined) {
+      throw fail(
+        Code.Unauthenticated,
+        presented === undefined
+          ? "an API key is required: send `Authorization: Bearer <key>` or `X-Api-Key: <key>`"
+          : "the API key is not valid (unknown, expired or revoked)",
+      );
+    }
+    call.signal.throwIfAborted();
+    stats.itemId = req.itemId;
+    if (req.length < 0n) throw fail(Code.InvalidArgument, `length must be >= 0 (0 reads to the end), got ${req.length}`);
+    const entry = await deps.catalog.stat(req.itemId);
+    if (entry === undefined) throw notFound(req.itemId);
+    if (req.ifMatch !== "" && req.ifMatch !== entry.etag) {
+      throw fail(Code.FailedPrecondition, "the item changed (if_match differs from its current etag); restart from offset 0");
+    }
+    const decision = checkReadRequest(req.offset, req.length, entry.size);
+    if (!decision.ok) throw fail(decision.code, decision.message);
+    call.signal.throwIfAborted();
+    const permit = deps.limiter.acquire(principal.keyId);
+    if (!permit.ok) throw resourceExhausted(permit.retryAfterMs, permit.scope);
+    permitRelease = permit.release;
+    file = await openEntry(entry);
+    call.signal.throwIfAborted();
+    const item = itemMessage(entry);
+    sendHead();
+    if (decision.start === decision.end) {
+      res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(decision.start), item }))));
+    } else {
+      await streamChunks(deps, res, file, call.signal, {
+        start: decision.start,
+        end: decision.end,
+        chunkSize: clampChunkSize(req.chunkSize),
+        tail: itemField(toBinary(ItemSchema, item)),
+        onChunk: (offset, bytes) => {
+          deps.onChunkRead?.(entry.id, offset, bytes);
+        },
+        onSent: (bytes) => {
+          stats.bytes += bytes;
+        },
+      });
+    }
+    call.signal.throwIfAborted();
+    finish(undefined);
+  } catch (error) {
+    // After an abort, the signal's reason is the answer (deadline, shutdown, client gone).
+    const ce = toConnectError(call.signal.aborted ? call.signal.reason : error);
+    finish(ce);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    res.removeListener("close", onClose);
+    deps.shutdownSignal.removeEventListener("abort", onShutdown);
+    permitRelease?.();
+    await file?.close();
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function decodeRequest(body: Buffer, readMaxBytes: number): ReadFileRequest {
+  const payload = parseSingleEnvelope(body);
+  if (payload === undefined) throw new ConnectError("protocol error: the request must be exactly one uncompressed message", Code.InvalidArgument);
+  if (payload.length > readMaxBytes) {
+    throw new ConnectError(`message size ${payload.length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+  }
+  try {
+    return fromBinary(ReadFileRequestSchema, payload);
+  } catch (cause) {
+    throw new ConnectError("failed to deserialize the request message", Code.InvalidArgument, undefined, undefined, cause);
+  }
+}
+
+interface StreamPlan {
+  readonly start: number;
+  readonly end: number;
+  readonly chunkSize: number;
+  /** The first message's `item` field, written after its data. */
+  readonly tail: Buffer;
+  onChunk(offset: number, bytes: number): void;
+  onSent(bytes: number): void;
+}
+
+/**
+ * Pull-based loop over two buffers per stream: a chunk is read only after the
+ * previous write drained, and a buffer is refilled only after the write that
+ * used it called back (the socket no longer needs its bytes).
+ */
+async function streamChunks(deps: FastReadFileDeps, res: FastResponse, file: OpenFile, signal: AbortSignal, plan: StreamPlan): Promise<void> {
+  const capacity = MAX_CHUNK_HEADER + Math.min(plan.chunkSize, plan.end - plan.start) + plan.tail.length;
+  const buffers: Buffer[] = [Buffer.allocUnsafeSlow(capacity)];
+  const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
+  let pos = plan.start;
+  let turn = 0;
+  let first = true;
+  while (pos < plan.end) {
+    signal.throwIfAborted();
+    const slot = turn % 2;
+    turn++;
+    const pending = inFlight[slot];
+    if (pending !== undefined) await untilAborted(pending, signal);
+    const buf = (buffers[slot] ??= Buffer.allocUnsafeSlow(capacity));
+    const want = Math.min(plan.chunkSize, plan.end - pos);
+    const tailLength = first ? plan.tail.length : 0;
+    const hdr = writeChunkHeader(buf, pos, want, tailLength);
+    // readChunks does the read and proves the file unchanged afterwards (never two versions in one stream).
+    for await (const data of readChunks(file, { start: pos, end: pos + want, chunkSize: want, signal, buffer: buf.subarray(hdr, hdr + want) })) {
+      if (data.buffer !== buf.buffer || data.byteOffset !== buf.byteOffset + hdr) buf.set(data, hdr);
+    }
+    plan.onChunk(pos, want);
+    if (first) plan.tail.copy(buf, hdr + want);
+    first = false;
+    signal.throwIfAborted();
+    let ok = true;
+    inFlight[slot] = new Promise<void>((resolve) => {
+      ok = res.write(buf.subarray(0, hdr + want + tailLength), () => resolve());
+    });
+    plan.onSent(want);
+    pos += want;
+    if (!ok) await untilAborted(drained(res), signal);
+  }
+  // Let the last writes flush before the end frame (keeps buffers alive until then).
+  await untilAborted(Promise.all(inFlight), signal);
+}
+
+function drained(res: FastResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.removeListener("drain", done);
+      res.removeListener("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/** Waits for `p`, or throws the signal's reason as soon as it aborts. */
+function untilAborted(p: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
