@@ -17,12 +17,13 @@ import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type ReadFil
 import type { Authenticate, Principal } from "../../auth/principal.js";
 import { extractApiKey } from "../../auth/token.js";
 import type { Catalog } from "../../catalog/catalog.js";
-import { openEntry, readChunks, type OpenFile } from "../../files/file-reader.js";
+import { openEntry, type OpenFile } from "../../files/file-reader.js";
 import type { StreamLimiter } from "../../limits/stream-limiter.js";
 import { codeName, fail, notFound, resourceExhausted, toConnectError } from "../../errors.js";
 import { checkReadRequest, clampChunkSize } from "../read-request.js";
 import { itemMessage } from "../item-message.js";
-import { envelope, itemField, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "./frame.js";
+import { envelope, itemField, parseSingleEnvelope } from "./frame.js";
+import { streamChunks } from "./stream-chunks.js";
 import { encodeEnd, parseCallTimeout, protocolOf, responseHeaders, type Protocol } from "./wire.js";
 
 /** What the fast path needs (the same parts the stock handler and its interceptors use). */
@@ -185,7 +186,7 @@ async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: In
     if (decision.start === decision.end) {
       res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(decision.start), item }))));
     } else {
-      await streamChunks(deps, res, file, call.signal, {
+      await streamChunks(res, file, call.signal, {
         start: decision.start,
         end: decision.end,
         chunkSize: clampChunkSize(req.chunkSize),
@@ -228,87 +229,4 @@ function decodeRequest(body: Buffer, readMaxBytes: number): ReadFileRequest {
   } catch (cause) {
     throw new ConnectError("failed to deserialize the request message", Code.InvalidArgument, undefined, undefined, cause);
   }
-}
-
-interface StreamPlan {
-  readonly start: number;
-  readonly end: number;
-  readonly chunkSize: number;
-  /** The first message's `item` field, written after its data. */
-  readonly tail: Buffer;
-  onChunk(offset: number, bytes: number): void;
-  onSent(bytes: number): void;
-}
-
-/**
- * Pull-based loop over two buffers per stream: a chunk is read only after the
- * previous write drained, and a buffer is refilled only after the write that
- * used it called back (the socket no longer needs its bytes).
- */
-async function streamChunks(deps: FastReadFileDeps, res: FastResponse, file: OpenFile, signal: AbortSignal, plan: StreamPlan): Promise<void> {
-  const capacity = MAX_CHUNK_HEADER + Math.min(plan.chunkSize, plan.end - plan.start) + plan.tail.length;
-  const buffers: Buffer[] = [Buffer.allocUnsafeSlow(capacity)];
-  const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
-  let pos = plan.start;
-  let turn = 0;
-  let first = true;
-  while (pos < plan.end) {
-    signal.throwIfAborted();
-    const slot = turn % 2;
-    turn++;
-    const pending = inFlight[slot];
-    if (pending !== undefined) await untilAborted(pending, signal);
-    const buf = (buffers[slot] ??= Buffer.allocUnsafeSlow(capacity));
-    const want = Math.min(plan.chunkSize, plan.end - pos);
-    const tailLength = first ? plan.tail.length : 0;
-    const hdr = writeChunkHeader(buf, pos, want, tailLength);
-    // readChunks does the read and proves the file unchanged afterwards (never two versions in one stream).
-    for await (const data of readChunks(file, { start: pos, end: pos + want, chunkSize: want, signal, buffer: buf.subarray(hdr, hdr + want) })) {
-      if (data.buffer !== buf.buffer || data.byteOffset !== buf.byteOffset + hdr) buf.set(data, hdr);
-    }
-    plan.onChunk(pos, want);
-    if (first) plan.tail.copy(buf, hdr + want);
-    first = false;
-    signal.throwIfAborted();
-    let ok = true;
-    inFlight[slot] = new Promise<void>((resolve) => {
-      ok = res.write(buf.subarray(0, hdr + want + tailLength), () => resolve());
-    });
-    plan.onSent(want);
-    pos += want;
-    if (!ok) await untilAborted(drained(res), signal);
-  }
-  // Let the last writes flush before the end frame (keeps buffers alive until then).
-  await untilAborted(Promise.all(inFlight), signal);
-}
-
-function drained(res: FastResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.removeListener("drain", done);
-      res.removeListener("close", done);
-      resolve();
-    };
-    res.once("drain", done);
-    res.once("close", done);
-  });
-}
-
-/** Waits for `p`, or throws the signal's reason as soon as it aborts. */
-function untilAborted(p: Promise<unknown>, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
