@@ -22,9 +22,15 @@ export const DEFAULT_DATA_DIR = "./.peer";
 /** Commander error code of usage errors raised by {@link usageError}. */
 export const USAGE_ERROR_CODE = "peer.usage";
 
-/** A runtime failure with a message for the user; the CLI prints it and exits 1. */
+/** A runtime failure with a message for the user; the CLI prints it and exits with `exitCode`. */
 export class CliError extends Error {
   override readonly name = "CliError";
+  /** The process exit code. @default 1 */
+  readonly exitCode: number;
+  constructor(message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options.exitCode ?? 1;
+  }
 }
 
 /** `--data-dir DIR`, defaulting to `$PEER_DATA_DIR`, then `./.peer`. */

@@ -224,7 +224,7 @@ export function register(program: Command): void {
         keys: options.key === undefined || options.key === "" ? [] : [options.key],
       });
       const code = await runDownloads(manager, json);
-      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again");
+      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again", { exitCode: EXIT_INTERRUPTED });
       if (code !== ExitCode.ok) throw new CliError("some jobs did not complete (see above; peer downloads list)");
     });
 }

@@ -106,7 +106,7 @@ export function register(program: Command): void {
         }
         return ids;
       });
-      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every download stays resumable: run the same command again");
+      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every download stays resumable: run the same command again", { exitCode: EXIT_INTERRUPTED });
       if (code !== ExitCode.ok) throw new CliError("not every file was downloaded and verified (see above)");
     });
 }

@@ -27,7 +27,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError();
   program.addHelpText(
     "after",
-    "\nExit codes: 0 ok, 1 the command failed, 2 bad arguments.\n" +
+    "\nExit codes: 0 ok, 1 the command failed, 2 bad arguments, 130 interrupted (get, downloads run).\n" +
       "Environment: PEER_DATA_DIR (default --data-dir), PEER_KEY (default --key).\n" +
       'Run "peer <command> --help" for the options of a command.\n',
   );
@@ -61,7 +61,7 @@ function exitCodeOf(error: unknown): number {
   }
   if (error instanceof CliError) {
     process.stderr.write(`peer: ${error.message}\n`);
-    return ExitCode.failure;
+    return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`peer: unexpected error: ${message}\n`);

@@ -149,7 +149,7 @@ test("peer downloads list/show/cancel/retry/rm/run", async (t) => {
   await waitFor(() => get.lines.find((l) => l.type === "progress" && Number(l.bytes) > 0), "progress");
   get.child.kill("SIGINT");
   const interrupted = await get.done;
-  assert.equal(interrupted.code, 1);
+  assert.equal(interrupted.code, 130, "an interrupted peer get exits 130 (128 + SIGINT)");
   assert.match(interrupted.stderr, /resumable/);
 
   const list = await runCli(["downloads", "list", "--json"], { cwd, env });
