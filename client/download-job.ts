@@ -12,7 +12,8 @@ import type { PeerClient } from "./peer-client.js";
 import { createProgressMeter } from "./progress-meter.js";
 import { decideRetry, initialRetryState } from "./retry/backoff.js";
 import type { Limiter } from "./scheduler/limiter.js";
-import type { ClientDatabase } from "./store/database.js";
+import { makeCommitsDurable, type ClientDatabase } from "./store/database.js";
+import { findFinishedDownload } from "./transfer/finished-download.js";
 import * as repo from "./store/download.repository.js";
 import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
 import { isLeaseOwnerDead } from "./store/lease.js";
@@ -126,6 +127,15 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     }, Math.max(50, Math.floor(o.leaseMs / 3)));
     renewTimer.unref();
 
+    // Re-drive of a job whose completion commit was lost (power loss, or a crash between the
+    // rename and the commit): its file is already in place; do not download it again.
+    const finished = await findFinishedDownload(row).catch(() => undefined);
+    if (finished !== undefined) {
+      await complete(finished.size, finished.sha256 ?? row.expected_sha256);
+      emit({ ...base(row), type: "completed", destination: row.destination, size: finished.size, sha256: finished.sha256 ?? row.expected_sha256 ?? "", digestVerified: finished.sha256 !== undefined });
+      return "done";
+    }
+
     let retryState = initialRetryState(now());
     let digestMismatches = 0;
     for (;;) {
@@ -194,26 +204,16 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
               onCheckpoint: async (committed) => {
                 await owned({ committed_bytes: committed, updated_at: now() });
               },
-              onVerifying: async () => {
-                await owned({ status: "verifying", updated_at: now() });
+              onVerifying: async (committed) => {
+                // One commit for the last checkpoint and the status change.
+                await owned({ status: "verifying", committed_bytes: committed, updated_at: now() });
                 emit({ ...base(r), type: "verifying" });
               },
             },
           },
           stats,
         );
-        const t = now();
-        await owned({
-          status: "completed",
-          committed_bytes: result.size,
-          expected_sha256: result.digestVerified ? result.sha256 : expected.sha256,
-          error_code: null,
-          error_message: null,
-          lease_owner: null,
-          lease_expires_at: null,
-          completed_at: t,
-          updated_at: t,
-        });
+        await complete(result.size, result.digestVerified ? result.sha256 : expected.sha256);
         emit({ ...base(r), type: "completed", destination: r.destination, size: result.size, sha256: result.sha256, digestVerified: result.digestVerified });
         return "done";
       } catch (caught) {
@@ -313,6 +313,27 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     if (!(await repo.updateOwnedDownload(d, id, owner, patch))) {
       throw new DownloadError("lease-lost", "another worker took this job over, or it was cancelled");
     }
+  }
+  /**
+   * Marks the row completed (the file is in place) and makes that commit durable before
+   * anyone is told: a lost `completed` would download the file again after a power loss.
+   */
+  async function complete(size: number, sha256: string | null): Promise<void> {
+    const t = now();
+    await owned({
+      status: "completed",
+      committed_bytes: size,
+      expected_sha256: sha256,
+      error_code: null,
+      error_message: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      completed_at: t,
+      updated_at: t,
+    });
+    // If this fsync fails the row is still committed (a crash of this process keeps it);
+    // after a power loss the re-drive recognises the file in place (findFinishedDownload).
+    await makeCommitsDurable(d).catch(() => undefined);
   }
   async function failJob(r: DownloadRow, error: DownloadError): Promise<void> {
     await repo.updateOwnedDownload(d, id, owner, { ...failPatch(error), updated_at: now() });

@@ -22,8 +22,8 @@ export interface TransferHooks {
   onBytes(position: number): void;
   /** `committed` bytes are fsync'ed: store them. */
   onCheckpoint(committed: number): Promise<void>;
-  /** All bytes are in; verifying. */
-  onVerifying(): Promise<void>;
+  /** All bytes are in and fsync'ed (`committed` = the size): store them and the status "verifying". */
+  onVerifying(committed: number): Promise<void>;
 }
 
 /** Inputs of one attempt. */
@@ -76,6 +76,14 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
   let idle: NodeJS.Timeout | undefined;
   /** Awaits a network step under the idle timer; never runs across disk writes. */
   const network = async <T>(promise: Promise<T>): Promise<T> => {
+    const w = inFlight;
+    if (w !== undefined) {
+      // A write is in flight: until it ends, a silent network may be our own backpressure,
+      // so the idle timer waits for the disk (it never runs across a slow write).
+      const settled = () => "settled" as const;
+      const first = await raceAbort(Promise.race([promise.then(() => "network" as const, () => "network" as const), w.then(settled, settled)]), ctl.signal);
+      if (first === "network") return promise;
+    }
     idle = setTimeout(
       () => ctl.abort(new DownloadError("idle-timeout", `no bytes from the peer for ${Math.round(p.idleTimeoutMs / 1000)} s`)),
       p.idleTimeoutMs,
@@ -96,9 +104,60 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
   let hash = createHash("sha256");
   let body: AsyncIterator<Chunk> | undefined;
 
+  // Disk writes overlap the network: one write stays in flight while the next chunk is read;
+  // chunks received meanwhile (already hashed, in order) are gathered into one write of up to
+  // the layer's `writeBytes`. `position` counts bytes received, `written` bytes the filesystem accepted.
+  const writeBytes = Math.max(0, p.fs.writeBytes ?? 0);
+  let written = position;
+  let gathered: Uint8Array[] = [];
+  let gatheredBytes = 0;
+  let inFlight: Promise<void> | undefined;
+  /** True from the start of a write until it ends (inFlight stays set until someone awaits it). */
+  let writing = false;
+  /** A write failed: nothing more may be written in this attempt (later bytes would land at a wrong offset). */
+  let writeBroken = false;
+  /** Waits for the write in flight (its failure ends the attempt). */
+  const settleWrite = async () => {
+    const w = inFlight;
+    inFlight = undefined;
+    await w;
+  };
+  /** Starts writing the gathered bytes once the previous write is done (one in flight). */
+  const startWrite = async () => {
+    await settleWrite();
+    if (writeBroken) throw new Error("a previous write to the part file failed");
+    if (gatheredBytes === 0) return;
+    const data = gathered.length === 1 ? (gathered[0] as Uint8Array) : Buffer.concat(gathered, gatheredBytes);
+    const at = written;
+    gathered = [];
+    gatheredBytes = 0;
+    writing = true;
+    const w = p.fs.write(fh, data, at).then(
+      () => {
+        writing = false;
+        written = at + data.length;
+        stats.bytesWritten += data.length;
+        p.hooks.onBytes(written);
+      },
+      (e: unknown) => {
+        writing = false;
+        writeBroken = true;
+        throw e;
+      },
+    );
+    w.catch(() => undefined); // observed by settleWrite; never an unhandled rejection meanwhile
+    inFlight = w;
+  };
+  /** Every received byte written. */
+  const flushWrites = async () => {
+    await startWrite();
+    await settleWrite();
+  };
+  /** fsync, THEN store the offset: the committed offset is never ahead of bytes on disk. */
   const checkpoint = async () => {
+    await flushWrites();
     await fh.datasync();
-    committed = position;
+    committed = written;
     lastCheckpointAt = p.now();
     await p.hooks.onCheckpoint(committed);
   };
@@ -126,6 +185,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
         await fh.truncate(0);
         await fh.datasync();
         position = 0;
+        written = 0;
         committed = 0;
         hash = createHash("sha256");
         await p.hooks.onRestart(decision.reason);
@@ -148,18 +208,25 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       if (data.length === 0) continue;
       if (offset !== position) throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
       if (position + data.length > size) throw new DownloadError("protocol", "the peer sent more bytes than the file has");
-      await p.fs.write(fh, data, position);
       hash.update(data);
+      gathered.push(data);
+      gatheredBytes += data.length;
       position += data.length;
-      stats.bytesWritten += data.length;
-      p.hooks.onBytes(position);
+      // An idle disk gets the bytes at once (nothing waits in memory on a slow link); while a
+      // write is in flight, chunks gather up to `writeBytes`, then wait for it.
+      if (!writing || gatheredBytes >= writeBytes) await startWrite();
       if (position - committed >= p.checkpointBytes || p.now() - lastCheckpointAt >= p.checkpointMs) await checkpoint();
     }
+    await flushWrites();
     if (position !== size) {
       throw new DownloadError("short-stream", `the stream ended at ${position} of ${size} bytes`);
     }
-    if (committed !== position) await checkpoint();
-    await p.hooks.onVerifying();
+    // The last checkpoint is stored together with the status change (one commit).
+    if (committed !== written) {
+      await fh.datasync();
+      committed = written;
+    }
+    await p.hooks.onVerifying(committed);
     const digest = hash.digest("hex");
     // The job's digest belongs to its etag: after a restart onto a new version it does not apply.
     let expectedSha = meta.sha256 ?? (meta.etag === p.expected.etag ? (p.expected.sha256 ?? undefined) : undefined);
@@ -181,16 +248,26 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
   } catch (err) {
     const reason = ctl.signal.aborted ? ctl.signal.reason : undefined;
     const error = reason instanceof DownloadError ? reason : classify(err);
+    // No write may land after this point (a truncate, a checkpoint, the close).
+    await settleWrite().catch(() => undefined);
     if (!closed) {
       if (error.action === "restart") {
         await fh.truncate(0).catch(() => undefined);
-      } else if (position > committed) {
-        // Keep what arrived: make it durable, then record it (the lease may be gone; then the row is not ours).
+      } else {
+        // Keep what arrived: write what was received (unless the disk just refused a write),
+        // make it durable, then record it (the lease may be gone; then the row is not ours).
         try {
-          await fh.datasync();
-          await p.hooks.onCheckpoint(position);
+          if (!writeBroken) await flushWrites();
         } catch {
-          // The next attempt resumes from the last good checkpoint instead.
+          // `written` stays at the last write that succeeded.
+        }
+        if (written > committed) {
+          try {
+            await fh.datasync();
+            await p.hooks.onCheckpoint(written);
+          } catch {
+            // The next attempt resumes from the last good checkpoint instead.
+          }
         }
       }
     }
