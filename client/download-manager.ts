@@ -16,7 +16,7 @@ import { keyRef } from "./key-ref.js";
 import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
 import { createPeerClient, normalizePeerUrl, type TransportKind } from "./peer-client.js";
 import { createLimiter } from "./scheduler/limiter.js";
-import { openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
+import { makeCommitsDurable, openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
 import { toDownload, type Download } from "./store/download-mapper.js";
 import * as repo from "./store/download.repository.js";
 import { LIVE_STATUSES, RUNNABLE_STATUSES, TERMINAL_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
@@ -281,6 +281,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         updated_at: now(),
       });
       if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only unfinished jobs can be cancelled`);
+      // A user's decision must survive a power loss (WAL + synchronous=NORMAL defers the fsync).
+      await makeCommitsDurable(d);
       const run = running.get(row.id);
       if (run !== undefined) {
         run.ctl.abort(new DownloadError("cancelled", "cancelled by the user"));
@@ -306,6 +308,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         updated_at: now(),
       });
       if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only queued or running jobs can be paused`);
+      await makeCommitsDurable(d);
       const run = running.get(row.id);
       if (run !== undefined) {
         run.ctl.abort(error);
