@@ -37,7 +37,7 @@ export async function openDownloadsDatabaseFile(filename: string): Promise<Kysel
   }
   try {
     sqlite.pragma(`busy_timeout = ${CLIENT_BUSY_TIMEOUT_MS}`);
-    if (filename !== ":memory:") sqlite.pragma("journal_mode = WAL");
+    if (filename !== ":memory:") await enableWal(sqlite, CLIENT_BUSY_TIMEOUT_MS);
     // NORMAL in WAL mode: a commit is written to the WAL but not fsynced, so the event loop
     // is not blocked ≈2 ms per commit (a small file makes several). A crash of the process
     // loses nothing; a power loss may lose the last commits but never corrupts the file.
@@ -126,4 +126,22 @@ async function migrate(db: Kysely<ClientDatabase>): Promise<void> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Switches the file to WAL. When several processes open a fresh file at once, the switch can
+ * answer SQLITE_BUSY at once instead of waiting on busy_timeout (it needs an exclusive lock), so
+ * it is retried with a short random pause until `timeoutMs` has passed.
+ */
+async function enableWal(sqlite: Database.Database, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      sqlite.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
 }

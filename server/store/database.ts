@@ -58,7 +58,7 @@ export async function openServerDatabaseFile(filename: string): Promise<Kysely<S
     // blocking; NORMAL sync is durable across app crashes in WAL mode
     // (https://www.sqlite.org/wal.html#performance_considerations).
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (filename !== ":memory:") sqlite.pragma("journal_mode = WAL");
+    if (filename !== ":memory:") await enableWal(sqlite, BUSY_TIMEOUT_MS);
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("foreign_keys = ON");
   } catch (cause) {
@@ -126,4 +126,22 @@ function isBusy(error: unknown): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Switches the file to WAL. When several processes open a fresh file at once, the switch can
+ * answer SQLITE_BUSY at once instead of waiting on busy_timeout (it needs an exclusive lock), so
+ * it is retried with a short random pause until `timeoutMs` has passed.
+ */
+async function enableWal(sqlite: Database.Database, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      sqlite.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    }
+  }
 }
