@@ -26,6 +26,14 @@ interface StallTarget {
   start(): Promise<Started<{ pid: number; port: number; request: Buffer; warmUrl: string; headers: string[]; stop(): Promise<void>; gc?: () => Promise<boolean> }>>;
 }
 
+/** What the pool hands back for a harness-owned Connect server child. */
+interface ConnectChild {
+  readonly pid: number;
+  readonly info: { readonly h1Url: string };
+  stop(): Promise<void>;
+  gc(): Promise<boolean>;
+}
+
 function portOf(url: string): number {
   return Number(new URL(url).port);
 }
@@ -40,6 +48,18 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
   // --quick reuses the pool's servers (already warm; no process start-ups) to stay short; full runs use fresh ones.
   const source = quick ? ctx.pool : ctx.pool.fresh;
   const stopFresh = (stop: () => Promise<void>) => (quick ? async () => {} : stop);
+  /** A stalled-reader target on a harness-owned Connect server (the stock pair or the prototype). */
+  const connectStallTarget = (targetId: string, label: string, startServer: () => Promise<Started<ConnectChild>>): StallTarget => ({
+    id: targetId,
+    label,
+    harnessOwned: true,
+    start: async () => {
+      const s = await startServer();
+      if (!s.ok) return s;
+      const request = connectReadFileRequest(id, 1048576);
+      return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.info.h1Url), request, warmUrl: "", headers: [], stop: stopFresh(() => s.value.stop()), gc: () => s.value.gc() } };
+    },
+  });
   const targets: StallTarget[] = [
     {
       id: "memory.stall.nginx",
@@ -62,48 +82,8 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
         return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.info.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: stopFresh(() => s.value.stop()), gc: () => s.value.gc() } };
       },
     },
-    {
-      id: "memory.stall.stock-rpc",
-      label: "stock connect-node ReadFile, Connect h1, 1 MiB chunks",
-      harnessOwned: true,
-      start: async () => {
-        const s = await source.stock();
-        if (!s.ok) return s;
-        return {
-          ok: true,
-          value: {
-            pid: s.value.pid,
-            port: portOf(s.value.info.h1Url),
-            request: connectReadFileRequest(id, 1048576),
-            warmUrl: "",
-            headers: [],
-            stop: stopFresh(() => s.value.stop()),
-            gc: () => s.value.gc(),
-          },
-        };
-      },
-    },
-    {
-      id: "memory.stall.fast-path",
-      label: "fast-path prototype ReadFile, Connect h1, 1 MiB chunks",
-      harnessOwned: true,
-      start: async () => {
-        const s = await source.fastPath();
-        if (!s.ok) return s;
-        return {
-          ok: true,
-          value: {
-            pid: s.value.pid,
-            port: portOf(s.value.info.h1Url),
-            request: connectReadFileRequest(id, 1048576),
-            warmUrl: "",
-            headers: [],
-            stop: stopFresh(() => s.value.stop()),
-            gc: () => s.value.gc(),
-          },
-        };
-      },
-    },
+    connectStallTarget("memory.stall.stock-rpc", "stock connect-node ReadFile, Connect h1, 1 MiB chunks", () => source.stock()),
+    connectStallTarget("memory.stall.fast-path", "fast-path prototype ReadFile, Connect h1, 1 MiB chunks", () => source.fastPath()),
     {
       id: "memory.stall.peer-http",
       label: "**peer HTTP route**",
