@@ -6,18 +6,10 @@
 import assert from "node:assert/strict";
 import { formatHttpDate } from "../../../../server/http/http-date.js";
 import { parseMultipart } from "./multipart.js";
+import { seededRandom } from "../../../../client/retry/backoff.js";
 
-/** mulberry32: a small seeded PRNG returning [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG returning [0, 1) (the one the retry tests use). */
+export const prng = seededRandom;
 
 /** Random helpers over one PRNG. */
 export class Gen {
