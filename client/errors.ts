@@ -24,6 +24,7 @@ export type DownloadErrorCode =
   | "protocol"
   | "http-transient"
   | "lease-lost"
+  | "bad-pieces"
   // permanent
   | "not-found"
   | "permission-denied"
@@ -65,6 +66,7 @@ const ACTION: Record<DownloadErrorCode, ErrorAction> = {
   protocol: "retry",
   "http-transient": "retry",
   "lease-lost": "cancel",
+  "bad-pieces": "retry",
   "not-found": "fail",
   "permission-denied": "fail",
   unauthenticated: "fail",

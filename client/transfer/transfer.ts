@@ -9,8 +9,10 @@ import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { classify, DownloadError } from "../errors.js";
 import { checkReadStart, type Expected } from "./check-read-start.js";
+import { checkpointDue } from "./checkpoint-due.js";
 import { commitPart, hashPrefix, openPart, type TransferFs } from "./part-file.js";
 import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";
+import { createWriteBehind } from "./write-behind.js";
 
 /** What the attempt reports to the manager while it runs (hooks may write the job row). */
 export interface TransferHooks {
@@ -76,7 +78,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
   let idle: NodeJS.Timeout | undefined;
   /** Awaits a network step under the idle timer; never runs across disk writes. */
   const network = async <T>(promise: Promise<T>): Promise<T> => {
-    const w = inFlight;
+    const w = wb.inFlight;
     if (w !== undefined) {
       // A write is in flight: until it ends, a silent network may be our own backpressure,
       // so the idle timer waits for the disk (it never runs across a slow write).
@@ -103,61 +105,24 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
   let lastCheckpointAt = p.now();
   let hash = createHash("sha256");
   let body: AsyncIterator<Chunk> | undefined;
-
-  // Disk writes overlap the network: one write stays in flight while the next chunk is read;
-  // chunks received meanwhile (already hashed, in order) are gathered into one write of up to
-  // the layer's `writeBytes`. `position` counts bytes received, `written` bytes the filesystem accepted.
-  const writeBytes = Math.max(0, p.fs.writeBytes ?? 0);
-  let written = position;
-  let gathered: Uint8Array[] = [];
-  let gatheredBytes = 0;
-  let inFlight: Promise<void> | undefined;
-  /** True from the start of a write until it ends (inFlight stays set until someone awaits it). */
-  let writing = false;
-  /** A write failed: nothing more may be written in this attempt (later bytes would land at a wrong offset). */
-  let writeBroken = false;
-  /** Waits for the write in flight (its failure ends the attempt). */
-  const settleWrite = async () => {
-    const w = inFlight;
-    inFlight = undefined;
-    await w;
-  };
-  /** Starts writing the gathered bytes once the previous write is done (one in flight). */
-  const startWrite = async () => {
-    await settleWrite();
-    if (writeBroken) throw new Error("a previous write to the part file failed");
-    if (gatheredBytes === 0) return;
-    const data = gathered.length === 1 ? (gathered[0] as Uint8Array) : Buffer.concat(gathered, gatheredBytes);
-    const at = written;
-    gathered = [];
-    gatheredBytes = 0;
-    writing = true;
-    const w = p.fs.write(fh, data, at).then(
-      () => {
-        writing = false;
-        written = at + data.length;
-        stats.bytesWritten += data.length;
-        p.hooks.onBytes(written);
+  // Disk writes overlap the network (write-behind.ts states the invariants). `position`
+  // counts bytes received, `wb.written` bytes the filesystem accepted.
+  const newWriter = (start: number) =>
+    createWriteBehind({
+      fs: p.fs,
+      fh,
+      start,
+      onWritten: (end, length) => {
+        stats.bytesWritten += length;
+        p.hooks.onBytes(end);
       },
-      (e: unknown) => {
-        writing = false;
-        writeBroken = true;
-        throw e;
-      },
-    );
-    w.catch(() => undefined); // observed by settleWrite; never an unhandled rejection meanwhile
-    inFlight = w;
-  };
-  /** Every received byte written. */
-  const flushWrites = async () => {
-    await startWrite();
-    await settleWrite();
-  };
+    });
+  let wb = newWriter(position);
   /** fsync, THEN store the offset: the committed offset is never ahead of bytes on disk. */
   const checkpoint = async () => {
-    await flushWrites();
+    await wb.flush();
     await fh.datasync();
-    committed = written;
+    committed = wb.written;
     lastCheckpointAt = p.now();
     await p.hooks.onCheckpoint(committed);
   };
@@ -185,7 +150,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
         await fh.truncate(0);
         await fh.datasync();
         position = 0;
-        written = 0;
+        wb = newWriter(0);
         committed = 0;
         hash = createHash("sha256");
         await p.hooks.onRestart(decision.reason);
@@ -209,22 +174,21 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       if (offset !== position) throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
       if (position + data.length > size) throw new DownloadError("protocol", "the peer sent more bytes than the file has");
       hash.update(data);
-      gathered.push(data);
-      gatheredBytes += data.length;
-      position += data.length;
       // An idle disk gets the bytes at once (nothing waits in memory on a slow link); while a
       // write is in flight, chunks gather up to `writeBytes`, then wait for it.
-      if (!writing || gatheredBytes >= writeBytes) await startWrite();
-      if (position - committed >= p.checkpointBytes || p.now() - lastCheckpointAt >= p.checkpointMs) await checkpoint();
+      await wb.push(position, data);
+      position += data.length;
+      const due = { pendingBytes: position - committed, sinceLastMs: p.now() - lastCheckpointAt };
+      if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs })) await checkpoint();
     }
-    await flushWrites();
+    await wb.flush();
     if (position !== size) {
       throw new DownloadError("short-stream", `the stream ended at ${position} of ${size} bytes`);
     }
     // The last checkpoint is stored together with the status change (one commit).
-    if (committed !== written) {
+    if (committed !== wb.written) {
       await fh.datasync();
-      committed = written;
+      committed = wb.written;
     }
     await p.hooks.onVerifying(committed);
     const digest = hash.digest("hex");
@@ -249,7 +213,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
     const reason = ctl.signal.aborted ? ctl.signal.reason : undefined;
     const error = reason instanceof DownloadError ? reason : classify(err);
     // No write may land after this point (a truncate, a checkpoint, the close).
-    await settleWrite().catch(() => undefined);
+    await wb.settle().catch(() => undefined);
     if (!closed) {
       if (error.action === "restart") {
         await fh.truncate(0).catch(() => undefined);
@@ -257,14 +221,14 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
         // Keep what arrived: write what was received (unless the disk just refused a write),
         // make it durable, then record it (the lease may be gone; then the row is not ours).
         try {
-          if (!writeBroken) await flushWrites();
+          if (!wb.broken) await wb.flush();
         } catch {
           // `written` stays at the last write that succeeded.
         }
-        if (written > committed) {
+        if (wb.written > committed) {
           try {
             await fh.datasync();
-            await p.hooks.onCheckpoint(written);
+            await p.hooks.onCheckpoint(wb.written);
           } catch {
             // The next attempt resumes from the last good checkpoint instead.
           }

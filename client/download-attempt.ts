@@ -1,0 +1,119 @@
+/**
+ * One attempt of a claimed job: the handshake, then a transfer whose hooks keep the job
+ * row and the events in step with it (validated, restarted, progress, checkpoints,
+ * verifying). Returns what was put in place; throws what the attempt failed with.
+ */
+import { createProgressMeter } from "./progress-meter.js";
+import { DownloadError } from "./errors.js";
+import { eventBase, type JobClaim } from "./job-claim.js";
+import type { DownloadRow } from "./store/download.table.js";
+import { httpSource } from "./transfer/http-source.js";
+import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
+import { runTransfer, type TransferHooks, type TransferResult, type TransferStats } from "./transfer/transfer.js";
+import type { Expected } from "./transfer/check-read-start.js";
+
+/** Input of {@link runAttempt}. */
+export interface AttemptInput {
+  readonly claim: JobClaim;
+  /** The row as read at the start of the attempt. */
+  readonly row: DownloadRow;
+  /** Failed attempts in a row without progress (smaller RPC messages after each). */
+  readonly failures: number;
+  /** Filled while the attempt runs; read even when it throws. */
+  readonly stats: TransferStats;
+  /** Restarts so far (stored in the row); a restart inside the attempt adds to it. */
+  readonly live: { restarts: number };
+}
+
+/** Runs one attempt to a file in place. */
+export async function runAttempt(a: AttemptInput): Promise<TransferResult> {
+  const { claim, row: r } = a;
+  const { entry, ctx } = claim;
+  const signal = claim.attemptCtl.signal;
+  if (entry.handshake === undefined) entry.handshake = entry.client.handshake({ signal });
+  await entry.handshake.catch((e: unknown) => {
+    entry.handshake = undefined;
+    throw e;
+  });
+  const state = { expected: expectedOf(r), live: a.live };
+  return runTransfer(
+    {
+      itemId: r.item_id,
+      partPath: r.part_path,
+      destination: r.destination,
+      expected: state.expected,
+      committed: Number(r.committed_bytes),
+      chunkSize: chunkSizeAfterFailures(a.failures),
+      openRead: entry.client.transport === "http" ? httpSource(entry.client) : rpcSource(entry.client),
+      fetchDigest: async (sig) => {
+        const item = await entry.client.statItem(r.item_id, { signal: sig });
+        return { etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() };
+      },
+      signal,
+      idleTimeoutMs: ctx.o.idleTimeoutMs,
+      checkpointBytes: ctx.o.checkpointBytes,
+      checkpointMs: ctx.o.checkpointMs,
+      maxFileSize: ctx.o.maxFileSize,
+      fs: ctx.fs,
+      now: ctx.now,
+      hooks: attemptHooks(claim, r, state),
+    },
+    a.stats,
+  );
+}
+
+/** The validators a row expects. */
+export function expectedOf(r: DownloadRow): Expected {
+  return {
+    size: r.expected_size === null ? null : Number(r.expected_size),
+    etag: r.expected_etag,
+    sha256: r.expected_sha256,
+  };
+}
+
+/** The transfer's hooks: row updates (only while we hold the lease) and events. */
+function attemptHooks(claim: JobClaim, r: DownloadRow, state: { expected: Expected; live: { restarts: number } }): TransferHooks {
+  const { ctx } = claim;
+  const { o, now, emit } = ctx;
+  const base = () => eventBase(r, now);
+  const meter = createProgressMeter();
+  let lastProgressAt = 0;
+  return {
+    onValidated: async (meta, resumeFrom) => {
+      // Never carry a digest over to another version of the file.
+      const ex = state.expected;
+      const sha = meta.sha256 ?? (meta.etag === ex.etag ? ex.sha256 : null);
+      if (meta.size !== ex.size || meta.etag !== ex.etag || sha !== ex.sha256) {
+        state.expected = { size: meta.size, etag: meta.etag, sha256: sha };
+        await claim.owned({ expected_size: meta.size, expected_etag: meta.etag, expected_sha256: sha, updated_at: now() });
+      }
+      meter.add(now(), resumeFrom);
+      emit({ ...base(), type: "validated", size: meta.size, etag: meta.etag, sha256: sha, resumeFrom });
+    },
+    onRestart: async (reason) => {
+      const restarts = ++state.live.restarts;
+      if (restarts > o.maxRestarts) {
+        throw new DownloadError("changed-too-often", `the file changed ${restarts} times during the download`);
+      }
+      await claim.owned({ committed_bytes: 0, restarts, updated_at: now() });
+      emit({ ...base(), type: "restarted", reason, restarts });
+    },
+    onBytes: (position) => {
+      const t = now();
+      meter.add(t, position);
+      const size = state.expected.size;
+      if (t - lastProgressAt >= o.progressIntervalMs || position === size) {
+        lastProgressAt = t;
+        emit({ ...base(), type: "progress", bytes: position, size, ...meter.read(size) });
+      }
+    },
+    onCheckpoint: async (committed) => {
+      await claim.owned({ committed_bytes: committed, updated_at: now() });
+    },
+    onVerifying: async (committed) => {
+      // One commit for the last checkpoint and the status change.
+      await claim.owned({ status: "verifying", committed_bytes: committed, updated_at: now() });
+      emit({ ...base(), type: "verifying" });
+    },
+  };
+}
