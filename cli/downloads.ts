@@ -2,18 +2,13 @@
  * `peer downloads list|show|retry|cancel|rm|run`: the job queue in
  * `<data-dir>/downloads.db`. `run` works the queue in the foreground,
  * re-driving interrupted jobs (a crashed `peer get`, a paused disk-full job
- * after `retry`).
+ * after `retry`). The engine is loaded when a subcommand runs, not when it is
+ * registered (docs/performance.md).
  */
 import type { Command } from "commander";
 import { Option } from "commander";
-import {
-  classify,
-  createDownloadManager,
-  DOWNLOAD_STATUSES,
-  type Download,
-  type DownloadManager,
-  type DownloadStatus,
-} from "../client/index.js";
+import type { Download, DownloadManager } from "../client/index.js";
+import { DOWNLOAD_STATUSES, type DownloadStatus } from "../client/store/download.table.js";
 import {
   argParser,
   CliError,
@@ -21,14 +16,13 @@ import {
   ExitCode,
   jsonOption,
   keyOption,
-  parsePositiveInteger,
   resolveDataDir,
   writeErr,
   writeJsonLine,
   writeOut,
 } from "./common.js";
+import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, perPeerOption } from "./download-options.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
-import { EXIT_INTERRUPTED, runDownloads } from "./get.js";
 
 interface CommonOptions {
   dataDir?: string;
@@ -60,6 +54,7 @@ export function downloadJson(d: Download): Record<string, unknown> {
 }
 
 async function withManager<T>(options: CommonOptions & { out?: string }, fn: (m: DownloadManager) => Promise<T>): Promise<T> {
+  const { classify, createDownloadManager } = await import("../client/index.js");
   const manager = createDownloadManager({ dataDir: resolveDataDir(options.dataDir), downloadDir: options.out ?? process.cwd() });
   // An admin handle: it never downloads (retry only re-queues; `peer downloads run` works the queue).
   await manager.start({ runQueue: false, runJobs: false });
@@ -205,22 +200,20 @@ export function register(program: Command): void {
     .command("run")
     .description("work the queue: run queued jobs and re-drive interrupted ones until none is left")
     .addOption(keyOption())
-    .addOption(new Option("--concurrency <n>", "downloads at once").default(3).argParser(argParser(parsePositiveInteger)))
-    .addOption(new Option("--per-peer <n>", "downloads at once from one peer").default(2).argParser(argParser(parsePositiveInteger)))
-    .addOption(
-      new Option("--idle-timeout <seconds>", "abort an attempt after this long without bytes")
-        .default(60)
-        .argParser(argParser(parsePositiveInteger)),
-    )
+    .addOption(concurrencyOption())
+    .addOption(perPeerOption())
+    .addOption(idleTimeoutOption("abort an attempt after this long without bytes"))
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .action(async (options: CommonOptions & { key?: string; concurrency?: number; perPeer?: number; idleTimeout?: number }) => {
+      const { createDownloadManager } = await import("../client/index.js");
+      const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
       const json = options.json === true || !process.stdout.isTTY;
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
         concurrency: options.concurrency,
         perPeer: options.perPeer,
-        idleTimeoutMs: (options.idleTimeout ?? 60) * 1000,
+        idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
         keys: options.key === undefined || options.key === "" ? [] : [options.key],
       });
       const code = await runDownloads(manager, json);

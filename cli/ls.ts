@@ -1,8 +1,8 @@
 /** `peer ls <peer-url>`: list a peer's items through the generated Connect client. */
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { Option } from "commander";
 import type { DownloadError } from "../client/index.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Item } from "../gen/peer/v1/peer_pb.js";
 import {
   argParser,
@@ -95,6 +95,14 @@ export function register(program: Command): void {
         ]),
       );
     });
+}
+
+/**
+ * protobuf-es `timestampDate`, written out so that registering `peer ls` does
+ * not load @bufbuild/protobuf (`peer --help` loads nothing heavy, docs/performance.md).
+ */
+function timestampDate(timestamp: Timestamp): Date {
+  return new Date(Number(timestamp.seconds) * 1000 + Math.round(timestamp.nanos / 1000000));
 }
 
 /** The JSON form of an item (`size` as a number, `modified` as an ISO string, absent digest as null). */

@@ -75,11 +75,15 @@ function addUsageHints(command: Command): void {
   for (const sub of command.commands) addUsageHints(sub);
 }
 
+/** The version in package.json: one level up from cli/ (sources), two from dist/cli/ (the build). */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
-    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
-  } catch {
-    return "0.0.0";
+  for (const relative of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "peer" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // Not this level: try the next.
+    }
   }
+  return "0.0.0";
 }

@@ -19,13 +19,10 @@ import {
 } from "../gen/peer/v1/peer_pb.js";
 import { DownloadError } from "./errors.js";
 import { TunedHttp2SessionManager } from "./http2-window.js";
+import { TRANSPORT_KINDS, type TransportKind } from "./transport-kind.js";
 import { CLIENT_PROTOCOL_VERSION, checkCompatibility } from "./version.js";
 
-/** How the client reaches a peer. */
-export type TransportKind = "connect" | "connect-h2" | "grpc" | "http";
-
-/** The transports, for option parsing. */
-export const TRANSPORT_KINDS: readonly TransportKind[] = ["connect", "connect-h2", "grpc", "http"];
+export { TRANSPORT_KINDS, type TransportKind } from "./transport-kind.js";
 
 /** Options for {@link createPeerClient}. */
 export interface PeerClientOptions {

@@ -1,12 +1,18 @@
 /**
- * Test helper: runs the real `peer` command (`node bin/peer.js …`) as a child
- * process with stdin closed and a clean environment.
+ * Test helper: runs the real `peer` command as a child process with stdin
+ * closed and a clean environment. It runs the sources (`node --import tsx
+ * cli/entry.ts`, the module bin/peer.js runs once compiled to dist/), so a test
+ * never exercises a stale build; bin/peer.js itself is covered by
+ * test/cli/bin.test.ts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of bin/peer.js. */
-export const PEER_BIN = fileURLToPath(new URL("../../bin/peer.js", import.meta.url));
+/** Absolute path of the CLI's source entry point. */
+export const PEER_ENTRY = fileURLToPath(new URL("../../cli/entry.ts", import.meta.url));
+
+/** Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. */
+export const PEER_NODE_ARGS: readonly string[] = ["--import", "tsx", PEER_ENTRY];
 
 /** How a finished `peer` run ended. */
 export interface PeerResult {
@@ -49,7 +55,7 @@ export interface PeerProcess {
 
 /** Starts `peer <args>` and returns at once. */
 export function startPeer(args: readonly string[], options: RunOptions): PeerProcess {
-  const child = spawn(process.execPath, [PEER_BIN, ...args], {
+  const child = spawn(process.execPath, [...PEER_NODE_ARGS, ...args], {
     cwd: options.cwd,
     env: childEnv(options.env),
     stdio: ["ignore", "pipe", "pipe"],

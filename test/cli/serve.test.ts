@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { PEER_BIN, runPeer, startServe, type PeerProcess } from "./run-peer.js";
+import { PEER_NODE_ARGS, runPeer, startServe, type PeerProcess } from "./run-peer.js";
 
 const exec = promisify(execFile);
 const BULK = 250;
@@ -157,10 +157,10 @@ describe("peer serve --first-run (npm start)", { timeout: 600_000 }, () => {
     assert.equal(commands.length, 6, out);
     for (const line of commands) assert.ok(line.includes(key), `carries the key: ${line}`);
 
-    // The `peer ls` line, run as printed (npx peer → this checkout's bin).
+    // The `peer ls` line, run as printed (npx peer → this checkout's CLI, from source).
     const lsLine = commands.find((l) => l.startsWith("npx peer ls "));
     assert.ok(lsLine);
-    const ls = await exec("bash", ["-c", lsLine.replace(/^npx peer /, `"${process.execPath}" "${PEER_BIN}" `)], { cwd });
+    const ls = await exec("bash", ["-c", lsLine.replace(/^npx peer /, `"${process.execPath}" ${PEER_NODE_ARGS.map((a) => `"${a}"`).join(" ")} `)], { cwd });
     assert.match(ls.stdout, /share\/hello\.txt/);
 
     // The two plain curl lines, run as printed: the HTTP route and a Connect GET of StatItem.

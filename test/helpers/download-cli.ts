@@ -1,10 +1,13 @@
-/** Runs the real `peer` CLI (bin/peer.js) as a child process and parses its JSON lines. */
+/**
+ * Runs the real `peer` CLI as a child process, from source (`node --import tsx
+ * cli/entry.ts`, what bin/peer.js runs once built), and parses its JSON lines.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of bin/peer.js. */
-export const PEER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/peer.js");
+/** Absolute path of the CLI's source entry point. */
+export const PEER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cli/entry.ts");
 
 /** A finished CLI run. */
 export interface CliRun {
@@ -29,7 +32,7 @@ export interface CliChild {
 
 /** Starts `peer <args>`; stdout is a pipe, so output is JSON lines. */
 export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
-  const child = spawn(process.execPath, [PEER_BIN, ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", PEER_ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,0 +1,195 @@
+/**
+ * Runs download jobs in the foreground for `peer get` and `peer downloads run`:
+ * a progress bar per active download on a terminal, JSON lines otherwise, and
+ * Ctrl-C leaves every job resumable. Loaded only when a download runs (it pulls
+ * in the engine and cli-progress), so `peer --help` stays fast (docs/performance.md).
+ */
+import cliProgress from "cli-progress";
+import { classify, DownloadError, type Download, type DownloadEvent, type DownloadManager } from "../client/index.js";
+import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
+import { formatBytes } from "./format.js";
+
+/** Exit code after SIGINT (128 + 2), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Runs jobs with a reporter and signal handling; resolves to the exit code.
+ * `enqueue` returns the job ids to wait for; without it, the whole queue runs
+ * until it is empty (`peer downloads run`).
+ * @internal shared by `peer get` and `peer downloads run`
+ */
+export async function runDownloads(
+  manager: DownloadManager,
+  json: boolean,
+  enqueue?: (m: DownloadManager, fail: (itemId: string, error: DownloadError) => void) => Promise<string[]>,
+): Promise<number> {
+  const reporter = createDownloadReporter(json);
+  const outcome = new Map<string, string>();
+  const off = manager.on((e) => {
+    if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") outcome.set(e.id, e.type);
+    reporter.event(e);
+  });
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    reporter.note("interrupted: stopping; every download stays resumable (run the command again)");
+    void manager.close();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let failures = 0;
+  const results: Download[] = [];
+  try {
+    if (enqueue === undefined) {
+      await manager.start({ runQueue: true });
+      await manager.drain();
+    } else {
+      await manager.start({ runQueue: false });
+      const ids = await enqueue(manager, (itemId, error) => {
+        failures++;
+        reporter.enqueueFailed(itemId, error);
+      });
+      for (const id of ids) {
+        if (interrupted) break;
+        results.push(await manager.wait(id));
+      }
+    }
+  } catch (error) {
+    if (!interrupted) {
+      failures++;
+      const e = error instanceof DownloadError ? error : classify(error);
+      reporter.note(`error: ${e.message}`);
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await manager.close();
+    off();
+    reporter.finish(enqueue === undefined ? [...outcome.values()] : results.map((d) => d.status));
+  }
+  if (interrupted) return EXIT_INTERRUPTED;
+  const incomplete =
+    enqueue === undefined
+      ? [...outcome.values()].filter((t) => t !== "completed").length
+      : results.filter((d) => d.status !== "completed").length;
+  return failures + incomplete === 0 ? ExitCode.ok : ExitCode.failure;
+}
+
+/** Shows download events: bars on a terminal, or JSON lines. */
+interface DownloadReporter {
+  event(e: DownloadEvent): void;
+  enqueueFailed(itemId: string, error: DownloadError): void;
+  note(text: string): void;
+  finish(statuses: readonly string[]): void;
+}
+
+/** Creates the reporter for `peer get` / `peer downloads run`. @internal */
+export function createDownloadReporter(json: boolean): DownloadReporter {
+  if (json) {
+    return {
+      event: (e) => writeJsonLine(e),
+      enqueueFailed: (itemId, error) =>
+        writeJsonLine({ type: "failed", itemId, time: new Date().toISOString(), error: { code: error.code, message: error.message } }),
+      note: (text) => writeErr(`${text}\n`),
+      finish: (statuses) => {
+        const completed = statuses.filter((t) => t === "completed").length;
+        writeJsonLine({ type: "summary", completed, incomplete: statuses.length - completed });
+      },
+    };
+  }
+  const multi = new cliProgress.MultiBar(
+    {
+      format: " {file} |{bar}| {percentage}% | {done} of {size} | {speed} | ETA {etaText}",
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      barsize: 24,
+      stream: process.stderr,
+      autopadding: true,
+      // Our own SIGINT handler stops the bars after logging what happens to the jobs.
+      gracefulExit: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  const label = (name: string) => (name.length > 24 ? `${name.slice(0, 21)}...` : name.padEnd(24));
+  const barFor = (e: DownloadEvent, size: number) => {
+    let bar = bars.get(e.id);
+    if (bar === undefined) {
+      bar = multi.create(Math.max(1, size), 0, { file: label(e.fileName), done: "0 B", size: formatBytes(size), speed: "-", etaText: "-" });
+      bars.set(e.id, bar);
+    }
+    return bar;
+  };
+  const log = (text: string) => multi.log(`${text}\n`);
+  /** A finished download leaves the live area and becomes a line of text above it. */
+  const retire = (id: string, text: string) => {
+    const bar = bars.get(id);
+    if (bar !== undefined) {
+      multi.remove(bar);
+      bars.delete(id);
+    }
+    log(text);
+  };
+  return {
+    event(e) {
+      switch (e.type) {
+        case "validated":
+          if (e.resumeFrom > 0) log(`↻ ${e.fileName}: resuming at ${formatBytes(e.resumeFrom)} of ${formatBytes(e.size)}`);
+          barFor(e, e.size).update(e.resumeFrom, { done: formatBytes(e.resumeFrom) });
+          break;
+        case "progress": {
+          const bar = barFor(e, e.size ?? 0);
+          if (e.size !== null) bar.setTotal(Math.max(1, e.size));
+          bar.update(e.bytes, {
+            done: formatBytes(e.bytes),
+            speed: `${formatBytes(e.bytesPerSecond)}/s`,
+            etaText: e.etaSeconds === null ? "-" : formatEta(e.etaSeconds),
+          });
+          break;
+        }
+        case "restarted":
+          log(`${e.fileName}: restarting from 0: ${e.reason}`);
+          break;
+        case "retrying":
+          log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
+          break;
+        case "completed":
+          retire(
+            e.id,
+            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${e.digestVerified ? "SHA-256 verified" : "size verified (the peer has no digest yet)"} → ${e.destination}`,
+          );
+          break;
+        case "failed":
+          retire(e.id, `✘ ${e.fileName}: failed: ${e.error.message}`);
+          break;
+        case "paused":
+          retire(e.id, `‖ ${e.fileName}: paused: ${e.error.message} (then: peer downloads retry ${e.id.slice(0, 8)})`);
+          break;
+        case "cancelled":
+          retire(e.id, `✘ ${e.fileName}: cancelled`);
+          break;
+        default:
+          break;
+      }
+    },
+    enqueueFailed: (itemId, error) => log(`${itemId}: ${error.message}`),
+    note: (text) => log(text),
+    finish(statuses) {
+      // Logged lines are printed on the next redraw: force one before stopping.
+      multi.update();
+      multi.stop();
+      const completed = statuses.filter((t) => t === "completed").length;
+      if (statuses.length > 0) writeOut(`${completed} of ${statuses.length} downloads complete\n`);
+    },
+  };
+}
+
+/** `1h02m`, `3m05s`, `42s`. */
+export function formatEta(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
