@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as createApiKey from "./0001_create_api_key.js";
 import * as createFileDigest from "./0002_create_file_digest.js";
+import * as createShareLink from "./0004_create_share_link.js";
+import * as createWebSession from "./0005_create_web_session.js";
 
 /**
  * The server database's migrations, listed statically (no directory scan, so
@@ -9,6 +11,8 @@ import * as createFileDigest from "./0002_create_file_digest.js";
 export const serverMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001_create_api_key": createApiKey,
   "0002_create_file_digest": createFileDigest,
+  "0004_create_share_link": createShareLink,
+  "0005_create_web_session": createWebSession,
 });
 
 /** A MigrationProvider over {@link serverMigrations}. */
