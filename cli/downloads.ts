@@ -29,6 +29,7 @@ import {
 } from "./common.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
 import { EXIT_INTERRUPTED, runDownloads } from "./get.js";
+import { storedRemoteKeys } from "./peer-target.js";
 
 interface CommonOptions {
   dataDir?: string;
@@ -203,7 +204,7 @@ export function register(program: Command): void {
 
   downloads
     .command("run")
-    .description("work the queue: run queued jobs and re-drive interrupted ones until none is left")
+    .description("work the queue: run queued jobs and re-drive interrupted ones until none is left (keys: --key and the remotes')")
     .addOption(keyOption())
     .addOption(new Option("--concurrency <n>", "downloads at once").default(3).argParser(argParser(parsePositiveInteger)))
     .addOption(new Option("--per-peer <n>", "downloads at once from one peer").default(2).argParser(argParser(parsePositiveInteger)))
@@ -216,12 +217,14 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .action(async (options: CommonOptions & { key?: string; concurrency?: number; perPeer?: number; idleTimeout?: number }) => {
       const json = options.json === true || !process.stdout.isTTY;
+      // A job stores only its key's fingerprint: the keys of the remotes are offered too, and each job takes its own.
+      const remoteKeys = await storedRemoteKeys(options.dataDir);
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
         concurrency: options.concurrency,
         perPeer: options.perPeer,
         idleTimeoutMs: (options.idleTimeout ?? 60) * 1000,
-        keys: options.key === undefined || options.key === "" ? [] : [options.key],
+        keys: [...(options.key === undefined || options.key === "" ? [] : [options.key]), ...remoteKeys],
       });
       const code = await runDownloads(manager, json);
       if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again", { exitCode: EXIT_INTERRUPTED });

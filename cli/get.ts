@@ -10,7 +10,6 @@ import { Option } from "commander";
 import {
   createDownloadManager,
   DownloadError,
-  normalizePeerUrl,
   TRANSPORT_KINDS,
   classify,
   type Download,
@@ -25,13 +24,15 @@ import {
   keyOption,
   parsePositiveInteger,
   resolveDataDir,
-  usageError,
   writeErr,
 } from "./common.js";
 import cliProgress from "cli-progress";
 import type { DownloadEvent } from "../client/index.js";
+import type { RetryNotice } from "../client/retry/with-retry.js";
 import { formatBytes } from "./format.js";
 import { CliError, writeJsonLine, writeOut } from "./common.js";
+import { lookupRetryJson, lookupWithRetry, type LookupContext } from "./lookup-retry.js";
+import { resolvePeerArgument } from "./peer-target.js";
 
 /** Options of `peer get`. */
 interface GetOptions {
@@ -53,7 +54,7 @@ export function register(program: Command): void {
   program
     .command("get")
     .description("download items from a peer (resumable, verified, retried)")
-    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080")
+    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
     .argument("<item-id...>", "item ids as listed by peer ls, e.g. share/dir/file.mkv")
     .option("--out <dir>", "directory for the files (default: the current directory)")
     .addOption(keyOption())
@@ -75,16 +76,7 @@ export function register(program: Command): void {
         "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n",
     )
     .action(async (url: string, itemIds: string[], options: GetOptions, command: Command) => {
-      let baseUrl: string;
-      try {
-        baseUrl = normalizePeerUrl(url);
-      } catch (error) {
-        return usageError(command, (error as Error).message);
-      }
-      if (options.key === undefined || options.key === "") {
-        return usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
-      }
-      const key = options.key;
+      const { url: baseUrl, key } = await resolvePeerArgument(command, url, options);
       const json = options.json === true || !process.stdout.isTTY;
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
@@ -95,12 +87,15 @@ export function register(program: Command): void {
         idleTimeoutMs: (options.idleTimeout ?? 60) * 1000,
         keys: [key],
       });
-      const code = await runDownloads(manager, json, async (m, fail) => {
+      const code = await runDownloads(manager, json, async (m, fail, lookup) => {
         const ids: string[] = [];
         for (const itemId of itemIds) {
           try {
-            ids.push(await m.enqueue({ url: baseUrl, key, transport: options.transport as TransportKind }, itemId));
+            // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
+            const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
+            ids.push(await lookupWithRetry(itemId, lookup, (signal) => m.enqueue(peerRef, itemId, { signal })));
           } catch (error) {
+            if (lookup.signal.aborted) break;
             fail(itemId, classify(error));
           }
         }
@@ -120,7 +115,7 @@ export function register(program: Command): void {
 export async function runDownloads(
   manager: DownloadManager,
   json: boolean,
-  enqueue?: (m: DownloadManager, fail: (itemId: string, error: DownloadError) => void) => Promise<string[]>,
+  enqueue?: (m: DownloadManager, fail: (itemId: string, error: DownloadError) => void, lookup: LookupContext) => Promise<string[]>,
 ): Promise<number> {
   const reporter = createDownloadReporter(json);
   const outcome = new Map<string, string>();
@@ -129,9 +124,11 @@ export async function runDownloads(
     reporter.event(e);
   });
   let interrupted = false;
+  const stop = new AbortController();
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
+    stop.abort();
     reporter.note("interrupted: stopping; every download stays resumable (run the command again)");
     void manager.close();
   };
@@ -145,10 +142,14 @@ export async function runDownloads(
       await manager.drain();
     } else {
       await manager.start({ runQueue: false });
-      const ids = await enqueue(manager, (itemId, error) => {
-        failures++;
-        reporter.enqueueFailed(itemId, error);
-      });
+      const ids = await enqueue(
+        manager,
+        (itemId, error) => {
+          failures++;
+          reporter.enqueueFailed(itemId, error);
+        },
+        { signal: stop.signal, retrying: (itemId, notice) => reporter.lookupRetrying(itemId, notice) },
+      );
       for (const id of ids) {
         if (interrupted) break;
         results.push(await manager.wait(id));
@@ -179,6 +180,7 @@ export async function runDownloads(
 interface DownloadReporter {
   event(e: DownloadEvent): void;
   enqueueFailed(itemId: string, error: DownloadError): void;
+  lookupRetrying(itemId: string, notice: RetryNotice): void;
   note(text: string): void;
   finish(statuses: readonly string[]): void;
 }
@@ -190,6 +192,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       event: (e) => writeJsonLine(e),
       enqueueFailed: (itemId, error) =>
         writeJsonLine({ type: "failed", itemId, time: new Date().toISOString(), error: { code: error.code, message: error.message } }),
+      lookupRetrying: (itemId, n) => writeJsonLine(lookupRetryJson(itemId, n)),
       note: (text) => writeErr(`${text}\n`),
       finish: (statuses) => {
         const completed = statuses.filter((t) => t === "completed").length;
@@ -274,6 +277,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       }
     },
     enqueueFailed: (itemId, error) => log(`${itemId}: ${error.message}`),
+    lookupRetrying: (itemId, n) => log(`${itemId}: ${n.error.message}; retrying in ${formatEta(Math.ceil(n.delayMs / 1000))}`),
     note: (text) => log(text),
     finish(statuses) {
       // Logged lines are printed on the next redraw: force one before stopping.
