@@ -23,6 +23,7 @@ import {
 } from "./common.js";
 import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, perPeerOption } from "./download-options.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
+import { storedRemoteKeys } from "./peer-target.js";
 
 interface CommonOptions {
   dataDir?: string;
@@ -198,7 +199,7 @@ export function register(program: Command): void {
 
   downloads
     .command("run")
-    .description("work the queue: run queued jobs and re-drive interrupted ones until none is left")
+    .description("work the queue: run queued jobs and re-drive interrupted ones until none is left (keys: --key and the remotes')")
     .addOption(keyOption())
     .addOption(concurrencyOption())
     .addOption(perPeerOption())
@@ -209,12 +210,14 @@ export function register(program: Command): void {
       const { createDownloadManager } = await import("../client/index.js");
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
       const json = options.json === true || !process.stdout.isTTY;
+      // A job stores only its key's fingerprint: the keys of the remotes are offered too, and each job takes its own.
+      const remoteKeys = await storedRemoteKeys(options.dataDir);
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
         concurrency: options.concurrency,
         perPeer: options.perPeer,
         idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
-        keys: options.key === undefined || options.key === "" ? [] : [options.key],
+        keys: [...(options.key === undefined || options.key === "" ? [] : [options.key]), ...remoteKeys],
       });
       const code = await runDownloads(manager, json);
       if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again", { exitCode: EXIT_INTERRUPTED });

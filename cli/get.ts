@@ -8,8 +8,9 @@
  */
 import type { Command } from "commander";
 import type { TransportKind } from "../client/transport-kind.js";
-import { CliError, dataDirOption, ExitCode, jsonOption, keyOption, resolveDataDir, usageError } from "./common.js";
+import { CliError, dataDirOption, ExitCode, jsonOption, keyOption, resolveDataDir } from "./common.js";
 import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, perPeerOption, transportOption } from "./download-options.js";
+import { resolvePeerArgument } from "./peer-target.js";
 
 /** Options of `peer get`. */
 interface GetOptions {
@@ -28,7 +29,7 @@ export function register(program: Command): void {
   program
     .command("get")
     .description("download items from a peer (resumable, verified, retried)")
-    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080")
+    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
     .argument("<item-id...>", "item ids as listed by peer ls, e.g. share/dir/file.mkv")
     .option("--out <dir>", "directory for the files (default: the current directory)")
     .addOption(keyOption())
@@ -46,18 +47,10 @@ export function register(program: Command): void {
         "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n",
     )
     .action(async (url: string, itemIds: string[], options: GetOptions, command: Command) => {
-      const { classify, createDownloadManager, normalizePeerUrl } = await import("../client/index.js");
+      const { classify, createDownloadManager } = await import("../client/index.js");
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
-      let baseUrl: string;
-      try {
-        baseUrl = normalizePeerUrl(url);
-      } catch (error) {
-        return usageError(command, (error as Error).message);
-      }
-      if (options.key === undefined || options.key === "") {
-        return usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
-      }
-      const key = options.key;
+      const { lookupWithRetry } = await import("./lookup-retry.js");
+      const { url: baseUrl, key } = await resolvePeerArgument(command, url, options);
       const json = options.json === true || !process.stdout.isTTY;
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
@@ -68,12 +61,15 @@ export function register(program: Command): void {
         idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
         keys: [key],
       });
-      const code = await runDownloads(manager, json, async (m, fail) => {
+      const code = await runDownloads(manager, json, async (m, fail, lookup) => {
         const ids: string[] = [];
         for (const itemId of itemIds) {
           try {
-            ids.push(await m.enqueue({ url: baseUrl, key, transport: options.transport as TransportKind }, itemId));
+            // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
+            const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
+            ids.push(await lookupWithRetry(itemId, lookup, (signal) => m.enqueue(peerRef, itemId, { signal })));
           } catch (error) {
+            if (lookup.signal.aborted) break;
             fail(itemId, classify(error));
           }
         }

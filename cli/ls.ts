@@ -7,15 +7,16 @@ import type { Item } from "../gen/peer/v1/peer_pb.js";
 import {
   argParser,
   CliError,
+  dataDirOption,
   jsonOption,
   keyOption,
   parsePositiveInteger,
-  usageError,
   writeJsonLine,
   writeOut,
   writeErr,
 } from "./common.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
+import { resolvePeerArgument } from "./peer-target.js";
 
 /** Options of `peer ls`. */
 interface LsOptions {
@@ -25,6 +26,7 @@ interface LsOptions {
   json?: boolean;
   limit?: number;
   transport: "connect" | "connect-h2" | "grpc";
+  dataDir?: string;
 }
 
 /** Registers `peer ls`. */
@@ -32,7 +34,7 @@ export function register(program: Command): void {
   program
     .command("ls")
     .description("list the items a peer shares")
-    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080")
+    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
     .addOption(keyOption())
     .option("--share <name>", "only items of this share")
     .option("--query <text>", "only items whose name contains this text (case-insensitive)")
@@ -43,6 +45,7 @@ export function register(program: Command): void {
         .default("connect"),
     )
     .addOption(jsonOption())
+    .addOption(dataDirOption())
     .addHelpText(
       "after",
       "\nWith --json, prints one object per item: id, share, name, size, modified, etag, sha256, contentType.\n" +
@@ -50,19 +53,12 @@ export function register(program: Command): void {
     )
     .action(async (url: string, options: LsOptions, command: Command) => {
       // Loaded here, not at the top: `--help` and usage errors stay fast.
-      const { classify, createPeerClient, normalizePeerUrl } = await import("../client/index.js");
-      let baseUrl: string;
-      try {
-        baseUrl = normalizePeerUrl(url);
-      } catch (error) {
-        return usageError(command, (error as Error).message);
-      }
-      if (options.key === undefined || options.key === "") {
-        return usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
-      }
+      const { classify, createPeerClient } = await import("../client/index.js");
+      const peer = await resolvePeerArgument(command, url, options);
+      const baseUrl = peer.url;
       const client = createPeerClient({
         baseUrl,
-        apiKey: options.key,
+        apiKey: peer.key,
         clientName: "peer-cli",
         transport: options.transport,
       });
@@ -78,7 +74,7 @@ export function register(program: Command): void {
           if (options.limit !== undefined && count >= options.limit) break;
         }
       } catch (error) {
-        throw new CliError(describeFailure(classify(error), baseUrl), { cause: error });
+        throw new CliError(describeFailure(classify(error), baseUrl, peer.remote), { cause: error });
       } finally {
         client.close();
       }
@@ -119,13 +115,16 @@ export function itemJson(item: Item): Record<string, unknown> {
   };
 }
 
-/** A message for a failed `ls`, saying what to check. */
-export function describeFailure(error: DownloadError, baseUrl: string): string {
+/** A message for a failed `ls`, saying what to check (`remote`: the remote whose key was used, if any). */
+export function describeFailure(error: DownloadError, baseUrl: string, remote: string | null = null): string {
   switch (error.code) {
     case "network":
     case "unavailable":
       return `cannot reach the peer at ${baseUrl}: ${error.message}; is "peer serve" running there?`;
     case "unauthenticated":
+      if (remote !== null) {
+        return `the peer at ${baseUrl} refused the key of remote "${remote}"; store a valid one with: peer remote add ${remote} ${baseUrl} --force --key-stdin`;
+      }
       return `the peer at ${baseUrl} refused the key (missing, wrong, expired or revoked); check --key or PEER_KEY`;
     case "permission-denied":
       return `the peer at ${baseUrl} does not allow this key to list items`;

@@ -10,6 +10,7 @@ import { register as registerDownloads } from "./downloads.js";
 import { register as registerGet } from "./get.js";
 import { register as registerKeys } from "./keys.js";
 import { register as registerLs } from "./ls.js";
+import { register as registerRemote } from "./remote.js";
 import { register as registerServe } from "./serve.js";
 
 /** Builds the program with every command registered. */
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     "after",
     "\nExit codes: 0 ok, 1 the command failed, 2 bad arguments, 130 interrupted (get, downloads run).\n" +
       "Environment: PEER_DATA_DIR (default --data-dir), PEER_KEY (default --key).\n" +
+      "A <peer-url> may also be the name of a remote (peer remote add NAME URL).\n" +
       'Run "peer <command> --help" for the options of a command.\n',
   );
   registerServe(program);
@@ -36,6 +38,7 @@ export function buildProgram(): Command {
   registerLs(program);
   registerGet(program);
   registerDownloads(program);
+  registerRemote(program);
   addUsageHints(program);
   return program;
 }

@@ -8,6 +8,8 @@ import cliProgress from "cli-progress";
 import { classify, DownloadError, type Download, type DownloadEvent, type DownloadManager } from "../client/index.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes } from "./format.js";
+import type { RetryNotice } from "../client/retry/with-retry.js";
+import { lookupRetryJson, type LookupContext } from "./lookup-retry.js";
 
 /** Exit code after SIGINT (128 + 2), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -21,7 +23,7 @@ export const EXIT_INTERRUPTED = 130;
 export async function runDownloads(
   manager: DownloadManager,
   json: boolean,
-  enqueue?: (m: DownloadManager, fail: (itemId: string, error: DownloadError) => void) => Promise<string[]>,
+  enqueue?: (m: DownloadManager, fail: (itemId: string, error: DownloadError) => void, lookup: LookupContext) => Promise<string[]>,
 ): Promise<number> {
   const reporter = createDownloadReporter(json);
   const outcome = new Map<string, string>();
@@ -30,9 +32,11 @@ export async function runDownloads(
     reporter.event(e);
   });
   let interrupted = false;
+  const stop = new AbortController();
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
+    stop.abort();
     reporter.note("interrupted: stopping; every download stays resumable (run the command again)");
     void manager.close();
   };
@@ -46,10 +50,14 @@ export async function runDownloads(
       await manager.drain();
     } else {
       await manager.start({ runQueue: false });
-      const ids = await enqueue(manager, (itemId, error) => {
-        failures++;
-        reporter.enqueueFailed(itemId, error);
-      });
+      const ids = await enqueue(
+        manager,
+        (itemId, error) => {
+          failures++;
+          reporter.enqueueFailed(itemId, error);
+        },
+        { signal: stop.signal, retrying: (itemId, notice) => reporter.lookupRetrying(itemId, notice) },
+      );
       for (const id of ids) {
         if (interrupted) break;
         results.push(await manager.wait(id));
@@ -80,6 +88,7 @@ export async function runDownloads(
 interface DownloadReporter {
   event(e: DownloadEvent): void;
   enqueueFailed(itemId: string, error: DownloadError): void;
+  lookupRetrying(itemId: string, notice: RetryNotice): void;
   note(text: string): void;
   finish(statuses: readonly string[]): void;
 }
@@ -91,6 +100,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       event: (e) => writeJsonLine(e),
       enqueueFailed: (itemId, error) =>
         writeJsonLine({ type: "failed", itemId, time: new Date().toISOString(), error: { code: error.code, message: error.message } }),
+      lookupRetrying: (itemId, n) => writeJsonLine(lookupRetryJson(itemId, n)),
       note: (text) => writeErr(`${text}\n`),
       finish: (statuses) => {
         const completed = statuses.filter((t) => t === "completed").length;
@@ -175,6 +185,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       }
     },
     enqueueFailed: (itemId, error) => log(`${itemId}: ${error.message}`),
+    lookupRetrying: (itemId, n) => log(`${itemId}: ${n.error.message}; retrying in ${formatEta(Math.ceil(n.delayMs / 1000))}`),
     note: (text) => log(text),
     finish(statuses) {
       // Logged lines are printed on the next redraw: force one before stopping.
