@@ -27,5 +27,5 @@ export function planPieceHashesPage(request: { first: bigint; count: bigint }, p
   }
   const first = Number(request.first);
   const wanted = request.count === 0n || request.count > BigInt(MAX_HASHES_PER_ANSWER) ? MAX_HASHES_PER_ANSWER : Number(request.count);
-  return { ok: true, first, end: Math.min(layerLength, first + wanted, pieceCount) };
+  return { ok: true, first, end: Math.max(first, Math.min(layerLength, first + wanted, pieceCount)) };
 }

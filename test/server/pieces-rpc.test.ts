@@ -15,6 +15,7 @@ import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { leafHashes, pieceLayer, pieceLengthFor, rootFromLeaves } from "../../common/pieces/tree.js";
 import { layerToHex, toHex } from "../../common/pieces/hex.js";
 import { PEER_PROTOCOLS, peerClient, startTestPeer, type TestPeer } from "../helpers/peer-server.js";
+import { runPeer } from "../cli/run-peer.js";
 
 const sha = (data: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(data).digest());
 const BIG = Buffer.alloc(3 * 1024 * 1024 + 123);
@@ -190,4 +191,13 @@ test("HTTP route: HEAD and GET carry X-Pieces-Root and X-Piece-Length", async ()
   }
   const empty = await fetch(`${peer.url}/v1/files/share/empty.dat`, { method: "HEAD", headers: headers() });
   assert.equal(empty.headers.get("x-pieces-root"), null, "an empty file has no root");
+});
+
+test("peer ls --json prints piecesRoot (null until hashed and for an empty file)", async () => {
+  const r = await runPeer(["ls", peer.url, "--key", peer.key, "--json", "--query", "b"], { cwd: peer.shareDir });
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as { id: string; piecesRoot: string | null });
+  assert.equal(rows.find((row) => row.id === "share/big.bin")?.piecesRoot, big.root);
+  const empty = await runPeer(["ls", peer.url, "--key", peer.key, "--json", "--query", "empty"], { cwd: peer.shareDir });
+  assert.equal((JSON.parse(empty.stdout.trim()) as { piecesRoot: unknown }).piecesRoot, null);
 });
