@@ -4,14 +4,15 @@
  * a transfer (see download-job.ts), failures classified once and retried with full-jitter
  * backoff, progress reported as typed events. See downloads.md.
  */
-import { randomUUID } from "node:crypto";
-import { lstat, mkdir, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely } from "kysely";
-import { classify, DownloadError } from "./errors.js";
+import { DownloadError } from "./errors.js";
 import type { DownloadEvent, DownloadListener } from "./download-events.js";
 import { eventBase, runJob, type ClientEntry, type JobContext } from "./download-job.js";
-import { canonicalPath, reclaimStaleJobs } from "./download-reclaim.js";
+import { reclaimStaleJobs } from "./download-reclaim.js";
+import { deleteJobFiles } from "./manager-delete.js";
+import { checkItem, checkItemId, createOrReuseJob, destinationFor, isUniqueViolation, lookUpItem } from "./manager-enqueue.js";
+import { waitForJob } from "./manager-wait.js";
 import { keyRef } from "./key-ref.js";
 import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
 import { createPeerClient, normalizePeerUrl, type TransportKind } from "./peer-client.js";
@@ -19,10 +20,9 @@ import { createLimiter } from "./scheduler/limiter.js";
 import { makeCommitsDurable, openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
 import { toDownload, type Download } from "./store/download-mapper.js";
 import * as repo from "./store/download.repository.js";
-import { LIVE_STATUSES, RUNNABLE_STATUSES, TERMINAL_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
+import { LIVE_STATUSES, RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
 import { makeLeaseOwner } from "./store/lease.js";
 import { realTransferFs } from "./transfer/part-file.js";
-import { checkFileName } from "./transfer/safe-name.js";
 
 /** A peer to download from. */
 export interface PeerRef {
@@ -193,87 +193,24 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
 
     async enqueue(peer, itemId, enqueueOptions = {}) {
       const d = database();
-      if (typeof itemId !== "string" || itemId === "" || itemId.includes("\0")) {
-        throw new DownloadError("invalid-argument", "give an item id such as share/dir/file.txt (see peer ls)");
-      }
+      checkItemId(itemId);
       const ref = keyRef(peer.key);
       keys.set(ref, peer.key);
       const transport = peer.transport ?? o.transport;
       const entry = clientFor({ peer_url: normalizePeerUrl(peer.url), transport, key_ref: ref });
       if (entry === undefined) throw new Error("unreachable: key registered above");
-      const { client } = entry;
-      entry.handshake ??= client.handshake({ signal: enqueueOptions.signal });
-      await entry.handshake.catch((e: unknown) => {
-        entry.handshake = undefined;
-        throw classify(e);
-      });
-      const item = await client.statItem(itemId, { signal: enqueueOptions.signal }).catch((e: unknown) => {
-        throw classify(e);
-      });
-      const problem = checkFileName(item.name);
-      if (problem !== undefined) throw new DownloadError("unsafe-name", `${problem}; refusing to download ${JSON.stringify(itemId)}`);
-      if (Number(item.size) > o.maxFileSize) {
-        throw new DownloadError("too-large", `${itemId} is ${item.size} bytes, over the limit of ${o.maxFileSize}`);
-      }
-      const outDir = path.resolve(enqueueOptions.outDir ?? downloadDir);
-      await mkdir(outDir, { recursive: true });
-      const dir = await realpath(outDir);
-      const destination = path.join(dir, item.name);
-      const sha = item.sha256 === "" ? null : item.sha256.toLowerCase();
-      for (let tries = 0; tries < 3; tries++) {
-        const existing = await repo.findLiveByDestination(d, destination);
-        if (existing !== undefined) {
-          if (existing.peer_url !== client.baseUrl || existing.item_id !== itemId) {
-            throw new DownloadError("destination-busy", `${destination} is the destination of job ${existing.id} (${existing.item_id}); cancel it or choose another --out`);
-          }
-          // Re-running a download resumes its job; a paused one is retried.
-          if (existing.status === "paused") {
-            await repo.updateDownloadIfStatus(d, existing.id, ["paused"], { status: "queued", error_code: null, error_message: null, updated_at: now() });
-          }
-          if (existing.key_ref !== ref || existing.transport !== transport) {
-            await d.updateTable("download").set({ key_ref: ref, transport }).where("id", "=", existing.id).execute();
-          }
-          schedule(existing.id);
-          return existing.id;
-        }
-        const id = randomUUID();
-        const t = now();
-        try {
-          await repo.insertDownload(d, {
-            id,
-            peer_url: client.baseUrl,
-            key_ref: ref,
-            transport,
-            item_id: itemId,
-            file_name: item.name,
-            destination,
-            part_path: `${destination}.part`,
-            expected_size: Number(item.size),
-            expected_etag: item.etag === "" ? null : item.etag,
-            expected_sha256: sha,
-            committed_bytes: 0,
-            status: "queued",
-            attempts: 0,
-            restarts: 0,
-            created_at: t,
-            updated_at: t,
-          });
-        } catch (err) {
-          if (isUniqueViolation(err)) continue; // someone inserted meanwhile: look again
-          throw err;
-        }
-        emit({ id, fileName: item.name, time: new Date(t).toISOString(), type: "queued", destination });
-        schedule(id);
-        return id;
-      }
-      throw new DownloadError("destination-busy", `${destination} is being claimed by another process; try again`);
+      const item = await lookUpItem(entry, itemId, enqueueOptions.signal);
+      checkItem(item, itemId, o.maxFileSize);
+      const destination = await destinationFor(path.resolve(enqueueOptions.outDir ?? downloadDir), item);
+      const job = { peerUrl: entry.client.baseUrl, keyRef: ref, transport, itemId, item, destination };
+      const slot = await createOrReuseJob(d, job, now, emit);
+      schedule(slot.id);
+      return slot.id;
     },
 
     async cancel(id) {
-      const d = database();
-      const row = await resolveRow(id);
-      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
-      const ok = await repo.updateDownloadIfStatus(d, row.id, [...LIVE_STATUSES, "failed"], {
+      const row = await requireRow(id);
+      const ok = await repo.updateDownloadIfStatus(database(), row.id, [...LIVE_STATUSES, "failed"], {
         status: "cancelled",
         lease_owner: null,
         lease_expires_at: null,
@@ -281,24 +218,13 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         updated_at: now(),
       });
       if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only unfinished jobs can be cancelled`);
-      // A user's decision must survive a power loss (WAL + synchronous=NORMAL defers the fsync).
-      await makeCommitsDurable(d);
-      const run = running.get(row.id);
-      if (run !== undefined) {
-        run.ctl.abort(new DownloadError("cancelled", "cancelled by the user"));
-        await run.done;
-      } else {
-        emit({ ...base(row), type: "cancelled" });
-      }
-      return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
+      return stopJob(row, new DownloadError("cancelled", "cancelled by the user"), { ...base(row), type: "cancelled" });
     },
 
     async pause(id) {
-      const d = database();
-      const row = await resolveRow(id);
-      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      const row = await requireRow(id);
       const error = new DownloadError("paused-by-user", "paused by the user; retry resumes it");
-      const ok = await repo.updateDownloadIfStatus(d, row.id, RUNNABLE_STATUSES, {
+      const ok = await repo.updateDownloadIfStatus(database(), row.id, RUNNABLE_STATUSES, {
         status: "paused",
         error_code: error.code,
         error_message: error.message,
@@ -308,21 +234,12 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         updated_at: now(),
       });
       if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only queued or running jobs can be paused`);
-      await makeCommitsDurable(d);
-      const run = running.get(row.id);
-      if (run !== undefined) {
-        run.ctl.abort(error);
-        await run.done;
-      } else {
-        emit({ ...base(row), type: "paused", error: { code: error.code, message: error.message } });
-      }
-      return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
+      return stopJob(row, error, { ...base(row), type: "paused", error: { code: error.code, message: error.message } });
     },
 
     async retry(id) {
       const d = database();
-      const row = await resolveRow(id);
-      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      const row = await requireRow(id);
       try {
         const ok = await repo.updateDownloadIfStatus(d, row.id, ["failed", "paused", "cancelled"], {
           status: "queued",
@@ -344,29 +261,13 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
 
     async delete(id) {
       const d = database();
-      const row = await resolveRow(id);
-      if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+      const row = await requireRow(id);
       if (RUNNABLE_STATUSES.includes(row.status)) {
         throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; cancel it before deleting it`);
       }
-      const removed: string[] = [];
-      const kept: Array<{ path: string; reason: string }> = [];
-      const root = await realpath(downloadDir).catch(() => downloadDir);
-      // Only a completed job wrote its destination; an unfinished one only owns its part file
-      // (the destination may be an older download, or the user's own file).
-      const files = row.status === "completed" ? [row.part_path, row.destination] : [row.part_path];
-      for (const file of files) {
-        const reason = await deletionBlocker(d, row, file, root);
-        if (reason === "missing") continue;
-        if (reason !== undefined) {
-          kept.push({ path: file, reason });
-          continue;
-        }
-        await rm(file, { force: true });
-        removed.push(file);
-      }
+      const result = await deleteJobFiles(d, row, downloadDir);
       await repo.deleteDownloadRow(d, row.id);
-      return { removed, kept };
+      return result;
     },
 
     async list(statuses) {
@@ -379,53 +280,18 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     },
 
     wait(id) {
-      return new Promise<Download>((resolve, reject) => {
-        let settled = false;
-        const check = async () => {
-          const row = await repo.getDownloadRow(database(), id);
-          if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
-          if (TERMINAL_STATUSES.includes(row.status) && !running.has(id)) return toDownload(row);
-          return undefined;
-        };
-        const finish = (p: Promise<Download | undefined>) =>
-          p.then(
-            (dl) => {
-              if (dl !== undefined && !settled) {
-                settled = true;
-                off();
-                resolve(dl);
-              }
-            },
-            (err: unknown) => {
-              if (!settled) {
-                settled = true;
-                off();
-                reject(err);
-              }
-            },
-          );
-        const onClose = (error: DownloadError) => {
-          if (!settled) {
-            settled = true;
-            off();
-            reject(error);
-          }
-        };
-        waiters.add(onClose);
-        const offEvents = manager.on((e) => {
-          if (e.id !== id) return;
-          if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") {
-            // The job's promise settles right after its last event.
-            const run = running.get(id);
-            finish((run?.done ?? Promise.resolve()).then(check));
-          }
-        });
-        const off = () => {
-          offEvents();
-          waiters.delete(onClose);
-        };
-        finish(check());
-      });
+      return waitForJob(
+        {
+          getRow: (jobId) => repo.getDownloadRow(database(), jobId),
+          runOf: (jobId) => running.get(jobId)?.done,
+          on: (listener) => manager.on(listener),
+          onClose: (reject) => {
+            waiters.add(reject);
+            return () => waiters.delete(reject);
+          },
+        },
+        id,
+      );
     },
 
     async drain() {
@@ -450,24 +316,24 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   };
   return manager;
 
-  async function deletionBlocker(d: Kysely<ClientDatabase>, row: DownloadRow, file: string, root: string): Promise<string | undefined> {
-    let st;
-    try {
-      st = await lstat(file);
-    } catch {
-      return "missing";
+  async function requireRow(id: string): Promise<DownloadRow> {
+    const row = await resolveRow(id);
+    if (row === undefined) throw new DownloadError("not-found", `no download job ${id}`);
+    return row;
+  }
+
+  /** After a user's cancel or pause is stored: make it durable, stop the run (or say so), return the job. */
+  async function stopJob(row: DownloadRow, reason: DownloadError, event: DownloadEvent): Promise<Download> {
+    const d = database();
+    // A user's decision must survive a power loss (WAL + synchronous=NORMAL defers the fsync).
+    await makeCommitsDurable(d);
+    const run = running.get(row.id);
+    if (run !== undefined) {
+      run.ctl.abort(reason);
+      await run.done;
+    } else {
+      emit(event);
     }
-    if (!st.isFile()) return "not a regular file";
-    const dir = await canonicalPath(path.dirname(file));
-    if (dir !== root && !dir.startsWith(root + path.sep)) return `outside the download directory ${root}`;
-    if ((await repo.countOtherLiveRowsReferring(d, row.id, [file])) > 0) return "another live job refers to it";
-    return undefined;
+    return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
   }
 }
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  // SQLite: SQLITE_CONSTRAINT_UNIQUE; PostgreSQL: 23505.
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
-}
-

@@ -12,6 +12,7 @@ import { checkReadStart, type Expected } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
 import { commitPart, hashPrefix, openPart, type TransferFs } from "./part-file.js";
 import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";
+import { createNetworkWait } from "./network-wait.js";
 import { createWriteBehind } from "./write-behind.js";
 
 /** What the attempt reports to the manager while it runs (hooks may write the job row). */
@@ -75,28 +76,6 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
   if (p.signal.aborted) ctl.abort(p.signal.reason);
   else p.signal.addEventListener("abort", onOuterAbort, { once: true });
 
-  let idle: NodeJS.Timeout | undefined;
-  /** Awaits a network step under the idle timer; never runs across disk writes. */
-  const network = async <T>(promise: Promise<T>): Promise<T> => {
-    const w = wb.inFlight;
-    if (w !== undefined) {
-      // A write is in flight: until it ends, a silent network may be our own backpressure,
-      // so the idle timer waits for the disk (it never runs across a slow write).
-      const settled = () => "settled" as const;
-      const first = await raceAbort(Promise.race([promise.then(() => "network" as const, () => "network" as const), w.then(settled, settled)]), ctl.signal);
-      if (first === "network") return promise;
-    }
-    idle = setTimeout(
-      () => ctl.abort(new DownloadError("idle-timeout", `no bytes from the peer for ${Math.round(p.idleTimeoutMs / 1000)} s`)),
-      p.idleTimeoutMs,
-    );
-    try {
-      return await raceAbort(promise, ctl.signal);
-    } finally {
-      clearTimeout(idle);
-    }
-  };
-
   const opened = await openPart(p.partPath, p.committed, p.expected.size);
   const fh: FileHandle = opened.fh;
   let closed = false;
@@ -118,6 +97,8 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       },
     });
   let wb = newWriter(position);
+  const net = createNetworkWait(ctl, p.idleTimeoutMs, () => wb.inFlight);
+  const network = <T>(promise: Promise<T>) => net.wait(promise);
   /** fsync, THEN store the offset: the committed offset is never ahead of bytes on disk. */
   const checkpoint = async () => {
     await wb.flush();
@@ -237,32 +218,10 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
     }
     throw error;
   } finally {
-    clearTimeout(idle);
+    net.clear();
     p.signal.removeEventListener("abort", onOuterAbort);
     ctl.abort(new DownloadError("cancelled", "the attempt ended"));
     await body?.return?.().catch(() => undefined);
     if (!closed) await fh.close().catch(() => undefined);
   }
-}
-
-/** Rejects with the signal's reason when it aborts first (a stuck read must not hang the attempt). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -111,7 +111,10 @@ export function createWriteBehind(o: WriteBehindOptions): WriteBehind {
       return inFlight;
     },
     async push(offset, data) {
-      if (broken) throw new Error("a previous write to the part file failed");
+      if (broken) {
+        await settle(); // the failed write's own error first, if nobody has seen it yet
+        throw new Error("a previous write to the part file failed");
+      }
       if (data.length === 0) return;
       if (offset !== pushed) {
         // A new run: the old one is written out first, so `written` never mixes two runs.

@@ -1,0 +1,83 @@
+/**
+ * The set of verified pieces of a job, as a bitmap (BitTorrent's bitfield order: piece 0
+ * is the high bit of byte 0). Stored in the job row as base64 text (docs/pieces.md
+ * "Client engine"), so the schema stays text/bigint on SQLite and PostgreSQL. Pure.
+ */
+
+/** A bitmap of `count` pieces. */
+export interface Bitmap {
+  readonly count: number;
+  readonly bytes: Uint8Array;
+}
+
+/** An empty bitmap of `count` pieces. */
+export function emptyBitmap(count: number): Bitmap {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`a bitmap needs a piece count >= 0, got ${count}`);
+  return { count, bytes: new Uint8Array(Math.ceil(count / 8)) };
+}
+
+/** True when piece `index` is set. */
+export function hasPiece(b: Bitmap, index: number): boolean {
+  if (!Number.isInteger(index) || index < 0 || index >= b.count) return false;
+  return (((b.bytes[index >> 3] as number) >> (7 - (index & 7))) & 1) === 1;
+}
+
+/** Sets (or clears) piece `index`; throws when out of range. */
+export function setPiece(b: Bitmap, index: number, value = true): void {
+  if (!Number.isInteger(index) || index < 0 || index >= b.count) {
+    throw new RangeError(`piece ${index} is out of range: the bitmap has ${b.count} pieces`);
+  }
+  const mask = 1 << (7 - (index & 7));
+  const i = index >> 3;
+  b.bytes[i] = value ? (b.bytes[i] as number) | mask : (b.bytes[i] as number) & ~mask;
+}
+
+/** Number of pieces set. */
+export function countPieces(b: Bitmap): number {
+  let n = 0;
+  for (const byte of b.bytes) {
+    let v = byte;
+    while (v !== 0) {
+      v &= v - 1;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** True when every piece is set (an empty file's bitmap is full). */
+export function isFull(b: Bitmap): boolean {
+  return countPieces(b) === b.count;
+}
+
+/** A copy. */
+export function copyBitmap(b: Bitmap): Bitmap {
+  return { count: b.count, bytes: b.bytes.slice() };
+}
+
+/** The stored form: base64 of the bytes. */
+export function bitmapToText(b: Bitmap): string {
+  return Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength).toString("base64");
+}
+
+/**
+ * Reads a stored bitmap of `count` pieces. Anything that is not exactly that (wrong
+ * length, bits set past the last piece, not base64) is refused with an error saying so:
+ * a bitmap that claims pieces it cannot have must never be trusted.
+ */
+export function bitmapFromText(text: string, count: number): Bitmap {
+  const b = emptyBitmap(count);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
+    throw new TypeError("the stored bitmap of verified pieces is not base64; reset the job with `peer downloads retry`");
+  }
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.length !== b.bytes.length) {
+    throw new TypeError(`the stored bitmap has ${bytes.length} bytes, ${b.bytes.length} were expected for ${count} pieces`);
+  }
+  b.bytes.set(bytes);
+  const spare = b.bytes.length * 8 - count;
+  if (spare > 0 && ((b.bytes[b.bytes.length - 1] as number) & ((1 << spare) - 1)) !== 0) {
+    throw new TypeError("the stored bitmap marks pieces past the end of the file");
+  }
+  return b;
+}

@@ -1,0 +1,123 @@
+/**
+ * A small pool of hashing worker threads (docs/pieces.md "Hashing cost"): piece nodes
+ * (16 KiB SHA-256 leaves up to the piece's node) and whole-file SHA-256 run off the main
+ * event loop. One piece per task; a piece's ArrayBuffer is transferred to the worker and
+ * back, never copied. Idle workers do not keep the process alive.
+ */
+import { createHash } from "node:crypto";
+import os from "node:os";
+import { Worker } from "node:worker_threads";
+import type { HashFn } from "../../common/pieces/tree.js";
+import type { HashReply, HashTask } from "./hash-protocol.js";
+import { nodeFromLeaves, splitLeaves } from "./piece-node.js";
+
+/** SHA-256 on the main thread: only for the few nodes above the leaves. */
+export const sha256: HashFn = (data) => {
+  const d = createHash("sha256").update(data).digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+};
+
+/** The pool. */
+export interface HashPool {
+  /**
+   * The node of a piece in memory: its piece-layer node, or the root when the file is one
+   * piece (`whole`). `piece` must own its ArrayBuffer (it is detached while hashing); the
+   * same bytes come back as `piece` in the result.
+   */
+  pieceNode(piece: Uint8Array, pieceLength: number, whole: boolean): Promise<{ node: Uint8Array; piece: Uint8Array }>;
+  /** The node of the piece at [offset, offset + length) of a file (empty when the file is shorter). */
+  filePieceNode(path: string, offset: number, length: number, pieceLength: number, whole: boolean): Promise<Uint8Array>;
+  /** Hex SHA-256 of the first `length` bytes of a file. */
+  sha256File(path: string, length: number): Promise<string>;
+  /** Stops the workers. */
+  close(): Promise<void>;
+}
+
+/** Workers of the shared pool: one fewer than the cores, at least 1, at most 4. */
+export const DEFAULT_HASH_THREADS = Math.max(1, Math.min(4, os.availableParallelism() - 1));
+
+interface Slot {
+  readonly worker: Worker;
+  outstanding: number;
+}
+
+/** Creates a pool of `threads` workers (started on first use). */
+export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool {
+  const slots: Slot[] = [];
+  const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot }>();
+  let nextId = 1;
+  let closed = false;
+
+  function start(): Slot {
+    // Plain JavaScript, no loader: `execArgv: []` keeps tsx (of `node --import tsx`) out of it.
+    const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { execArgv: [] });
+    const slot: Slot = { worker, outstanding: 0 };
+    worker.unref();
+    worker.on("message", (reply: HashReply) => {
+      const p = pending.get(reply.id);
+      if (p === undefined) return;
+      pending.delete(reply.id);
+      if (--slot.outstanding === 0) worker.unref();
+      if (reply.error !== undefined) p.reject(new Error(reply.error));
+      else p.resolve(reply);
+    });
+    const fail = (e: Error) => {
+      for (const [id, p] of pending) {
+        if (p.slot !== slot) continue;
+        pending.delete(id);
+        p.reject(e);
+      }
+      slots.splice(slots.indexOf(slot), 1);
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`a hashing worker exited (code ${code})`)));
+    slots.push(slot);
+    return slot;
+  }
+
+  function send(task: HashTask, transfer: ArrayBuffer[]): Promise<HashReply> {
+    if (closed) return Promise.reject(new Error("the hash pool is closed"));
+    let slot = slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best), undefined);
+    if (slot === undefined || (slot.outstanding > 0 && slots.length < threads)) slot = start();
+    const chosen = slot;
+    return new Promise<HashReply>((resolve, reject) => {
+      pending.set(task.id, { resolve, reject, slot: chosen });
+      if (chosen.outstanding++ === 0) chosen.worker.ref();
+      chosen.worker.postMessage(task, transfer);
+    });
+  }
+
+  return {
+    async pieceNode(piece, pieceLength, whole) {
+      if (piece.byteOffset !== 0 || piece.byteLength !== piece.buffer.byteLength) {
+        throw new TypeError("pieceNode needs a piece that owns its ArrayBuffer (it is transferred)");
+      }
+      const buffer = piece.buffer as ArrayBuffer;
+      const reply = await send({ kind: "leaves", id: nextId++, buffer, length: piece.length }, [buffer]);
+      if (reply.leaves === undefined || reply.buffer === undefined) throw new Error("a hashing worker sent no leaves");
+      return { node: nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256), piece: new Uint8Array(reply.buffer) };
+    },
+    async filePieceNode(path, offset, length, pieceLength, whole) {
+      const reply = await send({ kind: "file-leaves", id: nextId++, path, offset, length }, []);
+      if (reply.leaves === undefined || reply.bytesRead !== length) return new Uint8Array(0);
+      return nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256);
+    },
+    async sha256File(path, length) {
+      const reply = await send({ kind: "sha256-file", id: nextId++, path, length }, []);
+      if (reply.hex === undefined) throw new Error("a hashing worker sent no digest");
+      return reply.hex;
+    },
+    async close() {
+      closed = true;
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+let shared: HashPool | undefined;
+
+/** The process's shared pool (created on first use; idle workers do not keep the process alive). */
+export function sharedHashPool(): HashPool {
+  shared ??= createHashPool();
+  return shared;
+}
