@@ -22,6 +22,12 @@ export interface PumpOptions {
   mapError(error: unknown): Error;
   /** The error a 'close' without 'end' means, if any (e.g. an HTTP/2 reset code). */
   closeError(): Error | undefined;
+  /**
+   * Finish on 'close' rather than 'end': an HTTP/2 stream whose connection was cut
+   * ends its body and then closes with a reset code, which must win (as in the stock client).
+   * @default false
+   */
+  finishOnClose?: boolean | undefined;
   /** Called on every body buffer (HTTP/2 keep-alive bookkeeping). */
   onData?: (() => void) | undefined;
   /** Aborts the call. */
@@ -43,6 +49,7 @@ export function pumpMessages(stream: Readable, decoder: ResponseDecoder, options
   let queuedBytes = 0;
   let failure: Error | undefined;
   let ended = false;
+  let bodyEnded = false;
   let waiter: { resolve: (r: IteratorResult<ReadFileFields>) => void; reject: (e: Error) => void } | undefined;
 
   const settle = (): void => {
@@ -93,8 +100,8 @@ export function pumpMessages(stream: Readable, decoder: ResponseDecoder, options
     if (queuedBytes > PUMP_HIGH_WATER_BYTES) stream.pause();
     settle();
   };
-  const onEnd = (): void => {
-    if (failure !== undefined) return;
+  const finish = (): void => {
+    if (failure !== undefined || ended) return;
     try {
       decoder.finish(options.trailers());
       ended = true;
@@ -105,10 +112,17 @@ export function pumpMessages(stream: Readable, decoder: ResponseDecoder, options
     }
     settle();
   };
+  const onEnd = (): void => {
+    bodyEnded = true;
+    if (options.finishOnClose !== true) finish();
+  };
   const onError = (error: unknown): void => fail(options.mapError(error));
   const onClose = (): void => {
     if (ended || failure !== undefined) return;
-    fail(options.closeError() ?? new ConnectError("the peer closed the ReadFile stream before its end", Code.Aborted));
+    const error = options.closeError();
+    if (error !== undefined) fail(error);
+    else if (bodyEnded) finish();
+    else fail(new ConnectError("the peer closed the ReadFile stream before its end", Code.Aborted));
   };
   const onAbort = (): void => fail(ConnectError.from(options.signal.reason, Code.Canceled));
   const cleanup = (): void => {

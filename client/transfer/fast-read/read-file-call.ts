@@ -174,6 +174,7 @@ async function readOverHttp2(
             trailers: () => trailers,
             mapError: connectErrorFromNode,
             closeError: () => connectErrorFromH2ResetCode(stream.rstCode),
+            finishOnClose: true,
             onData: () => sessions.notifyResponseByteRead(stream),
             signal: request.signal,
             destroy: cancel,
