@@ -18,6 +18,7 @@ import {
   type ReadFileResponse,
 } from "../gen/peer/v1/peer_pb.js";
 import { DownloadError } from "./errors.js";
+import type { FastReadWire } from "./transfer/fast-read/read-file-call.js";
 import { TunedHttp2SessionManager } from "./http2-window.js";
 import { TRANSPORT_KINDS, type TransportKind } from "./transport-kind.js";
 import { CLIENT_PROTOCOL_VERSION, checkCompatibility } from "./version.js";
@@ -41,8 +42,15 @@ export interface PeerClientOptions {
   timeoutMs?: number;
   /** Client name sent in Handshake. @default "peer-sdk" */
   clientName?: string;
-  /** A transport to use instead (e.g. `createRouterTransport` in tests). */
+  /** A transport to use instead (e.g. `createRouterTransport` in tests); ReadFile then goes through it too. */
   customTransport?: Transport;
+  /**
+   * How the download engine reads ReadFile streams: `fast` decodes envelopes and
+   * fields straight from the network buffers (client/transfer/fast-read/), `stock`
+   * uses the generated Connect client (kept for comparison in `npm run bench`).
+   * @default "fast"
+   */
+  readPath?: "fast" | "stock";
 }
 
 /** Per-call options. */
@@ -97,6 +105,8 @@ export interface PeerClient {
   readFile(params: ReadFileParams, options?: CallOptions): AsyncIterable<ReadFileResponse>;
   /** Closes HTTP/2 connections (no-op on HTTP/1.1). */
   close(): void;
+  /** How the ReadFile fast path reaches the peer; undefined with a custom transport or `readPath: "stock"`. @internal */
+  readonly fastRead?: FastReadWire | undefined;
 }
 
 /** Default unary timeout. */
@@ -150,6 +160,10 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
         : createConnectTransport({ baseUrl, httpVersion: "2", acceptCompression: [], interceptors: [auth], sessionManager: sm });
   }
   const client = createClient(PeerService, transport);
+  const fastRead: FastReadWire | undefined =
+    options.customTransport !== undefined || options.readPath === "stock"
+      ? undefined
+      : { protocol: transportKind === "grpc" ? "grpc" : "connect", baseUrl, authorization: `Bearer ${apiKey}`, http2: sessionManager };
 
   /** Runs `fn` with a controller linked to the caller's signal, always aborted at the end. */
   async function unary<T>(options: CallOptions | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -167,6 +181,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
     baseUrl,
     transport: transportKind,
     apiKey,
+    fastRead,
     async handshake(callOptions) {
       const res = await unary(callOptions, (signal) =>
         client.handshake(

@@ -1,7 +1,15 @@
-/** Reads an item over ReadFile (Connect or gRPC): the first message carries the metadata. */
+/**
+ * Reads an item over ReadFile (Connect or gRPC): the first message carries the
+ * metadata. The client's own transports go through the fast read path
+ * (fast-read/: envelopes and fields read from the network buffers, data handed
+ * on as views); a custom transport or `readPath: "stock"` through the generated client.
+ */
+import type { Item } from "../../gen/peer/v1/peer_pb.js";
 import type { PeerClient } from "../peer-client.js";
 import { DownloadError } from "../errors.js";
-import type { Chunk, OpenRead } from "./read-source.js";
+import { fastReadFile, type FastReadWire } from "./fast-read/read-file-call.js";
+import type { ReadFileFields } from "./fast-read/read-file-response.js";
+import type { Chunk, OpenRead, OpenedRead, ReadMeta, ReadRequest } from "./read-source.js";
 
 /** Preferred chunk size asked of the peer (connect-notes.md: 256 KiB–1 MiB is the sweet spot). */
 export const RPC_CHUNK_SIZE = 1024 * 1024;
@@ -18,21 +26,87 @@ export function chunkSizeAfterFailures(failures: number): number {
   return Math.max(RPC_MIN_CHUNK_SIZE, RPC_CHUNK_SIZE >> Math.min(10, Math.max(0, failures)));
 }
 
-/** An OpenRead over `client.readFile`. */
+/** An OpenRead over ReadFile: the fast path when the client offers it, else `client.readFile`. */
 export function rpcSource(client: PeerClient): OpenRead {
+  const wire = client.fastRead;
+  return wire === undefined ? stockSource(client) : fastSource(wire);
+}
+
+function metaOf(item: Item): ReadMeta {
+  return { size: Number(item.size), etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() };
+}
+
+function noFirstMessage(): DownloadError {
+  return new DownloadError("protocol", "the peer ended ReadFile without a first message");
+}
+
+function noItem(): DownloadError {
+  return new DownloadError("protocol", "the peer's first ReadFile message carried no item metadata");
+}
+
+/**
+ * The chunks of one message: one per view its data arrived in, at consecutive
+ * offsets (one chunk with empty data for an empty message, as the stock path gives).
+ */
+export function chunksOf(fields: ReadFileFields): Chunk[] {
+  if (fields.data.length <= 1) return [{ offset: fields.offset, data: fields.data[0] ?? new Uint8Array(0) }];
+  const out: Chunk[] = [];
+  let offset = fields.offset;
+  for (const data of fields.data) {
+    out.push({ offset, data });
+    offset += data.length;
+  }
+  return out;
+}
+
+function fastSource(wire: FastReadWire): OpenRead {
+  return async (req: ReadRequest): Promise<OpenedRead> => {
+    const messages = await fastReadFile(wire, {
+      itemId: req.itemId,
+      offset: req.offset,
+      ifMatch: req.ifMatch,
+      chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE,
+      signal: req.signal,
+    });
+    const first = await messages.next();
+    if (first.done === true) throw noFirstMessage();
+    if (first.value.item === undefined) {
+      await messages.return?.();
+      throw noItem();
+    }
+    let pending = chunksOf(first.value);
+    let at = 0;
+    const body: AsyncIterator<Chunk> = {
+      async next() {
+        while (at >= pending.length) {
+          const r = await messages.next();
+          if (r.done === true) return { done: true, value: undefined };
+          pending = chunksOf(r.value);
+          at = 0;
+        }
+        return { done: false, value: pending[at++] as Chunk };
+      },
+      async return() {
+        await messages.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+    return { meta: metaOf(first.value.item), start: first.value.offset, body };
+  };
+}
+
+function stockSource(client: PeerClient): OpenRead {
   return async (req) => {
     const stream = client.readFile(
       { itemId: req.itemId, offset: req.offset, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
       { signal: req.signal },
     )[Symbol.asyncIterator]();
     const first = await stream.next();
-    if (first.done === true) {
-      throw new DownloadError("protocol", "the peer ended ReadFile without a first message");
-    }
+    if (first.done === true) throw noFirstMessage();
     const item = first.value.item;
     if (item === undefined) {
       await stream.return?.();
-      throw new DownloadError("protocol", "the peer's first ReadFile message carried no item metadata");
+      throw noItem();
     }
     const start = Number(first.value.offset);
     const firstChunk: Chunk = { offset: start, data: first.value.data };
@@ -52,10 +126,6 @@ export function rpcSource(client: PeerClient): OpenRead {
         return { done: true, value: undefined };
       },
     };
-    return {
-      meta: { size: Number(item.size), etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() },
-      start,
-      body,
-    };
+    return { meta: metaOf(item), start, body };
   };
 }

@@ -1,0 +1,190 @@
+/**
+ * One ReadFile call on the fast read path: the request is encoded with
+ * protobuf-es and the headers with connect-es's own helpers (as the stock
+ * client sends them), then the response is read with node:http (Connect over
+ * HTTP/1.1) or an HTTP/2 stream of the client's session manager (Connect over
+ * HTTP/2, gRPC) and decoded by response-decoder.ts without joining buffers.
+ */
+import http from "node:http";
+import https from "node:https";
+import type { ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader, OutgoingHttpHeaders } from "node:http2";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { requestHeader as connectRequestHeader } from "@connectrpc/connect/protocol-connect";
+import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol-grpc";
+import type { Http2SessionManager } from "@connectrpc/connect-node";
+import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
+import { pumpMessages } from "./message-pump.js";
+import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
+import type { ReadFileFields } from "./read-file-response.js";
+import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
+
+/** How the fast path reaches a peer (made by createPeerClient for its own transports). */
+export interface FastReadWire {
+  /** Connect or gRPC (both binary, uncompressed). */
+  readonly protocol: FastReadProtocol;
+  /** The peer's base URL, as normalized by the client. */
+  readonly baseUrl: string;
+  /** The `authorization` header value (never logged). */
+  readonly authorization: string;
+  /** The client's HTTP/2 sessions; undefined = Connect over HTTP/1.1. */
+  readonly http2?: Http2SessionManager | undefined;
+}
+
+/** A ReadFile request. */
+export interface FastReadRequest {
+  readonly itemId: string;
+  readonly offset: number;
+  readonly ifMatch: string | undefined;
+  readonly chunkSize: number;
+  readonly signal: AbortSignal;
+}
+
+const METHOD_PATH = `/${PeerService.typeName}/${PeerService.method.readFile.name}`;
+
+function envelope(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + payload.length);
+  out[0] = 0;
+  out.writeUInt32BE(payload.length, 1);
+  out.set(payload, 5);
+  return out;
+}
+
+function requestBody(request: FastReadRequest): Buffer {
+  const message = create(ReadFileRequestSchema, {
+    itemId: request.itemId,
+    offset: BigInt(request.offset),
+    length: 0n,
+    ifMatch: request.ifMatch ?? "",
+    chunkSize: request.chunkSize,
+  });
+  return envelope(toBinary(ReadFileRequestSchema, message));
+}
+
+function requestHeaders(wire: FastReadWire): OutgoingHttpHeaders {
+  const user = { authorization: wire.authorization };
+  const headers =
+    wire.protocol === "connect" ? connectRequestHeader("server_streaming", true, undefined, user, true) : grpcRequestHeader(true, undefined, user);
+  const out: OutgoingHttpHeaders = {};
+  headers.forEach((value, key) => {
+    out[key] = value;
+  });
+  return out;
+}
+
+function webHeaders(headers: IncomingHttpHeaders | http.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.startsWith(":") || value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.append(key, v);
+    else out.append(key, String(value));
+  }
+  return out;
+}
+
+/** Opens a ReadFile call; resolves once the response head is in and valid, with the messages to come. */
+export function fastReadFile(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
+  if (request.signal.aborted) return Promise.reject(ConnectError.from(request.signal.reason, Code.Canceled));
+  return wire.http2 === undefined ? readOverHttp1(wire, request) : readOverHttp2(wire, wire.http2, request);
+}
+
+function readOverHttp1(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
+  const url = new URL(wire.baseUrl + METHOD_PATH);
+  const body = requestBody(request);
+  return new Promise((resolve, reject) => {
+    const mod = url.protocol === "https:" ? https : http;
+    const headers = { ...requestHeaders(wire), "content-length": String(body.length) };
+    const req = mod.request(url, { method: "POST", headers });
+    const onAbort = (): void => {
+      req.destroy();
+      reject(ConnectError.from(request.signal.reason, Code.Canceled));
+    };
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    req.once("error", (error) => {
+      request.signal.removeEventListener("abort", onAbort);
+      reject(connectErrorFromNode(error));
+    });
+    req.once("response", (res) => {
+      request.signal.removeEventListener("abort", onAbort);
+      try {
+        const decoder = createResponseDecoder(wire.protocol, res.statusCode ?? 0, webHeaders(res.headers));
+        resolve(
+          pumpMessages(res, decoder, {
+            trailers: () => webHeaders(res.trailers),
+            mapError: connectErrorFromNode,
+            closeError: () => undefined,
+            signal: request.signal,
+            destroy: () => req.destroy(),
+          }),
+        );
+      } catch (error) {
+        req.destroy();
+        reject(error);
+      }
+    });
+    req.end(body);
+  });
+}
+
+async function readOverHttp2(
+  wire: FastReadWire,
+  sessions: Http2SessionManager,
+  request: FastReadRequest,
+): Promise<AsyncIterator<ReadFileFields>> {
+  const base = new URL(wire.baseUrl);
+  const body = requestBody(request);
+  let stream: ClientHttp2Stream;
+  try {
+    stream = await sessions.request("POST", base.pathname.replace(/\/$/, "") + METHOD_PATH, requestHeaders(wire), {});
+  } catch (error) {
+    throw connectErrorFromNode(error);
+  }
+  const cancel = (): void => {
+    // Close with CANCEL (0x8), as the stock client does for a cancelled call (gRPC's HTTP/2 error mapping).
+    if (!stream.closed) stream.close(8);
+  };
+  let trailers = new Headers();
+  stream.on("trailers", (t: IncomingHttpHeaders) => {
+    trailers = webHeaders(t);
+  });
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      cancel();
+      reject(ConnectError.from(request.signal.reason, Code.Canceled));
+    };
+    const onError = (error: unknown): void => {
+      request.signal.removeEventListener("abort", onAbort);
+      reject(connectErrorFromNode(error));
+    };
+    const onClose = (): void => {
+      request.signal.removeEventListener("abort", onAbort);
+      reject(connectErrorFromH2ResetCode(stream.rstCode) ?? new ConnectError("the peer closed the stream before answering", Code.Unavailable));
+    };
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    stream.once("error", onError);
+    stream.once("close", onClose);
+    stream.once("response", (headers: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
+      request.signal.removeEventListener("abort", onAbort);
+      stream.off("error", onError);
+      stream.off("close", onClose);
+      try {
+        const decoder = createResponseDecoder(wire.protocol, Number(headers[":status"] ?? 0), webHeaders(headers));
+        resolve(
+          pumpMessages(stream, decoder, {
+            trailers: () => trailers,
+            mapError: connectErrorFromNode,
+            closeError: () => connectErrorFromH2ResetCode(stream.rstCode),
+            finishOnClose: true,
+            onData: () => sessions.notifyResponseByteRead(stream),
+            signal: request.signal,
+            destroy: cancel,
+          }),
+        );
+      } catch (error) {
+        cancel();
+        reject(error);
+      }
+    });
+    stream.end(body);
+  });
+}
