@@ -9,6 +9,7 @@ import { CliError, commandPath, ExitCode, USAGE_ERROR_CODE } from "./common.js";
 import { register as registerDownloads } from "./downloads.js";
 import { register as registerGet } from "./get.js";
 import { register as registerKeys } from "./keys.js";
+import { register as registerLinks } from "./links.js";
 import { register as registerLs } from "./ls.js";
 import { register as registerRemote } from "./remote.js";
 import { register as registerServe } from "./serve.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   );
   registerServe(program);
   registerKeys(program);
+  registerLinks(program);
   registerLs(program);
   registerGet(program);
   registerDownloads(program);

@@ -7,6 +7,7 @@ import { argParser, CliError, dataDirOption, parsePositiveInteger, repeatableArg
 import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
 import { firstRunText } from "./first-run-text.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
+import { parsePublicUrl } from "../server/public-url.js";
 import { parseShareSpec, shareForDir, type ShareSpec } from "./share-spec.js";
 
 /** Options of `peer serve`. */
@@ -20,6 +21,7 @@ interface ServeOptions {
   logLevel: string;
   maxStreams?: number;
   maxStreamsPerKey?: number;
+  publicUrl?: string;
 }
 
 /** Repeated signals within this time of the first are the same request to stop. */
@@ -61,6 +63,11 @@ export function register(program: Command): void {
       ),
     )
     .addOption(
+      new Option("--public-url <url>", "base URL of share links and torrents, e.g. behind a proxy (default: the listen address)").argParser(
+        argParser(parsePublicUrl),
+      ),
+    )
+    .addOption(
       new Option("--log-level <level>", "log level of the JSON lines on stderr")
         .choices(LOG_LEVELS)
         .env("PEER_LOG_LEVEL")
@@ -99,6 +106,7 @@ export function register(program: Command): void {
           logger,
           maxStreams: options.maxStreams,
           maxStreamsPerKey: options.maxStreamsPerKey,
+          publicUrl: options.publicUrl,
         });
       } catch (error) {
         throw new CliError(startFailure(error, options.listen), { cause: error });

@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
+import { parsePublicUrl } from "./public-url.js";
 
 /** A directory shared under a name: item ids are `<name>/<relative path>`. */
 export interface ShareOption {
@@ -55,6 +56,8 @@ export interface PeerServerOptions {
   hashConcurrency?: number;
   /** On close(), running streams get this long to end before connections are destroyed. @default 3000 */
   closeGraceMs?: number;
+  /** Base URL that share links and torrents point at (e.g. behind a proxy); the listen address when absent. */
+  publicUrl?: string | undefined;
   /** Serve binary, uncompressed ReadFile calls by framing file reads directly (3–5× the stock throughput); false uses only the stock handler. @default true */
   fastReadFile?: boolean;
 }
@@ -72,7 +75,8 @@ export const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 
 /** Options after validation, with every default filled. */
 export type ResolvedServerOptions = Readonly<
-  Required<Omit<PeerServerOptions, "tls" | "logger" | "shares">> & {
+  Required<Omit<PeerServerOptions, "tls" | "logger" | "shares" | "publicUrl">> & {
+    publicUrl: string | undefined;
     shares: ReadonlyArray<ShareOption>;
     tls: PeerServerOptions["tls"];
     logger: Logger | undefined;
@@ -130,6 +134,12 @@ export function resolveServerOptions(options: PeerServerOptions): ResolvedServer
   if (options.tls !== undefined && (!options.tls.certFile || !options.tls.keyFile)) {
     throw new Error("TLS needs both a certificate file and a key file");
   }
+  let publicUrl: string | undefined;
+  if (options.publicUrl !== undefined) {
+    const parsed = parsePublicUrl(options.publicUrl);
+    if (!parsed.ok) throw new Error(`publicUrl: ${parsed.error}`);
+    publicUrl = parsed.value;
+  }
   const serverName = options.serverName ?? os.hostname();
   if (serverName.length === 0) throw new Error("serverName must not be empty");
   return Object.freeze({
@@ -159,5 +169,6 @@ export function resolveServerOptions(options: PeerServerOptions): ResolvedServer
     hashConcurrency: integer("hashConcurrency", options.hashConcurrency, 1, 1, 4),
     closeGraceMs: integer("closeGraceMs", options.closeGraceMs, 3_000, 0, 60_000),
     fastReadFile: flag("fastReadFile", options.fastReadFile, true),
+    publicUrl,
   });
 }

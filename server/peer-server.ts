@@ -23,6 +23,9 @@ import { fail } from "./errors.js";
 import { isValidAuthority, localAuthority } from "./request-guard.js";
 import { resolveServerOptions, type PeerServerOptions } from "./options.js";
 import { createFileRoute } from "./http/serve-file.js";
+import { openLinkStore, type LinkStore } from "./links/link-store.js";
+import { createLinkRoute } from "./links/link-route.js";
+import { writeServerInfo } from "./public-url.js";
 import { createFastReadFile, type FastRequest, type FastResponse } from "./rpc/fast-read-file/fast-read-file.js";
 
 /** A running serving peer. */
@@ -35,6 +38,10 @@ export interface PeerServer {
   readonly keys: KeyStore;
   /** The shared items. */
   readonly catalog: Catalog;
+  /** Share links (docs/web.md). */
+  readonly links: LinkStore;
+  /** Base URL of links and torrents: `publicUrl` when given, else {@link url}. */
+  readonly publicUrl: string;
   /** Concurrent stream caps (shared by ReadFile and the HTTP route). */
   readonly limiter: StreamLimiter;
   /** The background SHA-256 hasher. @internal */
@@ -73,6 +80,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
   const logger: Logger = resolved.logger ?? pino({ name: "peer" }, pino.destination(2));
   const db = await openServerDatabase(resolved.dataDir);
   const keys = openKeyStore(db);
+  const links = openLinkStore(db);
   const hasher = createBackgroundHasher({ db, concurrency: resolved.hashConcurrency, logger });
   let catalog: Catalog;
   try {
@@ -88,6 +96,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
   });
   const shutdown = new AbortController();
   const fileRoute = createFileRoute({ catalog, authenticate: keys.authenticate, logger, limiter });
+  const linkRoute = createLinkRoute({ catalog, links, logger, limiter });
 
   const handler = connectNodeAdapter({
     routes: createRoutes({
@@ -112,7 +121,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
         sendJson(res, 503, { code: "unavailable", message: "the server is shutting down" });
         return;
       }
-      if (!fileRoute(req, res)) {
+      if (!fileRoute(req, res) && !linkRoute(req, res)) {
         sendJson(res, 404, { code: "not_found", message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` });
       }
     },
@@ -172,6 +181,10 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
   }
   const url = baseUrl(resolved.host, listener.port, resolved.tls !== undefined);
   logger.info({ url, shares: catalog.shares() }, "peer server listening");
+  // For `peer links create`, a separate process: the base of the URLs it prints.
+  await writeServerInfo(resolved.dataDir, { url, publicUrl: resolved.publicUrl }).catch((err: unknown) =>
+    logger.warn({ err }, "cannot write server.json; peer links create will need --base-url"),
+  );
 
   let closed: Promise<void> | undefined;
   const bound = listener;
@@ -180,6 +193,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     port: listener.port,
     keys,
     catalog,
+    links,
+    publicUrl: resolved.publicUrl ?? url,
     limiter,
     hasher,
     close() {

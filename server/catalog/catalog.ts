@@ -60,6 +60,19 @@ export interface ListPage {
   readonly nextPageToken?: string | undefined;
 }
 
+/** One child of a folder: a sub-folder, or a file. */
+export type FolderChild =
+  | { readonly kind: "folder"; /** Plain name. */ readonly name: string; /** `share/a/b` (no trailing slash). */ readonly id: string }
+  | { readonly kind: "file"; readonly entry: FileEntry };
+
+/** The direct children of one folder. */
+export interface FolderListing {
+  /** Folders and files, in name order (at most `limit`). */
+  readonly children: readonly FolderChild[];
+  /** True when the folder held more than `limit` children. */
+  readonly truncated: boolean;
+}
+
 /** Read-only view of the shares. */
 export interface Catalog {
   /** Names of the shares, sorted. */
@@ -68,4 +81,10 @@ export interface Catalog {
   stat(itemId: string): Promise<FileEntry | undefined>;
   /** Pages through items without blocking the event loop for long. */
   list(request: ListRequest): Promise<ListPage>;
+  /**
+   * The direct children of a folder, `share` or `share/a/b`; `undefined` when
+   * it is unknown, not a folder, or escapes its share (the same as unknown).
+   * Symlinked folders are not followed; symlinked files only when they stay inside.
+   */
+  folder(folderId: string, options?: { readonly limit?: number | undefined }): Promise<FolderListing | undefined>;
 }

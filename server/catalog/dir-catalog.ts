@@ -10,7 +10,7 @@
 import { realpathSync, statSync, type BigIntStats } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Catalog, FileEntry, ListPage, ListRequest } from "./catalog.js";
+import type { Catalog, FileEntry, FolderChild, FolderListing, ListPage, ListRequest } from "./catalog.js";
 import { parseItemId } from "./item-id.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { createDirListingCache, type DirChild } from "./dir-listing-cache.js";
@@ -180,10 +180,42 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
     return more && last !== undefined ? { items, nextPageToken: encodePageToken(last.id) } : { items };
   }
 
+  async function folder(folderId: string, options: { readonly limit?: number | undefined } = {}): Promise<FolderListing | undefined> {
+    const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_FOLDER_LIMIT));
+    const parsed = parseItemId(folderId.includes("/") ? folderId : `${folderId}/x`);
+    const root = parsed === undefined ? undefined : roots.get(parsed.share);
+    if (parsed === undefined || root === undefined) return undefined;
+    const segments = folderId.includes("/") ? parsed.segments : [];
+    let dirReal: string;
+    try {
+      dirReal = await realpath(path.join(root.real, ...segments));
+      if (dirReal !== root.real && !isInside(root, dirReal)) return undefined;
+      if (!(await stat(dirReal)).isDirectory()) return undefined;
+    } catch {
+      return undefined;
+    }
+    const children = await listings.children(dirReal);
+    if (children === undefined) return undefined;
+    const out: FolderChild[] = [];
+    const idPrefix = `${folderId}/`;
+    for (const child of children) {
+      if (out.length === limit) return { children: out, truncated: true };
+      const id = idPrefix + child.name;
+      if (child.kind === "dir") {
+        out.push({ kind: "folder", name: child.name, id });
+        continue;
+      }
+      const entry = await statItem(id);
+      if (entry !== undefined) out.push({ kind: "file", entry });
+    }
+    return { children: out, truncated: false };
+  }
+
   return {
     shares: () => shareNames,
     stat: statItem,
     list,
+    folder,
   };
 }
 
@@ -193,6 +225,9 @@ async function lookUp(digests: DigestSource, entry: FileEntry): Promise<ContentD
   const sha256 = await digests.sha256For(entry);
   return sha256 === undefined ? undefined : { sha256 };
 }
+
+/** Most children {@link Catalog.folder} returns by default. */
+export const DEFAULT_FOLDER_LIMIT = 5000;
 
 /** Code-unit string order, the order of ids in pages. */
 function compare(a: string, b: string): number {

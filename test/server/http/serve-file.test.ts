@@ -292,6 +292,7 @@ describe("a file that changed between stat and open", () => {
       wrapCatalog: (real: Catalog): Catalog => ({
         shares: () => real.shares(),
         list: (r) => real.list(r),
+        folder: (id, o) => real.folder(id, o),
         async stat(id) {
           const s = stale;
           stale = undefined;

@@ -1,0 +1,68 @@
+/**
+ * The frame of every page and the header fields pages are sent with (pure).
+ * No script at all: browsing, downloading and creating links are links and
+ * forms, so the CSP can forbid scripts outright (docs/web.md).
+ */
+import { html, type SafeHtml } from "./html.js";
+
+/** Path of the stylesheet (the only subresource; CSP `style-src 'self'`). */
+export const STYLESHEET_PATH = "/web/style.css";
+
+/** The Content-Security-Policy of pages: nothing but our stylesheet and forms posting to us. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * Added to file bytes served to browsers (links, web downloads): a shared
+ * HTML or SVG file opened in the browser runs sandboxed, as a unique origin, with no script.
+ */
+export const FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
+
+/** Fields every page is sent with. */
+export function pageHeaders(body: string): Record<string, string> {
+  return {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+    "Content-Security-Policy": PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    // Link URLs carry tokens: never send them on as a Referer.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+  };
+}
+
+/** Options of {@link layout}. */
+export interface LayoutOptions {
+  /** The page title (escaped). */
+  readonly title: string;
+  /** Main content. */
+  readonly body: SafeHtml;
+  /** When signed in: the CSRF token for the sign-out form. */
+  readonly csrf?: string | undefined;
+}
+
+/** A whole HTML document. */
+export function layout(options: LayoutOptions): SafeHtml {
+  const signOut =
+    options.csrf === undefined
+      ? ""
+      : html`<form class="sign-out" method="post" action="/web/sign-out"><input type="hidden" name="csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${options.title} · peer</title>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
+</head>
+<body>
+<header><a class="home" href="/">peer</a>${signOut}</header>
+<main>
+${options.body}
+</main>
+</body>
+</html>
+`;
+}

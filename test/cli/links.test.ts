@@ -1,0 +1,79 @@
+/** `peer links` as a user runs it: beside a running `peer serve`, in child processes. */
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { runPeer, startPeer, type PeerProcess } from "./run-peer.js";
+
+describe("peer links", { timeout: 600_000 }, () => {
+  let cwd: string;
+  let serve: PeerProcess | undefined;
+  before(async () => {
+    cwd = await mkdtemp(path.join(os.tmpdir(), "peer-cli-links-"));
+    await mkdir(path.join(cwd, "files", "dir"), { recursive: true });
+    await writeFile(path.join(cwd, "files", "a b.txt"), "hello link\n");
+    await writeFile(path.join(cwd, "files", "dir", "c.txt"), "in a folder\n");
+  });
+  after(async () => {
+    await serve?.stop();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  test("before any server ran here, create needs --base-url (exit 2, says so)", async () => {
+    const r = await runPeer(["links", "create", "files/a b.txt"], { cwd });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--base-url/);
+  });
+
+  test("bad arguments: exit 2 with what to fix", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["links", "create", "files/../x", "--base-url", "http://h"], /not an item id/],
+      [["links", "create", "files/dir/", "--max-downloads", "2", "--base-url", "http://h"], /file link/],
+      [["links", "create", "files/a", "--base-url", "ftp://h"], /http/],
+      [["links", "create", "files/a", "--expires", "yesterday", "--base-url", "http://h"], /duration|date/],
+      [["links", "revoke", "xyz"], /not a link id/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runPeer(args, { cwd });
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  test("create prints a URL on the server's address; curl fetches it; revoke stops it; list shows it", async () => {
+    serve = startPeer(["serve", "files", "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1/"], { cwd });
+    await serve.waitForStdout(/Listening on (http:\/\/\S+)/);
+    const listen = serve.stdout().match(/Listening on (http:\/\/\S+)/)![1]!;
+    // --public-url wins over the listen address; --base-url over both.
+    const pub = await runPeer(["links", "create", "files/a b.txt", "--json"], { cwd });
+    assert.equal(pub.code, 0, pub.stderr);
+    assert.match(JSON.parse(pub.stdout).url, /^http:\/\/127\.0\.0\.1:1\/v1\/links\/[A-Za-z0-9_-]{43}\/a%20b\.txt$/);
+    const r = await runPeer(["links", "create", "files/a b.txt", "--base-url", listen, "--expires", "7d", "--max-downloads", "3", "--note", "for bob", "--json"], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const created = JSON.parse(r.stdout) as { id: string; url: string; expiresAt: string; maxDownloads: number };
+    assert.match(created.id, /^[0-9a-f]{16}$/);
+    assert.ok(Date.parse(created.expiresAt) > Date.now() + 6 * 86_400_000);
+    assert.equal(created.maxDownloads, 3);
+    const res = await fetch(created.url);
+    assert.equal(await res.text(), "hello link\n");
+
+    const list = await runPeer(["links", "list", "--json"], { cwd });
+    const rows = list.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const row = rows.find((x) => x.id === created.id)!;
+    assert.equal(row.status, "active");
+    assert.equal(row.note, "for bob");
+    assert.equal(row.bytesServed, 11);
+    assert.equal(JSON.stringify(rows).includes(created.url.split("/")[5]!), false, "list never shows a token");
+
+    const revoke = await runPeer(["links", "revoke", created.id], { cwd });
+    assert.equal(revoke.code, 0, revoke.stderr);
+    assert.equal((await fetch(created.url)).status, 404);
+    const unknown = await runPeer(["links", "revoke", "0123456789abcdef"], { cwd });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no link with id/);
+    const table = await runPeer(["links", "list"], { cwd });
+    assert.match(table.stdout, new RegExp(`${created.id}\\s+revoked`));
+    assert.equal(serve.stderr().includes(created.url.split("/")[5]!), false, "the server never logs a token");
+  });
+});
