@@ -11,8 +11,14 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of the CLI's source entry point. */
 export const PEER_ENTRY = fileURLToPath(new URL("../../cli/entry.ts", import.meta.url));
 
+/**
+ * tsx's loader as an absolute URL: `--import tsx` would be resolved from the
+ * child's working directory, a temp dir without node_modules.
+ */
+export const TSX_LOADER = import.meta.resolve("tsx");
+
 /** Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. */
-export const PEER_NODE_ARGS: readonly string[] = ["--import", "tsx", PEER_ENTRY];
+export const PEER_NODE_ARGS: readonly string[] = ["--import", TSX_LOADER, PEER_ENTRY];
 
 /** How a finished `peer` run ended. */
 export interface PeerResult {

@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of the CLI's source entry point. */
 export const PEER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cli/entry.ts");
 
+/** tsx's loader as an absolute URL (the child runs in a temp dir without node_modules). */
+const TSX_LOADER = import.meta.resolve("tsx");
+
 /** A finished CLI run. */
 export interface CliRun {
   readonly code: number | null;
@@ -32,7 +35,7 @@ export interface CliChild {
 
 /** Starts `peer <args>`; stdout is a pipe, so output is JSON lines. */
 export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
-  const child = spawn(process.execPath, ["--import", "tsx", PEER_ENTRY, ...args], {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, PEER_ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
