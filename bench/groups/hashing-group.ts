@@ -50,7 +50,12 @@ export async function runHashingGroup(ctx: BenchContext): Promise<GroupResult> {
   ];
   try {
     // One untimed round even with --quick: the first task starts the worker (tsx compiles its modules).
-    const raw = await runInterleaved(targets, { samples: ctx.options.samples, warmup: 1, log: ctx.log, onHarnessFailure: ctx.harnessError });
+    const raw = await runInterleaved(targets, {
+      samples: ctx.options.samples,
+      warmup: 1,
+      log: ctx.log,
+      onHarnessFailure: ctx.harnessError,
+    });
     const throughput = summarizeThroughput(raw);
     const alone = throughput.find((t) => t.id === "hashing.sha256");
     const tree = throughput.find((t) => t.id === "hashing.tree");
@@ -75,8 +80,8 @@ export async function runHashingGroup(ctx: BenchContext): Promise<GroupResult> {
       group: "hashing",
       title: "Server background hashing: BEP 52 tree + SHA-256 vs SHA-256 alone",
       description:
-        `One ${formatSize(size)} file hashed in the server's hash worker thread, interleaved: SHA-256 alone, then SHA-256 and the ` +
-        "BEP 52 tree from the same reads. The server CPU column is the bench process (worker included).",
+        `One ${formatSize(size)} file hashed in the server's hash worker thread, interleaved: SHA-256 alone, ` +
+        "then SHA-256 and the BEP 52 tree from the same reads. The server CPU column is the bench process (worker included).",
       throughput,
       metrics,
       notes: [],

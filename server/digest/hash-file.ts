@@ -56,7 +56,8 @@ export async function hashFile(entry: FileEntry, options: HashFileOptions = {}):
   try {
     // One reused buffer: each chunk is fully consumed before the next read.
     const buffer = Buffer.allocUnsafe(chunkSize);
-    const chunks = readChunks(file, { start: 0, end: entry.size, chunkSize, buffer, ...(options.signal ? { signal: options.signal } : {}) });
+    const signal = options.signal ? { signal: options.signal } : {};
+    const chunks = readChunks(file, { start: 0, end: entry.size, chunkSize, buffer, ...signal });
     for await (const chunk of chunks) {
       whole.update(chunk);
       tree?.update(chunk);
