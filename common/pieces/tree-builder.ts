@@ -27,7 +27,9 @@ export interface TreeBuilder {
 export function createTreeBuilder(options: { size: number; pieceLength: number; hash: HashFn }): TreeBuilder {
   const { size, pieceLength, hash } = options;
   const perPiece = pieceLength / BLOCK_SIZE;
-  if (!Number.isInteger(perPiece) || perPiece < 1) throw new RangeError(`piece length must be a multiple of ${BLOCK_SIZE}`);
+  if (!Number.isInteger(perPiece) || perPiece < 1) {
+    throw new RangeError(`piece length must be a multiple of ${BLOCK_SIZE}`);
+  }
   const partial = new Uint8Array(BLOCK_SIZE);
   let partialLength = 0;
   let fed = 0;
@@ -57,7 +59,9 @@ export function createTreeBuilder(options: { size: number; pieceLength: number; 
         partialLength = 0;
       }
       // Whole blocks straight from the chunk, no copy.
-      for (; offset + BLOCK_SIZE <= chunk.length; offset += BLOCK_SIZE) addLeaf(hash(chunk.subarray(offset, offset + BLOCK_SIZE)));
+      for (; offset + BLOCK_SIZE <= chunk.length; offset += BLOCK_SIZE) {
+        addLeaf(hash(chunk.subarray(offset, offset + BLOCK_SIZE)));
+      }
       if (offset < chunk.length) {
         partial.set(chunk.subarray(offset), 0);
         partialLength = chunk.length - offset;

@@ -209,7 +209,9 @@ function pieceNode(leaves: readonly Uint8Array[], perPiece: number, hash: HashFn
 }
 
 function assertSize(size: number): void {
-  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a whole number of bytes >= 0, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`size must be a whole number of bytes >= 0, got ${size}`);
+  }
 }
 
 function assertPieceLength(pieceLength: number): void {

@@ -13,7 +13,13 @@ import type { DigestSource } from "../catalog/dir-catalog.js";
 import { FileChangedError } from "../files/file-reader.js";
 import type { ServerDatabase } from "../store/database.js";
 import { putDigest } from "../store/digest-repository.js";
-import { getContentDigest, getPieces, itemIdsWithRoot, putPieces, type StoredPieces } from "../store/pieces-repository.js";
+import {
+  getContentDigest,
+  getPieces,
+  itemIdsWithRoot,
+  putPieces,
+  type StoredPieces,
+} from "../store/pieces-repository.js";
 import { createHashWorkerPool } from "./hash-worker-pool.js";
 import type { FileHashes } from "./hash-file.js";
 

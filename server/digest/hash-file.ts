@@ -3,6 +3,7 @@
  * pieces root and piece layer (docs/pieces.md), from the same chunks. Runs in
  * the hash worker (hash-worker.ts), off the server's event loop.
  */
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import type { FileEntry } from "../catalog/catalog.js";
 import { openEntry, readChunks } from "../files/file-reader.js";
@@ -22,8 +23,15 @@ export interface FileHashes {
   readonly layer: string;
 }
 
-/** SHA-256 through node:crypto. */
-export const sha256: HashFn = (data) => createHash("sha256").update(data).digest();
+/**
+ * SHA-256 through node:crypto's one-shot hash() (Node ≥ 20.12): 65,536 calls per
+ * GiB of 16 KiB leaves, where it costs measurably less CPU than a createHash()
+ * object per leaf (createHash() on older Node 20).
+ */
+export const sha256: HashFn =
+  typeof crypto.hash === "function"
+    ? (data) => crypto.hash("sha256", data, "buffer")
+    : (data) => createHash("sha256").update(data).digest();
 
 /** Options of {@link hashFile}. */
 export interface HashFileOptions {
@@ -48,7 +56,8 @@ export async function hashFile(entry: FileEntry, options: HashFileOptions = {}):
   try {
     // One reused buffer: each chunk is fully consumed before the next read.
     const buffer = Buffer.allocUnsafe(chunkSize);
-    const chunks = readChunks(file, { start: 0, end: entry.size, chunkSize, buffer, ...(options.signal ? { signal: options.signal } : {}) });
+    const signal = options.signal ? { signal: options.signal } : {};
+    const chunks = readChunks(file, { start: 0, end: entry.size, chunkSize, buffer, ...signal });
     for await (const chunk of chunks) {
       whole.update(chunk);
       tree?.update(chunk);

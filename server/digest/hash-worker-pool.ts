@@ -73,7 +73,8 @@ export function createHashWorkerPool(options: HashWorkerPoolOptions = {}): HashW
       slot.task = undefined;
       slot.worker.unref();
       if (result.ok) task.resolve(result.hashes);
-      else task.reject(result.changed ? new FileChangedError(result.message) : new Error(`hashing failed: ${result.message}`));
+      else if (result.changed) task.reject(new FileChangedError(result.message));
+      else task.reject(new Error(`hashing failed: ${result.message}`));
       release(slot);
     });
     worker.on("error", (error) => retire(slot, error));

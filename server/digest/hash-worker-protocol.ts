@@ -17,4 +17,10 @@ export interface HashTask {
 /** The answer to one {@link HashTask}. */
 export type HashTaskResult =
   | { readonly id: number; readonly ok: true; readonly hashes: FileHashes }
-  | { readonly id: number; readonly ok: false; /** The file changed or vanished. */ readonly changed: boolean; readonly message: string };
+  | {
+      readonly id: number;
+      readonly ok: false;
+      /** The file changed or vanished. */
+      readonly changed: boolean;
+      readonly message: string;
+    };

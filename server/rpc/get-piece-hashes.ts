@@ -38,13 +38,17 @@ export interface GetPieceHashesDeps {
 /** Creates the GetPieceHashes implementation. */
 export function createGetPieceHashes(deps: GetPieceHashesDeps) {
   const retryAfterMs = deps.retryAfterMs ?? 1000;
-  return async function getPieceHashes(req: GetPieceHashesRequest, ctx: HandlerContext): Promise<GetPieceHashesResponse> {
+  return async function getPieceHashes(
+    req: GetPieceHashesRequest,
+    ctx: HandlerContext,
+  ): Promise<GetPieceHashesResponse> {
     const stats = ctx.values.get(callStatsKey);
     if (stats) stats.itemId = req.itemId;
     const entry = await deps.catalog.stat(req.itemId);
     if (entry === undefined) throw notFound(req.itemId);
     if (req.ifMatch !== "" && req.ifMatch !== entry.etag) {
-      throw fail(Code.FailedPrecondition, "the item changed (if_match differs from its current etag); restart from piece 0");
+      const message = "the item changed (if_match differs from its current etag); restart from piece 0";
+      throw fail(Code.FailedPrecondition, message);
     }
     const pieces = await deps.pieces.piecesFor(entry);
     if (pieces === undefined) {

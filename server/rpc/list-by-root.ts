@@ -28,13 +28,18 @@ export interface ListByRootRequest {
 const BATCH = 256;
 
 /** Items whose current version has `piecesRoot`, one page. */
-export async function listByRoot(catalog: Catalog, pieces: PiecesSource, request: ListByRootRequest): Promise<ListPage> {
+export async function listByRoot(
+  catalog: Catalog,
+  pieces: PiecesSource,
+  request: ListByRootRequest,
+): Promise<ListPage> {
   let cursor = request.pageToken ? decodePageToken(request.pageToken) : undefined;
   const query = request.query?.toLowerCase();
   const items: FileEntry[] = [];
   for (;;) {
     request.signal?.throwIfAborted();
-    const ids = await pieces.itemIdsWithRoot(request.piecesRoot, { ...(cursor !== undefined ? { afterId: cursor } : {}), limit: BATCH });
+    const after = cursor !== undefined ? { afterId: cursor } : {};
+    const ids = await pieces.itemIdsWithRoot(request.piecesRoot, { ...after, limit: BATCH });
     for (const id of ids) {
       if (request.share !== undefined && !id.startsWith(request.share + "/")) continue;
       const entry = await catalog.stat(id);

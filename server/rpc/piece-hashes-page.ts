@@ -18,14 +18,21 @@ export type PieceHashesPage =
  * many as fit): `layerLength` is 0 for a file of at most one piece (its piece
  * is checked against the root; no hashes), else `pieceCount`.
  */
-export function planPieceHashesPage(request: { first: bigint; count: bigint }, pieceCount: number, layerLength: number): PieceHashesPage {
+export function planPieceHashesPage(
+  request: { first: bigint; count: bigint },
+  pieceCount: number,
+  layerLength: number,
+): PieceHashesPage {
   if (request.count < 0n) {
-    return { ok: false, code: Code.InvalidArgument, message: `count must be >= 0 (0 = as many as fit), got ${request.count}` };
+    const message = `count must be >= 0 (0 = as many as fit), got ${request.count}`;
+    return { ok: false, code: Code.InvalidArgument, message };
   }
   if (request.first < 0n || request.first > BigInt(pieceCount)) {
-    return { ok: false, code: Code.OutOfRange, message: `first must be in [0, ${pieceCount}] (the piece count), got ${request.first}` };
+    const message = `first must be in [0, ${pieceCount}] (the piece count), got ${request.first}`;
+    return { ok: false, code: Code.OutOfRange, message };
   }
   const first = Number(request.first);
-  const wanted = request.count === 0n || request.count > BigInt(MAX_HASHES_PER_ANSWER) ? MAX_HASHES_PER_ANSWER : Number(request.count);
+  const capped = request.count === 0n || request.count > BigInt(MAX_HASHES_PER_ANSWER);
+  const wanted = capped ? MAX_HASHES_PER_ANSWER : Number(request.count);
   return { ok: true, first, end: Math.max(first, Math.min(layerLength, first + wanted, pieceCount)) };
 }

@@ -21,11 +21,16 @@ export async function getPieces(db: Db, itemId: string, etag: string): Promise<S
     .where("item_id", "=", itemId)
     .where("etag", "=", etag)
     .executeTakeFirst();
-  return row === undefined ? undefined : { piecesRoot: row.pieces_root, pieceLength: Number(row.piece_length), layer: row.layer };
+  if (row === undefined) return undefined;
+  return { piecesRoot: row.pieces_root, pieceLength: Number(row.piece_length), layer: row.layer };
 }
 
 /** Root and piece length of an item for this etag, without the layer (listings); `undefined` when not cached. */
-export async function getPiecesRoot(db: Db, itemId: string, etag: string): Promise<Omit<StoredPieces, "layer"> | undefined> {
+export async function getPiecesRoot(
+  db: Db,
+  itemId: string,
+  etag: string,
+): Promise<Omit<StoredPieces, "layer"> | undefined> {
   const row = await db
     .selectFrom("file_pieces")
     .select(["pieces_root", "piece_length"])
@@ -36,8 +41,20 @@ export async function getPiecesRoot(db: Db, itemId: string, etag: string): Promi
 }
 
 /** Stores the tree of an item for an etag, replacing whatever was cached for the item. */
-export async function putPieces(db: Db, itemId: string, etag: string, pieces: StoredPieces, computedAt: number = Date.now()): Promise<void> {
-  const values = { etag, pieces_root: pieces.piecesRoot, piece_length: pieces.pieceLength, layer: pieces.layer, computed_at: computedAt };
+export async function putPieces(
+  db: Db,
+  itemId: string,
+  etag: string,
+  pieces: StoredPieces,
+  computedAt: number = Date.now(),
+): Promise<void> {
+  const values = {
+    etag,
+    pieces_root: pieces.piecesRoot,
+    piece_length: pieces.pieceLength,
+    layer: pieces.layer,
+    computed_at: computedAt,
+  };
   await db
     .insertInto("file_pieces")
     .values({ item_id: itemId, ...values })
@@ -50,7 +67,11 @@ export async function putPieces(db: Db, itemId: string, etag: string, pieces: St
  * when given, at most `limit`. The etag is not checked here: callers stat each
  * item and keep it only when its current version has this root.
  */
-export async function itemIdsWithRoot(db: Db, piecesRoot: string, options: { afterId?: string; limit: number }): Promise<string[]> {
+export async function itemIdsWithRoot(
+  db: Db,
+  piecesRoot: string,
+  options: { afterId?: string; limit: number },
+): Promise<string[]> {
   let query = db.selectFrom("file_pieces").select("item_id").where("pieces_root", "=", piecesRoot);
   if (options.afterId !== undefined) query = query.where("item_id", ">", options.afterId);
   const rows = await query.orderBy("item_id").limit(options.limit).execute();
@@ -63,7 +84,7 @@ export async function deletePieces(db: Db, itemId: string): Promise<boolean> {
   return result.numDeletedRows > 0n;
 }
 
-/** SHA-256 and (when stored) pieces root of an item version, in one query; `undefined` when the digest is not cached. */
+/** SHA-256 and (when stored) pieces root of an item version, in one query; undefined when no digest is cached. */
 export async function getContentDigest(
   db: Db,
   itemId: string,
