@@ -190,6 +190,16 @@ export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0 && n <= 2 ** 30;
 }
 
+/** Node of one piece from its leaves (1 .. P / 16 KiB of them), padded with zero leaves up to P / 16 KiB. */
+export function pieceHashFromLeaves(leaves: readonly Uint8Array[], pieceLength: number, hash: HashFn): Uint8Array {
+  assertPieceLength(pieceLength);
+  const perPiece = pieceLength / BLOCK_SIZE;
+  if (leaves.length === 0 || leaves.length > perPiece) {
+    throw new RangeError(`a piece has 1..${perPiece} leaves, got ${leaves.length}`);
+  }
+  return pieceNode(leaves, perPiece, hash);
+}
+
 /** Root of up to `perPiece` leaves padded with zero leaves to exactly `perPiece`. */
 function pieceNode(leaves: readonly Uint8Array[], perPiece: number, hash: HashFn): Uint8Array {
   const padded = leaves.slice();

@@ -4,12 +4,14 @@ import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import type { ApiKeyTable } from "./api-key.table.js";
 import type { FileDigestTable } from "./file-digest.table.js";
+import type { FilePiecesTable } from "./file-pieces.table.js";
 import { serverMigrationProvider } from "./migrations/index.js";
 
 /** The serving peer's SQLite schema, as Kysely sees it. */
 export interface ServerDatabase {
   api_key: ApiKeyTable;
   file_digest: FileDigestTable;
+  file_pieces: FilePiecesTable;
 }
 
 /** File name of the server database inside the data directory. */

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as createApiKey from "./0001_create_api_key.js";
 import * as createFileDigest from "./0002_create_file_digest.js";
+import * as createFilePieces from "./0003_create_file_pieces.js";
 
 /**
  * The server database's migrations, listed statically (no directory scan, so
@@ -9,6 +10,7 @@ import * as createFileDigest from "./0002_create_file_digest.js";
 export const serverMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001_create_api_key": createApiKey,
   "0002_create_file_digest": createFileDigest,
+  "0003_create_file_pieces": createFilePieces,
 });
 
 /** A MigrationProvider over {@link serverMigrations}. */
