@@ -22,7 +22,7 @@ export function chunkSizeAfterFailures(failures: number): number {
 export function rpcSource(client: PeerClient): OpenRead {
   return async (req) => {
     const stream = client.readFile(
-      { itemId: req.itemId, offset: req.offset, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
+      { itemId: req.itemId, offset: req.offset, length: req.length ?? 0, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
       { signal: req.signal },
     )[Symbol.asyncIterator]();
     const first = await stream.next();
@@ -53,7 +53,13 @@ export function rpcSource(client: PeerClient): OpenRead {
       },
     };
     return {
-      meta: { size: Number(item.size), etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() },
+      meta: {
+        size: Number(item.size),
+        etag: item.etag,
+        sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase(),
+        piecesRoot: item.piecesRoot === "" ? undefined : item.piecesRoot,
+        pieceLength: item.pieceLength > 0n ? Number(item.pieceLength) : undefined,
+      },
       start,
       body,
     };
