@@ -95,6 +95,14 @@ export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats
   return t.run();
 }
 
+/** A piece in the hashing pipeline. */
+interface Hashing {
+  readonly index: number;
+  readonly offset: number;
+  readonly node: Promise<{ node: Uint8Array; piece: Uint8Array }>;
+  done: boolean;
+}
+
 class PieceTransfer {
   private readonly ctl = new AbortController();
   private readonly wb: WriteBehind;
@@ -258,19 +266,20 @@ class PieceTransfer {
       const start = whole ? 0 : range.offset;
       const end = whole ? p.size : range.offset + range.length;
       const asm = createPieceAssembler({ start, end, pieceLength: p.pieceLength, size: p.size, skip: (i) => hasPiece(this.inHand, i) || this.checking.has(i) });
-      const pipeline: Array<{ piece: AssembledPiece; node: Promise<{ node: Uint8Array; piece: Uint8Array }> }> = [];
+      const pipeline: Hashing[] = [];
       let pipelineBytes = 0;
       const limit = Math.max(2 * p.pieceLength, 16 * 1024 * 1024);
       for (;;) {
         const r = await this.net.wait(body.next());
         if (r.done === true) break;
         for (const piece of asm.push(r.value.offset, r.value.data)) {
-          const node = p.pool.pieceNode(piece.bytes, p.pieceLength, p.size <= p.pieceLength);
-          node.catch(() => undefined); // observed in order below
-          pipeline.push({ piece: { ...piece, bytes: new Uint8Array(0) }, node });
+          pipeline.push(this.hash(piece));
           pipelineBytes += piece.bytes.length;
         }
-        while (pipelineBytes > limit) pipelineBytes -= await this.settlePiece(pipeline.shift());
+        // Pieces whose hash is back are written at once (in order); a full pipeline waits for its head.
+        while (pipeline.length > 0 && (pipelineBytes > limit || pipeline[0]?.done === true)) {
+          pipelineBytes -= await this.settlePiece(pipeline.shift());
+        }
       }
       asm.finish();
       while (pipeline.length > 0) await this.settlePiece(pipeline.shift());
@@ -279,12 +288,23 @@ class PieceTransfer {
     }
   }
 
+  /** Sends a piece to the pool (its buffer is transferred). */
+  private hash(piece: AssembledPiece): Hashing {
+    const { p } = this;
+    const entry: Hashing = { index: piece.index, offset: piece.offset, done: false, node: p.pool.pieceNode(piece.bytes, p.pieceLength, p.size <= p.pieceLength) };
+    entry.node.then(
+      () => (entry.done = true),
+      () => (entry.done = true), // observed in order by settlePiece
+    );
+    return entry;
+  }
+
   /** Checks a hashed piece; writes and counts it when good, else charges the source. Returns its length. */
-  private async settlePiece(entry: { piece: AssembledPiece; node: Promise<{ node: Uint8Array; piece: Uint8Array }> } | undefined): Promise<number> {
+  private async settlePiece(entry: Hashing | undefined): Promise<number> {
     if (entry === undefined) return 0;
     const { p } = this;
     const { node, piece: bytes } = await entry.node;
-    const { index, offset } = entry.piece;
+    const { index, offset } = entry;
     if (!nodeMatches(node, index, p.size, p.pieceLength, p.root, p.layer)) {
       this.pieceFailed(index);
       return bytes.length;
