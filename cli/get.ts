@@ -29,7 +29,7 @@ import {
   writeErr,
 } from "./common.js";
 import cliProgress from "cli-progress";
-import type { DownloadEvent } from "../client/index.js";
+import type { DownloadEvent, Verification } from "../client/index.js";
 import { formatBytes } from "./format.js";
 import { CliError, writeJsonLine, writeOut } from "./common.js";
 
@@ -251,13 +251,16 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         case "restarted":
           log(`${e.fileName}: restarting from 0: ${e.reason}`);
           break;
+        case "piece-failed":
+          log(`${e.fileName}: piece ${e.index} from ${e.source} failed its hash; reading it again`);
+          break;
         case "retrying":
           log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
           break;
         case "completed":
           retire(
             e.id,
-            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${e.digestVerified ? "SHA-256 verified" : "size verified (the peer has no digest yet)"} → ${e.destination}`,
+            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${verifiedText(e.verified)} → ${e.destination}`,
           );
           break;
         case "failed":
@@ -283,6 +286,18 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       if (statuses.length > 0) writeOut(`${completed} of ${statuses.length} downloads complete\n`);
     },
   };
+}
+
+/** What the completed line says was checked. */
+export function verifiedText(verified: Verification): string {
+  switch (verified) {
+    case "pieces root":
+      return "every piece verified against the pieces root";
+    case "sha256":
+      return "SHA-256 verified";
+    case "size only":
+      return "size verified (the peer has no digest yet)";
+  }
 }
 
 /** `1h02m`, `3m05s`, `42s`. */
