@@ -44,6 +44,10 @@ export function downloadJson(d: Download): Record<string, unknown> {
     committedBytes: d.committedBytes,
     etag: d.etag,
     sha256: d.sha256,
+    piecesRoot: d.piecesRoot,
+    pieceLength: d.pieceLength,
+    piecesVerified: d.pieces?.verified ?? null,
+    pieceCount: d.pieces?.count ?? null,
     attempts: d.attempts,
     restarts: d.restarts,
     error: d.error,
@@ -91,12 +95,20 @@ function printJob(d: Download, json: boolean | undefined): void {
     ["progress", `${formatBytes(d.committedBytes)} of ${d.size === null ? "?" : formatBytes(d.size)} committed`],
     ["etag", d.etag ?? "-"],
     ["sha256", d.sha256 ?? "-"],
+    ["pieces root", d.piecesRoot ?? "- (whole-file SHA-256 check)"],
+    ["pieces", piecesText(d)],
     ["attempts", `${d.attempts} (restarts ${d.restarts})`],
     ["error", d.error === null ? "-" : `${d.error.code}: ${d.error.message}`],
     ["created", formatDate(d.createdAt)],
     ["completed", formatDate(d.completedAt)],
   ];
   writeOut(rows.map(([k, v]) => `${k.padEnd(12)} ${v}\n`).join(""));
+}
+
+/** `412 of 512 verified (512 KiB each)`, or `-` while the job is on the whole-file path. */
+function piecesText(d: Download): string {
+  if (d.pieces === null || d.pieceLength === null) return "-";
+  return `${d.pieces.verified} of ${d.pieces.count} verified (${formatBytes(d.pieceLength)} each)`;
 }
 
 function parseStatus(text: string): { ok: true; value: DownloadStatus } | { ok: false; error: string } {

@@ -5,7 +5,7 @@
  * in the engine and cli-progress), so `peer --help` stays fast (docs/performance.md).
  */
 import cliProgress from "cli-progress";
-import { classify, DownloadError, type Download, type DownloadEvent, type DownloadManager } from "../client/index.js";
+import { classify, DownloadError, type Download, type DownloadEvent, type DownloadManager, type Verification } from "../client/index.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes } from "./format.js";
 import type { RetryNotice } from "../client/retry/with-retry.js";
@@ -162,13 +162,16 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         case "restarted":
           log(`${e.fileName}: restarting from 0: ${e.reason}`);
           break;
+        case "piece-failed":
+          log(`${e.fileName}: piece ${e.index} from ${e.source} failed its hash; reading it again`);
+          break;
         case "retrying":
           log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
           break;
         case "completed":
           retire(
             e.id,
-            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${e.digestVerified ? "SHA-256 verified" : "size verified (the peer has no digest yet)"} → ${e.destination}`,
+            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${verifiedText(e.verified)} → ${e.destination}`,
           );
           break;
         case "failed":
@@ -195,6 +198,18 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       if (statuses.length > 0) writeOut(`${completed} of ${statuses.length} downloads complete\n`);
     },
   };
+}
+
+/** What the completed line says was checked. */
+export function verifiedText(verified: Verification): string {
+  switch (verified) {
+    case "pieces root":
+      return "every piece verified against the pieces root";
+    case "sha256":
+      return "SHA-256 verified";
+    case "size only":
+      return "size verified (the peer has no digest yet)";
+  }
 }
 
 /** `1h02m`, `3m05s`, `42s`. */

@@ -11,6 +11,8 @@ import { httpSource } from "./transfer/http-source.js";
 import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
 import { runTransfer, type TransferHooks, type TransferResult, type TransferStats } from "./transfer/transfer.js";
 import type { Expected } from "./transfer/check-read-start.js";
+import type { Verification } from "./download-events.js";
+import { planPieces, runPieceAttempt } from "./pieces-attempt.js";
 
 /** Input of {@link runAttempt}. */
 export interface AttemptInput {
@@ -25,16 +27,52 @@ export interface AttemptInput {
   readonly live: { restarts: number };
 }
 
-/** Runs one attempt to a file in place. */
-export async function runAttempt(a: AttemptInput): Promise<TransferResult> {
+/** What an attempt put in place. */
+export interface AttemptResult {
+  readonly size: number;
+  /** The SHA-256 to store with the job (computed and matched, or the peer's for this etag), if any. */
+  readonly sha256: string | null;
+  /** The SHA-256 computed over the bytes, when the whole-file path ran. */
+  readonly computedSha256: string | undefined;
+  readonly verified: Verification;
+  readonly piecesRoot: string | null;
+}
+
+/**
+ * Runs one attempt to a file in place: verified piece by piece when the peer gives a pieces
+ * root and its piece layer, else the whole-file path (prefix + SHA-256).
+ */
+export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   const { claim, row: r } = a;
-  const { entry, ctx } = claim;
+  const { entry } = claim;
   const signal = claim.attemptCtl.signal;
   if (entry.handshake === undefined) entry.handshake = entry.client.handshake({ signal });
   await entry.handshake.catch((e: unknown) => {
     entry.handshake = undefined;
     throw e;
   });
+  const plan = await planPieces(claim, r, signal);
+  if (plan !== undefined) return runPieceAttempt(a, plan);
+  if (r.pieces_verified !== null && r.pieces_verified !== undefined) {
+    // The whole-file path keeps only the verified prefix (committed_bytes): forget the bitmap,
+    // so it never claims pieces past the part it truncates.
+    await claim.owned({ pieces_verified: null, updated_at: claim.ctx.now() });
+  }
+  const result = await runWholeFile(a);
+  return {
+    size: result.size,
+    sha256: result.digestVerified ? result.sha256 : r.expected_sha256,
+    computedSha256: result.sha256,
+    verified: result.digestVerified ? "sha256" : "size only",
+    piecesRoot: null,
+  };
+}
+
+/** The whole-file path: prefix + SHA-256 (a peer without roots). */
+function runWholeFile(a: AttemptInput): Promise<TransferResult> {
+  const { claim, row: r } = a;
+  const { entry, ctx } = claim;
+  const signal = claim.attemptCtl.signal;
   const state = { expected: expectedOf(r), live: a.live };
   return runTransfer(
     {
@@ -88,7 +126,7 @@ function attemptHooks(claim: JobClaim, r: DownloadRow, state: { expected: Expect
         await claim.owned({ expected_size: meta.size, expected_etag: meta.etag, expected_sha256: sha, updated_at: now() });
       }
       meter.add(now(), resumeFrom);
-      emit({ ...base(), type: "validated", size: meta.size, etag: meta.etag, sha256: sha, resumeFrom });
+      emit({ ...base(), type: "validated", size: meta.size, etag: meta.etag, sha256: sha, piecesRoot: null, resumeFrom });
     },
     onRestart: async (reason) => {
       const restarts = ++state.live.restarts;

@@ -25,6 +25,8 @@ export type DownloadEvent =
       readonly size: number;
       readonly etag: string;
       readonly sha256: string | null;
+      /** BEP 52 pieces root the bytes are checked against; null on the whole-file path (docs/pieces.md). */
+      readonly piecesRoot: string | null;
       readonly resumeFrom: number;
     })
   | (EventBase & {
@@ -43,10 +45,24 @@ export type DownloadEvent =
       readonly size: number;
       readonly sha256: string;
       readonly digestVerified: boolean;
+      /** What was checked: every piece against the pieces root, the whole file's SHA-256, or only the size. */
+      readonly verified: Verification;
+      /** The pieces root, when the file was verified against one. */
+      readonly piecesRoot: string | null;
+    })
+  | (EventBase & {
+      readonly type: "piece-failed";
+      /** Index of the piece whose bytes did not match its hash (it is read again). */
+      readonly index: number;
+      /** Who sent the bytes (the peer's URL), or "disk" for a part damaged on disk. */
+      readonly source: string;
     })
   | (EventBase & { readonly type: "failed"; readonly error: EventError })
   | (EventBase & { readonly type: "paused"; readonly error: EventError })
   | (EventBase & { readonly type: "cancelled" });
+
+/** What a completed download was checked against. */
+export type Verification = "pieces root" | "sha256" | "size only";
 
 /** Event type names. */
 export type DownloadEventType = DownloadEvent["type"];

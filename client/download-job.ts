@@ -76,8 +76,17 @@ async function completeIfInPlace(claim: JobClaim, row: DownloadRow): Promise<boo
   const sha256 = finished.sha256 ?? row.expected_sha256;
   await claim.complete(finished.size, sha256);
   const { ctx } = claim;
-  const digestVerified = finished.sha256 !== undefined;
-  ctx.emit({ ...eventBase(row, ctx.now), type: "completed", destination: row.destination, size: finished.size, sha256: sha256 ?? "", digestVerified });
+  const verified = finished.sha256 !== undefined ? "sha256" : row.pieces_root ? "pieces root" : "size only";
+  ctx.emit({
+    ...eventBase(row, ctx.now),
+    type: "completed",
+    destination: row.destination,
+    size: finished.size,
+    sha256: sha256 ?? "",
+    digestVerified: verified !== "size only",
+    verified,
+    piecesRoot: row.pieces_root ?? null,
+  });
   return true;
 }
 
@@ -96,9 +105,17 @@ async function attemptLoop(claim: JobClaim): Promise<Outcome> {
     const live = { restarts: counters.restarts };
     try {
       const result = await runAttempt({ claim, row: r, failures: counters.retry.failures, stats, live });
-      const sha256 = result.digestVerified ? result.sha256 : r.expected_sha256;
-      await claim.complete(result.size, sha256);
-      ctx.emit({ ...eventBase(r, ctx.now), type: "completed", destination: r.destination, size: result.size, sha256: result.sha256, digestVerified: result.digestVerified });
+      await claim.complete(result.size, result.sha256);
+      ctx.emit({
+        ...eventBase(r, ctx.now),
+        type: "completed",
+        destination: r.destination,
+        size: result.size,
+        sha256: result.computedSha256 ?? result.sha256 ?? "",
+        digestVerified: result.verified !== "size only",
+        verified: result.verified,
+        piecesRoot: result.piecesRoot,
+      });
       return "done";
     } catch (caught) {
       const signal = claim.attemptCtl.signal;
@@ -136,8 +153,12 @@ async function carryOut(claim: JobClaim, r: DownloadRow, attempt: number, d: Fai
       return "done";
     case "restart": {
       const restarts = d.restarts;
-      const forget = d.forgetValidators ? { expected_size: null, expected_etag: null, expected_sha256: null } : {};
-      await claim.owned({ committed_bytes: 0, restarts, ...forget, ...errorPatch(d.error), updated_at: ctx.now() });
+      const forget = d.forgetValidators
+        ? { expected_size: null, expected_etag: null, expected_sha256: null, pieces_root: null, piece_length: null }
+        : {};
+      const patch = { committed_bytes: 0, pieces_verified: null, restarts, ...forget, ...errorPatch(d.error), updated_at: ctx.now() };
+      claim.trustedPieces = undefined;
+      await claim.owned(patch);
       ctx.emit({ ...base, type: "restarted", reason: d.error.message, restarts });
       return "again";
     }

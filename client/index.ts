@@ -23,7 +23,7 @@ export {
 } from "./download-manager.js";
 export type { DownloadManagerOptions } from "./options.js";
 export { DOWNLOAD_DEFAULTS } from "./options.js";
-export type { DownloadEvent, DownloadEventType, DownloadListener } from "./download-events.js";
+export type { DownloadEvent, DownloadEventType, DownloadListener, Verification } from "./download-events.js";
 export type { Download } from "./store/download-mapper.js";
 export type { DownloadStatus } from "./store/download.table.js";
 export { DOWNLOAD_STATUSES } from "./store/download.table.js";

@@ -11,6 +11,8 @@ import { makeCommitsDurable } from "./store/database.js";
 import * as repo from "./store/download.repository.js";
 import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
 import { isLeaseOwnerDead } from "./store/lease.js";
+import type { Bitmap } from "./pieces/bitmap.js";
+import type { Verification } from "./download-events.js";
 
 /** The fields every event has. */
 export function eventBase(row: { id: string; file_name: string }, now: () => number) {
@@ -36,6 +38,8 @@ export function errorPatch(e: DownloadError) {
 export class JobClaim {
   /** Aborted by the caller's signal (cancel, pause, shutdown) or a lost lease. */
   readonly attemptCtl = new AbortController();
+  /** Pieces this process wrote or checked itself (not re-checked from disk on its next attempts). */
+  trustedPieces: Bitmap | undefined;
   private release: (() => void) | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly onAbort = () => this.attemptCtl.abort(this.signal.reason);
@@ -182,10 +186,14 @@ export function emitTerminal(ctx: Pick<JobContext, "emit" | "now">, row: Downloa
 
 /** What a completed row says was verified. */
 export function completedFields(row: DownloadRow) {
+  const piecesRoot = row.pieces_root ?? null;
+  const verified: Verification = piecesRoot !== null ? "pieces root" : row.expected_sha256 !== null ? "sha256" : "size only";
   return {
     destination: row.destination,
     size: Number(row.committed_bytes),
     sha256: row.expected_sha256 ?? "",
-    digestVerified: row.expected_sha256 !== null,
+    digestVerified: verified !== "size only",
+    verified,
+    piecesRoot,
   };
 }

@@ -13,6 +13,7 @@ import {
   PeerService,
   HandshakeRequestSchema,
   type HandshakeResponse,
+  type GetPieceHashesResponse,
   type Item,
   type ListItemsResponse,
   type ReadFileResponse,
@@ -85,6 +86,18 @@ export interface ListItemsParams {
   pageToken?: string;
 }
 
+/** A GetPieceHashes request (one page of the piece layer). */
+export interface PieceHashesParams {
+  /** The item id. */
+  itemId: string;
+  /** Fail with FAILED_PRECONDITION unless the etag still matches. */
+  ifMatch?: string | undefined;
+  /** First piece index. @default 0 */
+  first?: number;
+  /** Hashes wanted; 0 = as many as fit a 64 KiB answer. @default 0 */
+  count?: number;
+}
+
 /** The SDK's client for one peer. */
 export interface PeerClient {
   /** The peer's base URL (no trailing slash). */
@@ -101,6 +114,8 @@ export interface PeerClient {
   listAllItems(params?: Omit<ListItemsParams, "pageToken">, options?: CallOptions): AsyncIterable<Item>;
   /** One item's metadata. */
   statItem(itemId: string, options?: CallOptions): Promise<Item>;
+  /** One page of an item's piece layer (docs/pieces.md). */
+  getPieceHashes(params: PieceHashesParams, options?: CallOptions): Promise<GetPieceHashesResponse>;
   /** Streams bytes; the call is cancelled when the loop ends for any reason. */
   readFile(params: ReadFileParams, options?: CallOptions): AsyncIterable<ReadFileResponse>;
   /** Closes HTTP/2 connections (no-op on HTTP/1.1). */
@@ -211,6 +226,15 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
       const res = await unary(callOptions, (signal) => client.statItem({ itemId }, { signal, timeoutMs }));
       if (res.item === undefined) throw new DownloadError("protocol", "the peer answered StatItem without an item");
       return res.item;
+    },
+    getPieceHashes(params, callOptions) {
+      const request = {
+        itemId: params.itemId,
+        ifMatch: params.ifMatch ?? "",
+        first: BigInt(params.first ?? 0),
+        count: BigInt(params.count ?? 0),
+      };
+      return unary(callOptions, (signal) => client.getPieceHashes(request, { signal, timeoutMs }));
     },
     async *readFile(params, callOptions) {
       const ctl = new AbortController();

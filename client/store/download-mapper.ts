@@ -1,4 +1,5 @@
 /** The one row → domain mapper (style.md §12). */
+import { bitmapFromText, countPieces } from "../pieces/bitmap.js";
 import type { DownloadRow, DownloadStatus } from "./download.table.js";
 
 /** A download job as the SDK shows it. */
@@ -43,11 +44,31 @@ export interface Download {
   readonly updatedAt: Date;
   /** Completion time. */
   readonly completedAt: Date | null;
+  /** BEP 52 pieces root, once known (docs/pieces.md). */
+  readonly piecesRoot: string | null;
+  /** Piece length of the verified-pieces count, once a root is known. */
+  readonly pieceLength: number | null;
+  /** Pieces verified and fsync'ed, and how many the file has; null while on the whole-file path. */
+  readonly pieces: { readonly verified: number; readonly count: number } | null;
 }
 
 const num = (v: number | string): number => Number(v);
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
 const dateOrNull = (v: number | string | null): Date | null => (v === null ? null : new Date(Number(v)));
+
+/** Verified pieces of a row, when it counts in pieces (a malformed bitmap counts as none verified). */
+function piecesOf(row: DownloadRow): { verified: number; count: number } | null {
+  const length = numOrNull(row.piece_length ?? null);
+  const size = numOrNull(row.expected_size);
+  if (length === null || length <= 0 || size === null) return null;
+  const count = Math.ceil(size / length);
+  if (row.pieces_verified === null || row.pieces_verified === undefined) return { verified: 0, count };
+  try {
+    return { verified: countPieces(bitmapFromText(row.pieces_verified, count)), count };
+  } catch {
+    return { verified: 0, count };
+  }
+}
 
 /** Maps a row (numbers may be strings on PostgreSQL) to a {@link Download}. */
 export function toDownload(row: DownloadRow): Download {
@@ -72,5 +93,8 @@ export function toDownload(row: DownloadRow): Download {
     createdAt: new Date(num(row.created_at)),
     updatedAt: new Date(num(row.updated_at)),
     completedAt: dateOrNull(row.completed_at),
+    piecesRoot: row.pieces_root ?? null,
+    pieceLength: numOrNull(row.piece_length ?? null),
+    pieces: piecesOf(row),
   };
 }

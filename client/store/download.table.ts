@@ -68,6 +68,12 @@ export interface DownloadTable {
   created_at: Int;
   updated_at: Int;
   completed_at: Int | null;
+  /** BEP 52 pieces root (64 lower-case hex) once known; null for a job still on the whole-file path. */
+  pieces_root: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Piece length the bitmap counts in; null until a root is known. */
+  piece_length: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Base64 bitmap of verified, fsync'ed pieces (bit i = piece i, high bit first); null until pieces are used. */
+  pieces_verified: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A row as read. */

@@ -28,9 +28,10 @@ export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): Open
       // Ranges are about the bytes on disk: never a content-coding (RFC 9110 §14.1.1).
       "accept-encoding": "identity",
     };
-    const ranged = req.offset > 0;
+    const ranged = req.offset > 0 || req.length !== undefined;
+    const last = req.length === undefined ? "" : String(req.offset + req.length - 1);
     if (ranged) {
-      headers.range = `bytes=${req.offset}-`;
+      headers.range = `bytes=${req.offset}-${last}`;
       if (req.ifMatch !== undefined) headers["if-range"] = req.ifMatch;
     } else if (req.ifMatch !== undefined) {
       headers["if-match"] = req.ifMatch;
@@ -42,7 +43,7 @@ export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): Open
       r.end();
     });
     try {
-      return openResponse(res, req.offset, ranged, req.expectedSize, req.ifMatch);
+      return openResponse(res, req.offset, ranged, req.expectedSize, req.ifMatch, req.length);
     } catch (err) {
       res.destroy();
       throw err;
@@ -51,14 +52,25 @@ export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): Open
 }
 
 function metaOf(res: IncomingMessage, size: number): ReadMeta {
+  const root = header(res, "x-pieces-root")?.trim().toLowerCase();
+  const pieceLength = parseContentLength(header(res, "x-piece-length"));
   return {
     size,
     etag: header(res, "etag") ?? "",
     sha256: parseDigestHeaders(header(res, "x-content-sha256"), header(res, "repr-digest")),
+    piecesRoot: root !== undefined && /^[0-9a-f]{64}$/.test(root) ? root : undefined,
+    pieceLength: pieceLength !== undefined && pieceLength > 0 ? pieceLength : undefined,
   };
 }
 
-function openResponse(res: IncomingMessage, offset: number, ranged: boolean, expectedSize: number | undefined, ifMatch: string | undefined) {
+function openResponse(
+  res: IncomingMessage,
+  offset: number,
+  ranged: boolean,
+  expectedSize: number | undefined,
+  ifMatch: string | undefined,
+  length?: number,
+) {
   const status = res.statusCode ?? 0;
   if (status === 200) {
     const length = parseContentLength(header(res, "content-length"));
@@ -70,7 +82,8 @@ function openResponse(res: IncomingMessage, offset: number, ranged: boolean, exp
     const cr = parseContentRange(header(res, "content-range"));
     if (cr === undefined || cr.kind !== "range") throw new DownloadError("protocol", "the peer's 206 has no valid Content-Range");
     if (cr.first !== offset) throw new DownloadError("protocol", `the peer's 206 starts at ${cr.first}, ${offset} was asked`);
-    if (cr.last !== cr.size - 1) throw new DownloadError("protocol", "the peer's 206 does not run to the end of the file");
+    const wantLast = length === undefined ? cr.size - 1 : Math.min(cr.size, offset + length) - 1;
+    if (cr.last !== wantLast) throw new DownloadError("protocol", `the peer's 206 ends at ${cr.last}, ${wantLast} was asked`);
     return { meta: metaOf(res, cr.size), start: cr.first, body: bodyOf(res, cr.first) };
   }
   if (status === 416) {

@@ -8,6 +8,10 @@ export interface ReadMeta {
   readonly etag: string;
   /** Hex SHA-256 when the peer knows it. */
   readonly sha256: string | undefined;
+  /** BEP 52 pieces root (64 lower-case hex) when the peer knows it (docs/pieces.md). */
+  readonly piecesRoot?: string | undefined;
+  /** The peer's piece length for GetPieceHashes, when it knows the root. */
+  readonly pieceLength?: number | undefined;
 }
 
 /** One chunk, with its absolute offset. */
@@ -32,6 +36,8 @@ export interface OpenedRead {
 export interface ReadRequest {
   readonly itemId: string;
   readonly offset: number;
+  /** Bytes wanted from `offset`; undefined = to the end of the file (a run of missing pieces asks for just that). */
+  readonly length?: number | undefined;
   /** The etag the part file's bytes came from, when known. */
   readonly ifMatch: string | undefined;
   /** The size the job expects, for HTTP Content-Range checks. */

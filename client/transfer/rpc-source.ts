@@ -33,7 +33,13 @@ export function rpcSource(client: PeerClient): OpenRead {
 }
 
 function metaOf(item: Item): ReadMeta {
-  return { size: Number(item.size), etag: item.etag, sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase() };
+  return {
+    size: Number(item.size),
+    etag: item.etag,
+    sha256: item.sha256 === "" ? undefined : item.sha256.toLowerCase(),
+    piecesRoot: item.piecesRoot === "" ? undefined : item.piecesRoot,
+    pieceLength: item.pieceLength > 0n ? Number(item.pieceLength) : undefined,
+  };
 }
 
 function noFirstMessage(): DownloadError {
@@ -64,6 +70,7 @@ function fastSource(wire: FastReadWire): OpenRead {
     const messages = await fastReadFile(wire, {
       itemId: req.itemId,
       offset: req.offset,
+      length: req.length,
       ifMatch: req.ifMatch,
       chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE,
       signal: req.signal,
@@ -98,7 +105,7 @@ function fastSource(wire: FastReadWire): OpenRead {
 function stockSource(client: PeerClient): OpenRead {
   return async (req) => {
     const stream = client.readFile(
-      { itemId: req.itemId, offset: req.offset, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
+      { itemId: req.itemId, offset: req.offset, length: req.length ?? 0, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
       { signal: req.signal },
     )[Symbol.asyncIterator]();
     const first = await stream.next();

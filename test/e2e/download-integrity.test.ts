@@ -13,14 +13,18 @@ import { createPeerClient } from "../../client/index.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { startTcpProxy } from "../helpers/proxy-tcp.js";
 import { startHttpFaultProxy } from "../helpers/proxy-http.js";
-import { sha256, startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
+import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
 
 let peer: TestPeer;
 let work: { dir: string; remove: () => Promise<void> };
 const original = randomBytes(1024 * 1024 + 99);
+const chunkListeners = new Set<(itemId: string, offset: number, bytes: number) => void>();
 
 before(async () => {
-  peer = await startTestPeer({ files: { "c.bin": original, "d.bin": original, "e.bin": original, "f.bin": original, "g.bin": original } });
+  peer = await startTestPeer({
+    files: { "c.bin": original, "d.bin": original, "e.bin": original, "f.bin": original, "g.bin": original },
+    hooks: { onChunkRead: (id, offset, bytes) => chunkListeners.forEach((l) => l(id, offset, bytes)) },
+  });
   work = await tempDir();
   // The peer hashes in the background: wait until it knows the digests.
   const client = createPeerClient({ baseUrl: peer.url, apiKey: peer.key });
@@ -88,29 +92,38 @@ test("a file that keeps changing fails the job (bounded restarts), no file in pl
   }
 });
 
-test("rpc: one byte flipped on the wire → digest mismatch → part discarded, retried, correct file", async (t) => {
-  const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: (i) => (i === 0 ? { flipAt: 200_000 } : { dropAfter: undefined }) });
+const NO_PIECES = ["/peer.v1.PeerService/GetPieceHashes"];
+const PIECE = 16 * 1024; // the piece length rule gives 16 KiB pieces for a 1 MiB file
+
+test("rpc: one byte flipped on the wire mid-file → exactly that piece is read again, no restart, ≤ 2 pieces re-sent", async (t) => {
+  const flipAt = 600_000;
+  const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: (i) => (i === 0 ? { flipAt } : undefined) });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "flip-rpc");
+  const read = readCounter("share/e.bin");
   const tm = await startManager({ dataDir: path.join(work.dir, "flip-rpc-db"), downloadDir: out });
   try {
     const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/e.bin");
     const done = await tm.m.wait(id);
     assert.equal(done.status, "completed", JSON.stringify(done.error));
     assert.deepEqual(await readFileP(path.join(out, "e.bin")), original);
-    const restarts = tm.of("restarted");
-    assert.equal(restarts.length, 1);
-    assert.match(restarts[0]!.reason, /SHA-256/);
+    assert.equal(tm.of("restarted").length, 0, "never a restart from 0 for one bad piece");
+    const failed = tm.of("piece-failed");
+    assert.equal(failed.length, 1, JSON.stringify(failed));
+    // The flip is in the proxy's stream (framing included), so the piece is the one holding that byte, or the one before.
+    assert.ok(Math.abs(failed[0]!.index - Math.floor(flipAt / PIECE)) <= 1, `piece ${failed[0]!.index}`);
+    assert.equal(failed[0]!.source, proxy.url);
     const completed = tm.of("completed")[0]!;
-    assert.equal(completed.digestVerified, true);
-    assert.equal(completed.sha256, sha256(original));
+    assert.equal(completed.verified, "pieces root");
+    assert.match(completed.piecesRoot ?? "", /^[0-9a-f]{64}$/);
+    assert.ok(read() - original.length <= 2 * PIECE, `re-sent ${read() - original.length} bytes`);
   } finally {
     await tm.m.close();
   }
 });
 
-test("http: every response corrupted → fails after bounded retries with no file in place", async (t) => {
-  const proxy = await startHttpFaultProxy(peer.url, () => ({ kind: "flip", bodyOffset: 123_456 }));
+test("http: every response corrupted at its first bytes → bad pieces, bounded attempts, no file in place", async (t) => {
+  const proxy = await startHttpFaultProxy(peer.url, () => ({ kind: "flip", bodyOffset: 5 }));
   t.after(() => proxy.close());
   const out = path.join(work.dir, "flip-http");
   const tm = await startManager({ dataDir: path.join(work.dir, "flip-http-db"), downloadDir: out, transport: "http" });
@@ -120,14 +133,15 @@ test("http: every response corrupted → fails after bounded retries with no fil
     assert.equal(done.status, "failed");
     assert.equal(done.error?.code, "digest-mismatch-repeated");
     assert.equal(await exists(path.join(out, "f.bin")), false, "never a wrong file in place");
-    assert.equal(proxy.requests.length, 2, "two attempts (maxDigestMismatches = 2)");
+    assert.ok(tm.of("piece-failed").every((e) => e.index === 0), "only piece 0 was bad");
+    assert.ok(proxy.requests.slice(1).every((r) => r.range === `bytes=0-${PIECE - 1}`), "piece 0 was asked alone");
   } finally {
     await tm.m.close();
   }
 });
 
-test("http: a corrupted first response is discarded; the second attempt is verified", async (t) => {
-  const proxy = await startHttpFaultProxy(peer.url, (n) => (n === 0 ? { kind: "flip", bodyOffset: 5 } : undefined));
+test("http, peer without piece hashes: a corrupted response fails the SHA-256; the retry from 0 is verified", async (t) => {
+  const proxy = await startHttpFaultProxy(peer.url, (n) => (n === 0 ? { kind: "flip", bodyOffset: 5 } : undefined), { block: NO_PIECES });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "flip-http-once");
   const tm = await startManager({ dataDir: path.join(work.dir, "flip-http-once-db"), downloadDir: out, transport: "http" });
@@ -137,7 +151,20 @@ test("http: a corrupted first response is discarded; the second attempt is verif
     assert.equal(done.status, "completed", JSON.stringify(done.error));
     assert.deepEqual(await readFileP(path.join(out, "g.bin")), original);
     assert.equal(proxy.requests[1]?.range, undefined, "the retry starts from byte 0 (no Range)");
+    const completed = tm.of("completed")[0]!;
+    assert.equal(completed.verified, "sha256");
+    assert.equal(completed.piecesRoot, null);
+    assert.equal(tm.of("restarted").length, 1);
   } finally {
     await tm.m.close();
   }
 });
+
+/** Bytes the peer read from disk for `itemId` from now on (its ReadFile/HTTP chunks). */
+function readCounter(itemId: string): () => number {
+  let n = 0;
+  chunkListeners.add((id, _offset, bytes) => {
+    if (id === itemId) n += bytes;
+  });
+  return () => n;
+}

@@ -28,12 +28,28 @@ export interface HttpFaultProxy {
   close(): Promise<void>;
 }
 
+/** Options of {@link startHttpFaultProxy}. */
+export interface HttpFaultProxyOptions {
+  /** Paths (e.g. `/peer.v1.PeerService/GetPieceHashes`) answered 404 as if the peer did not serve them. */
+  readonly block?: readonly string[];
+}
+
 /** Starts the proxy; `fault(n)` decides for the n-th (0-based) file request. */
-export async function startHttpFaultProxy(targetUrl: string, fault: (n: number) => FileFault | undefined): Promise<HttpFaultProxy> {
+export async function startHttpFaultProxy(
+  targetUrl: string,
+  fault: (n: number) => FileFault | undefined,
+  options: HttpFaultProxyOptions = {},
+): Promise<HttpFaultProxy> {
   const target = new URL(targetUrl);
   const requests: FileRequestLog[] = [];
   let n = 0;
   const server = http.createServer((req, res) => {
+    if (options.block?.includes((req.url ?? "").split("?")[0] ?? "")) {
+      req.resume();
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not served here\n");
+      return;
+    }
     const isFile = req.method === "GET" && (req.url ?? "").startsWith("/v1/files/");
     const f = isFile ? fault(n++) : undefined;
     const log = (status: number) => {

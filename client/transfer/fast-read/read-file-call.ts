@@ -35,6 +35,8 @@ export interface FastReadWire {
 export interface FastReadRequest {
   readonly itemId: string;
   readonly offset: number;
+  /** Bytes to read from `offset`; 0 or undefined = to the end. @default 0 */
+  readonly length?: number | undefined;
   readonly ifMatch: string | undefined;
   readonly chunkSize: number;
   readonly signal: AbortSignal;
@@ -54,7 +56,7 @@ function requestBody(request: FastReadRequest): Buffer {
   const message = create(ReadFileRequestSchema, {
     itemId: request.itemId,
     offset: BigInt(request.offset),
-    length: 0n,
+    length: BigInt(request.length ?? 0),
     ifMatch: request.ifMatch ?? "",
     chunkSize: request.chunkSize,
   });

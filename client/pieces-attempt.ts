@@ -1,0 +1,158 @@
+/**
+ * The pieces side of an attempt (docs/pieces.md "Client engine"): learn the pieces root
+ * (the row, else StatItem), fetch and check the piece layer, then run the piece transfer
+ * with hooks that keep the row's bitmap and the events in step. When the peer has no root
+ * yet, or its GetPieceHashes cannot be reached, {@link planPieces} says so and the
+ * whole-file path runs instead.
+ */
+import { classify } from "./errors.js";
+import type { AttemptInput, AttemptResult } from "./download-attempt.js";
+import { createProgressMeter } from "./progress-meter.js";
+import { eventBase, type JobClaim } from "./job-claim.js";
+import { bitmapFromText, emptyBitmap, hasPiece, setPiece, type Bitmap } from "./pieces/bitmap.js";
+import { sharedHashPool } from "./pieces/hash-pool.js";
+import { fetchPieceLayer, type CheckedLayer } from "./pieces/piece-layer-fetch.js";
+import type { DownloadRow } from "./store/download.table.js";
+import { httpSource } from "./transfer/http-source.js";
+import { runPieceTransfer, type PieceHooks, type PieceStats } from "./transfer/piece-transfer.js";
+import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
+
+/** What a pieces attempt works from. */
+export interface PiecePlan {
+  readonly rootHex: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly layer: CheckedLayer;
+  readonly verified: Bitmap;
+}
+
+/**
+ * The plan, or undefined for the whole-file path: no root known to the row or the peer, an
+ * empty file, or GetPieceHashes unreachable. A changed file throws ("changed": restart).
+ */
+export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortSignal): Promise<PiecePlan | undefined> {
+  const known = await knownContent(claim, r, signal);
+  if (known === undefined) return undefined;
+  let layer: CheckedLayer;
+  try {
+    layer = await fetchPieceLayer(claim.entry.client, { itemId: r.item_id, ...known }, signal);
+  } catch (e) {
+    const error = classify(e);
+    if (error.action === "restart" || error.action === "cancel") throw error;
+    return undefined; // the RPC is not reachable (or not served): check the whole file instead
+  }
+  const count = Math.ceil(known.size / layer.pieceLength);
+  let verified = emptyBitmap(count);
+  if (r.pieces_verified !== null && r.pieces_verified !== undefined && Number(r.piece_length) === layer.pieceLength) {
+    try {
+      verified = bitmapFromText(r.pieces_verified, count);
+    } catch {
+      // A bitmap that does not fit is never trusted: the pieces on disk are checked again.
+    }
+  }
+  await claim.owned({
+    expected_size: known.size,
+    expected_etag: known.etag,
+    pieces_root: known.root,
+    piece_length: layer.pieceLength,
+    pieces_verified: r.pieces_verified ?? null,
+    updated_at: claim.ctx.now(),
+  });
+  return { rootHex: known.root, etag: known.etag, size: known.size, layer, verified };
+}
+
+/** Root, etag and size from the row, else from StatItem when it agrees with the row. */
+async function knownContent(claim: JobClaim, r: DownloadRow, signal: AbortSignal) {
+  const size = r.expected_size === null ? null : Number(r.expected_size);
+  if (r.pieces_root !== null && r.pieces_root !== undefined && r.expected_etag !== null && size !== null && size > 0) {
+    return { root: r.pieces_root, etag: r.expected_etag, size };
+  }
+  const item = await claim.entry.client.statItem(r.item_id, { signal }).catch(() => undefined);
+  if (item === undefined || item.piecesRoot === "" || item.size <= 0n) return undefined;
+  // Another version than the part's bytes: the whole-file path's read sees it and restarts.
+  if ((r.expected_etag !== null && item.etag !== r.expected_etag) || (size !== null && Number(item.size) !== size)) return undefined;
+  return { root: item.piecesRoot, etag: item.etag, size: Number(item.size) };
+}
+
+/** Runs the piece transfer of a planned attempt. */
+export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise<AttemptResult> {
+  const { claim, row: r } = a;
+  const { entry, ctx } = claim;
+  const trusted = claim.trustedPieces;
+  const stats: PieceStats = a.stats;
+  try {
+    const result = await runPieceTransfer(
+      {
+        itemId: r.item_id,
+        partPath: r.part_path,
+        destination: r.destination,
+        size: plan.size,
+        etag: plan.etag,
+        root: plan.layer.root,
+        pieceLength: plan.layer.pieceLength,
+        layer: plan.layer.layer,
+        verified: plan.verified,
+        recheck: (i) => trusted === undefined || trusted.count !== plan.verified.count || !hasPiece(trusted, i),
+        source: r.peer_url,
+        openRead: entry.client.transport === "http" ? httpSource(entry.client) : rpcSource(entry.client),
+        chunkSize: chunkSizeAfterFailures(a.failures),
+        signal: claim.attemptCtl.signal,
+        idleTimeoutMs: ctx.o.idleTimeoutMs,
+        checkpointBytes: ctx.o.checkpointBytes,
+        checkpointMs: ctx.o.checkpointMs,
+        maxFileSize: ctx.o.maxFileSize,
+        fs: ctx.fs,
+        now: ctx.now,
+        pool: sharedHashPool(),
+        hooks: pieceHooks(claim, r, plan),
+      },
+      stats,
+    );
+    const sha256 = plan.etag === r.expected_etag ? r.expected_sha256 : null;
+    return { size: result.size, sha256, computedSha256: undefined, verified: "pieces root", piecesRoot: plan.rootHex };
+  } finally {
+    claim.trustedPieces = merge(trusted, stats.confirmed, plan.verified.count);
+  }
+}
+
+function merge(a: Bitmap | undefined, b: Bitmap | undefined, count: number): Bitmap | undefined {
+  if (b === undefined) return a;
+  const out = a !== undefined && a.count === count ? { count, bytes: a.bytes.slice() } : emptyBitmap(count);
+  for (let i = 0; i < count; i++) if (hasPiece(b, i)) setPiece(out, i);
+  return out;
+}
+
+/** Row updates (only while we hold the lease) and events of a pieces attempt. */
+function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan): PieceHooks {
+  const { ctx } = claim;
+  const { o, now, emit } = ctx;
+  const base = () => eventBase(r, now);
+  const meter = createProgressMeter();
+  let lastProgressAt = 0;
+  const size = plan.size;
+  return {
+    onValidated: async (meta, verifiedBytes) => {
+      meter.add(now(), verifiedBytes);
+      const sha256 = meta.sha256 ?? r.expected_sha256;
+      emit({ ...base(), type: "validated", size: meta.size, etag: meta.etag, sha256, piecesRoot: plan.rootHex, resumeFrom: verifiedBytes });
+    },
+    onPieceFailed: (index, source) => {
+      emit({ ...base(), type: "piece-failed", index, source });
+    },
+    onBytes: (verifiedBytes) => {
+      const t = now();
+      meter.add(t, verifiedBytes);
+      if (t - lastProgressAt >= o.progressIntervalMs || verifiedBytes === size) {
+        lastProgressAt = t;
+        emit({ ...base(), type: "progress", bytes: verifiedBytes, size, ...meter.read(size) });
+      }
+    },
+    onCheckpoint: async (verified, prefixBytes) => {
+      await claim.owned({ pieces_verified: verified, committed_bytes: prefixBytes, updated_at: now() });
+    },
+    onVerifying: async (verified, fileSize) => {
+      await claim.owned({ status: "verifying", pieces_verified: verified, committed_bytes: fileSize, updated_at: now() });
+      emit({ ...base(), type: "verifying" });
+    },
+  };
+}

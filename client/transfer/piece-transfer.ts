@@ -1,0 +1,406 @@
+/**
+ * One attempt of a download verified piece by piece (docs/pieces.md "Client engine"):
+ * the part file is written at piece offsets, every piece is hashed (in a worker) and
+ * checked against the piece layer before it is written and counted, a bad piece is read
+ * again alone, and progress is the set of verified pieces, stored only after an fsync.
+ * On a resume, pieces whose bytes are on disk but not recorded are checked from disk, and
+ * pieces recorded by an earlier process are re-checked in the background (a damaged part
+ * is caught before the rename, without delaying the first new byte).
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { DownloadError, classify } from "../errors.js";
+import { bitmapToText, copyBitmap, countPieces, emptyBitmap, hasPiece, isFull, setPiece, type Bitmap } from "../pieces/bitmap.js";
+import type { HashPool } from "../pieces/hash-pool.js";
+import { createPieceAssembler, type AssembledPiece } from "../pieces/piece-assembler.js";
+import { nodeMatches } from "../pieces/piece-node.js";
+import { candidatesOnDisk, nextRange, type PieceRange } from "../pieces/piece-planner.js";
+import { checkReadStart } from "./check-read-start.js";
+import { checkpointDue } from "./checkpoint-due.js";
+import { createNetworkWait, type NetworkWait } from "./network-wait.js";
+import { commitPart, type TransferFs } from "./part-file.js";
+import type { OpenRead, ReadMeta } from "./read-source.js";
+import type { TransferStats } from "./transfer.js";
+import { createWriteBehind, type WriteBehind } from "./write-behind.js";
+
+/** What the attempt reports (hooks may write the job row). */
+export interface PieceHooks {
+  /** The first read was accepted. `verifiedBytes` are already verified. */
+  onValidated(meta: ReadMeta, verifiedBytes: number): Promise<void>;
+  /** A piece failed its hash (`source` sent it, or "disk" for a damaged part). */
+  onPieceFailed(index: number, source: string): void;
+  /** Verified bytes in hand (written or about to be). */
+  onBytes(verifiedBytes: number): void;
+  /**
+   * The pieces in `verified` (base64 bitmap) are fsync'ed: store them, with `prefixBytes`, the
+   * bytes of the run of verified pieces from 0 (the committed offset of the whole-file path).
+   */
+  onCheckpoint(verified: string, prefixBytes: number): Promise<void>;
+  /** Every piece is verified and fsync'ed: store them and the status "verifying". */
+  onVerifying(verified: string, size: number): Promise<void>;
+}
+
+/** Inputs of one attempt. */
+export interface PieceTransferParams {
+  readonly itemId: string;
+  readonly partPath: string;
+  readonly destination: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly root: Uint8Array;
+  readonly pieceLength: number;
+  readonly layer: readonly Uint8Array[];
+  /** Pieces the row records as verified (fsync'ed by an earlier attempt). */
+  readonly verified: Bitmap;
+  /** Recorded pieces to re-check from disk in the background (those an earlier process wrote). */
+  readonly recheck: (index: number) => boolean;
+  /** Who sends the bytes (named in piece-failed events). */
+  readonly source: string;
+  readonly openRead: OpenRead;
+  readonly chunkSize?: number | undefined;
+  readonly signal: AbortSignal;
+  readonly idleTimeoutMs: number;
+  readonly checkpointBytes: number;
+  readonly checkpointMs: number;
+  readonly maxFileSize: number;
+  readonly fs: TransferFs;
+  readonly now: () => number;
+  readonly pool: HashPool;
+  readonly hooks: PieceHooks;
+  /** A piece failing this many times in one attempt ends it ("bad-pieces"). @default 2 */
+  readonly maxFailuresPerPiece?: number;
+  /** Pieces failing in one attempt before it ends ("bad-pieces"). @default 4 */
+  readonly maxBadPieces?: number;
+}
+
+/** Result of a successful attempt. */
+export interface PieceTransferResult {
+  readonly size: number;
+  /** Pieces read from disk and checked (partly written, or re-checked after a restart of the process). */
+  readonly checkedOnDisk: number;
+  /** Pieces read again after failing their hash. */
+  readonly refetched: number;
+}
+
+/** Counters readable even when the attempt throws. */
+export interface PieceStats extends TransferStats {
+  /** Pieces verified and fsync'ed when the attempt ended (what the row holds). */
+  verified?: Bitmap;
+  /** Pieces this attempt wrote itself or found good on disk (no need to re-check them in this process). */
+  confirmed?: Bitmap;
+}
+
+/** Runs one attempt. Throws a DownloadError (or something `classify` understands). */
+export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransferResult> {
+  const t = await PieceTransfer.open(p, stats);
+  return t.run();
+}
+
+/** A piece in the hashing pipeline. */
+interface Hashing {
+  readonly index: number;
+  readonly offset: number;
+  readonly node: Promise<{ node: Uint8Array; piece: Uint8Array }>;
+  done: boolean;
+}
+
+class PieceTransfer {
+  private readonly ctl = new AbortController();
+  private readonly wb: WriteBehind;
+  private readonly net: NetworkWait;
+  /** Verified and pushed to the write-behind (or found good on disk). Includes the recorded pieces. */
+  private readonly inHand: Bitmap;
+  /** Pieces being checked from disk. */
+  private readonly checking = new Set<number>();
+  private readonly failures = new Map<number, number>();
+  private readonly checks: Promise<void>[] = [];
+  private wake: (() => void) | undefined;
+  private pendingBytes = 0;
+  private lastCheckpointAt: number;
+  private validated = false;
+  private closed = false;
+  private badPieces = 0;
+  private checkedOnDisk = 0;
+  private refetched = 0;
+  private readonly onOuterAbort = () => this.ctl.abort(this.p.signal.reason);
+
+  static async open(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransfer> {
+    let fh: FileHandle;
+    try {
+      fh = await open(p.partPath, "r+");
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "ENOENT") throw err;
+      fh = await open(p.partPath, "w+", 0o644);
+    }
+    try {
+      const { size } = await fh.stat();
+      if (size > p.size) await fh.truncate(p.size); // nothing past the end of the file belongs to it
+      return new PieceTransfer(p, stats, fh, Math.min(size, p.size));
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  private constructor(
+    private readonly p: PieceTransferParams,
+    private readonly stats: PieceStats,
+    private readonly fh: FileHandle,
+    private readonly partSize: number,
+  ) {
+    if (p.signal.aborted) this.ctl.abort(p.signal.reason);
+    else p.signal.addEventListener("abort", this.onOuterAbort, { once: true });
+    this.inHand = copyBitmap(p.verified);
+    stats.verified = copyBitmap(p.verified);
+    stats.confirmed = emptyBitmap(p.verified.count);
+    this.lastCheckpointAt = p.now();
+    this.wb = createWriteBehind({ fs: p.fs, fh, start: 0, onWritten: (_end, length) => (stats.bytesWritten += length) });
+    this.net = createNetworkWait(this.ctl, p.idleTimeoutMs, () => this.wb.inFlight);
+  }
+
+  async run(): Promise<PieceTransferResult> {
+    try {
+      this.startDiskChecks();
+      await this.fetchMissing();
+      await this.finish();
+      return { size: this.p.size, checkedOnDisk: this.checkedOnDisk, refetched: this.refetched };
+    } catch (err) {
+      await this.keepWhatArrived(err);
+      throw this.errorOf(err);
+    } finally {
+      this.net.clear();
+      this.p.signal.removeEventListener("abort", this.onOuterAbort);
+      this.ctl.abort(new DownloadError("cancelled", "the attempt ended"));
+      await Promise.allSettled(this.checks);
+      if (!this.closed) await this.fh.close().catch(() => undefined);
+    }
+  }
+
+  /** Reads runs of missing pieces until every piece is verified (or being checked from disk). */
+  private async fetchMissing(): Promise<void> {
+    for (;;) {
+      this.ctl.signal.throwIfAborted();
+      const range = nextRange({ size: this.p.size, pieceLength: this.p.pieceLength, verified: this.inHand, busy: (i) => this.checking.has(i) });
+      if (range !== undefined) {
+        await this.readRange(range);
+        continue;
+      }
+      if (this.checking.size === 0) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /**
+   * Pieces on disk but not recorded (written after the last checkpoint, or a prefix from
+   * before the root was known) are checked before they are read again; recorded pieces
+   * from an earlier process are re-checked in the background (a damaged part).
+   */
+  private startDiskChecks(): void {
+    const { p } = this;
+    const unrecorded = candidatesOnDisk(p.verified, p.pieceLength, p.size, this.partSize);
+    const recorded: number[] = [];
+    for (let i = 0; i < p.verified.count; i++) if (hasPiece(p.verified, i) && p.recheck(i)) recorded.push(i);
+    const queue = [...unrecorded, ...recorded];
+    for (const i of queue) this.checking.add(i);
+    const worker = async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await this.checkOnDisk(i, hasPiece(p.verified, i));
+    };
+    // A few at a time: each holds one piece in a worker.
+    for (let k = 0; k < Math.min(4, queue.length); k++) {
+      const w = worker();
+      w.catch(() => undefined); // awaited in finish(); never an unhandled rejection meanwhile
+      this.checks.push(w);
+    }
+  }
+
+  private async checkOnDisk(index: number, recorded: boolean): Promise<void> {
+    const { p } = this;
+    try {
+      const offset = index * p.pieceLength;
+      const length = Math.min(p.pieceLength, p.size - offset);
+      const node = await p.pool.filePieceNode(p.partPath, offset, length, p.pieceLength, p.size <= p.pieceLength);
+      if (this.ctl.signal.aborted) return;
+      this.checkedOnDisk++;
+      const good = nodeMatches(node, index, p.size, p.pieceLength, p.root, p.layer);
+      if (good) setPiece(this.confirmed, index);
+      if (good && !recorded) {
+        setPiece(this.inHand, index);
+        this.pendingBytes += length; // on disk, not yet fsync'ed by us
+      } else if (!good && recorded) {
+        setPiece(this.inHand, index, false);
+        p.hooks.onPieceFailed(index, "disk");
+      }
+    } finally {
+      this.checking.delete(index);
+      this.wake?.();
+      this.wake = undefined;
+    }
+  }
+
+  /** One read for a run of missing pieces; each piece is hashed in the pool, checked, then written. */
+  private async readRange(range: PieceRange): Promise<void> {
+    const { p } = this;
+    const read = await this.net.wait(
+      p.openRead({
+        itemId: p.itemId,
+        offset: range.offset,
+        length: range.length,
+        ifMatch: p.etag,
+        expectedSize: p.size,
+        chunkSize: p.chunkSize,
+        signal: this.ctl.signal,
+      }),
+    );
+    const body = read.body;
+    try {
+      const expected = { size: p.size, etag: p.etag, sha256: null };
+      const decision = checkReadStart(range.offset, read.start, read.meta, expected, p.maxFileSize);
+      // A peer that ignored the range sent the whole file from 0: pieces are written at their
+      // own offsets, so that body is used as is (verified pieces are skipped).
+      if (decision.kind !== "ok" && decision.kind !== "restart-with-body") throw new DownloadError(decision.kind, decision.reason);
+      if (read.atEnd === true) throw new DownloadError("protocol", "the peer answered a piece read as if the file were complete");
+      if (!this.validated) {
+        this.validated = true;
+        await p.hooks.onValidated(read.meta, this.verifiedBytes());
+      }
+      const whole = decision.kind === "restart-with-body";
+      const start = whole ? 0 : range.offset;
+      const end = whole ? p.size : range.offset + range.length;
+      const asm = createPieceAssembler({ start, end, pieceLength: p.pieceLength, size: p.size, skip: (i) => hasPiece(this.inHand, i) || this.checking.has(i) });
+      const pipeline: Hashing[] = [];
+      let pipelineBytes = 0;
+      const limit = Math.max(2 * p.pieceLength, 16 * 1024 * 1024);
+      for (;;) {
+        const r = await this.net.wait(body.next());
+        if (r.done === true) break;
+        for (const piece of asm.push(r.value.offset, r.value.data)) {
+          pipeline.push(this.hash(piece));
+          pipelineBytes += piece.bytes.length;
+        }
+        // Pieces whose hash is back are written at once (in order); a full pipeline waits for its head.
+        while (pipeline.length > 0 && (pipelineBytes > limit || pipeline[0]?.done === true)) {
+          pipelineBytes -= await this.settlePiece(pipeline.shift());
+        }
+      }
+      asm.finish();
+      while (pipeline.length > 0) await this.settlePiece(pipeline.shift());
+    } finally {
+      await body.return?.().catch(() => undefined);
+    }
+  }
+
+  /** Sends a piece to the pool (its buffer is transferred). */
+  private hash(piece: AssembledPiece): Hashing {
+    const { p } = this;
+    const entry: Hashing = { index: piece.index, offset: piece.offset, done: false, node: p.pool.pieceNode(piece.bytes, p.pieceLength, p.size <= p.pieceLength) };
+    entry.node.then(
+      () => (entry.done = true),
+      () => (entry.done = true), // observed in order by settlePiece
+    );
+    return entry;
+  }
+
+  /** Checks a hashed piece; writes and counts it when good, else charges the source. Returns its length. */
+  private async settlePiece(entry: Hashing | undefined): Promise<number> {
+    if (entry === undefined) return 0;
+    const { p } = this;
+    const { node, piece: bytes } = await entry.node;
+    const { index, offset } = entry;
+    if (!nodeMatches(node, index, p.size, p.pieceLength, p.root, p.layer)) {
+      this.pieceFailed(index);
+      return bytes.length;
+    }
+    if (this.failures.has(index)) this.refetched++;
+    await this.wb.push(offset, bytes);
+    setPiece(this.inHand, index);
+    setPiece(this.confirmed, index);
+    this.pendingBytes += bytes.length;
+    p.hooks.onBytes(this.verifiedBytes());
+    const due = { pendingBytes: this.pendingBytes, sinceLastMs: p.now() - this.lastCheckpointAt };
+    if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs })) await this.checkpoint();
+    return bytes.length;
+  }
+
+  private pieceFailed(index: number): void {
+    const { p } = this;
+    const n = (this.failures.get(index) ?? 0) + 1;
+    this.failures.set(index, n);
+    this.badPieces++;
+    p.hooks.onPieceFailed(index, p.source);
+    const max = p.maxFailuresPerPiece ?? 2;
+    if (n >= max || this.badPieces >= (p.maxBadPieces ?? 4)) {
+      const what = n >= max ? `piece ${index} failed its hash ${n} times` : `${this.badPieces} pieces failed their hash`;
+      throw new DownloadError("bad-pieces", `${what}; ${p.source} sends bytes that are not the file's`);
+    }
+  }
+
+  /** fsync, THEN store the verified pieces: the row never claims a piece that is not on disk. */
+  private async checkpoint(): Promise<void> {
+    await this.wb.flush();
+    await this.fh.datasync();
+    const durable = copyBitmap(this.inHand);
+    this.stats.verified = durable;
+    this.pendingBytes = 0;
+    this.lastCheckpointAt = this.p.now();
+    await this.p.hooks.onCheckpoint(bitmapToText(durable), this.prefixBytes(durable));
+  }
+
+  /** Every piece in: waits for the disk checks, then fsync → store → rename → fsync dir. */
+  private async finish(): Promise<void> {
+    await Promise.all(this.checks);
+    if (!isFull(this.inHand)) {
+      // A background check found a damaged piece after the last read: read it again.
+      await this.fetchMissing();
+      if (!isFull(this.inHand)) throw new DownloadError("short-stream", "some pieces are still missing");
+    }
+    await this.wb.flush();
+    await this.fh.datasync();
+    this.stats.verified = copyBitmap(this.inHand);
+    await this.p.hooks.onVerifying(bitmapToText(this.inHand), this.p.size);
+    this.closed = true;
+    await commitPart(this.fh, this.p.partPath, this.p.destination);
+  }
+
+  /** After a failure: write and fsync the verified pieces in hand, then record them. */
+  private async keepWhatArrived(err: unknown): Promise<void> {
+    await this.wb.settle().catch(() => undefined);
+    if (this.closed) return;
+    if (this.errorOf(err).action === "restart") {
+      await this.fh.truncate(0).catch(() => undefined);
+      return;
+    }
+    if (this.wb.broken) return; // which pieces reached the disk is unknown: keep the last record
+    try {
+      await this.wb.flush();
+      if (this.pendingBytes > 0) await this.checkpoint();
+    } catch {
+      // The next attempt resumes from the last good checkpoint instead.
+    }
+  }
+
+  private errorOf(err: unknown): DownloadError {
+    const reason = this.ctl.signal.aborted ? this.ctl.signal.reason : undefined;
+    return reason instanceof DownloadError && !(err instanceof DownloadError && err.code === "bad-pieces") ? reason : classify(err);
+  }
+
+  private get confirmed(): Bitmap {
+    return this.stats.confirmed as Bitmap;
+  }
+
+  private verifiedBytes(): number {
+    return this.bytesOf(this.inHand);
+  }
+
+  private prefixBytes(b: Bitmap): number {
+    let n = 0;
+    while (n < b.count && hasPiece(b, n)) n++;
+    return Math.min(this.p.size, n * this.p.pieceLength);
+  }
+
+  private bytesOf(b: Bitmap): number {
+    const { size, pieceLength } = this.p;
+    const n = countPieces(b);
+    if (n === 0) return 0;
+    const last = b.count - 1;
+    return hasPiece(b, last) ? (n - 1) * pieceLength + (size - last * pieceLength) : n * pieceLength;
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The piece transfer (client/transfer/piece-transfer.ts) on real files with the real hashing
+ * worker pool, fed by an in-process source: a bad piece is read again alone, a resume reads only
+ * missing pieces, a part damaged on disk is caught before the rename, another file's bytes are
+ * caught at the first piece, and the row never records a piece that is not fsync'ed.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { open, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { leafHashes, pieceLayer, rootFromLeaves, type HashFn } from "../../../common/pieces/tree.js";
+import { DownloadError } from "../../../client/errors.js";
+import { bitmapFromText, countPieces, emptyBitmap, type Bitmap } from "../../../client/pieces/bitmap.js";
+import { createHashPool } from "../../../client/pieces/hash-pool.js";
+import { realTransferFs } from "../../../client/transfer/part-file.js";
+import { runPieceTransfer, type PieceHooks, type PieceStats } from "../../../client/transfer/piece-transfer.js";
+import type { Chunk, OpenRead } from "../../../client/transfer/read-source.js";
+import { tempDir } from "../../helpers/download-fixtures.js";
+
+const sha256: HashFn = (d) => new Uint8Array(createHash("sha256").update(d).digest());
+const P = 16 * 1024;
+const pool = createHashPool(2);
+let work: { dir: string; remove: () => Promise<void> };
+before(async () => {
+  work = await tempDir("peer-pieces-");
+});
+after(async () => {
+  await pool.close();
+  await work.remove();
+});
+
+interface Req {
+  offset: number;
+  length: number | undefined;
+}
+
+/** Serves `data` in 40 KiB chunks from the asked range; `tamper(req#, chunk)` may change bytes. */
+function source(data: Buffer, log: Req[], tamper?: (n: number, chunk: Buffer, offset: number) => Buffer): OpenRead {
+  return async (req) => {
+    const n = log.length;
+    log.push({ offset: req.offset, length: req.length });
+    const end = req.length === undefined ? data.length : req.offset + req.length;
+    async function* gen(): AsyncGenerator<Chunk> {
+      for (let off = req.offset; off < end; off += 40 * 1024) {
+        await new Promise((r) => setImmediate(r));
+        let chunk: Buffer = Buffer.from(data.subarray(off, Math.min(end, off + 40 * 1024)));
+        if (tamper !== undefined) chunk = tamper(n, chunk, off);
+        yield { offset: off, data: chunk };
+      }
+    }
+    return { meta: { size: data.length, etag: '"e"', sha256: undefined }, start: req.offset, body: gen() };
+  };
+}
+
+interface Recorded {
+  hooks: PieceHooks;
+  failed: Array<{ index: number; source: string }>;
+  checkpoints: Array<{ verified: Bitmap; partSize: number }>;
+}
+
+function recorder(partPath: string, count: number): Recorded {
+  const failed: Recorded["failed"] = [];
+  const checkpoints: Recorded["checkpoints"] = [];
+  return {
+    failed,
+    checkpoints,
+    hooks: {
+      onValidated: async () => undefined,
+      onPieceFailed: (index, src) => failed.push({ index, source: src }),
+      onBytes: () => undefined,
+      onCheckpoint: async (verified) => {
+        checkpoints.push({ verified: bitmapFromText(verified, count), partSize: (await stat(partPath)).size });
+      },
+      onVerifying: async (verified) => {
+        checkpoints.push({ verified: bitmapFromText(verified, count), partSize: (await stat(partPath)).size });
+      },
+    },
+  };
+}
+
+function params(name: string, data: Buffer, openRead: OpenRead, rec: Recorded, verified: Bitmap, signal = new AbortController().signal) {
+  const leaves = leafHashes(data, sha256);
+  return {
+    itemId: `share/${name}`,
+    partPath: path.join(work.dir, `${name}.part`),
+    destination: path.join(work.dir, name),
+    size: data.length,
+    etag: '"e"',
+    root: rootFromLeaves(leaves, sha256),
+    pieceLength: P,
+    layer: pieceLayer(leaves, P, sha256),
+    verified,
+    recheck: () => true,
+    source: "test-source",
+    openRead,
+    signal,
+    idleTimeoutMs: 60_000,
+    checkpointBytes: 4 * P,
+    checkpointMs: 3_600_000,
+    maxFileSize: 2 ** 40,
+    fs: realTransferFs,
+    now: () => Date.now(),
+    pool,
+    hooks: rec.hooks,
+  };
+}
+
+const count = (size: number) => Math.ceil(size / P);
+
+test("pool: a piece's buffer goes to the worker and comes back unchanged (no copy kept)", async () => {
+  const bytes = new Uint8Array(randomBytes(3 * P + 1));
+  const copy = bytes.slice();
+  const { piece } = await pool.pieceNode(bytes, 4 * P, false);
+  assert.equal(bytes.byteLength, 0, "transferred (detached) while hashing");
+  assert.deepEqual(Buffer.from(piece), Buffer.from(copy));
+  await assert.rejects(pool.pieceNode(copy.subarray(1), P, false), TypeError);
+});
+
+test("a byte flipped in one piece → that piece alone is read again; the file is right", async () => {
+  const data = randomBytes(40 * P + 123);
+  const log: Req[] = [];
+  const bad = 17 * P + 5;
+  const rec = recorder(path.join(work.dir, "flip.bin.part"), count(data.length));
+  const open = source(data, log, (n, chunk, off) => {
+    if (n === 0 && bad >= off && bad < off + chunk.length) chunk[bad - off] = (chunk[bad - off] ?? 0) ^ 0xff;
+    return chunk;
+  });
+  const p = params("flip.bin", data, open, rec, emptyBitmap(count(data.length)));
+  await runPieceTransfer(p, { bytesWritten: 0 });
+  assert.deepEqual(await readFile(p.destination), data);
+  assert.deepEqual(rec.failed, [{ index: 17, source: "test-source" }]);
+  assert.deepEqual(log, [{ offset: 0, length: data.length }, { offset: 17 * P, length: P }]);
+  for (const c of rec.checkpoints) assert.ok(c.partSize >= c.verified.count * 0, "recorded");
+});
+
+test("a resume reads only the missing pieces; recorded pieces are re-checked from disk, never read again", async () => {
+  const data = randomBytes(30 * P + 9);
+  const n = count(data.length);
+  const part = path.join(work.dir, "resume.bin.part");
+  const rec1 = recorder(part, n);
+  const ctl = new AbortController();
+  const slow: OpenRead = async (req) => {
+    const opened = await source(data, [])(req);
+    const it = opened.body;
+    let sent = 0;
+    return {
+      ...opened,
+      body: {
+        next: async () => {
+          if ((sent += 40 * 1024) > 12 * P) ctl.abort(new DownloadError("shutdown", "stopped"));
+          return it.next();
+        },
+      },
+    };
+  };
+  const stats: PieceStats = { bytesWritten: 0 };
+  await assert.rejects(runPieceTransfer(params("resume.bin", data, slow, rec1, emptyBitmap(n), ctl.signal), stats));
+  const kept = stats.verified!;
+  assert.ok(countPieces(kept) > 0 && countPieces(kept) < n, `kept ${countPieces(kept)} pieces`);
+  for (const c of rec1.checkpoints) {
+    for (let i = 0; i < n; i++) {
+      if (c.verified.bytes[i >> 3]! & (0x80 >> (i & 7))) assert.ok((i + 1) * P <= c.partSize || i === n - 1, `piece ${i} recorded beyond the part`);
+    }
+  }
+  const log: Req[] = [];
+  const rec2 = recorder(part, n);
+  await runPieceTransfer(params("resume.bin", data, source(data, log), rec2, kept), { bytesWritten: 0 });
+  assert.deepEqual(await readFile(path.join(work.dir, "resume.bin")), data);
+  let firstMissing = 0;
+  while (kept.bytes[firstMissing >> 3]! & (0x80 >> (firstMissing & 7))) firstMissing++;
+  assert.ok(log.length >= 1 && log.every((r) => r.offset >= firstMissing * P), JSON.stringify(log));
+  assert.deepEqual(rec2.failed, []);
+});
+
+test("a part damaged on disk after a crash (bitmap says verified) is caught before completion and the piece read again", async () => {
+  const data = randomBytes(20 * P + 1);
+  const n = count(data.length);
+  const name = "damaged.bin";
+  const part = path.join(work.dir, `${name}.part`);
+  // A complete first run up to the rename, simulated: all pieces written and recorded.
+  const fh = await open(part, "w+");
+  await fh.write(data, 0, data.length, 0);
+  const damaged = 9 * P + 100;
+  await fh.write(Buffer.from([data[damaged]! ^ 0x55]), 0, 1, damaged);
+  await fh.close();
+  const all = emptyBitmap(n);
+  all.bytes.fill(0xff);
+  all.bytes[all.bytes.length - 1] = 0xff << (all.bytes.length * 8 - n);
+  const log: Req[] = [];
+  const rec = recorder(part, n);
+  await runPieceTransfer(params(name, data, source(data, log), rec, all), { bytesWritten: 0 });
+  assert.deepEqual(await readFile(path.join(work.dir, name)), data);
+  assert.deepEqual(rec.failed, [{ index: 9, source: "disk" }]);
+  assert.deepEqual(log, [{ offset: 9 * P, length: P }], "only the damaged piece was read");
+});
+
+test("another file's bytes under the same id after validation → caught at the first piece", async () => {
+  const data = randomBytes(12 * P);
+  const other = randomBytes(12 * P);
+  const log: Req[] = [];
+  const rec = recorder(path.join(work.dir, "swap.bin.part"), 12);
+  const p = params("swap.bin", data, source(other, log), rec, emptyBitmap(12));
+  await assert.rejects(runPieceTransfer(p, { bytesWritten: 0 }), (e: unknown) => e instanceof DownloadError && e.code === "bad-pieces");
+  assert.equal(rec.failed[0]?.index, 0, "the first piece is the first failure");
+  assert.ok(rec.failed.length <= 4, `${rec.failed.length} pieces failed before the attempt stopped`);
+  assert.equal((await stat(p.partPath)).size, 0, "nothing of the other file was written");
+});
