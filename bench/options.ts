@@ -2,8 +2,8 @@
  * Command-line options of `npm run bench`, parsed and checked without I/O.
  */
 
-/** Benchmark groups of issue 6, in the order they run. */
-export const GROUPS = ["http", "rpc", "download", "memory", "resume", "small"] as const;
+/** Benchmark groups (issues 6 and 11), in the order they run. */
+export const GROUPS = ["cli", "http", "rpc", "download", "memory", "resume", "small"] as const;
 
 /** One of {@link GROUPS}. */
 export type GroupName = (typeof GROUPS)[number];

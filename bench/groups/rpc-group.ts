@@ -82,10 +82,33 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
           }),
         compare: vsNginx(),
       });
+      // The SDK's stock read path (the generated client), for the client fast path's before/after in one run.
+      const sdkStockId = `rpc.peer-stock-read.${transport}.${chunkSize}`;
+      if (chunkSize === 1048576) {
+        targets.push({
+          group: "rpc",
+          id: sdkStockId,
+          label: `peer server + SDK stock read path, ${suffix}`,
+          unavailable: sdkUnavailable,
+          serverPid: peer.ok ? peer.value.pid : undefined,
+          run: () =>
+            worker.run({
+              kind: "sdk-read",
+              baseUrl: peer.ok ? peer.value.info.url : "",
+              apiKey: peer.ok ? peer.value.info.key : "",
+              transport,
+              itemId: id,
+              chunkSize,
+              expectedBytes: size,
+              readPath: "stock",
+            }),
+          compare: [{ baseId: stockId, baseLabel: "stock pair" }, ...vsNginx()],
+        });
+      }
       targets.push({
         group: "rpc",
         id: `rpc.peer.${transport}.${chunkSize}`,
-        label: `**peer server + SDK**, ${suffix}`,
+        label: `**peer server + SDK fast read path**, ${suffix}`,
         unavailable: sdkUnavailable,
         serverPid: peer.ok ? peer.value.pid : undefined,
         run: () =>
@@ -98,7 +121,11 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
             chunkSize,
             expectedBytes: size,
           }),
-        compare: [{ baseId: stockId, baseLabel: "stock pair", goal: SDK_GOAL }, ...vsNginx()],
+        compare: [
+          { baseId: stockId, baseLabel: "stock pair", goal: SDK_GOAL },
+          ...(chunkSize === 1048576 ? [{ baseId: sdkStockId, baseLabel: "SDK stock read path" }] : []),
+          ...vsNginx(),
+        ],
       });
     }
   }
