@@ -9,6 +9,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { performance } from "node:perf_hooks";
 import { PeerService } from "../gen/peer/v1/peer_pb.js";
 import type * as ClientBarrel from "../client/index.js";
+import type * as RpcSourceModule from "../client/transfer/rpc-source.js";
 import { announceReady } from "./child.js";
 import { prepareEngineDirs, probeEngine, runEngineDownload } from "./engine-runner.js";
 import type { ProbeResult, ReadTask, TaskResult, WorkerReply, WorkerRequest, WorkerTask } from "./worker-protocol.js";
@@ -49,17 +50,23 @@ async function readStock(task: ReadTask, signal: AbortSignal): Promise<number> {
   return bytes;
 }
 
+/** Reads through the engine's read path (rpcSource over the SDK client), fast or stock. */
 async function readSdk(task: ReadTask, signal: AbortSignal): Promise<number> {
   const sdk = await loadSdk();
-  const key = `${task.baseUrl}|${task.transport}`;
+  const { rpcSource } = (await import("../client/transfer/rpc-source.js")) as typeof RpcSourceModule;
+  const readPath = task.readPath ?? "fast";
+  const key = `${task.baseUrl}|${task.transport}|${readPath}`;
   let client = sdkClients.get(key);
   if (!client) {
-    client = sdk.createPeerClient({ baseUrl: task.baseUrl, apiKey: task.apiKey ?? "", transport: task.transport });
+    client = sdk.createPeerClient({ baseUrl: task.baseUrl, apiKey: task.apiKey ?? "", transport: task.transport, readPath });
     sdkClients.set(key, client);
   }
+  const read = await rpcSource(client)({ itemId: task.itemId, offset: 0, ifMatch: undefined, expectedSize: undefined, chunkSize: task.chunkSize, signal });
   let bytes = 0;
-  for await (const res of client.readFile({ itemId: task.itemId, chunkSize: task.chunkSize }, { signal })) {
-    bytes += res.data.length;
+  for (;;) {
+    const r = await read.body.next();
+    if (r.done === true) break;
+    bytes += r.value.data.length;
   }
   return bytes;
 }

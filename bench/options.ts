@@ -2,8 +2,8 @@
  * Command-line options of `npm run bench`, parsed and checked without I/O.
  */
 
-/** Benchmark groups of issue 6, in the order they run. */
-export const GROUPS = ["http", "rpc", "download", "memory", "resume", "small", "hashing"] as const;
+/** Benchmark groups, in the order they run (docs/performance.md). */
+export const GROUPS = ["cli", "http", "rpc", "download", "memory", "resume", "small", "hashing"] as const;
 
 /** One of {@link GROUPS}. */
 export type GroupName = (typeof GROUPS)[number];

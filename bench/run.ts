@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "./child.js";
 import { createBenchFiles, type BenchContext } from "./context.js";
+import { runCliGroup } from "./groups/cli-group.js";
 import { runDownloadGroup } from "./groups/download-group.js";
 import { runHttpGroup } from "./groups/http-group.js";
 import { runMemoryGroup } from "./groups/memory-group.js";
@@ -26,6 +27,7 @@ import { renderJson, renderMarkdown, resultFileName, type BenchRun } from "./rep
 import { createServerPool } from "./server-pool.js";
 
 const RUNNERS: Record<GroupName, (ctx: BenchContext) => Promise<GroupResult>> = {
+  cli: runCliGroup,
   http: runHttpGroup,
   rpc: runRpcGroup,
   download: runDownloadGroup,

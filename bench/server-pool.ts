@@ -30,8 +30,6 @@ export interface ServerPool {
   pipeline(highWaterMark: number): Promise<Started<NodeChild<{ url: string }>>>;
   /** Stock connect-node ReadFile server. */
   stock(): Promise<Started<NodeChild<StockInfo>>>;
-  /** The ReadFile fast-path prototype in front of the stock service. */
-  fastPath(): Promise<Started<NodeChild<StockInfo>>>;
   /** Our server (missing = server code not in the tree). */
   peer(): Promise<Started<NodeChild<PeerServerInfo>>>;
   /** The shared client worker. */
@@ -41,7 +39,6 @@ export interface ServerPool {
     nginx(): Promise<Started<NginxServer>>;
     pipeline(highWaterMark: number): Promise<Started<NodeChild<{ url: string }>>>;
     stock(): Promise<Started<NodeChild<StockInfo>>>;
-    fastPath(): Promise<Started<NodeChild<StockInfo>>>;
     peer(): Promise<Started<NodeChild<PeerServerInfo>>>;
     worker(): Promise<ClientWorker>;
   };
@@ -105,8 +102,6 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
       ),
     stock: (track: boolean) =>
       guard(() => startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }, { nodeArgs }), (c) => c.stop(), track),
-    fastPath: (track: boolean) =>
-      guard(() => startNodeChild<StockInfo>("bench/servers/fast-path-server.ts", { root }, { nodeArgs }), (c) => c.stop(), track),
     peer: (track: boolean) =>
       guard(
         async () => {
@@ -136,7 +131,6 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
     nginx: () => once("nginx", () => starters.nginx(true)),
     pipeline: (hwm) => once(`pipeline-${hwm}`, () => starters.pipeline(hwm, true)),
     stock: () => once("stock", () => starters.stock(true)),
-    fastPath: () => once("fast-path", () => starters.fastPath(true)),
     peer: () => once("peer", () => starters.peer(true)),
     worker: () =>
       once("worker", async () => {
@@ -148,7 +142,6 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
       nginx: () => starters.nginx(false),
       pipeline: (hwm) => starters.pipeline(hwm, false),
       stock: () => starters.stock(false),
-      fastPath: () => starters.fastPath(false),
       peer: () => starters.peer(false),
       worker: () => startClientWorker(nodeArgs),
     },

@@ -17,6 +17,8 @@ export interface ReadTask {
   readonly itemId: string;
   readonly chunkSize: number;
   readonly expectedBytes: number;
+  /** SDK reads: the engine's read path (client/transfer/rpc-source.ts), fast or stock. @default "fast" */
+  readonly readPath?: "fast" | "stock";
 }
 
 /** Download items to disk with the download engine. */

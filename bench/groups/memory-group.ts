@@ -48,7 +48,7 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
   // --quick reuses the pool's servers (already warm; no process start-ups) to stay short; full runs use fresh ones.
   const source = quick ? ctx.pool : ctx.pool.fresh;
   const stopFresh = (stop: () => Promise<void>) => (quick ? async () => {} : stop);
-  /** A stalled-reader target on a harness-owned Connect server (the stock pair or the prototype). */
+  /** A stalled-reader target on a harness-owned Connect server (the stock pair). */
   const connectStallTarget = (targetId: string, label: string, startServer: () => Promise<Started<ConnectChild>>): StallTarget => ({
     id: targetId,
     label,
@@ -83,7 +83,6 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       },
     },
     connectStallTarget("memory.stall.stock-rpc", "stock connect-node ReadFile, Connect h1, 1 MiB chunks", () => source.stock()),
-    connectStallTarget("memory.stall.fast-path", "fast-path prototype ReadFile, Connect h1, 1 MiB chunks", () => source.fastPath()),
     {
       id: "memory.stall.peer-http",
       label: "**peer HTTP route**",

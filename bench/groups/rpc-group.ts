@@ -27,18 +27,14 @@ const TRANSPORT_LABEL: Record<RpcTransport, string> = {
 
 /** SDK over our server vs the stock pair: "we add no overhead of our own". */
 const SDK_GOAL: Goal = { op: ">=", threshold: 0.9 };
-/** Stretch: a fast path reaching 0.4× nginx through the SDK. */
-const FAST_GOAL: Goal = { op: ">=", threshold: 0.4 };
-
 /** Runs group 2. */
 export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
   const { size } = ctx.options;
   const name = await ctx.files.ensure(bigFileName(size), size);
   const id = itemId(name);
-  const [nginx, stock, fast, peer, worker] = await Promise.all([
+  const [nginx, stock, peer, worker] = await Promise.all([
     ctx.pool.nginx(),
     ctx.pool.stock(),
-    ctx.pool.fastPath(),
     ctx.pool.peer(),
     ctx.pool.worker(),
   ]);
@@ -86,10 +82,33 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
           }),
         compare: vsNginx(),
       });
+      // The SDK's stock read path (the generated client), for the client fast path's before/after in one run.
+      const sdkStockId = `rpc.peer-stock-read.${transport}.${chunkSize}`;
+      if (chunkSize === 1048576) {
+        targets.push({
+          group: "rpc",
+          id: sdkStockId,
+          label: `peer server + SDK stock read path, ${suffix}`,
+          unavailable: sdkUnavailable,
+          serverPid: peer.ok ? peer.value.pid : undefined,
+          run: () =>
+            worker.run({
+              kind: "sdk-read",
+              baseUrl: peer.ok ? peer.value.info.url : "",
+              apiKey: peer.ok ? peer.value.info.key : "",
+              transport,
+              itemId: id,
+              chunkSize,
+              expectedBytes: size,
+              readPath: "stock",
+            }),
+          compare: [{ baseId: stockId, baseLabel: "stock pair" }, ...vsNginx()],
+        });
+      }
       targets.push({
         group: "rpc",
         id: `rpc.peer.${transport}.${chunkSize}`,
-        label: `**peer server + SDK**, ${suffix}`,
+        label: `**peer server + SDK fast read path**, ${suffix}`,
         unavailable: sdkUnavailable,
         serverPid: peer.ok ? peer.value.pid : undefined,
         run: () =>
@@ -102,30 +121,12 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
             chunkSize,
             expectedBytes: size,
           }),
-        compare: [{ baseId: stockId, baseLabel: "stock pair", goal: SDK_GOAL }, ...vsNginx()],
+        compare: [
+          { baseId: stockId, baseLabel: "stock pair", goal: SDK_GOAL },
+          ...(chunkSize === 1048576 ? [{ baseId: sdkStockId, baseLabel: "SDK stock read path" }] : []),
+          ...vsNginx(),
+        ],
       });
-      // The stretch prototype at the default chunk size (and only Connect h1 with --quick).
-      if (chunkSize === 1048576 && (!ctx.options.quick || transport === "connect")) {
-        targets.push({
-          group: "rpc",
-          id: `rpc.fast.${transport}.${chunkSize}`,
-          label: `fast-path prototype server + SDK, ${suffix}`,
-          unavailable: !fast.ok ? fast.reason : probe.sdk,
-          serverPid: fast.ok ? fast.value.pid : undefined,
-          harnessOwned: probe.sdk === undefined,
-          run: () =>
-            worker.run({
-              kind: "sdk-read",
-              baseUrl: fast.ok ? (transport === "connect" ? fast.value.info.h1Url : fast.value.info.h2Url) : "",
-              apiKey: "unused-by-the-prototype",
-              transport,
-              itemId: id,
-              chunkSize,
-              expectedBytes: size,
-            }),
-          compare: [{ baseId: stockId, baseLabel: "stock pair" }, ...(nginx.ok ? [{ baseId: "rpc.nginx", baseLabel: "nginx", goal: FAST_GOAL }] : [])],
-        });
-      }
     }
   }
   const raw = await runInterleaved(targets, { samples: ctx.options.samples, log: ctx.log, onHarnessFailure: ctx.harnessError });
@@ -133,7 +134,7 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
   return {
     group: "rpc",
     title: "2. ReadFile through the SDK vs the stock connect-node pair",
-    description: `ReadFile of one ${formatSize(size)} file, bytes discarded by the client (a separate worker process; client CPU measured there). Stock pair = a minimal connect-node server (generator yielding \`create(ReadFileResponseSchema, …)\` from \`fs.createReadStream\`) and a stock \`createClient\`, compression off on both sides, default HTTP/2 settings. Fast-path prototype = bench/fast-path-prototype.ts (frames each chunk straight from the file read; no auth) read by the same SDK.`,
+    description: `ReadFile of one ${formatSize(size)} file, bytes discarded by the client (a separate worker process; client CPU measured there). Stock pair = a minimal connect-node server (generator yielding \`create(ReadFileResponseSchema, …)\` from \`fs.createReadStream\`) and a stock \`createClient\`, compression off on both sides, default HTTP/2 settings. Our server frames each chunk straight from the file read (server/rpc/fast-read-file/); the SDK decodes it with its own fast path (client/transfer/fast-read/).`,
     throughput: summarizeThroughput(raw),
     metrics: [],
     notes,

@@ -1,7 +1,6 @@
 /**
- * Item lookup shared by the stock server and the fast-path prototype, so both
- * send the same first message (item metadata) and their wire bytes can be
- * compared. Ids are `bench/<relative path>` under one root.
+ * Item lookup of the stock server (bench/servers/stock-server.ts): the first
+ * message's item metadata. Ids are `bench/<relative path>` under one root.
  */
 import { create } from "@bufbuild/protobuf";
 import { stat } from "node:fs/promises";

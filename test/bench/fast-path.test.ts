@@ -1,22 +1,27 @@
 /**
- * The fast-path prototype must be wire-identical to the stock connect-node
- * handler: stock Connect (h1, h2), gRPC and gRPC-Web clients decode it, and the
- * raw response bodies equal the stock server's byte for byte.
+ * ReadFile fast paths as the benchmark runs them: the bench's peer server
+ * (bench/servers/peer-server.ts, the real server with its ReadFile fast path)
+ * read by stock Connect (h1, h2), gRPC and gRPC-Web clients over every range
+ * shape, and by the SDK's client fast path (client/transfer/fast-read/) next to
+ * its stock path on the same server: same metadata, same bytes, same errors.
+ * Wire identity of the server's fast path with the stock handler, byte for byte,
+ * is proved in test/server/fast-read-file.test.ts.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import http2 from "node:http2";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { PeerService, ReadFileRequestSchema } from "../../gen/peer/v1/peer_pb.js";
+import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { startNodeChild, type NodeChild } from "../../bench/child.js";
-import { envelope } from "../../server/rpc/fast-read-file/frame.js";
-import type { StockInfo } from "../../bench/server-pool.js";
+import type { PeerServerInfo } from "../../bench/servers/peer-server.js";
+import { classify } from "../../client/errors.js";
+import { createPeerClient, type TransportKind } from "../../client/peer-client.js";
+import { rpcSource } from "../../client/transfer/rpc-source.js";
+import type { OpenedRead } from "../../client/transfer/read-source.js";
 
 const SIZE = 3 * 1048576 + 12345;
 const ID = "bench/file.bin";
@@ -24,73 +29,51 @@ const ID = "bench/file.bin";
 type Kind = "connect-h1" | "connect-h2" | "grpc" | "grpc-web";
 const KINDS: Kind[] = ["connect-h1", "connect-h2", "grpc", "grpc-web"];
 
-function transportFor(kind: Kind, info: StockInfo): Transport {
+function transportFor(kind: Kind, info: PeerServerInfo): Transport {
+  const auth: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${info.key}`);
+    return next(req);
+  };
+  const common = { baseUrl: info.url, acceptCompression: [], interceptors: [auth] };
   switch (kind) {
     case "connect-h1":
-      return createConnectTransport({ baseUrl: info.h1Url, httpVersion: "1.1", acceptCompression: [] });
+      return createConnectTransport({ ...common, httpVersion: "1.1" });
     case "connect-h2":
-      return createConnectTransport({ baseUrl: info.h2Url, httpVersion: "2", acceptCompression: [] });
+      return createConnectTransport({ ...common, httpVersion: "2" });
     case "grpc":
-      return createGrpcTransport({ baseUrl: info.h2Url, acceptCompression: [] });
+      return createGrpcTransport(common);
     case "grpc-web":
-      return createGrpcWebTransport({ baseUrl: info.h1Url, httpVersion: "1.1", acceptCompression: [] });
+      return createGrpcWebTransport({ ...common, httpVersion: "1.1" });
   }
 }
 
-function requestBody(offset: number, length: number, chunkSize: number): Buffer {
-  return envelope(0, toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, { itemId: ID, offset: BigInt(offset), length: BigInt(length), chunkSize })));
-}
-
-async function rawHttp1(url: string, contentType: string, body: Buffer): Promise<Buffer> {
-  const res = await fetch(`${url}/peer.v1.PeerService/ReadFile`, {
-    method: "POST",
-    headers: { "content-type": contentType, "connect-protocol-version": "1" },
-    body,
-  });
-  assert.equal(res.status, 200);
-  return Buffer.from(await res.arrayBuffer());
-}
-
-async function rawGrpc(url: string, body: Buffer): Promise<{ data: Buffer; status: string | undefined }> {
-  const session = http2.connect(url);
-  try {
-    return await new Promise((resolve, reject) => {
-      const req = session.request({
-        ":method": "POST",
-        ":path": "/peer.v1.PeerService/ReadFile",
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-      });
-      const parts: Buffer[] = [];
-      let status: string | undefined;
-      req.on("trailers", (t) => (status = String(t["grpc-status"])));
-      req.on("data", (c: Buffer) => parts.push(c));
-      req.on("end", () => resolve({ data: Buffer.concat(parts), status }));
-      req.on("error", reject);
-      req.end(body);
-    });
-  } finally {
-    session.close();
+/** Reads a whole opened read: its start, metadata and bytes (chunks must be contiguous). */
+async function drain(read: OpenedRead): Promise<{ start: number; meta: OpenedRead["meta"]; bytes: Buffer }> {
+  const parts: Uint8Array[] = [];
+  let next = read.start;
+  for (;;) {
+    const r = await read.body.next();
+    if (r.done === true) break;
+    assert.equal(r.value.offset, next, "chunks are contiguous");
+    next += r.value.data.length;
+    parts.push(r.value.data);
   }
+  return { start: read.start, meta: read.meta, bytes: Buffer.concat(parts) };
 }
 
-describe("fast-path prototype", () => {
+describe("ReadFile fast paths on the bench's peer server", () => {
   let root: string;
   let file: Buffer;
-  let stock: NodeChild<StockInfo>;
-  let fast: NodeChild<StockInfo>;
+  let peer: NodeChild<PeerServerInfo>;
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), "peer-fast-path-test-"));
     file = randomBytes(SIZE);
     await writeFile(path.join(root, "file.bin"), file);
-    [stock, fast] = await Promise.all([
-      startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }),
-      startNodeChild<StockInfo>("bench/servers/fast-path-server.ts", { root }),
-    ]);
+    peer = await startNodeChild<PeerServerInfo>("bench/servers/peer-server.ts", { root, dataDir: path.join(root, ".data"), maxStreams: 64 });
   });
   after(async () => {
-    await Promise.all([stock?.stop(), fast?.stop()]);
+    await peer?.stop();
     await rm(root, { recursive: true, force: true });
   });
 
@@ -103,8 +86,8 @@ describe("fast-path prototype", () => {
   ];
   for (const kind of KINDS) {
     for (const [name, offset, length, chunkSize] of ranges) {
-      it(`${kind}: stock client decodes ${name}`, async () => {
-        const client = createClient(PeerService, transportFor(kind, fast.info));
+      it(`${kind}: the stock client decodes ${name}`, async () => {
+        const client = createClient(PeerService, transportFor(kind, peer.info));
         const parts: Uint8Array[] = [];
         let next = offset;
         let messages = 0;
@@ -123,60 +106,93 @@ describe("fast-path prototype", () => {
     }
   }
 
-  for (const [name, offset, length, chunkSize] of ranges) {
-    it(`Connect h1 body is byte-identical to stock: ${name}`, async () => {
-      const body = requestBody(offset, length, chunkSize);
-      const [a, b] = await Promise.all([
-        rawHttp1(stock.info.h1Url, "application/connect+proto", body),
-        rawHttp1(fast.info.h1Url, "application/connect+proto", body),
-      ]);
-      assert.equal(b.length, a.length);
-      assert.ok(b.equals(a));
-    });
+  const SDK_TRANSPORTS: TransportKind[] = ["connect", "connect-h2", "grpc"];
+  const offsets: Array<[string, number, number | undefined]> = [
+    ["whole file", 0, undefined],
+    ["resumed at an odd offset, 64 KiB chunks", 777_777, 64 * 1024],
+    ["offset == size", SIZE, undefined],
+  ];
+  for (const transport of SDK_TRANSPORTS) {
+    for (const [name, offset, chunkSize] of offsets) {
+      it(`${transport}: the SDK's fast path reads the same as its stock path: ${name}`, async () => {
+        const results = [];
+        for (const readPath of ["fast", "stock"] as const) {
+          const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport, readPath });
+          assert.equal(client.fastRead !== undefined, readPath === "fast");
+          try {
+            const read = await rpcSource(client)({ itemId: ID, offset, ifMatch: undefined, expectedSize: SIZE, chunkSize, signal: new AbortController().signal });
+            results.push(await drain(read));
+          } finally {
+            client.close();
+          }
+        }
+        const [fast, stock] = results;
+        assert.deepEqual(fast?.meta, stock?.meta);
+        assert.equal(fast?.start, offset);
+        assert.equal(stock?.start, offset);
+        assert.ok(fast?.bytes.equals(file.subarray(offset)), "the fast path's bytes are the file's");
+        assert.ok(stock?.bytes.equals(file.subarray(offset)));
+      });
+    }
   }
 
-  it("gRPC-Web body (messages + trailer frame) is byte-identical to stock", async () => {
-    const body = requestBody(0, 0, 256 * 1024);
-    const [a, b] = await Promise.all([
-      rawHttp1(stock.info.h1Url, "application/grpc-web+proto", body),
-      rawHttp1(fast.info.h1Url, "application/grpc-web+proto", body),
-    ]);
-    assert.ok(b.equals(a));
-  });
-
-  it("gRPC DATA is byte-identical to stock, with grpc-status 0 in the trailers", async () => {
-    const body = requestBody(7, 0, 0);
-    const [a, b] = await Promise.all([rawGrpc(stock.info.h2Url, body), rawGrpc(fast.info.h2Url, body)]);
-    assert.equal(a.status, "0");
-    assert.equal(b.status, "0");
-    assert.ok(b.data.equals(a.data));
-  });
-
-  const errors: Array<[string, string, number, Code]> = [
-    ["unknown item → NOT_FOUND", "bench/missing.bin", 0, Code.NotFound],
-    ["escaping id → NOT_FOUND", "bench/../x", 0, Code.NotFound],
-    ["offset past the end → OUT_OF_RANGE", ID, SIZE + 1, Code.OutOfRange],
+  const errors: Array<[string, string, number, string | undefined, Code]> = [
+    ["unknown item → NOT_FOUND", "bench/missing.bin", 0, undefined, Code.NotFound],
+    ["escaping id → NOT_FOUND", "bench/../x", 0, undefined, Code.NotFound],
+    ["offset past the end → OUT_OF_RANGE", ID, SIZE + 1, undefined, Code.OutOfRange],
+    ["stale etag → FAILED_PRECONDITION", ID, 10, '"not-the-etag"', Code.FailedPrecondition],
   ];
   for (const kind of KINDS) {
-    for (const [name, itemId, offset, code] of errors) {
+    for (const [name, itemId, offset, ifMatch, code] of errors) {
       it(`${kind}: ${name}`, async () => {
-        const client = createClient(PeerService, transportFor(kind, fast.info));
+        const client = createClient(PeerService, transportFor(kind, peer.info));
         await assert.rejects(
           (async () => {
-            for await (const _ of client.readFile({ itemId, offset: BigInt(offset) })) void _;
+            for await (const _ of client.readFile({ itemId, offset: BigInt(offset), ifMatch: ifMatch ?? "" })) void _;
           })(),
           (err: unknown) => err instanceof ConnectError && err.code === code,
         );
       });
     }
   }
+  for (const transport of SDK_TRANSPORTS) {
+    it(`${transport}: the SDK's fast and stock paths fail alike (code, message, engine classification)`, async () => {
+      for (const [name, itemId, offset, ifMatch, code] of errors) {
+        const seen = [];
+        for (const readPath of ["fast", "stock"] as const) {
+          const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport, readPath });
+          try {
+            const error = await rpcSource(client)({ itemId, offset, ifMatch, expectedSize: undefined, signal: new AbortController().signal }).then(
+              () => assert.fail(`${name}: expected an error`),
+              (e: unknown) => e,
+            );
+            assert.ok(error instanceof ConnectError, `${name} (${readPath}): ${String(error)}`);
+            assert.equal(error.code, code, `${name} (${readPath})`);
+            seen.push({ message: error.rawMessage, classified: classify(error).code });
+          } finally {
+            client.close();
+          }
+        }
+        assert.deepEqual(seen[0], seen[1], name);
+      }
+    });
+  }
 
-  it("many concurrent reads with reused buffers all get the right bytes (h1 and h2)", async () => {
+  it("many concurrent reads all get the right bytes (fast path on h1 and h2, stock clients alongside)", async () => {
     const reads = Array.from({ length: 8 }, async (_, i) => {
-      const client = createClient(PeerService, transportFor(i % 2 === 0 ? "connect-h1" : "grpc", fast.info));
-      const parts: Uint8Array[] = [];
-      for await (const res of client.readFile({ itemId: ID, chunkSize: 64 * 1024 })) parts.push(res.data);
-      return Buffer.concat(parts);
+      if (i % 4 === 3) {
+        const client = createClient(PeerService, transportFor("grpc-web", peer.info));
+        const parts: Uint8Array[] = [];
+        for await (const res of client.readFile({ itemId: ID, chunkSize: 64 * 1024 })) parts.push(res.data);
+        return Buffer.concat(parts);
+      }
+      const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport: SDK_TRANSPORTS[i % 3] as TransportKind });
+      try {
+        const read = await rpcSource(client)({ itemId: ID, offset: 0, ifMatch: undefined, expectedSize: SIZE, chunkSize: 64 * 1024, signal: new AbortController().signal });
+        return (await drain(read)).bytes;
+      } finally {
+        client.close();
+      }
     });
     for (const got of await Promise.all(reads)) assert.ok(got.equals(file));
   });
