@@ -3,7 +3,7 @@
  */
 
 /** Benchmark groups of issue 6, in the order they run. */
-export const GROUPS = ["http", "rpc", "download", "memory", "resume", "small"] as const;
+export const GROUPS = ["http", "rpc", "download", "memory", "resume", "small", "hashing"] as const;
 
 /** One of {@link GROUPS}. */
 export type GroupName = (typeof GROUPS)[number];

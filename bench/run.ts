@@ -18,6 +18,7 @@ import { runMemoryGroup } from "./groups/memory-group.js";
 import { runResumeGroup } from "./groups/resume-group.js";
 import { runRpcGroup } from "./groups/rpc-group.js";
 import { runSmallGroup } from "./groups/small-group.js";
+import { runHashingGroup } from "./groups/hashing-group.js";
 import { describeMachine } from "./machine.js";
 import type { GroupResult } from "./model.js";
 import { formatSize, parseBenchArgs, USAGE, type BenchOptions, type GroupName } from "./options.js";
@@ -31,6 +32,7 @@ const RUNNERS: Record<GroupName, (ctx: BenchContext) => Promise<GroupResult>> = 
   memory: runMemoryGroup,
   resume: runResumeGroup,
   small: runSmallGroup,
+  hashing: runHashingGroup,
 };
 
 function log(line: string): void {

@@ -45,7 +45,8 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      "\nWith --json, prints one object per item: id, share, name, size, modified, etag, sha256, contentType.\n" +
+      "\nWith --json, prints one object per item: id, share, name, size, modified, etag, sha256, contentType,\n" +
+        "piecesRoot (BEP 52 pieces root, null until the peer has hashed the file; docs/pieces.md).\n" +
         "Example: PEER_KEY=peer_… peer ls http://127.0.0.1:8080 --query .mkv\n",
     )
     .action(async (url: string, options: LsOptions, command: Command) => {
@@ -108,6 +109,7 @@ export function itemJson(item: Item): Record<string, unknown> {
     etag: item.etag,
     sha256: item.sha256 === "" ? null : item.sha256,
     contentType: item.contentType,
+    piecesRoot: item.piecesRoot === "" ? null : item.piecesRoot,
   };
 }
 

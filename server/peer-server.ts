@@ -119,6 +119,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       limiter,
       serverName: resolved.serverName,
       shutdownSignal: shutdown.signal,
+      pieces: hasher,
+      retryAfterMs: resolved.retryAfterMs,
       onChunkRead: hooks.onChunkRead,
     }),
     readMaxBytes: resolved.readMaxBytes,

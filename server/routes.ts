@@ -12,6 +12,9 @@ import { createListItems } from "./rpc/list-items.js";
 import { createStatItem } from "./rpc/stat-item.js";
 import { createReadFile } from "./rpc/read-file.js";
 import { createHealth } from "./rpc/health.js";
+import { createGetPieceHashes, type PiecesSource } from "./rpc/get-piece-hashes.js";
+import { fail } from "./errors.js";
+import { Code } from "@connectrpc/connect";
 
 /** What the routes need. */
 export interface RoutesOptions {
@@ -23,6 +26,10 @@ export interface RoutesOptions {
   readonly serverName: string;
   /** Aborted at shutdown (health turns NOT_SERVING). */
   readonly shutdownSignal: AbortSignal;
+  /** Cached BEP 52 trees (the background hasher); without it GetPieceHashes is UNIMPLEMENTED. */
+  readonly pieces?: PiecesSource | undefined;
+  /** Retry hint while a root is being computed, ms. @default 1000 */
+  readonly retryAfterMs?: number | undefined;
   /** Test seam: observes each chunk ReadFile reads from disk. */
   readonly onChunkRead?: ((itemId: string, offset: number, bytes: number) => void) | undefined;
 }
@@ -33,10 +40,15 @@ export function createRoutes(options: RoutesOptions): (router: ConnectRouter) =>
     router.service(
       PeerService,
       {
-        handshake: createHandshake({ serverName: options.serverName, catalog: options.catalog }),
-        listItems: createListItems(options.catalog),
+        handshake: createHandshake({ serverName: options.serverName, catalog: options.catalog, pieces: options.pieces !== undefined }),
+        listItems: createListItems(options.catalog, options.pieces),
         statItem: createStatItem(options.catalog),
         readFile: createReadFile({ catalog: options.catalog, limiter: options.limiter, onChunkRead: options.onChunkRead }),
+        getPieceHashes: options.pieces
+          ? createGetPieceHashes({ catalog: options.catalog, pieces: options.pieces, retryAfterMs: options.retryAfterMs })
+          : async () => {
+              throw fail(Code.Unimplemented, "this server does not compute pieces roots (no \"pieces\" capability)");
+            },
       },
       { acceptCompression: [] },
     );

@@ -33,6 +33,10 @@ export interface FileEntry {
   readonly contentType: string;
   /** Lower-case hex SHA-256 when the background hasher has it for this etag. */
   readonly sha256?: string | undefined;
+  /** Lower-case hex BEP 52 pieces root when hashed for this etag ("" for an empty file); see docs/pieces.md. */
+  readonly piecesRoot?: string | undefined;
+  /** Piece length of the cached piece layer, with `piecesRoot`. */
+  readonly pieceLength?: number | undefined;
 }
 
 /** A page request for {@link Catalog.list}. */

@@ -16,10 +16,22 @@ import { decodePageToken, encodePageToken } from "./page-token.js";
 import { createDirListingCache, type DirChild } from "./dir-listing-cache.js";
 import { contentTypeFor, strongEtag } from "../files/validators.js";
 
+/** What a digest source knows about one version: its SHA-256, and its pieces root once hashed (docs/pieces.md). */
+export interface ContentDigest {
+  /** Lower-case hex SHA-256. */
+  readonly sha256: string;
+  /** Lower-case hex pieces root ("" for an empty file); undefined when not computed. */
+  readonly piecesRoot?: string | undefined;
+  /** Piece length of the cached piece layer; undefined with `piecesRoot`. */
+  readonly pieceLength?: number | undefined;
+}
+
 /** Where digests come from: the background hasher (it schedules a hash when the digest is unknown). */
 export interface DigestSource {
   /** Lower-case hex SHA-256 of `entry` when known for its etag; never waits for hashing. */
   sha256For(entry: FileEntry): Promise<string | undefined>;
+  /** SHA-256 and pieces root in one lookup; used instead of sha256For when present. Never waits for hashing. */
+  contentFor?(entry: FileEntry): Promise<ContentDigest | undefined>;
 }
 
 /** One shared directory. */
@@ -81,8 +93,10 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
       etag: strongEtag(st.size, st.mtimeNs, st.ino),
       contentType: contentTypeFor(name),
     } satisfies FileEntry;
-    const sha256 = digests === undefined ? undefined : await digests.sha256For(base).catch(() => undefined);
-    return sha256 === undefined ? base : { ...base, sha256 };
+    const known = digests === undefined ? undefined : await lookUp(digests, base).catch(() => undefined);
+    if (known === undefined) return base;
+    if (known.piecesRoot === undefined) return { ...base, sha256: known.sha256 };
+    return { ...base, sha256: known.sha256, piecesRoot: known.piecesRoot, pieceLength: known.pieceLength };
   }
 
   async function statItem(itemId: string): Promise<FileEntry | undefined> {
@@ -207,6 +221,12 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
 
 /** Most children {@link Catalog.folder} returns by default. */
 export const DEFAULT_FOLDER_LIMIT = 5000;
+/** One lookup through contentFor when the source has it, else sha256For. */
+async function lookUp(digests: DigestSource, entry: FileEntry): Promise<ContentDigest | undefined> {
+  if (digests.contentFor !== undefined) return digests.contentFor(entry);
+  const sha256 = await digests.sha256For(entry);
+  return sha256 === undefined ? undefined : { sha256 };
+}
 
 /** Code-unit string order, the order of ids in pages. */
 function compare(a: string, b: string): number {

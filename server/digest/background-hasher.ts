@@ -1,17 +1,27 @@
 /**
- * SHA-256 of shared files, computed in the background with bounded
- * concurrency and cached by (item id, etag), so a changed file is re-hashed
- * and no call ever waits for a hash. Implements the catalog's DigestSource:
- * a lookup of an unknown digest schedules the hash and answers "unknown".
+ * SHA-256 and the BEP 52 pieces tree (root, piece length, piece layer) of
+ * shared files, computed in one background read pass per version, in worker
+ * threads (hash-worker-pool.ts) with bounded concurrency, and cached by
+ * (item id, etag), so a changed file is re-hashed and no call ever waits for
+ * a hash. Implements the catalog's DigestSource: a lookup of an unknown
+ * digest or tree schedules the pass and answers "unknown". docs/pieces.md.
  */
-import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { FileEntry } from "../catalog/catalog.js";
 import type { DigestSource } from "../catalog/dir-catalog.js";
-import { FileChangedError, openEntry, readChunks } from "../files/file-reader.js";
+import { FileChangedError } from "../files/file-reader.js";
 import type { ServerDatabase } from "../store/database.js";
-import { getDigest, putDigest } from "../store/digest-repository.js";
+import { putDigest } from "../store/digest-repository.js";
+import {
+  getContentDigest,
+  getPieces,
+  itemIdsWithRoot,
+  putPieces,
+  type StoredPieces,
+} from "../store/pieces-repository.js";
+import { createHashWorkerPool } from "./hash-worker-pool.js";
+import type { FileHashes } from "./hash-file.js";
 
 /** Options of {@link createBackgroundHasher}. */
 export interface BackgroundHasherOptions {
@@ -27,10 +37,16 @@ export interface BackgroundHasherOptions {
   readonly logger?: Logger | undefined;
   /** Test seam: called when a digest has been stored. */
   readonly onHashed?: ((entry: FileEntry, sha256: string) => void) | undefined;
+  /** Test seam: called with every result, before it is stored. */
+  readonly onHashes?: ((entry: FileEntry, hashes: FileHashes) => void) | undefined;
 }
 
 /** The background hasher. */
 export interface BackgroundHasher extends DigestSource {
+  /** The cached tree of `entry`'s version, or undefined (and the pass is scheduled). Never waits for hashing. */
+  piecesFor(entry: FileEntry): Promise<StoredPieces | undefined>;
+  /** Ids of items whose cached root is `piecesRoot` (any etag: check the current one), in id order. */
+  itemIdsWithRoot(piecesRoot: string, options: { afterId?: string; limit: number }): Promise<string[]>;
   /** Digests currently queued or running. */
   pending(): number;
   /** Resolves when nothing is queued or running (tests). */
@@ -41,11 +57,12 @@ export interface BackgroundHasher extends DigestSource {
 
 /** Creates a {@link BackgroundHasher}. */
 export function createBackgroundHasher(options: BackgroundHasherOptions): BackgroundHasher {
-  const { db, logger, onHashed } = options;
+  const { db, logger, onHashed, onHashes } = options;
   const concurrency = options.concurrency ?? 1;
   const maxQueued = options.maxQueued ?? 10_000;
   const chunkSize = options.chunkSize ?? 1024 * 1024;
   const controller = new AbortController();
+  const pool = createHashWorkerPool({ size: concurrency });
   /** Keyed by id + etag: one hash per version, however often it is asked for. */
   const scheduled = new Map<string, FileEntry>();
   const queue: string[] = [];
@@ -55,18 +72,16 @@ export function createBackgroundHasher(options: BackgroundHasherOptions): Backgr
   const keyOf = (entry: FileEntry) => `${entry.etag} ${entry.id}`;
 
   async function hash(entry: FileEntry): Promise<void> {
-    const file = await openEntry(entry);
-    try {
-      const h = createHash("sha256");
-      for await (const chunk of readChunks(file, { start: 0, end: entry.size, chunkSize, signal: controller.signal })) {
-        h.update(chunk);
-      }
-      const sha256 = h.digest("hex");
-      await putDigest(db, entry.id, entry.etag, sha256);
-      onHashed?.(entry, sha256);
-    } finally {
-      await file.close();
-    }
+    const hashes = await pool.run(entry, { chunkSize });
+    if (controller.signal.aborted) return;
+    onHashes?.(entry, hashes);
+    const { sha256, piecesRoot, pieceLength, layer } = hashes;
+    // Digest and tree land together: a reader never sees a root without its digest.
+    await db.transaction().execute(async (tx) => {
+      await putDigest(tx, entry.id, entry.etag, sha256);
+      await putPieces(tx, entry.id, entry.etag, { piecesRoot, pieceLength, layer });
+    });
+    onHashed?.(entry, sha256);
   }
 
   function pump(): void {
@@ -105,13 +120,24 @@ export function createBackgroundHasher(options: BackgroundHasherOptions): Backgr
     setImmediate(pump);
   }
 
+  async function contentFor(entry: FileEntry) {
+    const known = await getContentDigest(db, entry.id, entry.etag);
+    // A digest cached before the tree existed (an older server) is re-hashed once for the tree.
+    if (known?.piecesRoot === undefined) schedule(entry);
+    return known;
+  }
+
   return {
     async sha256For(entry) {
-      const known = await getDigest(db, entry.id, entry.etag);
-      if (known !== undefined) return known;
-      schedule(entry);
-      return undefined;
+      return (await contentFor(entry))?.sha256;
     },
+    contentFor,
+    async piecesFor(entry) {
+      const known = await getPieces(db, entry.id, entry.etag);
+      if (known === undefined) schedule(entry);
+      return known;
+    },
+    itemIdsWithRoot: (piecesRoot, listOptions) => itemIdsWithRoot(db, piecesRoot, listOptions),
     pending: () => scheduled.size,
     idle() {
       if (scheduled.size === 0) return Promise.resolve();
@@ -120,6 +146,7 @@ export function createBackgroundHasher(options: BackgroundHasherOptions): Backgr
     async close() {
       controller.abort();
       queue.length = 0;
+      await pool.close();
       await Promise.allSettled([...running]);
       scheduled.clear();
       const waiters = idleWaiters;

@@ -23,6 +23,10 @@ export interface FileFacts {
   readonly name: string;
   /** Lower-case hex SHA-256 of the whole file, when known. */
   readonly sha256?: string | undefined;
+  /** Lower-case hex BEP 52 pieces root, when known (never for an empty file). */
+  readonly piecesRoot?: string | undefined;
+  /** Piece length the server uses for GetPieceHashes, with `piecesRoot`. */
+  readonly pieceLength?: number | undefined;
 }
 
 /** The body of a planned response. */
@@ -76,6 +80,28 @@ function validatorFields(file: FileFacts): Record<string, string> {
   };
 }
 
+/** Header field carrying the BEP 52 pieces root (64 lower-case hex), as `Item.pieces_root`. */
+export const PIECES_ROOT_HEADER = "X-Pieces-Root";
+/** Header field carrying the server's piece length in bytes, as `Item.piece_length`. */
+export const PIECE_LENGTH_HEADER = "X-Piece-Length";
+
+/**
+ * The pieces fields of a 200/206 (docs/pieces.md). Custom fields, not
+ * Repr-Digest: RFC 9530 algorithms come from an IANA registry (sha-256,
+ * sha-512, ...) and each one digests the bytes; a merkle root over 16 KiB
+ * leaves is neither, so a `Repr-Digest` token for it would be unregistered
+ * and misread by digest-checking clients. Hex like X-Content-SHA256 and
+ * Item.pieces_root, so the value is the same string on every surface. Both
+ * fields or neither: only a well-formed root with a valid piece length.
+ */
+export function piecesFields(file: Pick<FileFacts, "piecesRoot" | "pieceLength">): Record<string, string> {
+  const { piecesRoot, pieceLength } = file;
+  if (piecesRoot === undefined || !/^[0-9a-f]{64}$/.test(piecesRoot)) return {};
+  if (pieceLength === undefined || !Number.isSafeInteger(pieceLength) || pieceLength < 16384) return {};
+  if ((pieceLength & (pieceLength - 1)) !== 0) return {};
+  return { [PIECES_ROOT_HEADER]: piecesRoot, [PIECE_LENGTH_HEADER]: String(pieceLength) };
+}
+
 /** Fields of a response that carries (some of) the representation. */
 function representationFields(file: FileFacts): Record<string, string> {
   const fields: Record<string, string> = {
@@ -89,7 +115,7 @@ function representationFields(file: FileFacts): Record<string, string> {
     fields["Repr-Digest"] = `sha-256=:${hexToBase64(file.sha256)}:`;
     fields["X-Content-SHA256"] = file.sha256;
   }
-  return fields;
+  return { ...fields, ...piecesFields(file) };
 }
 
 function text(status: 412 | 416, body: string, extra: Record<string, string>): ResponsePlan {

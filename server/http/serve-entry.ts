@@ -38,6 +38,8 @@ function plan(call: Call, entry: FileEntry): ResponsePlan {
       contentType: entry.contentType,
       name: entry.name,
       sha256: entry.sha256,
+      piecesRoot: entry.piecesRoot,
+      pieceLength: entry.pieceLength,
     },
   });
 }

@@ -9,15 +9,17 @@ export const PROTOCOL_VERSION = "1.0.0";
 export const MIN_CLIENT_VERSION = "1.0.0";
 /** Capabilities advertised to clients. */
 export const CAPABILITIES: readonly string[] = Object.freeze(["read_limit", "if_match", "sha256", "http_ranges", "shares"]);
+/** Advertised when the server computes BEP 52 pieces roots (Item.pieces_root, GetPieceHashes; docs/pieces.md). */
+export const PIECES_CAPABILITY = "pieces";
 
 /** Creates the Handshake implementation. */
-export function createHandshake(options: { serverName: string; catalog: Catalog }) {
+export function createHandshake(options: { serverName: string; catalog: Catalog; pieces?: boolean }) {
   return async function handshake(): Promise<HandshakeResponse> {
     return create(HandshakeResponseSchema, {
       serverName: options.serverName,
       protocolVersion: PROTOCOL_VERSION,
       minClientVersion: MIN_CLIENT_VERSION,
-      capabilities: [...CAPABILITIES],
+      capabilities: options.pieces ? [...CAPABILITIES, PIECES_CAPABILITY] : [...CAPABILITIES],
       shares: [...options.catalog.shares()],
     });
   };

@@ -15,5 +15,7 @@ export function itemMessage(entry: FileEntry): Item {
     sha256: entry.sha256 ?? "",
     contentType: entry.contentType,
     share: entry.share,
+    piecesRoot: entry.piecesRoot ?? "",
+    pieceLength: BigInt(entry.pieceLength ?? 0),
   });
 }

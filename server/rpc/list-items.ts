@@ -5,6 +5,9 @@ import { ListItemsResponseSchema, type ListItemsRequest, type ListItemsResponse 
 import type { Catalog } from "../catalog/catalog.js";
 import { fail } from "../errors.js";
 import { itemMessage } from "./item-message.js";
+import { isRootHex } from "../../common/pieces/hex.js";
+import type { PiecesSource } from "./get-piece-hashes.js";
+import { listByRoot } from "./list-by-root.js";
 
 /** Page size when the request gives none. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -22,7 +25,7 @@ export function resolvePageSize(requested: number): number | undefined {
 const MAX_QUERY_LENGTH = 256;
 
 /** Creates the ListItems implementation. */
-export function createListItems(catalog: Catalog) {
+export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
   return async function listItems(req: ListItemsRequest, ctx: HandlerContext): Promise<ListItemsResponse> {
     const pageSize = resolvePageSize(req.pageSize);
     if (pageSize === undefined) throw fail(Code.InvalidArgument, `page_size must be >= 0 (0 = ${DEFAULT_PAGE_SIZE}), got ${req.pageSize}`);
@@ -30,13 +33,23 @@ export function createListItems(catalog: Catalog) {
     if (req.share !== "" && !catalog.shares().includes(req.share)) {
       throw fail(Code.NotFound, `share ${JSON.stringify(req.share.slice(0, 100))} not found; Handshake lists the shares`);
     }
-    const page = await catalog.list({
+    if (req.piecesRoot !== "" && !isRootHex(req.piecesRoot)) {
+      throw fail(Code.InvalidArgument, "pieces_root must be 64 lower-case hex characters (an Item's pieces_root), or empty");
+    }
+    const request = {
       share: req.share || undefined,
       query: req.query || undefined,
       pageSize,
       pageToken: req.pageToken || undefined,
       signal: ctx.signal,
-    });
+    };
+    if (req.piecesRoot !== "" && pieces === undefined) {
+      throw fail(Code.Unimplemented, "this server does not compute pieces roots (no \"pieces\" capability)");
+    }
+    const page =
+      req.piecesRoot !== "" && pieces !== undefined
+        ? await listByRoot(catalog, pieces, { ...request, piecesRoot: req.piecesRoot })
+        : await catalog.list(request);
     return create(ListItemsResponseSchema, {
       items: page.items.map(itemMessage),
       nextPageToken: page.nextPageToken ?? "",

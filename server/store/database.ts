@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import type { ApiKeyTable } from "./api-key.table.js";
 import type { FileDigestTable } from "./file-digest.table.js";
+import type { FilePiecesTable } from "./file-pieces.table.js";
 import type { ShareLinkTable } from "./share-link.table.js";
 import type { WebSessionTable } from "./web-session.table.js";
 import { serverMigrationProvider } from "./migrations/index.js";
@@ -12,6 +13,7 @@ import { serverMigrationProvider } from "./migrations/index.js";
 export interface ServerDatabase {
   api_key: ApiKeyTable;
   file_digest: FileDigestTable;
+  file_pieces: FilePiecesTable;
   share_link: ShareLinkTable;
   web_session: WebSessionTable;
 }

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file peer/v1/peer.proto.
  */
 export const file_peer_v1_peer: GenFile = /*@__PURE__*/
-  fileDesc("ChJwZWVyL3YxL3BlZXIucHJvdG8SB3BlZXIudjEiPwoQSGFuZHNoYWtlUmVxdWVzdBITCgtjbGllbnRfbmFtZRgBIAEoCRIWCg5jbGllbnRfdmVyc2lvbhgCIAEoCSKEAQoRSGFuZHNoYWtlUmVzcG9uc2USEwoLc2VydmVyX25hbWUYASABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgCIAEoCRIaChJtaW5fY2xpZW50X3ZlcnNpb24YAyABKAkSFAoMY2FwYWJpbGl0aWVzGAQgAygJEg4KBnNoYXJlcxgFIAMoCSKfAQoESXRlbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNpemUYAyABKAMSLAoIbW9kaWZpZWQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYBSABKAkSDgoGc2hhMjU2GAYgASgJEhQKDGNvbnRlbnRfdHlwZRgHIAEoCRINCgVzaGFyZRgIIAEoCSJXChBMaXN0SXRlbXNSZXF1ZXN0Eg0KBXNoYXJlGAEgASgJEg0KBXF1ZXJ5GAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIkoKEUxpc3RJdGVtc1Jlc3BvbnNlEhwKBWl0ZW1zGAEgAygLMg0ucGVlci52MS5JdGVtEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIiCg9TdGF0SXRlbVJlcXVlc3QSDwoHaXRlbV9pZBgBIAEoCSIvChBTdGF0SXRlbVJlc3BvbnNlEhsKBGl0ZW0YASABKAsyDS5wZWVyLnYxLkl0ZW0iaAoPUmVhZEZpbGVSZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkSDgoGb2Zmc2V0GAIgASgDEg4KBmxlbmd0aBgDIAEoAxIQCghpZl9tYXRjaBgEIAEoCRISCgpjaHVua19zaXplGAUgASgFIk0KEFJlYWRGaWxlUmVzcG9uc2USDgoGb2Zmc2V0GAEgASgDEgwKBGRhdGEYAiABKAwSGwoEaXRlbRgDIAEoCzINLnBlZXIudjEuSXRlbTLIAgoLUGVlclNlcnZpY2USRwoJSGFuZHNoYWtlEhkucGVlci52MS5IYW5kc2hha2VSZXF1ZXN0GhoucGVlci52MS5IYW5kc2hha2VSZXNwb25zZSIDkAIBEkcKCUxpc3RJdGVtcxIZLnBlZXIudjEuTGlzdEl0ZW1zUmVxdWVzdBoaLnBlZXIudjEuTGlzdEl0ZW1zUmVzcG9uc2UiA5ACARJECghTdGF0SXRlbRIYLnBlZXIudjEuU3RhdEl0ZW1SZXF1ZXN0GhkucGVlci52MS5TdGF0SXRlbVJlc3BvbnNlIgOQAgESYQoIUmVhZEZpbGUSGC5wZWVyLnYxLlJlYWRGaWxlUmVxdWVzdBoZLnBlZXIudjEuUmVhZEZpbGVSZXNwb25zZSIegtPkkwIYEhYvdjEvZmlsZXMve2l0ZW1faWQ9Kip9MAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChJwZWVyL3YxL3BlZXIucHJvdG8SB3BlZXIudjEiPwoQSGFuZHNoYWtlUmVxdWVzdBITCgtjbGllbnRfbmFtZRgBIAEoCRIWCg5jbGllbnRfdmVyc2lvbhgCIAEoCSKEAQoRSGFuZHNoYWtlUmVzcG9uc2USEwoLc2VydmVyX25hbWUYASABKAkSGAoQcHJvdG9jb2xfdmVyc2lvbhgCIAEoCRIaChJtaW5fY2xpZW50X3ZlcnNpb24YAyABKAkSFAoMY2FwYWJpbGl0aWVzGAQgAygJEg4KBnNoYXJlcxgFIAMoCSLKAQoESXRlbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHNpemUYAyABKAMSLAoIbW9kaWZpZWQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYBSABKAkSDgoGc2hhMjU2GAYgASgJEhQKDGNvbnRlbnRfdHlwZRgHIAEoCRINCgVzaGFyZRgIIAEoCRITCgtwaWVjZXNfcm9vdBgJIAEoCRIUCgxwaWVjZV9sZW5ndGgYCiABKAMibAoQTGlzdEl0ZW1zUmVxdWVzdBINCgVzaGFyZRgBIAEoCRINCgVxdWVyeRgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRITCgtwaWVjZXNfcm9vdBgFIAEoCSJKChFMaXN0SXRlbXNSZXNwb25zZRIcCgVpdGVtcxgBIAMoCzINLnBlZXIudjEuSXRlbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIgoPU3RhdEl0ZW1SZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkiLwoQU3RhdEl0ZW1SZXNwb25zZRIbCgRpdGVtGAEgASgLMg0ucGVlci52MS5JdGVtImgKD1JlYWRGaWxlUmVxdWVzdBIPCgdpdGVtX2lkGAEgASgJEg4KBm9mZnNldBgCIAEoAxIOCgZsZW5ndGgYAyABKAMSEAoIaWZfbWF0Y2gYBCABKAkSEgoKY2h1bmtfc2l6ZRgFIAEoBSJNChBSZWFkRmlsZVJlc3BvbnNlEg4KBm9mZnNldBgBIAEoAxIMCgRkYXRhGAIgASgMEhsKBGl0ZW0YAyABKAsyDS5wZWVyLnYxLkl0ZW0iWAoVR2V0UGllY2VIYXNoZXNSZXF1ZXN0Eg8KB2l0ZW1faWQYASABKAkSEAoIaWZfbWF0Y2gYAiABKAkSDQoFZmlyc3QYAyABKAMSDQoFY291bnQYBCABKAMihQEKFkdldFBpZWNlSGFzaGVzUmVzcG9uc2USEwoLcGllY2VzX3Jvb3QYASABKAkSFAoMcGllY2VfbGVuZ3RoGAIgASgDEhMKC3BpZWNlX2NvdW50GAMgASgDEg0KBWZpcnN0GAQgASgDEg4KBmhhc2hlcxgFIAEoDBIMCgRldGFnGAYgASgJMqADCgtQZWVyU2VydmljZRJHCglIYW5kc2hha2USGS5wZWVyLnYxLkhhbmRzaGFrZVJlcXVlc3QaGi5wZWVyLnYxLkhhbmRzaGFrZVJlc3BvbnNlIgOQAgESRwoJTGlzdEl0ZW1zEhkucGVlci52MS5MaXN0SXRlbXNSZXF1ZXN0GhoucGVlci52MS5MaXN0SXRlbXNSZXNwb25zZSIDkAIBEkQKCFN0YXRJdGVtEhgucGVlci52MS5TdGF0SXRlbVJlcXVlc3QaGS5wZWVyLnYxLlN0YXRJdGVtUmVzcG9uc2UiA5ACARJhCghSZWFkRmlsZRIYLnBlZXIudjEuUmVhZEZpbGVSZXF1ZXN0GhkucGVlci52MS5SZWFkRmlsZVJlc3BvbnNlIh6C0+STAhgSFi92MS9maWxlcy97aXRlbV9pZD0qKn0wARJWCg5HZXRQaWVjZUhhc2hlcxIeLnBlZXIudjEuR2V0UGllY2VIYXNoZXNSZXF1ZXN0Gh8ucGVlci52MS5HZXRQaWVjZUhhc2hlc1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * HandshakeRequest introduces the client.
@@ -76,7 +76,8 @@ export type HandshakeResponse = Message<"peer.v1.HandshakeResponse"> & {
   minClientVersion: string;
 
   /**
-   * Capabilities, e.g. "read_limit", "if_match", "sha256", "http_ranges".
+   * Capabilities, e.g. "read_limit", "if_match", "sha256", "http_ranges",
+   * "pieces" (Item.pieces_root, GetPieceHashes, ListItemsRequest.pieces_root).
    *
    * @generated from field: repeated string capabilities = 4;
    */
@@ -160,6 +161,24 @@ export type Item = Message<"peer.v1.Item"> & {
    * @generated from field: string share = 8;
    */
   share: string;
+
+  /**
+   * BitTorrent v2 (BEP 52) pieces root of the bytes: 64 lower-case hex
+   * characters; empty until the server has hashed the current etag, and
+   * always empty for an empty file. Equal bytes have equal roots on every peer.
+   *
+   * @generated from field: string pieces_root = 9;
+   */
+  piecesRoot: string;
+
+  /**
+   * Piece length the server chose for GetPieceHashes (a power of two in
+   * [16 KiB, 16 MiB], at most about 2,048 pieces); 0 while unknown. The root
+   * does not depend on it.
+   *
+   * @generated from field: int64 piece_length = 10;
+   */
+  pieceLength: bigint;
 };
 
 /**
@@ -202,6 +221,15 @@ export type ListItemsRequest = Message<"peer.v1.ListItemsRequest"> & {
    * @generated from field: string page_token = 4;
    */
   pageToken: string;
+
+  /**
+   * Only items whose `pieces_root` is exactly this (64 lower-case hex), so a
+   * client can ask any peer "do you have this content?"; empty for no filter.
+   * Items not hashed yet do not match.
+   *
+   * @generated from field: string pieces_root = 5;
+   */
+  piecesRoot: string;
 };
 
 /**
@@ -368,6 +396,107 @@ export const ReadFileResponseSchema: GenMessage<ReadFileResponse> = /*@__PURE__*
   messageDesc(file_peer_v1_peer, 8);
 
 /**
+ * GetPieceHashesRequest asks for a page of an item's piece layer.
+ *
+ * @generated from message peer.v1.GetPieceHashesRequest
+ */
+export type GetPieceHashesRequest = Message<"peer.v1.GetPieceHashesRequest"> & {
+  /**
+   * The item id, `<share>/<relative/path>`.
+   *
+   * @generated from field: string item_id = 1;
+   */
+  itemId: string;
+
+  /**
+   * When set, the call fails with FAILED_PRECONDITION unless the item's
+   * current etag equals this value.
+   *
+   * @generated from field: string if_match = 2;
+   */
+  ifMatch: string;
+
+  /**
+   * Index of the first piece hash wanted; 0 <= first <= piece_count.
+   *
+   * @generated from field: int64 first = 3;
+   */
+  first: bigint;
+
+  /**
+   * Hashes wanted; 0 means as many as fit a 64 KiB answer (2,048). Larger
+   * values are capped the same way, never refused.
+   *
+   * @generated from field: int64 count = 4;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message peer.v1.GetPieceHashesRequest.
+ * Use `create(GetPieceHashesRequestSchema)` to create a new message.
+ */
+export const GetPieceHashesRequestSchema: GenMessage<GetPieceHashesRequest> = /*@__PURE__*/
+  messageDesc(file_peer_v1_peer, 9);
+
+/**
+ * GetPieceHashesResponse is one page of the piece layer.
+ *
+ * @generated from message peer.v1.GetPieceHashesResponse
+ */
+export type GetPieceHashesResponse = Message<"peer.v1.GetPieceHashesResponse"> & {
+  /**
+   * The pieces root (64 lower-case hex); empty for an empty file.
+   *
+   * @generated from field: string pieces_root = 1;
+   */
+  piecesRoot: string;
+
+  /**
+   * Bytes per piece (power of two, >= 16 KiB).
+   *
+   * @generated from field: int64 piece_length = 2;
+   */
+  pieceLength: bigint;
+
+  /**
+   * Pieces in the file: ceil(size / piece_length); 0 for an empty file.
+   *
+   * @generated from field: int64 piece_count = 3;
+   */
+  pieceCount: bigint;
+
+  /**
+   * Index of the first hash in `hashes` (the request's `first`).
+   *
+   * @generated from field: int64 first = 4;
+   */
+  first: bigint;
+
+  /**
+   * Concatenated 32-byte SHA-256 nodes of pieces first, first+1, ...; empty
+   * when the file has at most one piece (check it against the root).
+   *
+   * @generated from field: bytes hashes = 5;
+   */
+  hashes: Uint8Array;
+
+  /**
+   * The etag the hashes were computed for (the item's current etag).
+   *
+   * @generated from field: string etag = 6;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message peer.v1.GetPieceHashesResponse.
+ * Use `create(GetPieceHashesResponseSchema)` to create a new message.
+ */
+export const GetPieceHashesResponseSchema: GenMessage<GetPieceHashesResponse> = /*@__PURE__*/
+  messageDesc(file_peer_v1_peer, 10);
+
+/**
  * PeerService is served over Connect, gRPC and gRPC-Web on one port.
  *
  * @generated from service peer.v1.PeerService
@@ -431,6 +560,27 @@ export const PeerService: GenService<{
     methodKind: "server_streaming";
     input: typeof ReadFileRequestSchema;
     output: typeof ReadFileResponseSchema;
+  },
+  /**
+   * GetPieceHashes pages through the piece layer of an item's BitTorrent v2
+   * (BEP 52) merkle tree: one 32-byte SHA-256 node per `piece_length` bytes,
+   * so a client can check every piece before it counts (docs/pieces.md).
+   * A file of at most `piece_length` bytes has no piece layer (piece_count 1,
+   * no hashes): its piece is checked against `pieces_root` directly.
+   *
+   *   unknown item or escaping id            NOT_FOUND
+   *   if_match set and != current etag       FAILED_PRECONDITION (restart from 0)
+   *   root not computed yet                  UNAVAILABLE + `retry-after-ms` trailer
+   *   first < 0 or first > piece_count       OUT_OF_RANGE
+   *   count < 0                              INVALID_ARGUMENT
+   *   empty file                             OK, empty root, piece_count 0
+   *
+   * @generated from rpc peer.v1.PeerService.GetPieceHashes
+   */
+  getPieceHashes: {
+    methodKind: "unary";
+    input: typeof GetPieceHashesRequestSchema;
+    output: typeof GetPieceHashesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_peer_v1_peer, 0);
