@@ -28,6 +28,9 @@ import { createLinkRoute } from "./links/link-route.js";
 import { writeServerInfo } from "./public-url.js";
 import { openSessionStore, type SessionStore } from "./web/session-store.js";
 import { createWebRoute } from "./web/web-route.js";
+import { createTorrentRoute } from "./torrent/torrent-route.js";
+import { getPieces } from "./store/pieces-repository.js";
+import { PROTOCOL_VERSION } from "./rpc/handshake.js";
 import { createFastReadFile, type FastRequest, type FastResponse } from "./rpc/fast-read-file/fast-read-file.js";
 
 /** A running serving peer. */
@@ -111,6 +114,18 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     limiter,
     tls: resolved.tls !== undefined,
     publicUrl: resolved.publicUrl,
+    torrents: true,
+  });
+  const torrentRoute = createTorrentRoute({
+    catalog,
+    authenticate: keys.authenticate,
+    sessions,
+    links,
+    pieces: (itemId, etag) => getPieces(db, itemId, etag),
+    logger,
+    tls: resolved.tls !== undefined,
+    publicUrl: resolved.publicUrl,
+    createdBy: `peer ${PROTOCOL_VERSION}`,
   });
 
   const handler = connectNodeAdapter({
@@ -136,7 +151,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
         sendJson(res, 503, { code: "unavailable", message: "the server is shutting down" });
         return;
       }
-      if (!fileRoute(req, res) && !linkRoute(req, res) && !webRoute(req, res)) {
+      if (!fileRoute(req, res) && !linkRoute(req, res) && !webRoute(req, res) && !torrentRoute(req, res)) {
         sendJson(res, 404, { code: "not_found", message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` });
       }
     },

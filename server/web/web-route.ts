@@ -28,9 +28,6 @@ import { parseSort } from "./sort-rows.js";
 import { STYLESHEET } from "./style.js";
 import { fromOwnPage, readForm, redirect, requestOrigin, sendPage } from "./web-request.js";
 
-/** What the page shows about a file beyond its entry (the BEP 52 tree, when known). */
-export type PiecesInfo = (entry: FileEntry) => Promise<{ piecesRoot: string; pieceLength: number } | undefined>;
-
 /** Options of {@link createWebRoute}. */
 export interface WebRouteOptions {
   readonly catalog: Catalog;
@@ -43,8 +40,8 @@ export interface WebRouteOptions {
   readonly tls: boolean;
   /** Base of share links; the origin the browser used when absent. */
   readonly publicUrl?: string | undefined;
-  /** Pieces root and piece length of a file, when the server has them. */
-  readonly pieces?: PiecesInfo | undefined;
+  /** Whether the server makes .torrent files (`/v1/torrents/`): the details page then links to them. @default false */
+  readonly torrents?: boolean | undefined;
   /** Largest read from disk. @default DEFAULT_CHUNK_SIZE of serve-file.ts */
   readonly chunkSize?: number | undefined;
 }
@@ -195,8 +192,8 @@ async function details(call: Call, options: WebRouteOptions, session: ActiveSess
     sendPage(call, 404, messagePage("Not found", "There is no such file.", session.csrf));
     return;
   }
-  const pieces = options.pieces === undefined ? undefined : await options.pieces(entry).catch(() => undefined);
-  sendPage(call, 200, itemPage({ entry, csrf: session.csrf, piecesRoot: pieces?.piecesRoot, pieceLength: pieces?.pieceLength, torrents: options.pieces !== undefined }));
+  const piecesRoot = entry.piecesRoot === "" ? undefined : entry.piecesRoot;
+  sendPage(call, 200, itemPage({ entry, csrf: session.csrf, piecesRoot, pieceLength: piecesRoot === undefined ? undefined : entry.pieceLength, torrents: options.torrents === true }));
 }
 
 async function download(call: Call, options: WebRouteOptions, itemId: string): Promise<void> {
