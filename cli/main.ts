@@ -12,6 +12,7 @@ import { register as registerKeys } from "./keys.js";
 import { register as registerLinks } from "./links.js";
 import { register as registerLs } from "./ls.js";
 import { register as registerServe } from "./serve.js";
+import { register as registerTorrent } from "./torrent.js";
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerLs(program);
   registerGet(program);
   registerDownloads(program);
+  registerTorrent(program);
   addUsageHints(program);
   return program;
 }
