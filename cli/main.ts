@@ -13,6 +13,7 @@ import { register as registerLinks } from "./links.js";
 import { register as registerLs } from "./ls.js";
 import { register as registerRemote } from "./remote.js";
 import { register as registerServe } from "./serve.js";
+import { register as registerTorrent } from "./torrent.js";
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerGet(program);
   registerDownloads(program);
   registerRemote(program);
+  registerTorrent(program);
   addUsageHints(program);
   return program;
 }

@@ -26,6 +26,11 @@ import { createFileRoute } from "./http/serve-file.js";
 import { openLinkStore, type LinkStore } from "./links/link-store.js";
 import { createLinkRoute } from "./links/link-route.js";
 import { writeServerInfo } from "./public-url.js";
+import { openSessionStore, type SessionStore } from "./web/session-store.js";
+import { createWebRoute } from "./web/web-route.js";
+import { createTorrentRoute } from "./torrent/torrent-route.js";
+import { getPieces } from "./store/pieces-repository.js";
+import { PROTOCOL_VERSION } from "./rpc/handshake.js";
 import { createFastReadFile, type FastRequest, type FastResponse } from "./rpc/fast-read-file/fast-read-file.js";
 
 /** A running serving peer. */
@@ -40,6 +45,8 @@ export interface PeerServer {
   readonly catalog: Catalog;
   /** Share links (docs/web.md). */
   readonly links: LinkStore;
+  /** Web page sessions. @internal */
+  readonly sessions: SessionStore;
   /** Base URL of links and torrents: `publicUrl` when given, else {@link url}. */
   readonly publicUrl: string;
   /** Concurrent stream caps (shared by ReadFile and the HTTP route). */
@@ -81,6 +88,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
   const db = await openServerDatabase(resolved.dataDir);
   const keys = openKeyStore(db);
   const links = openLinkStore(db);
+  const sessions = openSessionStore(db);
   const hasher = createBackgroundHasher({ db, concurrency: resolved.hashConcurrency, logger });
   let catalog: Catalog;
   try {
@@ -97,6 +105,28 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
   const shutdown = new AbortController();
   const fileRoute = createFileRoute({ catalog, authenticate: keys.authenticate, logger, limiter });
   const linkRoute = createLinkRoute({ catalog, links, logger, limiter });
+  const webRoute = createWebRoute({
+    catalog,
+    authenticate: keys.authenticate,
+    sessions,
+    links,
+    logger,
+    limiter,
+    tls: resolved.tls !== undefined,
+    publicUrl: resolved.publicUrl,
+    torrents: true,
+  });
+  const torrentRoute = createTorrentRoute({
+    catalog,
+    authenticate: keys.authenticate,
+    sessions,
+    links,
+    pieces: (itemId, etag) => getPieces(db, itemId, etag),
+    logger,
+    tls: resolved.tls !== undefined,
+    publicUrl: resolved.publicUrl,
+    createdBy: `peer ${PROTOCOL_VERSION}`,
+  });
 
   const handler = connectNodeAdapter({
     routes: createRoutes({
@@ -121,7 +151,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
         sendJson(res, 503, { code: "unavailable", message: "the server is shutting down" });
         return;
       }
-      if (!fileRoute(req, res) && !linkRoute(req, res)) {
+      if (!fileRoute(req, res) && !linkRoute(req, res) && !webRoute(req, res) && !torrentRoute(req, res)) {
         sendJson(res, 404, { code: "not_found", message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` });
       }
     },
@@ -194,6 +224,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     keys,
     catalog,
     links,
+    sessions,
     publicUrl: resolved.publicUrl ?? url,
     limiter,
     hasher,

@@ -219,15 +219,14 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
   };
 }
 
+/** Most children {@link Catalog.folder} returns by default. */
+export const DEFAULT_FOLDER_LIMIT = 5000;
 /** One lookup through contentFor when the source has it, else sha256For. */
 async function lookUp(digests: DigestSource, entry: FileEntry): Promise<ContentDigest | undefined> {
   if (digests.contentFor !== undefined) return digests.contentFor(entry);
   const sha256 = await digests.sha256For(entry);
   return sha256 === undefined ? undefined : { sha256 };
 }
-
-/** Most children {@link Catalog.folder} returns by default. */
-export const DEFAULT_FOLDER_LIMIT = 5000;
 
 /** Code-unit string order, the order of ids in pages. */
 function compare(a: string, b: string): number {

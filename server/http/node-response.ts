@@ -14,7 +14,7 @@ export interface NodeResponse {
   readonly writableFinished: boolean;
   writeHead(status: number, headers: Record<string, string>): unknown;
   write(chunk: string | Buffer, callback?: () => void): boolean;
-  end(chunk?: string): unknown;
+  end(chunk?: string | Uint8Array): unknown;
   once(event: "drain" | "close", listener: () => void): unknown;
   removeListener(event: "drain", listener: () => void): unknown;
   on(event: "error", listener: (err: unknown) => void): unknown;

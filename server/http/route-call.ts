@@ -54,7 +54,7 @@ export interface Call {
 }
 
 /** Sends status and fields, and the text body unless the method is HEAD. */
-export function sendHead(call: Call, status: number, headers: Readonly<Record<string, string>>, text?: string): void {
+export function sendHead(call: Call, status: number, headers: Readonly<Record<string, string>>, text?: string | Uint8Array): void {
   call.status = status;
   if (call.signal.aborted) return;
   call.res.writeHead(status, { ...call.extraHeaders, ...headers });

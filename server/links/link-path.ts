@@ -58,8 +58,13 @@ export function resolveLinkResource(target: LinkTarget, segments: readonly strin
   return { kind: "file", itemId: [target.folderId, ...segments].join("/") };
 }
 
+/** `<base>/v1/links/<token>/`: a folder link's URL, and a web-seed base for a file link (the client appends the name). */
+export function linkBase(base: string, token: string): string {
+  return `${base.replace(/\/+$/, "")}${LINKS_PREFIX}${token}/`;
+}
+
 /** `<base>/v1/links/<token>/` plus the file name for a file link (each segment percent-encoded). */
 export function linkUrl(base: string, token: string, target: LinkTarget): string {
-  const root = `${base.replace(/\/+$/, "")}${LINKS_PREFIX}${token}/`;
+  const root = linkBase(base, token);
   return target.kind === "file" ? root + encodeURIComponent(target.name) : root;
 }
