@@ -19,7 +19,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { open, type FileHandle } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
-import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type Item } from "../gen/peer/v1/peer_pb.js";
+import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type Item, type ReadFileRequest } from "../gen/peer/v1/peer_pb.js";
 import { END_STREAM_FLAG, envelope, itemField, MAX_CHUNK_HEADER, parseSingleEnvelope, writeChunkHeader } from "../server/rpc/fast-read-file/frame.js";
 
 /** A file the fast path may serve. */
@@ -142,7 +142,7 @@ export function createFastReadFile(options: FastReadFileOptions): (req: FastRequ
     };
     const payload = body ? parseSingleEnvelope(body) : undefined;
     if (!payload) return fail("invalid_argument", "the request must be one uncompressed message");
-    let request;
+    let request: ReadFileRequest;
     try {
       request = fromBinary(ReadFileRequestSchema, payload);
     } catch {

@@ -5,6 +5,7 @@
  * backoff, progress reported as typed events. See downloads.md.
  */
 import { randomUUID } from "node:crypto";
+import type { Stats } from "node:fs";
 import { lstat, mkdir, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely } from "kysely";
@@ -451,7 +452,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   return manager;
 
   async function deletionBlocker(d: Kysely<ClientDatabase>, row: DownloadRow, file: string, root: string): Promise<string | undefined> {
-    let st;
+    let st: Stats;
     try {
       st = await lstat(file);
     } catch {
