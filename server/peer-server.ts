@@ -17,7 +17,7 @@ import { createBackgroundHasher, type BackgroundHasher } from "./digest/backgrou
 import { createStreamLimiter, type StreamLimiter } from "./limits/stream-limiter.js";
 import { createCallLogInterceptor } from "./logging/call-log-interceptor.js";
 import { openServerDatabase } from "./store/database.js";
-import { listen, type RequestListener } from "./listen.js";
+import { type Listener, listen, type RequestListener } from "./listen.js";
 import { createRoutes } from "./routes.js";
 import { fail } from "./errors.js";
 import { isValidAuthority, localAuthority } from "./request-guard.js";
@@ -188,7 +188,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     }
   };
 
-  let listener;
+  let listener: Listener;
   try {
     listener = await listen(guarded, {
       host: resolved.host,

@@ -3,7 +3,7 @@
  * through Kysely, WAL (readers never block the writer; several `peer`
  * processes share one file), a busy timeout, and the migrations on open.
  */
-import { mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
@@ -84,7 +84,7 @@ export async function makeCommitsDurable(db: Kysely<ClientDatabase>): Promise<vo
 }
 
 async function fsyncPath(p: string, flags: string): Promise<void> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(p, flags);
   } catch (err) {

@@ -14,7 +14,6 @@ export function checkFileName(name: string): string | undefined {
   if (name.includes("/") || name.includes("\\")) return "the peer's file name contains a path separator";
   if (name.includes("\0")) return "the peer's file name contains a NUL byte";
   // Control characters would garble terminals and logs; a leading "-" would read as an option to other tools.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return "the peer's file name contains control characters";
   if (name.trim() !== name || name.trim() === "") return "the peer's file name starts or ends with white space";
   if (Buffer.byteLength(name, "utf8") > MAX_FILE_NAME_BYTES) return `the peer's file name is longer than ${MAX_FILE_NAME_BYTES} bytes`;

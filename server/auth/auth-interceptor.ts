@@ -3,12 +3,12 @@
  * key; the principal is put in the call's context values. Other services
  * (gRPC health) pass through without a key.
  */
-import { Code, type Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
+import { authenticateRequest } from "./authenticate-request.js";
 import type { Authenticate } from "./principal.js";
 import { apiKeyFromHeaders } from "./token.js";
 import { principalKey } from "../call-context.js";
-import { fail } from "../errors.js";
 
 /** Options of {@link createAuthInterceptor}. */
 export interface AuthInterceptorOptions {
@@ -23,17 +23,9 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): Intercep
   const protectedNames = new Set(options.protectedServices.map((s) => s.typeName));
   return (next) => async (req) => {
     if (!protectedNames.has(req.service.typeName)) return next(req);
-    const presented = apiKeyFromHeaders(req.header);
-    const principal = presented === undefined ? undefined : await options.authenticate(presented);
-    if (principal === undefined) {
-      throw fail(
-        Code.Unauthenticated,
-        presented === undefined
-          ? "an API key is required: send `Authorization: Bearer <key>` or `X-Api-Key: <key>`"
-          : "the API key is not valid (unknown, expired or revoked)",
-      );
-    }
-    req.contextValues.set(principalKey, principal);
+    const auth = await authenticateRequest(options.authenticate, apiKeyFromHeaders(req.header));
+    if (!auth.ok) throw auth.error;
+    req.contextValues.set(principalKey, auth.principal);
     return next(req);
   };
 }

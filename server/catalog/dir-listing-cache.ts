@@ -10,7 +10,7 @@
  * {@link RACY_WINDOW_MS} is not cached: a second change in the same clock tick
  * could leave the mtime equal.
  */
-import type { BigIntStats } from "node:fs";
+import type { BigIntStats, Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 
 /** One entry of a directory, as the walk needs it. */
@@ -104,7 +104,7 @@ export function createDirListingCache(options: DirListingCacheOptions = {}): Dir
         return hit.children;
       }
       forget(dir);
-      let dirents;
+      let dirents: Dirent[];
       try {
         dirents = await readdir(dir, { withFileTypes: true });
       } catch {

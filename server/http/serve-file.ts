@@ -12,6 +12,7 @@ import { getOption } from "@bufbuild/protobuf";
 import type pino from "pino";
 import { http as httpRule } from "../../gen/google/api/annotations_pb.js";
 import { PeerService } from "../../gen/peer/v1/peer_pb.js";
+import { authenticateRequest } from "../auth/authenticate-request.js";
 import type { Authenticate } from "../auth/principal.js";
 import { extractApiKey } from "../auth/token.js";
 import type { Catalog } from "../catalog/catalog.js";
@@ -85,13 +86,13 @@ async function handle(call: Call, options: FileRouteOptions): Promise<void> {
     sendText(call, 405, "method not allowed: use GET or HEAD\n", { Allow: "GET, HEAD" });
     return;
   }
-  const key = presentedKey(call.req);
-  const principal = key === undefined ? undefined : await options.authenticate(key);
-  if (principal === undefined) {
-    const challenge = key === undefined ? 'Bearer realm="peer"' : 'Bearer realm="peer", error="invalid_token"';
+  const auth = await authenticateRequest(options.authenticate, presentedKey(call.req));
+  if (!auth.ok) {
+    const challenge = auth.presented ? 'Bearer realm="peer", error="invalid_token"' : 'Bearer realm="peer"';
     sendText(call, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>\n", { "WWW-Authenticate": challenge });
     return;
   }
+  const { principal } = auth;
   call.keyId = principal.keyId;
   // Unknown ids, ids that escape a share, and undecodable paths: one answer.
   const entry = call.itemId === undefined ? undefined : await options.catalog.stat(call.itemId);

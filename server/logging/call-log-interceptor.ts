@@ -1,13 +1,15 @@
 /**
- * One structured log line per call: method, item, bytes, duration, code and
- * key id (never the key). Also the single place where anything thrown below
+ * One structured log line per call (built by call-log-line.ts, shared with
+ * the ReadFile fast path): method, item, bytes, duration, code and key id
+ * (never the key). Also the single place where anything thrown below
  * becomes a ConnectError (errors.ts), and where calls arriving during
  * shutdown are refused.
  */
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, type ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { callStatsKey, principalKey, type CallStats } from "../call-context.js";
-import { codeName, fail, toConnectError } from "../errors.js";
+import { fail, toConnectError } from "../errors.js";
+import { createCallLog } from "./call-log-line.js";
 
 /** Options of {@link createCallLogInterceptor}. */
 export interface CallLogInterceptorOptions {
@@ -23,33 +25,19 @@ export function createCallLogInterceptor(options: CallLogInterceptorOptions): In
   return (next) => async (req) => {
     const stats: CallStats = { bytes: 0 };
     req.contextValues.set(callStatsKey, stats);
-    const started = performance.now();
-    const method = `${req.service.typeName}/${req.method.name}`;
-    let logged = false;
-    const log = (code: Code | "ok", error?: ConnectError) => {
-      if (logged) return;
-      logged = true;
-      const line = {
-        method,
-        item: stats.itemId,
-        bytes: stats.bytes,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        code: code === "ok" ? "ok" : codeName(code),
-        keyId: req.contextValues.get(principalKey)?.keyId,
-      };
-      if (code === Code.Internal || code === Code.Unknown || code === Code.DataLoss) {
-        logger.error({ ...line, err: error?.cause ?? error }, "call failed");
-      } else {
-        logger.info(error ? { ...line, reason: error.rawMessage } : line, "call");
-      }
-    };
+    const log = createCallLog({
+      logger,
+      method: `${req.service.typeName}/${req.method.name}`,
+      stats,
+      keyId: () => req.contextValues.get(principalKey)?.keyId,
+    });
     const failed = (error: unknown): ConnectError => {
       const ce = toConnectError(error);
       log(ce.code, ce);
       return ce;
     };
     if (shutdownSignal?.aborted) throw failed(fail(Code.Unavailable, "the server is shutting down; retry on another peer or later"));
-    let res;
+    let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
     } catch (error) {

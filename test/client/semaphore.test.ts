@@ -13,13 +13,22 @@ test("semaphore: FIFO with direct hand-off, no queue jumping", async () => {
   const sem = createSemaphore(1);
   const order: string[] = [];
   const first = await sem.acquire();
-  const a = sem.acquire().then((r) => (order.push("a"), r));
-  const b = sem.acquire().then((r) => (order.push("b"), r));
+  const a = sem.acquire().then((r) => {
+    order.push("a");
+    return r;
+  });
+  const b = sem.acquire().then((r) => {
+    order.push("b");
+    return r;
+  });
   assert.equal(sem.waiting, 2);
   first();
   // The permit went straight to "a": a newcomer cannot take it.
   assert.equal(sem.available, 0);
-  const c = sem.acquire().then((r) => (order.push("c"), r));
+  const c = sem.acquire().then((r) => {
+    order.push("c");
+    return r;
+  });
   (await a)();
   (await b)();
   (await c)();
@@ -67,13 +76,19 @@ test("limiter: global 3 and per-peer 2; a peer's waiters never hold a global slo
   const slow1 = await limiter.acquire("slow");
   const slow2 = await limiter.acquire("slow");
   let slow3Got = false;
-  const slow3 = limiter.acquire("slow").then((r) => ((slow3Got = true), r));
+  const slow3 = limiter.acquire("slow").then((r) => {
+    slow3Got = true;
+    return r;
+  });
   await tick();
   assert.equal(slow3Got, false, "third job of one peer waits");
   assert.equal(limiter.global.available, 1, "and holds no global slot");
   const fast1 = await limiter.acquire("fast");
   let fast2Got = false;
-  const fast2 = limiter.acquire("fast").then((r) => ((fast2Got = true), r));
+  const fast2 = limiter.acquire("fast").then((r) => {
+    fast2Got = true;
+    return r;
+  });
   await tick();
   assert.equal(fast2Got, false, "global limit 3 reached");
   slow1();

@@ -76,7 +76,7 @@ test("peer get: a missing item among others → exit 1, the others still complet
   assert.equal(r.code, 1);
   const failed = r.lines.find((l) => l.type === "failed");
   assert.equal(failed?.itemId, "share/nope.bin");
-  assert.equal((failed?.error as { code: string }).code, "not-found");
+  assert.equal((failed?.error as { code: string } | undefined)?.code, "not-found");
   assert.ok(r.lines.some((l) => l.type === "completed" && l.fileName === "q.bin"));
   assert.deepEqual(await readFile(path.join(cwd, "q.bin")), small);
 });

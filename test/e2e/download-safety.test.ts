@@ -55,6 +55,7 @@ test("hostile names from a lying peer (in-process Connect router) are refused be
       handshake: () => ({ serverName: "liar", protocolVersion: "1.0.0", minClientVersion: "1.0.0", capabilities: [], shares: ["s"] }),
       statItem: (req) => ({ item: create(ItemSchema, { id: req.itemId, name, size: 1n, etag: '"e"' }) }),
       listItems: () => ({ items: [], nextPageToken: "" }),
+      // biome-ignore lint/correctness/useYield: a server-streaming stub that must fail before streaming anything
       async *readFile() {
         throw new Error("must not be called");
       },

@@ -4,7 +4,6 @@
  */
 import { sql, type Kysely } from "kysely";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("download")
@@ -45,7 +44,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex("download_status").on("download").columns(["status", "next_attempt_at"]).execute();
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("download").execute();
 }

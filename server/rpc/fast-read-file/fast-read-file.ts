@@ -4,8 +4,9 @@
  * reading each chunk from disk straight into the buffer that goes to the
  * socket, behind its envelope and field header (frame.ts) — no protobuf object
  * and no copy per chunk. Same decisions as the stock handler (read-file.ts):
- * shutdown → auth → length → stat → if_match → range → limiter → open →
- * chunks proven unchanged (readChunks) → close on every path; same log line.
+ * shutdown → auth (authenticate-request.ts) → prepare-read.ts (length → stat
+ * → if_match → range → limiter) → open → chunks proven unchanged
+ * (readChunks) → close on every path; same log line (call-log-line.ts).
  * Anything else (JSON, compression, GET, other methods) returns `false` and
  * goes to the adapter unchanged.
  */
@@ -14,14 +15,16 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "pino";
 import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type ReadFileRequest } from "../../../gen/peer/v1/peer_pb.js";
+import { authenticateRequest } from "../../auth/authenticate-request.js";
 import type { Authenticate, Principal } from "../../auth/principal.js";
 import { extractApiKey } from "../../auth/token.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { openEntry, type OpenFile } from "../../files/file-reader.js";
 import type { StreamLimiter } from "../../limits/stream-limiter.js";
-import { codeName, fail, notFound, resourceExhausted, toConnectError } from "../../errors.js";
-import { checkReadRequest, clampChunkSize } from "../read-request.js";
+import { createCallLog, type CallLogStats } from "../../logging/call-log-line.js";
+import { fail, toConnectError } from "../../errors.js";
 import { itemMessage } from "../item-message.js";
+import { prepareRead } from "../prepare-read.js";
 import { envelope, itemField, parseSingleEnvelope } from "./frame.js";
 import { streamChunks } from "./stream-chunks.js";
 import { encodeEnd, parseCallTimeout, protocolOf, responseHeaders, type Protocol } from "./wire.js";
@@ -95,27 +98,9 @@ export function createFastReadFile(deps: FastReadFileDeps): (req: FastRequest, r
 }
 
 async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: IncomingHttpHeaders, body: Buffer | undefined, res: FastResponse): Promise<void> {
-  const started = performance.now();
-  const stats = { itemId: undefined as string | undefined, bytes: 0 };
+  const stats: CallLogStats = { bytes: 0 };
   let principal: Principal | undefined;
-  let logged = false;
-  const log = (code: Code | "ok", error?: ConnectError): void => {
-    if (logged) return;
-    logged = true;
-    const line = {
-      method: METHOD,
-      item: stats.itemId,
-      bytes: stats.bytes,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-      code: code === "ok" ? "ok" : codeName(code),
-      keyId: principal?.keyId,
-    };
-    if (code === Code.Internal || code === Code.Unknown || code === Code.DataLoss) {
-      deps.logger.error({ ...line, err: error?.cause ?? error }, "call failed");
-    } else {
-      deps.logger.info(error ? { ...line, reason: error.rawMessage } : line, "call");
-    }
-  };
+  const log = createCallLog({ logger: deps.logger, method: METHOD, stats, keyId: () => principal?.keyId });
 
   // The call's signal: client gone, deadline, shutdown (as connect-node's ctx.signal).
   const call = new AbortController();
@@ -144,7 +129,7 @@ async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: In
     res.end();
   };
 
-  let permitRelease: (() => void) | undefined;
+  let release: (() => void) | undefined;
   let file: OpenFile | undefined;
   try {
     if (deps.shutdownSignal.aborted) throw fail(Code.Unavailable, "the server is shutting down; retry on another peer or later");
@@ -156,40 +141,25 @@ async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: In
     if (body === undefined) throw new ConnectError(`message size is larger than configured readMaxBytes ${deps.readMaxBytes}`, Code.ResourceExhausted);
     const req = decodeRequest(body, deps.readMaxBytes);
     const presented = extractApiKey(header(headers.authorization), header(headers["x-api-key"]));
-    principal = presented === undefined ? undefined : await deps.authenticate(presented);
-    if (principal === undefined) {
-      throw fail(
-        Code.Unauthenticated,
-        presented === undefined
-          ? "an API key is required: send `Authorization: Bearer <key>` or `X-Api-Key: <key>`"
-          : "the API key is not valid (unknown, expired or revoked)",
-      );
-    }
+    const auth = await authenticateRequest(deps.authenticate, presented);
+    if (!auth.ok) throw auth.error;
+    principal = auth.principal;
     call.signal.throwIfAborted();
     stats.itemId = req.itemId;
-    if (req.length < 0n) throw fail(Code.InvalidArgument, `length must be >= 0 (0 reads to the end), got ${req.length}`);
-    const entry = await deps.catalog.stat(req.itemId);
-    if (entry === undefined) throw notFound(req.itemId);
-    if (req.ifMatch !== "" && req.ifMatch !== entry.etag) {
-      throw fail(Code.FailedPrecondition, "the item changed (if_match differs from its current etag); restart from offset 0");
-    }
-    const decision = checkReadRequest(req.offset, req.length, entry.size);
-    if (!decision.ok) throw fail(decision.code, decision.message);
-    call.signal.throwIfAborted();
-    const permit = deps.limiter.acquire(principal.keyId);
-    if (!permit.ok) throw resourceExhausted(permit.retryAfterMs, permit.scope);
-    permitRelease = permit.release;
+    const read = await prepareRead(deps, req, principal.keyId, call.signal);
+    release = read.release;
+    const { entry } = read;
     file = await openEntry(entry);
     call.signal.throwIfAborted();
     const item = itemMessage(entry);
     sendHead();
-    if (decision.start === decision.end) {
-      res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(decision.start), item }))));
+    if (read.start === read.end) {
+      res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(read.start), item }))));
     } else {
       await streamChunks(res, file, call.signal, {
-        start: decision.start,
-        end: decision.end,
-        chunkSize: clampChunkSize(req.chunkSize),
+        start: read.start,
+        end: read.end,
+        chunkSize: read.chunkSize,
         tail: itemField(toBinary(ItemSchema, item)),
         onChunk: (offset, bytes) => {
           deps.onChunkRead?.(entry.id, offset, bytes);
@@ -209,7 +179,7 @@ async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: In
     if (timer !== undefined) clearTimeout(timer);
     res.removeListener("close", onClose);
     deps.shutdownSignal.removeEventListener("abort", onShutdown);
-    permitRelease?.();
+    release?.();
     await file?.close();
   }
 }

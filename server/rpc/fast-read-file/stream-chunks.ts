@@ -41,7 +41,11 @@ export async function streamChunks(res: FastResponse, file: OpenFile, signal: Ab
     turn++;
     const pending = inFlight[slot];
     if (pending !== undefined) await untilAborted(pending, signal);
-    const buf = (buffers[slot] ??= Buffer.allocUnsafeSlow(capacity));
+    let buf = buffers[slot];
+    if (buf === undefined) {
+      buf = Buffer.allocUnsafeSlow(capacity);
+      buffers[slot] = buf;
+    }
     const want = Math.min(plan.chunkSize, plan.end - pos);
     const tailLength = first ? plan.tail.length : 0;
     const hdr = writeChunkHeader(buf, pos, want, tailLength);
