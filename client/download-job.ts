@@ -98,6 +98,8 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
   }
   let release: (() => void) | undefined;
   let renewTimer: NodeJS.Timeout | undefined;
+  /** The fencing token of our claim: every write of the row and the final rename require it. */
+  let token: number | undefined;
   const attemptCtl = new AbortController();
   const onAbort = () => attemptCtl.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
@@ -106,7 +108,8 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     for (;;) {
       release = await limiter.acquire(row.peer_url, signal);
       const deadOwner = row.lease_owner !== null && row.lease_owner !== owner && isLeaseOwnerDead(row.lease_owner) ? row.lease_owner : undefined;
-      if (await repo.claimDownload(d, { id, owner, nowMs: now(), leaseMs: o.leaseMs, deadOwner })) break;
+      token = await repo.claimDownloadLease(d, { id, owner, nowMs: now(), leaseMs: o.leaseMs, deadOwner });
+      if (token !== undefined) break;
       release();
       release = undefined;
       await sleep(o.pollMs, undefined, { signal });
@@ -117,10 +120,16 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
         return "done";
       }
     }
+    // Self-fencing: when renewals fail (the database is unreachable) until our lease has surely
+    // expired, stop writing the part: another worker may have claimed the job meanwhile.
+    let leaseUntil = now() + o.leaseMs;
     renewTimer = setInterval(() => {
-      repo.renewLease(d, id, owner, now(), o.leaseMs).then(
+      const at = now();
+      if (at >= leaseUntil) attemptCtl.abort(new DownloadError("lease-lost", "the lease expired: the database could not be reached to renew it"));
+      repo.renewLease(d, id, owner, at, o.leaseMs, token).then(
         (ok) => {
-          if (!ok) attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
+          if (ok) leaseUntil = at + o.leaseMs;
+          else attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
         },
         () => undefined,
       );
@@ -204,6 +213,7 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
               onCheckpoint: async (committed) => {
                 await owned({ committed_bytes: committed, updated_at: now() });
               },
+              guardRename: (rename) => repo.renameFenced(d, { id, owner, token: token ?? -1, nowMs: now(), leaseMs: o.leaseMs }, rename),
               onVerifying: async (committed) => {
                 // One commit for the last checkpoint and the status change.
                 await owned({ status: "verifying", committed_bytes: committed, updated_at: now() });
@@ -300,7 +310,7 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     if (row !== undefined && code === "cancelled") emit({ ...base(row), type: "cancelled" });
     else if (row !== undefined && code === "paused-by-user" && why instanceof DownloadError) emit({ ...base(row), type: "paused", error: errOf(why) });
     else if (row !== undefined) {
-      await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null }).catch(() => undefined);
+      await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null }, token).catch(() => undefined);
     }
     return "done";
   } finally {
@@ -310,7 +320,7 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
   }
 
   async function owned(patch: Parameters<typeof repo.updateOwnedDownload>[3]): Promise<void> {
-    if (!(await repo.updateOwnedDownload(d, id, owner, patch))) {
+    if (!(await repo.updateOwnedDownload(d, id, owner, patch, token))) {
       throw new DownloadError("lease-lost", "another worker took this job over, or it was cancelled");
     }
   }
@@ -336,7 +346,7 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     await makeCommitsDurable(d).catch(() => undefined);
   }
   async function failJob(r: DownloadRow, error: DownloadError): Promise<void> {
-    await repo.updateOwnedDownload(d, id, owner, { ...failPatch(error), updated_at: now() });
+    await repo.updateOwnedDownload(d, id, owner, { ...failPatch(error), updated_at: now() }, token);
     emit({ ...base(r), type: "failed", error: errOf(error) });
   }
   async function settleCancel(r: DownloadRow, error: DownloadError): Promise<void> {
@@ -344,7 +354,7 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
       emit({ ...base(r), type: "cancelled" });
     } else if (error.code === "shutdown") {
       // Stopped cleanly: the row goes back to the queue; the part and the committed offset stay.
-      await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null, updated_at: now() });
+      await repo.updateOwnedDownload(d, id, owner, { status: "queued", lease_owner: null, lease_expires_at: null, updated_at: now() }, token);
     }
     // lease-lost: the row is not ours any more; leave it alone.
   }

@@ -24,6 +24,11 @@ export interface TransferHooks {
   onCheckpoint(committed: number): Promise<void>;
   /** All bytes are in and fsync'ed (`committed` = the size): store them and the status "verifying". */
   onVerifying(committed: number): Promise<void>;
+  /**
+   * Runs the final rename while the job is still ours (the fencing check); resolves false, without
+   * calling `rename`, when it is not. @default the rename runs unguarded
+   */
+  guardRename?: ((rename: () => Promise<void>) => Promise<boolean>) | undefined;
 }
 
 /** Inputs of one attempt. */
@@ -243,7 +248,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       throw new DownloadError("digest-mismatch", "the downloaded bytes do not match the peer's SHA-256; the part was discarded");
     }
     closed = true;
-    await commitPart(fh, p.partPath, p.destination);
+    await renameGuarded(p.hooks, () => commitPart(fh, p.partPath, p.destination), () => fh.close());
     return { size, sha256: digest, digestVerified: expectedSha !== undefined };
   } catch (err) {
     const reason = ctl.signal.aborted ? ctl.signal.reason : undefined;
@@ -301,4 +306,19 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** The final commit through the guard: a refused (or failed) guard closes the part and throws "lease-lost". */
+async function renameGuarded(hooks: TransferHooks, commit: () => Promise<void>, close: () => Promise<void>): Promise<void> {
+  if (hooks.guardRename === undefined) return commit();
+  let started = false;
+  try {
+    const ok = await hooks.guardRename(() => {
+      started = true;
+      return commit();
+    });
+    if (!ok) throw new DownloadError("lease-lost", "another worker took this job over before the rename; the part was not put in place");
+  } finally {
+    if (!started) await close().catch(() => undefined);
+  }
 }
