@@ -26,6 +26,8 @@ export interface MigrateOptions {
    * recorded in `peer_<name>_migration` (SQLite files keep Kysely's default table).
    */
   readonly name: string;
+  /** Stop after this migration (tests build an older schema with it). @default every migration */
+  readonly upTo?: string | undefined;
 }
 
 /** Attempts at taking the SQLite write lock (each waits up to busy_timeout). */
@@ -45,7 +47,7 @@ async function migrateSqlite(db: Kysely<any>, o: MigrateOptions): Promise<void> 
   const migrator = new Migrator({ db, provider: o.provider, disableTransactions: true, allowUnorderedMigrations: true });
   // Fast path without the write lock: every open after the first.
   const known = await migrator.getMigrations();
-  if (known.every((m) => m.executedAt !== undefined)) return;
+  if (o.upTo === undefined && known.every((m) => m.executedAt !== undefined)) return;
   // Kysely's SQLite driver has one connection: these statements and the migrator's share it.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -58,7 +60,7 @@ async function migrateSqlite(db: Kysely<any>, o: MigrateOptions): Promise<void> 
   }
   let error: unknown;
   try {
-    ({ error } = await migrator.migrateToLatest());
+    ({ error } = await (o.upTo === undefined ? migrator.migrateToLatest() : migrator.migrateTo(o.upTo)));
   } catch (thrown) {
     error = thrown ?? new Error("migration failed");
   }
@@ -84,7 +86,7 @@ async function migratePostgres(db: Kysely<any>, o: MigrateOptions): Promise<void
         migrationLockTableName: `peer_${o.name}_migration_lock`,
         allowUnorderedMigrations: true,
       });
-      const { error } = await migrator.migrateToLatest();
+      const { error } = await (o.upTo === undefined ? migrator.migrateToLatest() : migrator.migrateTo(o.upTo));
       if (error !== undefined) throw error;
     } finally {
       await sql`select pg_advisory_unlock(${PG_MIGRATION_LOCK})`.execute(conn).catch(() => undefined);
