@@ -19,6 +19,7 @@ import {
 } from "../client/index.js";
 import {
   argParser,
+  databaseOption,
   dataDirOption,
   ExitCode,
   jsonOption,
@@ -43,6 +44,7 @@ interface GetOptions {
   idleTimeout?: number;
   json?: boolean;
   dataDir?: string;
+  database?: string;
 }
 
 /** Exit code after SIGINT (128 + 2), as shells report it. */
@@ -67,6 +69,7 @@ export function register(program: Command): void {
     )
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addHelpText(
       "after",
       "\nState (jobs, committed offsets) lives in <data-dir>/downloads.db; partial files are <file>.part next to\n" +
@@ -88,6 +91,7 @@ export function register(program: Command): void {
       const json = options.json === true || !process.stdout.isTTY;
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
+        databaseUrl: options.database,
         downloadDir: options.out ?? process.cwd(),
         concurrency: options.concurrency,
         perPeer: options.perPeer,
