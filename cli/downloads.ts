@@ -35,6 +35,7 @@ import {
 } from "./common.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
 import { createDownloadReporter, EXIT_INTERRUPTED, runDownloads } from "./get.js";
+import { StoreError } from "../common/store/store-error.js";
 
 interface CommonOptions {
   dataDir?: string;
@@ -73,12 +74,12 @@ async function withManager<T>(options: CommonOptions & { out?: string }, fn: (m:
     downloadDir: options.out ?? process.cwd(),
   });
   // An admin handle: it never downloads (retry only re-queues; `peer downloads run` works the queue).
-  await manager.start({ runQueue: false, runJobs: false });
   try {
+    await manager.start({ runQueue: false, runJobs: false });
     return await fn(manager);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(classify(error).message, { cause: error });
+    throw new CliError(error instanceof StoreError ? error.message : classify(error).message, { cause: error });
   } finally {
     await manager.close();
   }
@@ -302,7 +303,7 @@ async function runQueueWorker(manager: DownloadManager, options: RunOptions, jso
     try {
       await manager.start({ runQueue: false });
     } catch (error) {
-      throw new CliError(classify(error).message, { cause: error });
+      throw new CliError(error instanceof StoreError ? error.message : classify(error).message, { cause: error });
     }
     let lastError = "";
     await runWorker(manager, {

@@ -33,6 +33,7 @@ import cliProgress from "cli-progress";
 import type { DownloadEvent } from "../client/index.js";
 import { formatBytes } from "./format.js";
 import { CliError, writeJsonLine, writeOut } from "./common.js";
+import { StoreError } from "../common/store/store-error.js";
 
 /** Options of `peer get`. */
 interface GetOptions {
@@ -162,7 +163,7 @@ export async function runDownloads(
     if (!interrupted) {
       failures++;
       const e = error instanceof DownloadError ? error : classify(error);
-      reporter.note(`error: ${e.message}`);
+      reporter.note(`error: ${error instanceof StoreError ? error.message : e.message}`);
     }
   } finally {
     process.off("SIGINT", onSignal);

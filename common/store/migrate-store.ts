@@ -15,6 +15,7 @@
 import { Migrator, sql, type Kysely, type MigrationProvider } from "kysely";
 import { isPostgres } from "./dialect.js";
 import { describe } from "./sqlite-file.js";
+import { StoreError } from "./store-error.js";
 
 /** Which migrations, and where they are recorded. */
 export interface MigrateOptions {
@@ -39,7 +40,7 @@ export async function migrateStore(db: Kysely<any>, o: MigrateOptions): Promise<
     if (isPostgres(db)) await migratePostgres(db, o);
     else await migrateSqlite(db, o);
   } catch (error) {
-    throw new Error(`cannot migrate the ${o.label} database: ${describe(error)}`, { cause: error });
+    throw new StoreError(`cannot migrate the ${o.label} database: ${describe(error)}`, { cause: error });
   }
 }
 

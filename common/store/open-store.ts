@@ -10,6 +10,7 @@ import { parseDatabaseUrl } from "./database-url.js";
 import { migrateStore } from "./migrate-store.js";
 import { openPostgres } from "./postgres-pool.js";
 import { describe, openSqliteFile, type SqliteFile } from "./sqlite-file.js";
+import { StoreError } from "./store-error.js";
 
 /** Where and what to open. */
 export interface OpenStoreOptions {
@@ -37,7 +38,7 @@ export interface OpenStoreOptions {
 /** Opens and migrates a store; close it with `db.destroy()`. */
 export async function openStore<DB>(o: OpenStoreOptions): Promise<Kysely<DB>> {
   const target = parseDatabaseUrl(o.databaseUrl);
-  if (!target.ok) throw new Error(`bad --database: ${target.error}`);
+  if (!target.ok) throw new StoreError(`bad --database: ${target.error}`);
   if (target.value.kind === "postgres") {
     const db = await openPostgres<DB>({ url: target.value.url, display: target.value.display, label: o.label });
     return migrated(db, o);
@@ -45,7 +46,7 @@ export async function openStore<DB>(o: OpenStoreOptions): Promise<Kysely<DB>> {
   try {
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
   } catch (cause) {
-    throw new Error(`cannot create the data directory ${o.dataDir}: ${describe(cause)}`, { cause });
+    throw new StoreError(`cannot create the data directory ${o.dataDir}: ${describe(cause)}`, { cause });
   }
   const file = path.join(o.dataDir, o.sqliteFile);
   const db = await openSqliteStoreFile<DB>(file, o);

@@ -8,6 +8,7 @@
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { describe } from "./sqlite-file.js";
+import { StoreError } from "./store-error.js";
 
 /** How to open a PostgreSQL store. */
 export interface PostgresOptions {
@@ -49,7 +50,7 @@ export async function openPostgres<DB>(o: PostgresOptions): Promise<Kysely<DB>> 
     await sql`select 1`.execute(db);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
-    throw new Error(`cannot connect to the ${o.label} database on PostgreSQL at ${o.display}: ${describeConnectError(cause)}`, {
+    throw new StoreError(`cannot connect to the ${o.label} database on PostgreSQL at ${o.display}: ${describeConnectError(cause)}`, {
       cause,
     });
   }

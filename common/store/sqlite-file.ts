@@ -6,6 +6,7 @@
  */
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
+import { StoreError } from "./store-error.js";
 
 /** How to open one SQLite file. */
 export interface SqliteFileOptions {
@@ -33,7 +34,7 @@ export async function openSqliteFile<DB>(o: SqliteFileOptions): Promise<SqliteFi
   try {
     sqlite = new Database(o.filename);
   } catch (cause) {
-    throw new Error(`cannot open the ${o.label} database ${o.filename}: ${describe(cause)}${o.hint ?? ""}`, { cause });
+    throw new StoreError(`cannot open the ${o.label} database ${o.filename}: ${describe(cause)}${o.hint ?? ""}`, { cause });
   }
   try {
     sqlite.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
@@ -43,7 +44,7 @@ export async function openSqliteFile<DB>(o: SqliteFileOptions): Promise<SqliteFi
     if (o.foreignKeys === true) sqlite.pragma("foreign_keys = ON");
   } catch (cause) {
     sqlite.close();
-    throw new Error(`cannot use the ${o.label} database ${o.filename}: ${describe(cause)}`, { cause });
+    throw new StoreError(`cannot use the ${o.label} database ${o.filename}: ${describe(cause)}`, { cause });
   }
   return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }), sqlite };
 }
