@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL cluster for tests and benchmarks (docs/postgres.md).
+# A throwaway PostgreSQL cluster for tests and benchmarks (README "Several machines").
 #
 #   eval "$(test/pg/start-cluster.sh start [DIR])"   # prints export lines: PEER_TEST_DATABASE_URL, PEER_TEST_PG_DIR
 #   test/pg/start-cluster.sh stop DIR                # stops the cluster and removes DIR
