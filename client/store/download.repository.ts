@@ -130,7 +130,11 @@ export async function claimDownloadLease(db: Db, p: ClaimParams): Promise<number
     .where("id", "=", p.id)
     .where("status", "in", RUNNABLE_STATUSES)
     .where((eb) => {
-      const ors = [eb("lease_owner", "is", null), eb("lease_expires_at", "<", p.nowMs), eb("lease_owner", "=", p.owner)];
+      const ors = [
+        eb("lease_owner", "is", null),
+        eb("lease_expires_at", "<", p.nowMs),
+        eb("lease_owner", "=", p.owner),
+      ];
       if (p.deadOwner !== undefined) ors.push(eb("lease_owner", "=", p.deadOwner));
       return eb.or(ors);
     })
@@ -151,7 +155,10 @@ export interface ClaimNextParams {
  * queue's "next job". On PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED`, so workers
  * claiming at once each get a different row without waiting on each other.
  */
-export async function claimNextDownload(db: Db, p: ClaimNextParams): Promise<{ id: string; token: number } | undefined> {
+export async function claimNextDownload(
+  db: Db,
+  p: ClaimNextParams,
+): Promise<{ id: string; token: number } | undefined> {
   const row = await db
     .updateTable("download")
     .set((eb) => ({
@@ -188,7 +195,11 @@ export async function renewLease(
   leaseMs: number,
   token?: number,
 ): Promise<boolean> {
-  let q = db.updateTable("download").set({ lease_expires_at: nowMs + leaseMs }).where("id", "=", id).where("lease_owner", "=", owner);
+  let q = db
+    .updateTable("download")
+    .set({ lease_expires_at: nowMs + leaseMs })
+    .where("id", "=", id)
+    .where("lease_owner", "=", owner);
   if (token !== undefined) q = q.where("lease_token", "=", token);
   return changed(await q.executeTakeFirst());
 }
@@ -224,7 +235,11 @@ export interface FenceParams {
  * PostgreSQL's row lock, SQLite's write lock — then the rename runs, then the commit releases
  * it. No other worker can claim the row in between. False, without renaming, when the lease is gone.
  */
-export async function renameFenced(db: Kysely<ClientDatabase>, p: FenceParams, rename: () => Promise<void>): Promise<boolean> {
+export async function renameFenced(
+  db: Kysely<ClientDatabase>,
+  p: FenceParams,
+  rename: () => Promise<void>,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const held = await trx
       .updateTable("download")

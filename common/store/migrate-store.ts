@@ -45,7 +45,12 @@ export async function migrateStore(db: Kysely<any>, o: MigrateOptions): Promise<
 }
 
 async function migrateSqlite(db: Kysely<any>, o: MigrateOptions): Promise<void> {
-  const migrator = new Migrator({ db, provider: o.provider, disableTransactions: true, allowUnorderedMigrations: true });
+  const migrator = new Migrator({
+    db,
+    provider: o.provider,
+    disableTransactions: true,
+    allowUnorderedMigrations: true,
+  });
   // Fast path without the write lock: every open after the first.
   const known = await migrator.getMigrations();
   if (o.upTo === undefined && known.every((m) => m.executedAt !== undefined)) return;

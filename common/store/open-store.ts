@@ -71,7 +71,10 @@ export async function openSqliteStoreFile<DB>(
   return migrated(file.db, o);
 }
 
-async function migrated<DB>(db: Kysely<DB>, o: Pick<OpenStoreOptions, "label" | "name" | "provider">): Promise<Kysely<DB>> {
+async function migrated<DB>(
+  db: Kysely<DB>,
+  o: Pick<OpenStoreOptions, "label" | "name" | "provider">,
+): Promise<Kysely<DB>> {
   try {
     await migrateStore(db, { provider: o.provider, label: o.label, name: o.name });
   } catch (error) {

@@ -50,9 +50,8 @@ export async function openPostgres<DB>(o: PostgresOptions): Promise<Kysely<DB>> 
     await sql`select 1`.execute(db);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
-    throw new StoreError(`cannot connect to the ${o.label} database on PostgreSQL at ${o.display}: ${describeConnectError(cause)}`, {
-      cause,
-    });
+    const why = describeConnectError(cause);
+    throw new StoreError(`cannot connect to the ${o.label} database on PostgreSQL at ${o.display}: ${why}`, { cause });
   }
   return db;
 }

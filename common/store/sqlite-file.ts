@@ -34,7 +34,8 @@ export async function openSqliteFile<DB>(o: SqliteFileOptions): Promise<SqliteFi
   try {
     sqlite = new Database(o.filename);
   } catch (cause) {
-    throw new StoreError(`cannot open the ${o.label} database ${o.filename}: ${describe(cause)}${o.hint ?? ""}`, { cause });
+    const why = `${describe(cause)}${o.hint ?? ""}`;
+    throw new StoreError(`cannot open the ${o.label} database ${o.filename}: ${why}`, { cause });
   }
   try {
     sqlite.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
