@@ -6,7 +6,7 @@
  * URL or a refused connection fails there with the host and the cause.
  */
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import type pgTypes from "pg";
 import { describe } from "./sqlite-file.js";
 import { StoreError } from "./store-error.js";
 
@@ -27,15 +27,20 @@ export interface PostgresOptions {
 const INT8_OID = 20;
 
 /** pg's parsers, except int8 → number. */
-const types = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === INT8_OID && format !== "binary"
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
-};
+function int8AsNumber(pg: typeof pgTypes) {
+  return {
+    getTypeParser: ((oid: number, format?: "text" | "binary") =>
+      oid === INT8_OID && format !== "binary"
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+  };
+}
 
 /** Opens a pool, checks that one connection works, and returns Kysely over it. */
 export async function openPostgres<DB>(o: PostgresOptions): Promise<Kysely<DB>> {
+  // Loaded on first use: SQLite users (and `peer --help`) never pay for it.
+  const { default: pg } = await import("pg");
+  const types = int8AsNumber(pg);
   const pool = new pg.Pool({
     connectionString: o.url,
     max: o.maxConnections ?? 10,
