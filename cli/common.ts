@@ -3,6 +3,7 @@
  * fail (usage → exit 2, runtime → exit 1), and JSON-lines output.
  */
 import path from "node:path";
+import { parseDatabaseUrl } from "../common/store/database-url.js";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Parsed } from "./duration.js";
 
@@ -38,6 +39,22 @@ export function dataDirOption(): Option {
   return new Option("--data-dir <dir>", "directory of the peer's database")
     .env("PEER_DATA_DIR")
     .default(DEFAULT_DATA_DIR);
+}
+
+/**
+ * `--database URL`, defaulting to `$PEER_DATABASE_URL`: a `postgres://` URL shares one store
+ * between processes on several machines; without it the store is SQLite in --data-dir.
+ */
+export function databaseOption(): Option {
+  return new Option("--database <url>", "PostgreSQL URL (postgres://user@host:5432/db) instead of SQLite in --data-dir").env(
+    "PEER_DATABASE_URL",
+  );
+}
+
+/** `host:port/db` of a `--database` PostgreSQL URL (safe to print), or undefined for SQLite or a bad URL. */
+export function databaseDisplay(url: string | undefined): string | undefined {
+  const parsed = parseDatabaseUrl(url);
+  return parsed.ok && parsed.value.kind === "postgres" ? parsed.value.display : undefined;
 }
 
 /** Resolves the `--data-dir` value to an absolute path. */

@@ -7,26 +7,31 @@
  */
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { Download, DownloadManager } from "../client/index.js";
+import type { Download, DownloadManager, TransportKind } from "../client/index.js";
 import { DOWNLOAD_STATUSES, type DownloadStatus } from "../client/store/download.table.js";
 import {
   argParser,
   CliError,
+  databaseOption,
   dataDirOption,
   ExitCode,
   jsonOption,
   keyOption,
+  parsePositiveInteger,
   resolveDataDir,
   writeErr,
   writeJsonLine,
   writeOut,
 } from "./common.js";
-import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, perPeerOption } from "./download-options.js";
+import { DOWNLOAD_DEFAULTS } from "../client/options.js";
+import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, transportOption } from "./download-options.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
-import { storedRemoteKeys } from "./peer-target.js";
+import { resolvePeerArgument, storedRemoteKeys } from "./peer-target.js";
+import { StoreError } from "../common/store/store-error.js";
 
 interface CommonOptions {
   dataDir?: string;
+  database?: string;
   json?: boolean;
 }
 
@@ -60,14 +65,18 @@ export function downloadJson(d: Download): Record<string, unknown> {
 
 async function withManager<T>(options: CommonOptions & { out?: string }, fn: (m: DownloadManager) => Promise<T>): Promise<T> {
   const { classify, createDownloadManager } = await import("../client/index.js");
-  const manager = createDownloadManager({ dataDir: resolveDataDir(options.dataDir), downloadDir: options.out ?? process.cwd() });
+  const manager = createDownloadManager({
+    dataDir: resolveDataDir(options.dataDir),
+    databaseUrl: options.database,
+    downloadDir: options.out ?? process.cwd(),
+  });
   // An admin handle: it never downloads (retry only re-queues; `peer downloads run` works the queue).
-  await manager.start({ runQueue: false, runJobs: false });
   try {
+    await manager.start({ runQueue: false, runJobs: false });
     return await fn(manager);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(classify(error).message, { cause: error });
+    throw new CliError(error instanceof StoreError ? error.message : classify(error).message, { cause: error });
   } finally {
     await manager.close();
   }
@@ -121,8 +130,13 @@ function parseStatus(text: string): { ok: true; value: DownloadStatus } | { ok: 
 export function register(program: Command): void {
   const downloads = program
     .command("downloads")
-    .description("the download queue: list, show, retry, cancel, rm, run")
-    .addHelpText("after", "\nJobs live in <data-dir>/downloads.db (default ./.peer, or PEER_DATA_DIR).\n");
+    .description("the download queue: add, list, show, retry, cancel, rm, run")
+    .addHelpText(
+      "after",
+      "\nJobs live in <data-dir>/downloads.db (default ./.peer, or PEER_DATA_DIR), or in PostgreSQL with\n" +
+        "--database postgres://… (or PEER_DATABASE_URL), where workers on several machines share one queue.\n",
+    );
+  registerAdd(downloads);
 
   downloads
     .command("list")
@@ -130,6 +144,7 @@ export function register(program: Command): void {
     .addOption(new Option("--status <status>", "only jobs with this status").argParser(argParser(parseStatus)))
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .action(async (options: CommonOptions & { status?: DownloadStatus }) => {
       await withManager(options, async (m) => {
         const jobs = await m.list(options.status === undefined ? undefined : [options.status]);
@@ -160,6 +175,7 @@ export function register(program: Command): void {
     .argument("<id>", "job id (or its first 8 characters)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => printJob(await mustGet(m, id), options.json));
     });
@@ -170,6 +186,7 @@ export function register(program: Command): void {
     .argument("<id>", "job id (or its first 8 characters)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => {
         const d = await m.retry((await mustGet(m, id)).id);
@@ -184,6 +201,7 @@ export function register(program: Command): void {
     .argument("<id>", "job id (or its first 8 characters)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => printJob(await m.cancel((await mustGet(m, id)).id), options.json));
     });
@@ -195,6 +213,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "the download directory files may be removed from (default: the current directory)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions & { out?: string }) => {
       await withManager(options, async (m) => {
         const d = await mustGet(m, id);
@@ -211,14 +230,26 @@ export function register(program: Command): void {
 
   downloads
     .command("run")
-    .description("work the queue: run queued jobs and re-drive interrupted ones until none is left (keys: --key and the remotes')")
+    .description("work the queue: run queued jobs and re-drive interrupted ones (until none is left, or as a --worker)")
     .addOption(keyOption())
     .addOption(concurrencyOption())
-    .addOption(perPeerOption())
+    .addOption(
+      new Option("--per-peer <n>", `downloads at once from one peer (default: ${DOWNLOAD_DEFAULTS.perPeer}; a --worker: --concurrency)`).argParser(
+        argParser(parsePositiveInteger),
+      ),
+    )
     .addOption(idleTimeoutOption("abort an attempt after this long without bytes"))
+    .addOption(new Option("--worker <name>", "work a shared queue until stopped (SIGINT/SIGTERM): claim jobs as they come"))
+    .addOption(new Option("--until-empty", "with --worker: stop once no job is queued or running anywhere"))
+    .addOption(
+      new Option("--lease <seconds>", "lease length: a dead worker's jobs move on after this long (renewed every third)")
+        .default(DOWNLOAD_DEFAULTS.leaseMs / 1000)
+        .argParser(argParser(parsePositiveInteger)),
+    )
     .addOption(jsonOption())
     .addOption(dataDirOption())
-    .action(async (options: CommonOptions & { key?: string; concurrency?: number; perPeer?: number; idleTimeout?: number }) => {
+    .addOption(databaseOption())
+    .action(async (options: RunOptions) => {
       const { createDownloadManager } = await import("../client/index.js");
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
       const json = options.json === true || !process.stdout.isTTY;
@@ -226,13 +257,114 @@ export function register(program: Command): void {
       const remoteKeys = await storedRemoteKeys(options.dataDir);
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
+        databaseUrl: options.database,
         concurrency: options.concurrency,
-        perPeer: options.perPeer,
+        perPeer: options.perPeer ?? (options.worker === undefined ? DOWNLOAD_DEFAULTS.perPeer : options.concurrency),
         idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+        leaseMs: (options.lease ?? DOWNLOAD_DEFAULTS.leaseMs / 1000) * 1000,
+        workerName: options.worker,
         keys: [...(options.key === undefined || options.key === "" ? [] : [options.key]), ...remoteKeys],
       });
+      if (options.worker !== undefined) {
+        await runQueueWorker(manager, options, json);
+        return;
+      }
       const code = await runDownloads(manager, json);
       if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again", { exitCode: EXIT_INTERRUPTED });
       if (code !== ExitCode.ok) throw new CliError("some jobs did not complete (see above; peer downloads list)");
+    });
+}
+
+interface RunOptions extends CommonOptions {
+  key?: string;
+  concurrency?: number;
+  perPeer?: number;
+  idleTimeout?: number;
+  worker?: string;
+  untilEmpty?: boolean;
+  lease?: number;
+}
+
+/**
+ * `peer downloads run --worker NAME`: claims jobs as they come until SIGINT/SIGTERM (exit 0: a
+ * stopped worker hands its jobs back to the queue) or, with --until-empty, until the queue is empty.
+ */
+async function runQueueWorker(manager: DownloadManager, options: RunOptions, json: boolean): Promise<void> {
+  const { classify, runWorker } = await import("../client/index.js");
+  const { createDownloadReporter } = await import("./run-downloads.js");
+  const reporter = createDownloadReporter(json);
+  const statuses: string[] = [];
+  const off = manager.on((e) => {
+    if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") statuses.push(e.type);
+    reporter.event(e);
+  });
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) return;
+    reporter.note("stopping: running jobs go back to the queue");
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    try {
+      await manager.start({ runQueue: false });
+    } catch (error) {
+      throw new CliError(error instanceof StoreError ? error.message : classify(error).message, { cause: error });
+    }
+    let lastError = "";
+    await runWorker(manager, {
+      concurrency: options.concurrency,
+      untilEmpty: options.untilEmpty === true,
+      signal: stop.signal,
+      onError: (error) => {
+        // A database outage repeats the same error every poll: say it once until it changes.
+        const text = classify(error).message;
+        if (text !== lastError) reporter.note(`cannot reach the queue (retrying): ${text}`);
+        lastError = text;
+      },
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await manager.close();
+    off();
+    reporter.finish(statuses);
+  }
+}
+
+/** Registers `peer downloads add`. */
+function registerAdd(downloads: Command): void {
+  downloads
+    .command("add")
+    .description("queue downloads without running them (workers run them: peer downloads run --worker NAME)")
+    .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
+    .argument("<item-id...>", "item ids as listed by peer ls")
+    .option("--out <dir>", "directory for the files (default: the current directory); with several workers, a path every worker sees")
+    .addOption(keyOption())
+    .addOption(transportOption())
+    .addOption(jsonOption())
+    .addOption(dataDirOption())
+    .addOption(databaseOption())
+    .action(async (url: string, itemIds: string[], options: CommonOptions & { out?: string; key?: string; transport?: string }, command: Command) => {
+      const { classify } = await import("../client/index.js");
+      const { url: baseUrl, key } = await resolvePeerArgument(command, url, options);
+      let failures = 0;
+      await withManager(options, async (m) => {
+        for (const itemId of itemIds) {
+          try {
+            const id = await m.enqueue({ url: baseUrl, key, transport: options.transport as TransportKind }, itemId, { outDir: options.out });
+            if (options.json) writeJsonLine({ id, itemId, queued: true });
+            else writeOut(`${id} ${itemId}\n`);
+          } catch (error) {
+            failures++;
+            const e = classify(error);
+            if (options.json) writeJsonLine({ itemId, queued: false, error: { code: e.code, message: e.message } });
+            else writeErr(`${itemId}: ${e.message}\n`);
+          }
+        }
+      });
+      if (failures > 0) throw new CliError(`${failures} of ${itemIds.length} items were not queued (see above)`);
+      if (!options.json) writeErr("Queued. Workers run them: peer downloads run --worker NAME (with the same --database and PEER_KEY).\n");
     });
 }

@@ -8,7 +8,7 @@
  */
 import type { Command } from "commander";
 import type { TransportKind } from "../client/transport-kind.js";
-import { CliError, dataDirOption, ExitCode, jsonOption, keyOption, resolveDataDir } from "./common.js";
+import { CliError, databaseOption, dataDirOption, ExitCode, jsonOption, keyOption, resolveDataDir } from "./common.js";
 import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, perPeerOption, transportOption } from "./download-options.js";
 import { resolvePeerArgument } from "./peer-target.js";
 
@@ -22,6 +22,7 @@ interface GetOptions {
   idleTimeout?: number;
   json?: boolean;
   dataDir?: string;
+  database?: string;
 }
 
 /** Registers `peer get`. */
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .addOption(idleTimeoutOption("abort an attempt after this long without bytes (it is retried)"))
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addHelpText(
       "after",
       "\nState (jobs, committed offsets) lives in <data-dir>/downloads.db; partial files are <file>.part next to\n" +
@@ -54,6 +56,7 @@ export function register(program: Command): void {
       const json = options.json === true || !process.stdout.isTTY;
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
+        databaseUrl: options.database,
         downloadDir: options.out ?? process.cwd(),
         concurrency: options.concurrency,
         perPeer: options.perPeer,

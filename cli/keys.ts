@@ -10,6 +10,8 @@ import type { ServerDatabase } from "../server/store/database.js";
 import {
   argParser,
   CliError,
+  databaseDisplay,
+  databaseOption,
   dataDirOption,
   jsonOption,
   resolveDataDir,
@@ -45,14 +47,17 @@ export function register(program: Command): void {
     )
     .addOption(jsonOption())
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addHelpText(
       "after",
       '\nWith --json, prints {"id":…,"name":…,"key":"…","expiresAt":ISO date or null}.\n' +
         "Callers send the key as \"Authorization: Bearer <key>\" or \"X-Api-Key: <key>\".\n",
     )
-    .action(async (options: { name: string; expires?: Date; json?: boolean; dataDir: string }) => {
-      const created = await withKeyStore(options.dataDir, (store) =>
-        store.create({ name: options.name, expiresAt: options.expires }),
+    .action(async (options: { name: string; expires?: Date; json?: boolean; dataDir: string; database?: string }) => {
+      const created = await withKeyStore(
+        options.dataDir,
+        (store) => store.create({ name: options.name, expiresAt: options.expires }),
+        options.database,
       );
       const expiresAt = created.expiresAt === null ? null : created.expiresAt.toISOString();
       if (options.json) {
@@ -72,8 +77,11 @@ export function register(program: Command): void {
     .description("list the keys (never their secrets)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
-    .action(async (options: { json?: boolean; dataDir: string }) => {
-      const list = databaseExists(options.dataDir) ? await withKeyStore(options.dataDir, (store) => store.list()) : [];
+    .addOption(databaseOption())
+    .action(async (options: { json?: boolean; dataDir: string; database?: string }) => {
+      const list = databaseExists(options.dataDir, options.database)
+        ? await withKeyStore(options.dataDir, (store) => store.list(), options.database)
+        : [];
       if (options.json) {
         for (const key of list) writeJsonLine(keyInfoJson(key));
         return;
@@ -99,19 +107,25 @@ export function register(program: Command): void {
     .description("revoke a key at once (a running server refuses it from the next call on)")
     .argument("<id>", 'the key id shown by "peer keys list" (16 hex characters)')
     .addOption(dataDirOption())
-    .action(async (id: string, options: { dataDir: string }, command: Command) => {
+    .addOption(databaseOption())
+    .action(async (id: string, options: { dataDir: string; database?: string }, command: Command) => {
       if (!isKeyId(id)) {
         usageError(command, `"${id}" is not a key id; ids are 16 hex characters, see "peer keys list"`);
       }
-      const known = databaseExists(options.dataDir)
-        ? await withKeyStore(options.dataDir, async (store) => {
-            const before = (await store.list()).find((k) => k.id === id);
-            if (before === undefined) return undefined;
-            await store.revoke(id);
-            return before;
-          })
+      const known = databaseExists(options.dataDir, options.database)
+        ? await withKeyStore(
+            options.dataDir,
+            async (store) => {
+              const before = (await store.list()).find((k) => k.id === id);
+              if (before === undefined) return undefined;
+              await store.revoke(id);
+              return before;
+            },
+            options.database,
+          )
         : undefined;
-      if (known === undefined) throw new CliError(`no key with id ${id} in ${resolveDataDir(options.dataDir)}; see "peer keys list"`);
+      const where = databaseDisplay(options.database) ?? resolveDataDir(options.dataDir);
+      if (known === undefined) throw new CliError(`no key with id ${id} in ${where}; see "peer keys list"`);
       writeErr(
         known.status === "revoked"
           ? `Key ${id} ("${known.name}") was already revoked.\n`
@@ -136,12 +150,17 @@ export function keyInfoJson(key: KeyInfo): Record<string, unknown> {
 /** File name of the server database; equals SERVER_DATABASE_FILE of server/store/database.ts (not imported: it loads SQLite). */
 const DATABASE_FILE = "server.db";
 
-function databaseExists(dataDir: string): boolean {
+/** True when the store may hold keys: always for a `--database` URL, else when server.db exists. */
+function databaseExists(dataDir: string, databaseUrl: string | undefined): boolean {
+  if (databaseUrl !== undefined && databaseUrl !== "") return true;
   return existsSync(path.join(resolveDataDir(dataDir), DATABASE_FILE));
 }
 
-/** Opens the key store of a data dir for one operation, then closes the database. */
-export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => Promise<T>): Promise<T> {
+/**
+ * Opens the key store of a data dir (or of the `--database` URL) for one operation, then closes
+ * the database. @default databaseUrl undefined: SQLite in the data dir
+ */
+export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => Promise<T>, databaseUrl?: string): Promise<T> {
   const dir = resolveDataDir(dataDir);
   // Loaded here, not at the top: `--help` and usage errors stay fast.
   const [{ openServerDatabase }, { openKeyStore }] = await Promise.all([
@@ -150,7 +169,7 @@ export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => 
   ]);
   let db: Kysely<ServerDatabase>;
   try {
-    db = await openServerDatabase(dir);
+    db = await openServerDatabase(dir, { databaseUrl });
   } catch (cause) {
     // openServerDatabase's messages already name the file or directory.
     throw new CliError(cause instanceof Error ? cause.message : `cannot open the database in ${dir}`, { cause });

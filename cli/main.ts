@@ -31,7 +31,7 @@ export function buildProgram(): Command {
   program.addHelpText(
     "after",
     "\nExit codes: 0 ok, 1 the command failed, 2 bad arguments, 130 interrupted (get, downloads run).\n" +
-      "Environment: PEER_DATA_DIR (default --data-dir), PEER_KEY (default --key).\n" +
+      "Environment: PEER_DATA_DIR (default --data-dir), PEER_DATABASE_URL (default --database), PEER_KEY (default --key).\n" +
       "A <peer-url> may also be the name of a remote (peer remote add NAME URL).\n" +
       'Run "peer <command> --help" for the options of a command.\n',
   );

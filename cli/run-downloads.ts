@@ -8,6 +8,7 @@ import cliProgress from "cli-progress";
 import { classify, DownloadError, type Download, type DownloadEvent, type DownloadManager, type Verification } from "../client/index.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes } from "./format.js";
+import { StoreError } from "../common/store/store-error.js";
 import type { RetryNotice } from "../client/retry/with-retry.js";
 import { lookupRetryJson, type LookupContext } from "./lookup-retry.js";
 
@@ -67,7 +68,7 @@ export async function runDownloads(
     if (!interrupted) {
       failures++;
       const e = error instanceof DownloadError ? error : classify(error);
-      reporter.note(`error: ${e.message}`);
+      reporter.note(`error: ${error instanceof StoreError ? error.message : e.message}`);
     }
   } finally {
     process.off("SIGINT", onSignal);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { type Command, Option } from "commander";
 import type { Logger } from "pino";
 import type { PeerServer } from "../server/index.js";
-import { argParser, CliError, dataDirOption, parsePositiveInteger, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
+import { argParser, CliError, databaseDisplay, databaseOption, dataDirOption, parsePositiveInteger, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
 import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
 import { firstRunText } from "./first-run-text.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
@@ -15,6 +15,7 @@ interface ServeOptions {
   share?: ShareSpec[];
   listen: ListenAddress;
   dataDir: string;
+  database?: string;
   tlsCert?: string;
   tlsKey?: string;
   firstRun?: boolean;
@@ -46,6 +47,7 @@ export function register(program: Command): void {
         .default({ host: "127.0.0.1", port: 8080 }, "127.0.0.1:8080"),
     )
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .option("--tls-cert <file>", "PEM certificate: serve TLS (ALPN h2 and http/1.1) instead of cleartext")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option(
@@ -100,6 +102,7 @@ export function register(program: Command): void {
         server = await startPeerServer({
           shares: shares.map((s) => ({ name: s.name, dir: path.resolve(s.dir) })),
           dataDir,
+          databaseUrl: options.database,
           host: options.listen.host,
           port: options.listen.port,
           tls,
@@ -115,6 +118,7 @@ export function register(program: Command): void {
         writeOut(`Listening on ${server.url}\n`);
         for (const s of shares) writeErr(`Sharing "${s.name}" from ${path.resolve(s.dir)}\n`);
         writeErr(`Data directory: ${dataDir}\n`);
+        if (databaseDisplay(options.database) !== undefined) writeErr(`Database: PostgreSQL at ${databaseDisplay(options.database)}\n`);
         if (options.firstRun) await printFirstRun(server, shares, tls?.certFile);
       });
     });

@@ -153,5 +153,7 @@ function attemptHooks(claim: JobClaim, r: DownloadRow, state: { expected: Expect
       await claim.owned({ status: "verifying", committed_bytes: committed, updated_at: now() });
       emit({ ...base(), type: "verifying" });
     },
+    // The rename runs only while our claim (owner + fencing token) still holds the row.
+    guardRename: claim.guardRename,
   };
 }

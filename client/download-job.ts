@@ -193,6 +193,6 @@ async function settleOutsideAttempt(claim: JobClaim, row: DownloadRow, caught: u
   if (code === "lease-lost") return "lost";
   if (code === "cancelled") ctx.emit({ ...eventBase(row, ctx.now), type: "cancelled" });
   else if (code === "paused-by-user" && why instanceof DownloadError) ctx.emit({ ...eventBase(row, ctx.now), type: "paused", error: errOf(why) });
-  else await repo.updateOwnedDownload(ctx.db, claim.id, ctx.owner, { status: "queued", lease_owner: null, lease_expires_at: null }).catch(() => undefined);
+  else await repo.updateOwnedDownload(ctx.db, claim.id, ctx.owner, { status: "queued", lease_owner: null, lease_expires_at: null }, claim.token).catch(() => undefined);
   return "done";
 }

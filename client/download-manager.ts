@@ -86,6 +86,13 @@ export interface DownloadManager {
   wait(id: string): Promise<Download>;
   /** Resolves when no job runs in this manager. */
   drain(): Promise<void>;
+  /**
+   * Claims the oldest runnable job nobody holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and runs
+   * it here: a queue worker's step (`peer downloads run --worker`). Undefined when none is free.
+   */
+  runNext(): Promise<string | undefined>;
+  /** Jobs running in this manager now. */
+  activeCount(): number;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: DownloadListener): () => void;
   /** Aborts attempts, leaves rows resumable (`queued`), closes the database if it opened it. */
@@ -99,7 +106,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   const random = options.random ?? Math.random;
   const fs = options.fs ?? realTransferFs;
   const makeClient = options.createClient ?? createPeerClient;
-  const owner = makeLeaseOwner();
+  const owner = makeLeaseOwner(undefined, undefined, options.workerName);
   const limiter = createLimiter({ global: o.concurrency, perPeer: o.perPeer });
   const keys = new Map<string, string>();
   for (const k of options.keys ?? []) keys.set(keyRef(k), k);
@@ -180,8 +187,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     async start(startOptions = {}) {
       if (started) return;
       if (db === undefined) {
-        if (options.dataDir === undefined) throw new Error("createDownloadManager needs dataDir or db");
-        db = await openDownloadsDatabase(options.dataDir);
+        if (options.dataDir === undefined && !options.databaseUrl) throw new Error("createDownloadManager needs dataDir, databaseUrl or db");
+        db = await openDownloadsDatabase(options.dataDir ?? process.cwd(), { databaseUrl: options.databaseUrl });
       }
       started = true;
       runJobs = startOptions.runJobs ?? true;
@@ -296,6 +303,17 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
 
     async drain() {
       while (running.size > 0) await Promise.all([...running.values()].map((r) => r.done));
+    },
+
+    async runNext() {
+      if (closed || !runJobs) return undefined;
+      const next = await repo.claimNextDownload(database(), { owner, nowMs: now(), leaseMs: o.leaseMs });
+      if (next !== undefined) schedule(next.id);
+      return next?.id;
+    },
+
+    activeCount() {
+      return running.size;
     },
 
     on(listener) {

@@ -28,5 +28,6 @@ export type { Download } from "./store/download-mapper.js";
 export type { DownloadStatus } from "./store/download.table.js";
 export { DOWNLOAD_STATUSES } from "./store/download.table.js";
 export { openDownloadsDatabase, DOWNLOADS_DATABASE_FILE } from "./store/database.js";
+export { runWorker, type WorkerOptions } from "./download-worker.js";
 export type { TransferFs } from "./transfer/part-file.js";
 export { checkFileName } from "./transfer/safe-name.js";

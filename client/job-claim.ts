@@ -40,6 +40,8 @@ export class JobClaim {
   readonly attemptCtl = new AbortController();
   /** Pieces this process wrote or checked itself (not re-checked from disk on its next attempts). */
   trustedPieces: Bitmap | undefined;
+  /** The fencing token of our claim: every write of the row and the final rename require it. */
+  token: number | undefined;
   private release: (() => void) | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly onAbort = () => this.attemptCtl.abort(this.signal.reason);
@@ -63,7 +65,9 @@ export class JobClaim {
       this.release = await ctx.limiter.acquire(row.peer_url, this.signal);
       const holder = row.lease_owner;
       const deadOwner = holder !== null && holder !== ctx.owner && isLeaseOwnerDead(holder) ? holder : undefined;
-      if (await repo.claimDownload(ctx.db, { id, owner: ctx.owner, nowMs: ctx.now(), leaseMs: ctx.o.leaseMs, deadOwner })) {
+      const token = await repo.claimDownloadLease(ctx.db, { id, owner: ctx.owner, nowMs: ctx.now(), leaseMs: ctx.o.leaseMs, deadOwner });
+      if (token !== undefined) {
+        this.token = token;
         this.startRenewing();
         return row;
       }
@@ -79,13 +83,23 @@ export class JobClaim {
     }
   }
 
-  /** Renews the lease every third of its length; a lost lease aborts the attempt. */
+  /**
+   * Renews the lease every third of its length; a lost lease aborts the attempt. Self-fencing:
+   * when renewals fail (the database is unreachable) until our lease has surely expired, the
+   * attempt stops writing the part, since another worker may have claimed the job meanwhile.
+   */
   private startRenewing(): void {
     const { ctx, id } = this;
+    let leaseUntil = ctx.now() + ctx.o.leaseMs;
     this.renewTimer = setInterval(() => {
-      repo.renewLease(ctx.db, id, ctx.owner, ctx.now(), ctx.o.leaseMs).then(
+      const at = ctx.now();
+      if (at >= leaseUntil) {
+        this.attemptCtl.abort(new DownloadError("lease-lost", "the lease expired: the database could not be reached to renew it"));
+      }
+      repo.renewLease(ctx.db, id, ctx.owner, at, ctx.o.leaseMs, this.token).then(
         (ok) => {
-          if (!ok) this.attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
+          if (ok) leaseUntil = at + ctx.o.leaseMs;
+          else this.attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
         },
         () => undefined,
       );
@@ -106,7 +120,7 @@ export class JobClaim {
 
   /** Updates the row we hold; a lost lease throws "lease-lost". */
   async owned(patch: Parameters<typeof repo.updateOwnedDownload>[3]): Promise<void> {
-    if (!(await repo.updateOwnedDownload(this.ctx.db, this.id, this.ctx.owner, patch))) {
+    if (!(await repo.updateOwnedDownload(this.ctx.db, this.id, this.ctx.owner, patch, this.token))) {
       throw new DownloadError("lease-lost", "another worker took this job over, or it was cancelled");
     }
   }
@@ -136,7 +150,7 @@ export class JobClaim {
   /** Fails the row and says so. */
   async fail(r: DownloadRow, error: DownloadError): Promise<void> {
     const { ctx } = this;
-    await repo.updateOwnedDownload(ctx.db, this.id, ctx.owner, { ...failPatch(error), updated_at: ctx.now() });
+    await repo.updateOwnedDownload(ctx.db, this.id, ctx.owner, { ...failPatch(error), updated_at: ctx.now() }, this.token);
     ctx.emit({ ...eventBase(r, ctx.now), type: "failed", error: errOf(error) });
   }
 
@@ -148,10 +162,17 @@ export class JobClaim {
     } else if (error.code === "shutdown") {
       // Stopped cleanly: the row goes back to the queue; the part and the committed progress stay.
       const patch = { status: "queued" as const, lease_owner: null, lease_expires_at: null, updated_at: ctx.now() };
-      await repo.updateOwnedDownload(ctx.db, this.id, ctx.owner, patch);
+      await repo.updateOwnedDownload(ctx.db, this.id, ctx.owner, patch, this.token);
     }
     // lease-lost: the row is not ours any more; leave it alone.
   }
+
+  /** Runs the final rename only while this claim still holds the row (owner and fencing token). */
+  readonly guardRename = (rename: () => Promise<void>): Promise<boolean> => {
+    const { ctx } = this;
+    const fence = { id: this.id, owner: ctx.owner, token: this.token ?? -1, nowMs: ctx.now(), leaseMs: ctx.o.leaseMs };
+    return repo.renameFenced(ctx.db, fence, rename);
+  };
 
   /** Stops renewing, unlinks the signal, gives the slot back. */
   dispose(): void {

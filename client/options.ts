@@ -9,6 +9,13 @@ import type { PeerClient, PeerClientOptions, TransportKind } from "./peer-client
 export interface DownloadManagerOptions {
   /** Directory of `downloads.db` (job state). Either this or `db`. */
   dataDir?: string;
+  /**
+   * PostgreSQL URL (`postgres://…`) of a job queue shared by several machines; absent or empty
+   * keeps SQLite in `dataDir`. @default undefined
+   */
+  databaseUrl?: string;
+  /** Name of this worker in lease owners (`<name>@<host>/<pid>/<nonce>`). @default none */
+  workerName?: string;
   /** An open, migrated database (the manager does not close it). */
   db?: Kysely<ClientDatabase>;
   /** Where files go when `enqueue` names no directory; also the root `delete` may remove files under. @default process.cwd() */

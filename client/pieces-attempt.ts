@@ -154,5 +154,7 @@ function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan): PieceHook
       await claim.owned({ status: "verifying", pieces_verified: verified, committed_bytes: fileSize, updated_at: now() });
       emit({ ...base(), type: "verifying" });
     },
+    // The rename runs only while our claim (owner + fencing token) still holds the row.
+    guardRename: claim.guardRename,
   };
 }

@@ -22,6 +22,11 @@ export interface PeerServerOptions {
   shares: ReadonlyArray<ShareOption>;
   /** Directory of the server's SQLite database (`server.db`: key hashes, digests); created if missing. */
   dataDir: string;
+  /**
+   * PostgreSQL URL (`postgres://…`) of a store shared by several replicas (keys, digests); empty
+   * keeps SQLite in `dataDir`. @default ""
+   */
+  databaseUrl?: string;
   /** Interface to listen on. @default "127.0.0.1" */
   host?: string;
   /** TCP port; 0 picks a free one. @default 8080 */
@@ -145,6 +150,7 @@ export function resolveServerOptions(options: PeerServerOptions): ResolvedServer
   return Object.freeze({
     shares: Object.freeze(shares),
     dataDir: path.resolve(options.dataDir),
+    databaseUrl: options.databaseUrl ?? "",
     host: options.host ?? DEFAULT_HOST,
     port: integer("port", options.port, DEFAULT_PORT, 0, 65535),
     tls: options.tls,

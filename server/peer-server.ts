@@ -85,7 +85,7 @@ function sendJson(res: http.ServerResponse | http2.Http2ServerResponse, status: 
 export async function startPeerServer(options: PeerServerOptions, hooks: PeerServerHooks = {}): Promise<PeerServer> {
   const resolved = resolveServerOptions(options);
   const logger: Logger = resolved.logger ?? pino({ name: "peer" }, pino.destination(2));
-  const db = await openServerDatabase(resolved.dataDir);
+  const db = await openServerDatabase(resolved.dataDir, { databaseUrl: resolved.databaseUrl });
   const keys = openKeyStore(db);
   const links = openLinkStore(db);
   const sessions = openSessionStore(db);

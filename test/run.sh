@@ -10,7 +10,23 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 1
 fi
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+pg_dir=""
+cleanup() {
+  rm -f "$out"
+  if [ -n "$pg_dir" ]; then bash test/pg/start-cluster.sh stop "$pg_dir"; fi
+}
+trap cleanup EXIT
+# The store suites run on SQLite and PostgreSQL. .ci/run provides a cluster; otherwise start a
+# throwaway one if PostgreSQL is installed. Without it the PostgreSQL cases print why and skip,
+# except under CI=true, where they fail (test/helpers/pg.ts).
+if [ -z "${PEER_TEST_DATABASE_URL:-}" ]; then
+  if started=$(bash test/pg/start-cluster.sh start 2>"$out"); then
+    eval "$started"
+    pg_dir=$PEER_TEST_PG_DIR
+  else
+    echo "PostgreSQL could not start ($(tail -1 "$out")); its test cases will say so" >&2
+  fi
+fi
 status=0
 node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=tap "$@" "${files[@]}" 2>&1 | tee "$out" || status=$?
 # The TAP reporter closes with "# tests N", "# pass N", "# fail N"; refuse a

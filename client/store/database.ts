@@ -1,12 +1,14 @@
 /**
- * Opens the client's job database: `<dataDir>/downloads.db`, better-sqlite3
- * through Kysely, WAL (readers never block the writer; several `peer`
- * processes share one file), a busy timeout, and the migrations on open.
+ * Opens the client's job database: `<dataDir>/downloads.db` (SQLite, WAL, a busy
+ * timeout; several `peer` processes share one file), or a PostgreSQL database
+ * when `databaseUrl` is a `postgres://` URL (several machines share one queue).
+ * The opener and the migration lock are the ones the server uses (common/store/).
  */
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
-import Database from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
+import type { Kysely } from "kysely";
+import { openSqliteStoreFile, openStore } from "../../common/store/open-store.js";
+import type { SqliteFile } from "../../common/store/sqlite-file.js";
 import type { DownloadTable } from "./download.table.js";
 import { clientMigrationProvider } from "./migrations/index.js";
 
@@ -21,45 +23,48 @@ export const DOWNLOADS_DATABASE_FILE = "downloads.db";
 /** How long a writer waits for another process's lock, in ms. @default 10000 */
 export const CLIENT_BUSY_TIMEOUT_MS = 10_000;
 
-/** Opens (creating) `<dataDir>/downloads.db` and migrates it. Close with `db.destroy()`. */
-export async function openDownloadsDatabase(dataDir: string): Promise<Kysely<ClientDatabase>> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  return openDownloadsDatabaseFile(path.join(dataDir, DOWNLOADS_DATABASE_FILE));
+/** Where the job database is. */
+export interface DownloadsDatabaseOptions {
+  /** `postgres://…` for a shared queue; absent or empty keeps SQLite in the data dir. @default undefined */
+  databaseUrl?: string | undefined;
+}
+
+const store = {
+  label: "downloads",
+  name: "client",
+  provider: clientMigrationProvider,
+  busyTimeoutMs: CLIENT_BUSY_TIMEOUT_MS,
+  onSqlite: rememberWal,
+} as const;
+
+/**
+ * Opens (creating) `<dataDir>/downloads.db`, or the PostgreSQL database of `options.databaseUrl`,
+ * and migrates it. Close with `db.destroy()`.
+ */
+export async function openDownloadsDatabase(
+  dataDir: string,
+  options: DownloadsDatabaseOptions = {},
+): Promise<Kysely<ClientDatabase>> {
+  return openStore<ClientDatabase>({ ...store, dataDir, databaseUrl: options.databaseUrl, sqliteFile: DOWNLOADS_DATABASE_FILE });
 }
 
 /** Opens a database at an exact file name (`":memory:"` in tests) and migrates it. @internal */
 export async function openDownloadsDatabaseFile(filename: string): Promise<Kysely<ClientDatabase>> {
-  let sqlite: Database.Database;
-  try {
-    sqlite = new Database(filename);
-  } catch (cause) {
-    throw new Error(`cannot open the downloads database ${filename}: ${describe(cause)}; check --data-dir`, { cause });
-  }
-  try {
-    sqlite.pragma(`busy_timeout = ${CLIENT_BUSY_TIMEOUT_MS}`);
-    if (filename !== ":memory:") await enableWal(sqlite, CLIENT_BUSY_TIMEOUT_MS);
-    // NORMAL in WAL mode: a commit is written to the WAL but not fsynced, so the event loop
-    // is not blocked ≈2 ms per commit (a small file makes several). A crash of the process
-    // loses nothing; a power loss may lose the last commits but never corrupts the file.
-    // Losing a committed offset is safe (the part is truncated to the older one on resume);
-    // the commits that must survive (`completed` after the rename) call
-    // {@link makeCommitsDurable}, which fsyncs the WAL off the event loop.
-    sqlite.pragma("synchronous = NORMAL");
-  } catch (cause) {
-    sqlite.close();
-    throw new Error(`cannot use the downloads database ${filename}: ${describe(cause)}`, { cause });
-  }
-  const db = new Kysely<ClientDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-  if (filename !== ":memory:" && String(sqlite.pragma("journal_mode", { simple: true })).toLowerCase() === "wal") {
-    walFiles.set(db, { file: path.resolve(sqlite.name), dirSynced: false });
-  }
-  try {
-    await migrate(db);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  return db;
+  return openSqliteStoreFile<ClientDatabase>(filename, store);
+}
+
+/**
+ * synchronous = NORMAL in WAL mode (set by the opener): a commit is written to the WAL but not
+ * fsynced, so the event loop is not blocked ≈2 ms per commit (a small file makes several). A
+ * crash of the process loses nothing; a power loss may lose the last commits but never corrupts
+ * the file. Losing a committed offset is safe (the part is truncated to the older one on resume);
+ * the commits that must survive (`completed` after the rename) call {@link makeCommitsDurable},
+ * which fsyncs the WAL off the event loop. On PostgreSQL every commit is durable already.
+ */
+function rememberWal(file: SqliteFile<unknown>): void {
+  const { sqlite } = file;
+  if (sqlite.memory || String(sqlite.pragma("journal_mode", { simple: true })).toLowerCase() !== "wal") return;
+  walFiles.set(file.db as Kysely<ClientDatabase>, { file: path.resolve(sqlite.name), dirSynced: false });
 }
 
 /** Main database file of each WAL-mode database opened here (for {@link makeCommitsDurable}). */
@@ -101,47 +106,5 @@ async function fsyncPath(p: string, flags: string): Promise<void> {
     if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw err;
   } finally {
     await fh.close();
-  }
-}
-
-async function migrate(db: Kysely<ClientDatabase>): Promise<void> {
-  const migrator = new Migrator({ db, provider: clientMigrationProvider });
-  // Kysely's migration lock is a no-op on SQLite, so two processes opening a fresh file at
-  // once (two `peer get` started together) race: one sees SQLITE_BUSY, or its transaction —
-  // begun before the other committed — fails with "table … already exists". Both are
-  // resolved by trying again: the second run sees the migrations recorded and does nothing.
-  for (let attempt = 1; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    const code = (error as { code?: unknown } | null)?.code;
-    const racing =
-      (typeof code === "string" && code.startsWith("SQLITE_BUSY")) || /already exists/.test(describe(error));
-    if (attempt < 8 && racing) {
-      await new Promise((r) => setTimeout(r, 50 * attempt));
-      continue;
-    }
-    throw new Error(`cannot migrate the downloads database: ${describe(error)}`, { cause: error });
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Switches the file to WAL. When several processes open a fresh file at once, the switch can
- * answer SQLITE_BUSY at once instead of waiting on busy_timeout (it needs an exclusive lock), so
- * it is retried with a short random pause until `timeoutMs` has passed.
- */
-async function enableWal(sqlite: Database.Database, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      sqlite.pragma("journal_mode = WAL");
-      return;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
-    }
   }
 }

@@ -1,9 +1,12 @@
 /**
  * Repository for the `download` table: plain functions, `db`/`trx` first
- * (Kysely's example app). Statements are dialect-neutral (no RETURNING, no
- * upserts): a claim is a compare-and-set UPDATE whose row count says who won.
+ * (Kysely's example app). Statements run on SQLite and PostgreSQL: a claim is a
+ * compare-and-set UPDATE that increments the fencing token and returns it; the
+ * queue's "next job" claim adds `FOR UPDATE SKIP LOCKED` on PostgreSQL, where
+ * several workers claim at once (SQLite serialises writers anyway).
  */
 import type { Kysely, Transaction } from "kysely";
+import { isPostgres } from "../../common/store/dialect.js";
 import type { ClientDatabase } from "./database.js";
 import {
   LIVE_STATUSES,
@@ -108,40 +111,148 @@ export interface ClaimParams {
  * held by `deadOwner`. Returns true when this caller now holds it.
  */
 export async function claimDownload(db: Db, p: ClaimParams): Promise<boolean> {
-  const result = await db
+  return (await claimDownloadLease(db, p)) !== undefined;
+}
+
+/**
+ * {@link claimDownload}, returning the new fencing token (every claim increments it, so a
+ * claim by the same owner also fences off that owner's older attempt); undefined when not won.
+ */
+export async function claimDownloadLease(db: Db, p: ClaimParams): Promise<number | undefined> {
+  const row = await db
     .updateTable("download")
-    .set({ lease_owner: p.owner, lease_expires_at: p.nowMs + p.leaseMs, updated_at: p.nowMs })
+    .set((eb) => ({
+      lease_owner: p.owner,
+      lease_expires_at: p.nowMs + p.leaseMs,
+      lease_token: eb("lease_token", "+", 1),
+      updated_at: p.nowMs,
+    }))
     .where("id", "=", p.id)
     .where("status", "in", RUNNABLE_STATUSES)
     .where((eb) => {
-      const ors = [eb("lease_owner", "is", null), eb("lease_expires_at", "<", p.nowMs), eb("lease_owner", "=", p.owner)];
+      const ors = [
+        eb("lease_owner", "is", null),
+        eb("lease_expires_at", "<", p.nowMs),
+        eb("lease_owner", "=", p.owner),
+      ];
       if (p.deadOwner !== undefined) ors.push(eb("lease_owner", "=", p.deadOwner));
       return eb.or(ors);
     })
+    .returning("lease_token")
     .executeTakeFirst();
-  return changed(result);
+  return row === undefined ? undefined : Number(row.lease_token);
 }
 
-/** Extends our lease; false when it is no longer ours (someone reclaimed it). */
-export async function renewLease(db: Db, id: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
-  const result = await db
+/** What {@link claimNextDownload} needs. */
+export interface ClaimNextParams {
+  owner: string;
+  nowMs: number;
+  leaseMs: number;
+}
+
+/**
+ * Claims the oldest runnable row nobody holds (no lease, or an expired one) for `owner`: the
+ * queue's "next job". On PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED`, so workers
+ * claiming at once each get a different row without waiting on each other.
+ */
+export async function claimNextDownload(
+  db: Db,
+  p: ClaimNextParams,
+): Promise<{ id: string; token: number } | undefined> {
+  const row = await db
+    .updateTable("download")
+    .set((eb) => ({
+      lease_owner: p.owner,
+      lease_expires_at: p.nowMs + p.leaseMs,
+      lease_token: eb("lease_token", "+", 1),
+      updated_at: p.nowMs,
+    }))
+    .where("id", "=", (eb) => {
+      const next = eb
+        .selectFrom("download")
+        .select("id")
+        .where("status", "in", RUNNABLE_STATUSES)
+        .where((w) => w.or([w("lease_owner", "is", null), w("lease_expires_at", "<", p.nowMs)]))
+        .orderBy("created_at")
+        .orderBy("id")
+        .limit(1);
+      return isPostgres(db) ? next.forUpdate().skipLocked() : next;
+    })
+    // Re-checked on the row itself: on PostgreSQL the picked row is locked, on SQLite the write is atomic.
+    .where("status", "in", RUNNABLE_STATUSES)
+    .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "<", p.nowMs)]))
+    .returning(["id", "lease_token"])
+    .executeTakeFirst();
+  return row === undefined ? undefined : { id: row.id, token: Number(row.lease_token) };
+}
+
+/** Extends our lease; false when it is no longer ours (someone reclaimed it, or a newer claim of ours). */
+export async function renewLease(
+  db: Db,
+  id: string,
+  owner: string,
+  nowMs: number,
+  leaseMs: number,
+  token?: number,
+): Promise<boolean> {
+  let q = db
     .updateTable("download")
     .set({ lease_expires_at: nowMs + leaseMs })
     .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .executeTakeFirst();
-  return changed(result);
+    .where("lease_owner", "=", owner);
+  if (token !== undefined) q = q.where("lease_token", "=", token);
+  return changed(await q.executeTakeFirst());
 }
 
-/** Updates a row we hold the lease of; false when the lease is gone. */
-export async function updateOwnedDownload(db: Db, id: string, owner: string, patch: DownloadRowUpdate): Promise<boolean> {
-  const result = await db
-    .updateTable("download")
-    .set(patch)
-    .where("id", "=", id)
-    .where("lease_owner", "=", owner)
-    .executeTakeFirst();
-  return changed(result);
+/**
+ * Updates a row we hold the lease of; false when the lease is gone. With `token`, only the
+ * claim that got this token may write (the fencing check).
+ */
+export async function updateOwnedDownload(
+  db: Db,
+  id: string,
+  owner: string,
+  patch: DownloadRowUpdate,
+  token?: number,
+): Promise<boolean> {
+  let q = db.updateTable("download").set(patch).where("id", "=", id).where("lease_owner", "=", owner);
+  if (token !== undefined) q = q.where("lease_token", "=", token);
+  return changed(await q.executeTakeFirst());
+}
+
+/** Who must hold a row for {@link renameFenced}. */
+export interface FenceParams {
+  id: string;
+  owner: string;
+  token: number;
+  nowMs: number;
+  leaseMs: number;
+}
+
+/**
+ * Runs `rename` (the part onto the destination) only while this claim holds the row: in one
+ * transaction, a write that checks owner and token (and extends the lease) locks the row —
+ * PostgreSQL's row lock, SQLite's write lock — then the rename runs, then the commit releases
+ * it. No other worker can claim the row in between. False, without renaming, when the lease is gone.
+ */
+export async function renameFenced(
+  db: Kysely<ClientDatabase>,
+  p: FenceParams,
+  rename: () => Promise<void>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const held = await trx
+      .updateTable("download")
+      .set({ lease_expires_at: p.nowMs + p.leaseMs, updated_at: p.nowMs })
+      .where("id", "=", p.id)
+      .where("lease_owner", "=", p.owner)
+      .where("lease_token", "=", p.token)
+      .where("status", "in", RUNNABLE_STATUSES)
+      .executeTakeFirst();
+    if (!changed(held)) return false;
+    await rename();
+    return true;
+  });
 }
 
 /** Updates a row when its status is one of `from` (user actions); false otherwise. */

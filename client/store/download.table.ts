@@ -4,7 +4,7 @@
  * epoch milliseconds and sizes are integers (bigint columns), so the same
  * schema works on SQLite and PostgreSQL.
  */
-import type { ColumnType, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 /** Job statuses. `queued → downloading → verifying → completed`; `failed`, `cancelled`, `paused`. */
 export type DownloadStatus = "queued" | "downloading" | "verifying" | "completed" | "failed" | "cancelled" | "paused";
@@ -65,6 +65,8 @@ export interface DownloadTable {
   next_attempt_at: Int | null;
   lease_owner: string | null;
   lease_expires_at: Int | null;
+  /** Fencing token: incremented by every claim; writes and the final rename require the claimer's. */
+  lease_token: Generated<number>;
   created_at: Int;
   updated_at: Int;
   completed_at: Int | null;

@@ -6,14 +6,15 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 
-/** A fresh owner id for this process. */
-export function makeLeaseOwner(host: string = os.hostname(), pid: number = process.pid): string {
-  return `${host}/${pid}/${randomBytes(4).toString("hex")}`;
+/** A fresh owner id for this process; `name` (a worker's) goes first: `<name>@<host>/<pid>/<nonce>`. */
+export function makeLeaseOwner(host: string = os.hostname(), pid: number = process.pid, name?: string): string {
+  const prefix = name === undefined || name === "" ? "" : `${name.replace(/[@/]/g, "_")}@`;
+  return `${prefix}${host}/${pid}/${randomBytes(4).toString("hex")}`;
 }
 
 /** Parses an owner id; undefined when it is not one of ours. */
 export function parseLeaseOwner(owner: string): { host: string; pid: number } | undefined {
-  const m = /^(.*)\/(\d{1,10})\/[0-9a-f]{8}$/.exec(owner);
+  const m = /^(?:[^@/]*@)?(.*)\/(\d{1,10})\/[0-9a-f]{8}$/.exec(owner);
   if (m === null) return undefined;
   return { host: m[1] ?? "", pid: Number(m[2]) };
 }

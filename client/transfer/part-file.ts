@@ -7,6 +7,7 @@
 import type { Hash } from "node:crypto";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { DownloadError } from "../errors.js";
 
 /** The write layer, injectable so tests can simulate a full disk. */
 export interface TransferFs {
@@ -100,4 +101,28 @@ export async function commitPart(fh: FileHandle, partPath: string, destination: 
   await fh.close();
   await rename(partPath, destination);
   await fsyncDirectory(path.dirname(destination));
+}
+
+/**
+ * Runs the final rename while the job is still ours: `guard` (the store's fencing check) calls
+ * `commit` only when the lease token still holds; otherwise the part is closed, not renamed, and
+ * this throws "lease-lost". Without a guard the commit runs as is. @default guard undefined
+ */
+export async function commitPartGuarded(
+  guard: ((rename: () => Promise<void>) => Promise<boolean>) | undefined,
+  fh: FileHandle,
+  partPath: string,
+  destination: string,
+): Promise<void> {
+  if (guard === undefined) return commitPart(fh, partPath, destination);
+  let started = false;
+  try {
+    const ok = await guard(() => {
+      started = true;
+      return commitPart(fh, partPath, destination);
+    });
+    if (!ok) throw new DownloadError("lease-lost", "another worker took this job over before the rename; the part was not put in place");
+  } finally {
+    if (!started) await fh.close().catch(() => undefined);
+  }
 }

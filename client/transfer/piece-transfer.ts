@@ -17,7 +17,7 @@ import { candidatesOnDisk, nextRange, type PieceRange } from "../pieces/piece-pl
 import { checkReadStart } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
 import { createNetworkWait, type NetworkWait } from "./network-wait.js";
-import { commitPart, type TransferFs } from "./part-file.js";
+import { commitPartGuarded, type TransferFs } from "./part-file.js";
 import type { OpenRead, ReadMeta } from "./read-source.js";
 import type { TransferStats } from "./transfer.js";
 import { createWriteBehind, type WriteBehind } from "./write-behind.js";
@@ -37,6 +37,8 @@ export interface PieceHooks {
   onCheckpoint(verified: string, prefixBytes: number): Promise<void>;
   /** Every piece is verified and fsync'ed: store them and the status "verifying". */
   onVerifying(verified: string, size: number): Promise<void>;
+  /** Runs the final rename while the job is still ours (the fencing check). @default unguarded */
+  guardRename?: ((rename: () => Promise<void>) => Promise<boolean>) | undefined;
 }
 
 /** Inputs of one attempt. */
@@ -357,7 +359,7 @@ class PieceTransfer {
     this.stats.verified = copyBitmap(this.inHand);
     await this.p.hooks.onVerifying(bitmapToText(this.inHand), this.p.size);
     this.closed = true;
-    await commitPart(this.fh, this.p.partPath, this.p.destination);
+    await commitPartGuarded(this.p.hooks.guardRename, this.fh, this.p.partPath, this.p.destination);
   }
 
   /** After a failure: write and fsync the verified pieces in hand, then record them. */

@@ -10,7 +10,7 @@ import type { FileHandle } from "node:fs/promises";
 import { classify, DownloadError } from "../errors.js";
 import { checkReadStart, type Expected } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
-import { commitPart, hashPrefix, openPart, type TransferFs } from "./part-file.js";
+import { commitPartGuarded, hashPrefix, openPart, type TransferFs } from "./part-file.js";
 import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";
 import { createNetworkWait } from "./network-wait.js";
 import { createWriteBehind } from "./write-behind.js";
@@ -27,6 +27,11 @@ export interface TransferHooks {
   onCheckpoint(committed: number): Promise<void>;
   /** All bytes are in and fsync'ed (`committed` = the size): store them and the status "verifying". */
   onVerifying(committed: number): Promise<void>;
+  /**
+   * Runs the final rename while the job is still ours (the fencing check); resolves false, without
+   * calling `rename`, when it is not. @default the rename runs unguarded
+   */
+  guardRename?: ((rename: () => Promise<void>) => Promise<boolean>) | undefined;
 }
 
 /** Inputs of one attempt. */
@@ -188,7 +193,7 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       throw new DownloadError("digest-mismatch", "the downloaded bytes do not match the peer's SHA-256; the part was discarded");
     }
     closed = true;
-    await commitPart(fh, p.partPath, p.destination);
+    await commitPartGuarded(p.hooks.guardRename, fh, p.partPath, p.destination);
     return { size, sha256: digest, digestVerified: expectedSha !== undefined };
   } catch (err) {
     const reason = ctl.signal.aborted ? ctl.signal.reason : undefined;
@@ -225,3 +230,4 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
     if (!closed) await fh.close().catch(() => undefined);
   }
 }
+

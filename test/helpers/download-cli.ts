@@ -37,7 +37,7 @@ export interface CliChild {
 export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
   const child = spawn(process.execPath, ["--import", TSX_LOADER, PEER_ENTRY, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
+    env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", PEER_DATABASE_URL: "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const lines: Array<Record<string, unknown>> = [];

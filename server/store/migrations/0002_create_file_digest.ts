@@ -1,6 +1,7 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
+import { epochMsType, nowMsDefault } from "../../../common/store/dialect.js";
 
-// Frozen: see 0001_create_api_key.ts.
+// Frozen: see 0001_create_api_key.ts (dialect-neutral the same way; the SQLite schema is unchanged).
 
 /** Creates `file_digest`: the SHA-256 of an item, keyed by the etag it was computed for. */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -9,9 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("item_id", "text", (col) => col.primaryKey())
     .addColumn("etag", "text", (col) => col.notNull())
     .addColumn("sha256", "text", (col) => col.notNull())
-    .addColumn("computed_at", "integer", (col) =>
-      col.notNull().defaultTo(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`),
-    )
+    .addColumn("computed_at", epochMsType(db), (col) => col.notNull().defaultTo(nowMsDefault(db)))
     .execute();
 }
 

@@ -1,0 +1,155 @@
+/**
+ * The job queue on both dialects (SQLite file, PostgreSQL): claims, lease renewal,
+ * fencing tokens, re-drive after expiry, claim-next under concurrency, the fenced
+ * rename, and the constraints.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Kysely } from "kysely";
+import { isUniqueViolation } from "../../../common/store/dialect.js";
+import { openDownloadsDatabase, type ClientDatabase } from "../../../client/store/database.js";
+import * as repo from "../../../client/store/download.repository.js";
+import type { NewDownloadRow } from "../../../client/store/download.table.js";
+import { dialectCases, type StoreLocation } from "../../helpers/dialects.js";
+
+let n = 0;
+function row(over: Partial<NewDownloadRow> = {}): NewDownloadRow {
+  n++;
+  return {
+    id: `job-${n}`,
+    peer_url: "http://127.0.0.1:1",
+    key_ref: "sha256:0000000000000000",
+    transport: "connect",
+    item_id: "s/f",
+    file_name: "f",
+    destination: `/dl/f-${n}`,
+    part_path: `/dl/f-${n}.part`,
+    expected_size: 10,
+    expected_etag: '"e"',
+    expected_sha256: null,
+    committed_bytes: 0,
+    status: "queued",
+    attempts: 0,
+    restarts: 0,
+    created_at: 1000 + n,
+    updated_at: 1000 + n,
+    ...over,
+  };
+}
+
+for (const dialect of dialectCases()) {
+  describe(`download queue on ${dialect.name}`, { skip: dialect.skip, timeout: 120_000 }, () => {
+    let where: StoreLocation;
+    let db: Kysely<ClientDatabase>;
+    before(async () => {
+      where = await dialect.location();
+      db = await openDownloadsDatabase(where.dataDir, { databaseUrl: where.databaseUrl });
+    });
+    after(async () => {
+      await db?.destroy();
+      await where?.cleanup();
+    });
+
+    test("rows come back with numbers, not strings (int8 parsed as on SQLite)", async () => {
+      await repo.insertDownload(db, row({ id: "types", expected_size: 2 ** 40, created_at: 1_790_000_000_000 }));
+      const r = await repo.getDownloadRow(db, "types");
+      assert.equal(r?.expected_size, 2 ** 40);
+      assert.equal(r?.created_at, 1_790_000_000_000);
+      assert.equal(r?.lease_token, 0);
+      assert.equal(r?.attempts, 0);
+    });
+
+    test("constraints: one live row per destination, known statuses only", async () => {
+      await repo.insertDownload(db, row({ id: "c1", destination: "/dl/same" }));
+      await assert.rejects(repo.insertDownload(db, row({ id: "c2", destination: "/dl/same" })), (e) => isUniqueViolation(e));
+      await assert.rejects(repo.insertDownload(db, row({ id: "c1", destination: "/dl/other" })), (e) => isUniqueViolation(e));
+      await repo.insertDownload(db, row({ id: "c3", destination: "/dl/same", status: "completed" }));
+      await assert.rejects(repo.insertDownload(db, row({ status: "bogus" as never })), /CHECK|check constraint/);
+    });
+
+    test("claims: compare-and-set, the token grows with every claim, renewal and writes need it", async () => {
+      await repo.insertDownload(db, row({ id: "k1" }));
+      const t0 = 10_000;
+      const a1 = await repo.claimDownloadLease(db, { id: "k1", owner: "A", nowMs: t0, leaseMs: 1000 });
+      assert.equal(a1, 1);
+      assert.equal(await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 10, leaseMs: 1000 }), undefined, "held by A");
+      assert.equal(await repo.renewLease(db, "k1", "A", t0 + 500, 1000, a1), true, "renewal with the token");
+      assert.equal(await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 1400, leaseMs: 1000 }), undefined, "renewed");
+      // A claims again (a second attempt of the same process): its older claim is fenced off.
+      const a2 = await repo.claimDownloadLease(db, { id: "k1", owner: "A", nowMs: t0 + 1500, leaseMs: 1000 });
+      assert.equal(a2, 2);
+      assert.equal(await repo.updateOwnedDownload(db, "k1", "A", { committed_bytes: 5 }, a1), false, "old token");
+      assert.equal(await repo.renewLease(db, "k1", "A", t0 + 1600, 1000, a1), false, "old token cannot renew");
+      assert.equal(await repo.updateOwnedDownload(db, "k1", "A", { committed_bytes: 5 }, a2), true);
+      // Expiry: B takes over; A can neither write nor renew any more.
+      const b = await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 2600, leaseMs: 1000 });
+      assert.equal(b, 3);
+      assert.equal(await repo.updateOwnedDownload(db, "k1", "A", { committed_bytes: 9 }, a2), false);
+      assert.equal(await repo.renewLease(db, "k1", "A", t0 + 2700, 1000, a2), false);
+      assert.equal((await repo.getDownloadRow(db, "k1"))?.committed_bytes, 5);
+      // Finished rows are never claimed.
+      assert.equal(await repo.updateOwnedDownload(db, "k1", "B", { status: "completed", lease_owner: null }, b), true);
+      assert.equal(await repo.claimDownloadLease(db, { id: "k1", owner: "C", nowMs: t0 + 99_999, leaseMs: 1000 }), undefined);
+    });
+
+    test("the fenced rename runs only for the current claim, and holds the row while it runs", async () => {
+      await repo.insertDownload(db, row({ id: "r1" }));
+      const old = await repo.claimDownloadLease(db, { id: "r1", owner: "A", nowMs: 1, leaseMs: 1000 });
+      assert.ok(old !== undefined);
+      const fresh = await repo.claimDownloadLease(db, { id: "r1", owner: "B", nowMs: 5000, leaseMs: 60_000 });
+      assert.ok(fresh !== undefined);
+      let renamed = 0;
+      const lost = await repo.renameFenced(db, { id: "r1", owner: "A", token: old, nowMs: 5001, leaseMs: 1000 }, async () => {
+        renamed++;
+      });
+      assert.equal(lost, false);
+      assert.equal(renamed, 0, "a lost lease never renames");
+      const ok = await repo.renameFenced(db, { id: "r1", owner: "B", token: fresh, nowMs: 5002, leaseMs: 60_000 }, async () => {
+        renamed++;
+      });
+      assert.equal(ok, true);
+      assert.equal(renamed, 1);
+    });
+
+    test("claim-next: workers claiming at once each get a different row, every row exactly once", async () => {
+      const batch = Array.from({ length: 40 }, (_, i) => row({ id: `q-${String(i).padStart(2, "0")}`, created_at: 50_000 + i }));
+      for (const r of batch) await repo.insertDownload(db, r);
+      const claimed: string[] = [];
+      const worker = async (owner: string) => {
+        for (;;) {
+          const next = await repo.claimNextDownload(db, { owner, nowMs: 60_000, leaseMs: 60_000 });
+          if (next === undefined) return;
+          claimed.push(next.id);
+          // Finish it, so it leaves the queue.
+          assert.equal(await repo.updateOwnedDownload(db, next.id, owner, { status: "completed", lease_owner: null }, next.token), true);
+        }
+      };
+      await Promise.all(["W1", "W2", "W3", "W4"].map(worker));
+      const ours = claimed.filter((id) => id.startsWith("q-")).sort();
+      assert.deepEqual(ours, batch.map((r) => r.id));
+    });
+
+    test("re-drive: an expired lease of a dead worker is claimed by the next worker, with a new token", async () => {
+      await repo.insertDownload(db, row({ id: "dead-1", created_at: 1, status: "downloading", lease_owner: "gone/1/00000000", lease_expires_at: 100, committed_bytes: 7 }));
+      const before = await repo.claimNextDownload(db, { owner: "W", nowMs: 50, leaseMs: 1000 });
+      assert.notEqual(before?.id, "dead-1", "not before the lease expired");
+      if (before !== undefined) await repo.updateOwnedDownload(db, before.id, "W", { status: "completed", lease_owner: null }, before.token);
+      let next = await repo.claimNextDownload(db, { owner: "W", nowMs: 101, leaseMs: 1000 });
+      while (next !== undefined && next.id !== "dead-1") {
+        await repo.updateOwnedDownload(db, next.id, "W", { status: "completed", lease_owner: null }, next.token);
+        next = await repo.claimNextDownload(db, { owner: "W", nowMs: 101, leaseMs: 1000 });
+      }
+      assert.equal(next?.id, "dead-1");
+      const r = await repo.getDownloadRow(db, "dead-1");
+      assert.equal(r?.lease_owner, "W");
+      assert.equal(r?.committed_bytes, 7, "progress kept for the resume");
+      assert.equal(r?.lease_token, next?.token);
+    });
+
+    test("reopening migrates nothing twice; three opens at once all succeed", async () => {
+      const others = await Promise.all([1, 2, 3].map(() => openDownloadsDatabase(where.dataDir, { databaseUrl: where.databaseUrl })));
+      for (const o of others) await o.destroy();
+      assert.ok((await repo.listDownloadRows(db)).length > 0);
+    });
+  });
+}
