@@ -1,7 +1,14 @@
 // Entry point of the hash worker thread. Worker threads do not inherit tsx's
-// loader hooks from the main thread, so this plain-JS file registers tsx and
-// then loads the TypeScript body (the same as bin/peer.js does).
-import { register } from "tsx/esm/api";
+// loader hooks from the main thread. In dist/ (what bin/peer.js runs) the
+// compiled hash-worker.js sits beside this file; in the sources (tests,
+// development) this file registers tsx and loads the TypeScript body.
+import { existsSync } from "node:fs";
 
-register();
-await import("./hash-worker.ts");
+const compiled = new URL("./hash-worker.js", import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("./hash-worker.ts");
+}
