@@ -343,15 +343,15 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   /** After a user's cancel or pause is stored: make it durable, stop the run (or say so), return the job. */
   async function stopJob(row: DownloadRow, reason: DownloadError, event: DownloadEvent): Promise<Download> {
     const d = database();
+    // Stop the run at once, with the user's reason. Waiting for the fsync first let the run's
+    // lease renewal see the released row, end as "lease-lost" and report the stop from the row,
+    // and then this call reported it a second time (a flaky "two paused events" under load).
+    const run = running.get(row.id);
+    run?.ctl.abort(reason);
     // A user's decision must survive a power loss (WAL + synchronous=NORMAL defers the fsync).
     await makeCommitsDurable(d);
-    const run = running.get(row.id);
-    if (run !== undefined) {
-      run.ctl.abort(reason);
-      await run.done;
-    } else {
-      emit(event);
-    }
+    if (run !== undefined) await run.done;
+    else emit(event);
     return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
   }
 }
