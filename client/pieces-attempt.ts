@@ -33,6 +33,7 @@ export interface PiecePlan {
 export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortSignal): Promise<PiecePlan | undefined> {
   const known = await knownContent(claim, r, signal);
   if (known === undefined) return undefined;
+  sharedHashPool().warm(); // worker start-up overlaps GetPieceHashes
   let layer: CheckedLayer;
   try {
     layer = await fetchPieceLayer(claim.entry.client, { itemId: r.item_id, ...known }, signal);
@@ -43,9 +44,11 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
   }
   const count = Math.ceil(known.size / layer.pieceLength);
   let verified = emptyBitmap(count);
+  let stored: string | null = null;
   if (r.pieces_verified !== null && r.pieces_verified !== undefined && Number(r.piece_length) === layer.pieceLength) {
     try {
       verified = bitmapFromText(r.pieces_verified, count);
+      stored = r.pieces_verified;
     } catch {
       // A bitmap that does not fit is never trusted: the pieces on disk are checked again.
     }
@@ -55,7 +58,7 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
     expected_etag: known.etag,
     pieces_root: known.root,
     piece_length: layer.pieceLength,
-    pieces_verified: r.pieces_verified ?? null,
+    pieces_verified: stored,
     updated_at: claim.ctx.now(),
   });
   return { rootHex: known.root, etag: known.etag, size: known.size, layer, verified };

@@ -29,6 +29,8 @@ export interface HashPool {
   filePieceNode(path: string, offset: number, length: number, pieceLength: number, whole: boolean): Promise<Uint8Array>;
   /** Hex SHA-256 of the first `length` bytes of a file. */
   sha256File(path: string, length: number): Promise<string>;
+  /** Starts the workers now (their start-up then overlaps the network calls that come first). */
+  warm(): void;
   /** Stops the workers. */
   close(): Promise<void>;
 }
@@ -41,9 +43,14 @@ interface Slot {
   outstanding: number;
 }
 
-/** Creates a pool of `threads` workers (started on first use). */
+/**
+ * Creates a pool of `threads` workers (started on first use). Pieces from the network go to
+ * the least busy worker at once; reads of pieces from disk (background re-checks) go only to
+ * an idle worker, so they never delay the next piece to write.
+ */
 export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool {
   const slots: Slot[] = [];
+  const background: Array<{ task: HashTask; resolve: (r: HashReply) => void; reject: (e: Error) => void }> = [];
   const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot }>();
   let nextId = 1;
   let closed = false;
@@ -60,6 +67,7 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       if (--slot.outstanding === 0) worker.unref();
       if (reply.error !== undefined) p.reject(new Error(reply.error));
       else p.resolve(reply);
+      pump();
     });
     const fail = (e: Error) => {
       for (const [id, p] of pending) {
@@ -75,15 +83,36 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
     return slot;
   }
 
-  function send(task: HashTask, transfer: ArrayBuffer[]): Promise<HashReply> {
+  function leastBusy(): Slot {
+    const slot = slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best), undefined);
+    return slot === undefined || (slot.outstanding > 0 && slots.length < threads) ? start() : slot;
+  }
+
+  function post(slot: Slot, task: HashTask, transfer: ArrayBuffer[], resolve: (r: HashReply) => void, reject: (e: Error) => void): void {
+    pending.set(task.id, { resolve, reject, slot });
+    if (slot.outstanding++ === 0) slot.worker.ref();
+    slot.worker.postMessage(task, transfer);
+  }
+
+  /** Hands queued background tasks to idle workers. */
+  function pump(): void {
+    while (background.length > 0 && !closed) {
+      const idle = slots.find((s) => s.outstanding === 0) ?? (slots.length < threads ? start() : undefined);
+      if (idle === undefined) return;
+      const next = background.shift();
+      if (next !== undefined) post(idle, next.task, [], next.resolve, next.reject);
+    }
+  }
+
+  function send(task: HashTask, transfer: ArrayBuffer[], inBackground = false): Promise<HashReply> {
     if (closed) return Promise.reject(new Error("the hash pool is closed"));
-    let slot = slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best), undefined);
-    if (slot === undefined || (slot.outstanding > 0 && slots.length < threads)) slot = start();
-    const chosen = slot;
     return new Promise<HashReply>((resolve, reject) => {
-      pending.set(task.id, { resolve, reject, slot: chosen });
-      if (chosen.outstanding++ === 0) chosen.worker.ref();
-      chosen.worker.postMessage(task, transfer);
+      if (!inBackground) {
+        post(leastBusy(), task, transfer, resolve, reject);
+        return;
+      }
+      background.push({ task, resolve, reject });
+      pump();
     });
   }
 
@@ -98,7 +127,7 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       return { node: nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256), piece: new Uint8Array(reply.buffer) };
     },
     async filePieceNode(path, offset, length, pieceLength, whole) {
-      const reply = await send({ kind: "file-leaves", id: nextId++, path, offset, length }, []);
+      const reply = await send({ kind: "file-leaves", id: nextId++, path, offset, length }, [], true);
       if (reply.leaves === undefined || reply.bytesRead !== length) return new Uint8Array(0);
       return nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256);
     },
@@ -107,8 +136,12 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       if (reply.hex === undefined) throw new Error("a hashing worker sent no digest");
       return reply.hex;
     },
+    warm() {
+      while (!closed && slots.length < threads) start();
+    },
     async close() {
       closed = true;
+      for (const b of background.splice(0)) b.reject(new Error("the hash pool is closed"));
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
     },
   };

@@ -387,6 +387,7 @@ class PieceTransfer {
   }
 
   private verifiedBytes(): number {
+    // Counted on demand only for events; O(pieces / 8).
     return this.bytesOf(this.inHand);
   }
 
