@@ -40,7 +40,11 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
   } catch (e) {
     const error = classify(e);
     if (error.action === "restart" || error.action === "cancel") throw error;
-    return undefined; // the RPC is not reachable (or not served): check the whole file instead
+    // A passing fault with verified pieces on record: try again rather than drop them for the
+    // whole-file path. Otherwise (the RPC not served, or nothing verified yet) check the whole file.
+    const hasPieces = r.pieces_verified !== null && r.pieces_verified !== undefined;
+    if (error.action === "retry" && hasPieces) throw error;
+    return undefined;
   }
   const count = Math.ceil(known.size / layer.pieceLength);
   let verified = emptyBitmap(count);
