@@ -41,7 +41,12 @@ export const DEFAULT_HASH_THREADS = Math.max(1, Math.min(4, os.availableParallel
 interface Slot {
   readonly worker: Worker;
   outstanding: number;
+  /** Tasks of pieces from the network in flight on this worker. */
+  foreground: number;
 }
+
+/** Background tasks in flight on a worker that has no foreground work (keeps its reads pipelined). */
+const BACKGROUND_DEPTH = 2;
 
 /**
  * Creates a pool of `threads` workers (started on first use). Pieces from the network go to
@@ -51,19 +56,20 @@ interface Slot {
 export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool {
   const slots: Slot[] = [];
   const background: Array<{ task: HashTask; resolve: (r: HashReply) => void; reject: (e: Error) => void }> = [];
-  const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot }>();
+  const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot; fg: boolean }>();
   let nextId = 1;
   let closed = false;
 
   function start(): Slot {
     // Plain JavaScript, no loader: `execArgv: []` keeps tsx (of `node --import tsx`) out of it.
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { execArgv: [] });
-    const slot: Slot = { worker, outstanding: 0 };
+    const slot: Slot = { worker, outstanding: 0, foreground: 0 };
     worker.unref();
     worker.on("message", (reply: HashReply) => {
       const p = pending.get(reply.id);
       if (p === undefined) return;
       pending.delete(reply.id);
+      if (p.fg) slot.foreground--;
       if (--slot.outstanding === 0) worker.unref();
       if (reply.error !== undefined) p.reject(new Error(reply.error));
       else p.resolve(reply);
@@ -89,7 +95,9 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
   }
 
   function post(slot: Slot, task: HashTask, transfer: ArrayBuffer[], resolve: (r: HashReply) => void, reject: (e: Error) => void): void {
-    pending.set(task.id, { resolve, reject, slot });
+    const fg = transfer.length > 0 || task.kind === "leaves";
+    pending.set(task.id, { resolve, reject, slot, fg });
+    if (fg) slot.foreground++;
     if (slot.outstanding++ === 0) slot.worker.ref();
     slot.worker.postMessage(task, transfer);
   }
@@ -97,7 +105,8 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
   /** Hands queued background tasks to idle workers. */
   function pump(): void {
     while (background.length > 0 && !closed) {
-      const idle = slots.find((s) => s.outstanding === 0) ?? (slots.length < threads ? start() : undefined);
+      const idle =
+        slots.find((s) => s.foreground === 0 && s.outstanding < BACKGROUND_DEPTH) ?? (slots.length < threads ? start() : undefined);
       if (idle === undefined) return;
       const next = background.shift();
       if (next !== undefined) post(idle, next.task, [], next.resolve, next.reject);
