@@ -64,6 +64,7 @@ export async function runEngineDownload(task: DownloadTask, signal: AbortSignal)
     transport: task.transport,
     keys: [task.apiKey],
     ...(task.backoffBaseMs !== undefined ? { backoff: { baseMs: task.backoffBaseMs } } : {}),
+    ...(task.verifyPieces !== undefined ? { verifyPieces: task.verifyPieces } : {}),
   });
   let lastResumeFrom = 0;
   let retries = 0;

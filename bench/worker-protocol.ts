@@ -40,6 +40,8 @@ export interface DownloadTask {
   readonly expectedBytes: number;
   /** Retry backoff base of the engine (the resume group makes it short). @default the engine's */
   readonly backoffBaseMs?: number;
+  /** Verify per piece when the peer has a pieces root (false: the whole-file SHA-256 path). @default true */
+  readonly verifyPieces?: boolean;
 }
 
 /** Checks whether the SDK / the engine can be loaded. */

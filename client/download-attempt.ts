@@ -51,7 +51,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     entry.handshake = undefined;
     throw e;
   });
-  const plan = await planPieces(claim, r, signal);
+  const plan = claim.ctx.o.verifyPieces ? await planPieces(claim, r, signal) : undefined;
   if (plan !== undefined) return runPieceAttempt(a, plan);
   if (r.pieces_verified !== null && r.pieces_verified !== undefined) {
     // The whole-file path keeps only the verified prefix (committed_bytes): forget the bitmap,

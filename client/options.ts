@@ -38,6 +38,11 @@ export interface DownloadManagerOptions {
   maxRestarts?: number;
   /** Digest mismatches before the job fails. @default 2 */
   maxDigestMismatches?: number;
+  /**
+   * Check every piece against the peer's BEP 52 pieces root when it has one (docs/pieces.md);
+   * `false` keeps the whole-file path (prefix + SHA-256 at the end) for every job. @default true
+   */
+  verifyPieces?: boolean;
   /** Largest file accepted. @default 107374182400 (100 GiB) */
   maxFileSize?: number;
   /** Lease length; renewed every third of it. @default 30000 */
@@ -69,6 +74,7 @@ export const DOWNLOAD_DEFAULTS = Object.freeze({
   maxRestarts: 3,
   maxDigestMismatches: 2,
   maxFileSize: 100 * 1024 ** 3,
+  verifyPieces: true,
   leaseMs: 30_000,
   pollMs: 1000,
   progressIntervalMs: 250,
@@ -93,6 +99,7 @@ export function resolveDownloadOptions(o: DownloadManagerOptions) {
     maxRestarts: positiveInt("maxRestarts", o.maxRestarts, DOWNLOAD_DEFAULTS.maxRestarts),
     maxDigestMismatches: positiveInt("maxDigestMismatches", o.maxDigestMismatches, DOWNLOAD_DEFAULTS.maxDigestMismatches),
     maxFileSize: positiveInt("maxFileSize", o.maxFileSize, DOWNLOAD_DEFAULTS.maxFileSize),
+    verifyPieces: o.verifyPieces ?? DOWNLOAD_DEFAULTS.verifyPieces,
     leaseMs: positiveInt("leaseMs", o.leaseMs, DOWNLOAD_DEFAULTS.leaseMs),
     pollMs: positiveInt("pollMs", o.pollMs, DOWNLOAD_DEFAULTS.pollMs),
     progressIntervalMs: positiveInt("progressIntervalMs", o.progressIntervalMs, DOWNLOAD_DEFAULTS.progressIntervalMs),

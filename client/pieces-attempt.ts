@@ -33,19 +33,26 @@ export interface PiecePlan {
 export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortSignal): Promise<PiecePlan | undefined> {
   const known = await knownContent(claim, r, signal);
   if (known === undefined) return undefined;
+  sharedHashPool().warm(); // worker start-up overlaps GetPieceHashes
   let layer: CheckedLayer;
   try {
     layer = await fetchPieceLayer(claim.entry.client, { itemId: r.item_id, ...known }, signal);
   } catch (e) {
     const error = classify(e);
     if (error.action === "restart" || error.action === "cancel") throw error;
-    return undefined; // the RPC is not reachable (or not served): check the whole file instead
+    // A passing fault with verified pieces on record: try again rather than drop them for the
+    // whole-file path. Otherwise (the RPC not served, or nothing verified yet) check the whole file.
+    const hasPieces = r.pieces_verified !== null && r.pieces_verified !== undefined;
+    if (error.action === "retry" && hasPieces) throw error;
+    return undefined;
   }
   const count = Math.ceil(known.size / layer.pieceLength);
   let verified = emptyBitmap(count);
+  let stored: string | null = null;
   if (r.pieces_verified !== null && r.pieces_verified !== undefined && Number(r.piece_length) === layer.pieceLength) {
     try {
       verified = bitmapFromText(r.pieces_verified, count);
+      stored = r.pieces_verified;
     } catch {
       // A bitmap that does not fit is never trusted: the pieces on disk are checked again.
     }
@@ -55,7 +62,7 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
     expected_etag: known.etag,
     pieces_root: known.root,
     piece_length: layer.pieceLength,
-    pieces_verified: r.pieces_verified ?? null,
+    pieces_verified: stored,
     updated_at: claim.ctx.now(),
   });
   return { rootHex: known.root, etag: known.etag, size: known.size, layer, verified };

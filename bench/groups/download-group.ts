@@ -71,6 +71,28 @@ export async function runDownloadGroup(ctx: BenchContext): Promise<GroupResult> 
       compare: [{ baseId: "download.curl", baseLabel: "curl -o", goal: transport === "http" ? HTTP_GOAL : undefined }],
     });
   }
+  // Today's whole-file path (prefix + SHA-256 at the end) against per-piece verification, same run.
+  targets.push({
+    group: "download",
+    id: "download.engine.connect.whole-file",
+    label: "download engine over ReadFile, **whole-file SHA-256 only** (`verifyPieces: false`)",
+    unavailable,
+    serverPid: peer.ok ? peer.value.pid : undefined,
+    run: () =>
+      worker.run({
+        kind: "engine-download",
+        baseUrl: url,
+        apiKey: key,
+        transport: "connect",
+        itemIds: [id],
+        destDir: path.join(outRoot, "engine-whole"),
+        stateDir: path.join(outRoot, "engine-whole-state"),
+        concurrency: 1,
+        expectedBytes: size,
+        verifyPieces: false,
+      }),
+    compare: [{ baseId: "download.curl", baseLabel: "curl -o" }],
+  });
   await rm(outRoot, { recursive: true, force: true });
   await mkdir(path.dirname(curlFile), { recursive: true });
   try {

@@ -12,6 +12,7 @@ import type { GroupResult, MetricResult } from "../model.js";
 import { formatSize } from "../options.js";
 import { waitForDigests } from "../peer-ready.js";
 import { meetsGoal, type Goal } from "../stats.js";
+import { measureResumeAt99 } from "./resume-pieces.js";
 
 /** At most one chunk (1 MiB, the default ReadFile chunk) re-transferred. */
 const RESUME_GOAL: Goal = { op: "<=", threshold: 1 };
@@ -85,10 +86,13 @@ export async function runResumeGroup(ctx: BenchContext): Promise<GroupResult> {
       await rm(outRoot, { recursive: true, force: true });
     }
   }
+  if (unavailable === undefined && peer.ok) {
+    metrics.push(...(await measureResumeAt99(peer.value.info, id, size, outRoot)));
+  }
   return {
     group: "resume",
     title: "5. Resume cost",
-    description: `Server bytes counted by a loopback proxy: one clean download, then one whose connection the proxy resets after ${formatSize(cutAt)}; the engine resumes by itself (retry base 100 ms). Re-transferred = bytes with the cut − bytes without.`,
+    description: `Server bytes counted by a loopback proxy: one clean download, then one whose connection the proxy resets after ${formatSize(cutAt)}; the engine resumes by itself (retry base 100 ms). Re-transferred = bytes with the cut − bytes without. Then a cut at 99 %, the manager closed and a new one started: seconds from its start to the first new byte written, per-piece verification against the whole-file path.`,
     throughput: [],
     metrics,
     notes,

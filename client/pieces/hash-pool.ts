@@ -29,6 +29,8 @@ export interface HashPool {
   filePieceNode(path: string, offset: number, length: number, pieceLength: number, whole: boolean): Promise<Uint8Array>;
   /** Hex SHA-256 of the first `length` bytes of a file. */
   sha256File(path: string, length: number): Promise<string>;
+  /** Starts the workers now (their start-up then overlaps the network calls that come first). */
+  warm(): void;
   /** Stops the workers. */
   close(): Promise<void>;
 }
@@ -39,27 +41,39 @@ export const DEFAULT_HASH_THREADS = Math.max(1, Math.min(4, os.availableParallel
 interface Slot {
   readonly worker: Worker;
   outstanding: number;
+  /** Tasks of pieces from the network in flight on this worker. */
+  foreground: number;
 }
 
-/** Creates a pool of `threads` workers (started on first use). */
+/** Background tasks in flight on a worker that has no foreground work (keeps its reads pipelined). */
+const BACKGROUND_DEPTH = 2;
+
+/**
+ * Creates a pool of `threads` workers (started on first use). Pieces from the network go to
+ * the least busy worker at once; reads of pieces from disk (background re-checks) go only to
+ * an idle worker, so they never delay the next piece to write.
+ */
 export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool {
   const slots: Slot[] = [];
-  const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot }>();
+  const background: Array<{ task: HashTask; resolve: (r: HashReply) => void; reject: (e: Error) => void }> = [];
+  const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot; fg: boolean }>();
   let nextId = 1;
   let closed = false;
 
   function start(): Slot {
     // Plain JavaScript, no loader: `execArgv: []` keeps tsx (of `node --import tsx`) out of it.
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { execArgv: [] });
-    const slot: Slot = { worker, outstanding: 0 };
+    const slot: Slot = { worker, outstanding: 0, foreground: 0 };
     worker.unref();
     worker.on("message", (reply: HashReply) => {
       const p = pending.get(reply.id);
       if (p === undefined) return;
       pending.delete(reply.id);
+      if (p.fg) slot.foreground--;
       if (--slot.outstanding === 0) worker.unref();
       if (reply.error !== undefined) p.reject(new Error(reply.error));
       else p.resolve(reply);
+      pump();
     });
     const fail = (e: Error) => {
       for (const [id, p] of pending) {
@@ -75,15 +89,39 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
     return slot;
   }
 
-  function send(task: HashTask, transfer: ArrayBuffer[]): Promise<HashReply> {
+  function leastBusy(): Slot {
+    const slot = slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best), undefined);
+    return slot === undefined || (slot.outstanding > 0 && slots.length < threads) ? start() : slot;
+  }
+
+  function post(slot: Slot, task: HashTask, transfer: ArrayBuffer[], resolve: (r: HashReply) => void, reject: (e: Error) => void): void {
+    const fg = transfer.length > 0 || task.kind === "leaves";
+    pending.set(task.id, { resolve, reject, slot, fg });
+    if (fg) slot.foreground++;
+    if (slot.outstanding++ === 0) slot.worker.ref();
+    slot.worker.postMessage(task, transfer);
+  }
+
+  /** Hands queued background tasks to idle workers. */
+  function pump(): void {
+    while (background.length > 0 && !closed) {
+      const idle =
+        slots.find((s) => s.foreground === 0 && s.outstanding < BACKGROUND_DEPTH) ?? (slots.length < threads ? start() : undefined);
+      if (idle === undefined) return;
+      const next = background.shift();
+      if (next !== undefined) post(idle, next.task, [], next.resolve, next.reject);
+    }
+  }
+
+  function send(task: HashTask, transfer: ArrayBuffer[], inBackground = false): Promise<HashReply> {
     if (closed) return Promise.reject(new Error("the hash pool is closed"));
-    let slot = slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best), undefined);
-    if (slot === undefined || (slot.outstanding > 0 && slots.length < threads)) slot = start();
-    const chosen = slot;
     return new Promise<HashReply>((resolve, reject) => {
-      pending.set(task.id, { resolve, reject, slot: chosen });
-      if (chosen.outstanding++ === 0) chosen.worker.ref();
-      chosen.worker.postMessage(task, transfer);
+      if (!inBackground) {
+        post(leastBusy(), task, transfer, resolve, reject);
+        return;
+      }
+      background.push({ task, resolve, reject });
+      pump();
     });
   }
 
@@ -98,7 +136,7 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       return { node: nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256), piece: new Uint8Array(reply.buffer) };
     },
     async filePieceNode(path, offset, length, pieceLength, whole) {
-      const reply = await send({ kind: "file-leaves", id: nextId++, path, offset, length }, []);
+      const reply = await send({ kind: "file-leaves", id: nextId++, path, offset, length }, [], true);
       if (reply.leaves === undefined || reply.bytesRead !== length) return new Uint8Array(0);
       return nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256);
     },
@@ -107,8 +145,12 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       if (reply.hex === undefined) throw new Error("a hashing worker sent no digest");
       return reply.hex;
     },
+    warm() {
+      while (!closed && slots.length < threads) start();
+    },
     async close() {
       closed = true;
+      for (const b of background.splice(0)) b.reject(new Error("the hash pool is closed"));
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
     },
   };

@@ -19,9 +19,39 @@ function leavesOf(bytes) {
   return out;
 }
 
+// Re-checks read many pieces of one part file in a row: keep it open while it is in use,
+// and close it once nothing asked for it for a second (never an fd held by an idle worker).
+const handles = new Map();
+
+async function handleFor(path) {
+  let h = handles.get(path);
+  if (h === undefined) {
+    h = { fh: open(path, "r"), users: 0, timer: undefined };
+    handles.set(path, h);
+  }
+  clearTimeout(h.timer);
+  h.users++;
+  try {
+    return await h.fh;
+  } catch (e) {
+    handles.delete(path);
+    throw e;
+  }
+}
+
+function release(path) {
+  const h = handles.get(path);
+  if (h === undefined || --h.users > 0) return;
+  h.timer = setTimeout(() => {
+    handles.delete(path);
+    h.fh.then((fh) => fh.close()).catch(() => undefined);
+  }, 1000);
+  h.timer.unref();
+}
+
 async function readRange(path, offset, length) {
   const buf = new Uint8Array(length);
-  const fh = await open(path, "r");
+  const fh = await handleFor(path);
   try {
     let done = 0;
     while (done < length) {
@@ -31,7 +61,7 @@ async function readRange(path, offset, length) {
     }
     return buf.subarray(0, done);
   } finally {
-    await fh.close();
+    release(path);
   }
 }
 

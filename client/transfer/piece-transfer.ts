@@ -10,86 +10,17 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { DownloadError, classify } from "../errors.js";
 import { bitmapToText, copyBitmap, countPieces, emptyBitmap, hasPiece, isFull, setPiece, type Bitmap } from "../pieces/bitmap.js";
-import type { HashPool } from "../pieces/hash-pool.js";
 import { createPieceAssembler, type AssembledPiece } from "../pieces/piece-assembler.js";
 import { nodeMatches } from "../pieces/piece-node.js";
 import { candidatesOnDisk, nextRange, type PieceRange } from "../pieces/piece-planner.js";
 import { checkReadStart } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
 import { createNetworkWait, type NetworkWait } from "./network-wait.js";
-import { commitPartGuarded, type TransferFs } from "./part-file.js";
-import type { OpenRead, ReadMeta } from "./read-source.js";
-import type { TransferStats } from "./transfer.js";
+import { commitPartGuarded } from "./part-file.js";
+import type { PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
 import { createWriteBehind, type WriteBehind } from "./write-behind.js";
 
-/** What the attempt reports (hooks may write the job row). */
-export interface PieceHooks {
-  /** The first read was accepted. `verifiedBytes` are already verified. */
-  onValidated(meta: ReadMeta, verifiedBytes: number): Promise<void>;
-  /** A piece failed its hash (`source` sent it, or "disk" for a damaged part). */
-  onPieceFailed(index: number, source: string): void;
-  /** Verified bytes in hand (written or about to be). */
-  onBytes(verifiedBytes: number): void;
-  /**
-   * The pieces in `verified` (base64 bitmap) are fsync'ed: store them, with `prefixBytes`, the
-   * bytes of the run of verified pieces from 0 (the committed offset of the whole-file path).
-   */
-  onCheckpoint(verified: string, prefixBytes: number): Promise<void>;
-  /** Every piece is verified and fsync'ed: store them and the status "verifying". */
-  onVerifying(verified: string, size: number): Promise<void>;
-  /** Runs the final rename while the job is still ours (the fencing check). @default unguarded */
-  guardRename?: ((rename: () => Promise<void>) => Promise<boolean>) | undefined;
-}
-
-/** Inputs of one attempt. */
-export interface PieceTransferParams {
-  readonly itemId: string;
-  readonly partPath: string;
-  readonly destination: string;
-  readonly size: number;
-  readonly etag: string;
-  readonly root: Uint8Array;
-  readonly pieceLength: number;
-  readonly layer: readonly Uint8Array[];
-  /** Pieces the row records as verified (fsync'ed by an earlier attempt). */
-  readonly verified: Bitmap;
-  /** Recorded pieces to re-check from disk in the background (those an earlier process wrote). */
-  readonly recheck: (index: number) => boolean;
-  /** Who sends the bytes (named in piece-failed events). */
-  readonly source: string;
-  readonly openRead: OpenRead;
-  readonly chunkSize?: number | undefined;
-  readonly signal: AbortSignal;
-  readonly idleTimeoutMs: number;
-  readonly checkpointBytes: number;
-  readonly checkpointMs: number;
-  readonly maxFileSize: number;
-  readonly fs: TransferFs;
-  readonly now: () => number;
-  readonly pool: HashPool;
-  readonly hooks: PieceHooks;
-  /** A piece failing this many times in one attempt ends it ("bad-pieces"). @default 2 */
-  readonly maxFailuresPerPiece?: number;
-  /** Pieces failing in one attempt before it ends ("bad-pieces"). @default 4 */
-  readonly maxBadPieces?: number;
-}
-
-/** Result of a successful attempt. */
-export interface PieceTransferResult {
-  readonly size: number;
-  /** Pieces read from disk and checked (partly written, or re-checked after a restart of the process). */
-  readonly checkedOnDisk: number;
-  /** Pieces read again after failing their hash. */
-  readonly refetched: number;
-}
-
-/** Counters readable even when the attempt throws. */
-export interface PieceStats extends TransferStats {
-  /** Pieces verified and fsync'ed when the attempt ended (what the row holds). */
-  verified?: Bitmap;
-  /** Pieces this attempt wrote itself or found good on disk (no need to re-check them in this process). */
-  confirmed?: Bitmap;
-}
+export type { PieceHooks, PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
 
 /** Runs one attempt. Throws a DownloadError (or something `classify` understands). */
 export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransferResult> {
@@ -389,6 +320,7 @@ class PieceTransfer {
   }
 
   private verifiedBytes(): number {
+    // Counted on demand only for events; O(pieces / 8).
     return this.bytesOf(this.inHand);
   }
 
