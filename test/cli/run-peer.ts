@@ -11,8 +11,11 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of the CLI's source entry point. */
 export const PEER_ENTRY = fileURLToPath(new URL("../../cli/entry.ts", import.meta.url));
 
-/** Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. */
-export const PEER_NODE_ARGS: readonly string[] = ["--import", "tsx", PEER_ENTRY];
+/**
+ * Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. tsx is
+ * given as a resolved URL: a bare "tsx" would be looked up from the child's cwd (a temp dir).
+ */
+export const PEER_NODE_ARGS: readonly string[] = ["--import", import.meta.resolve("tsx"), PEER_ENTRY];
 
 /** How a finished `peer` run ended. */
 export interface PeerResult {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of the CLI's source entry point. */
+/** Absolute path of the CLI's source entry point (run with tsx given as a resolved URL, whatever the cwd). */
 export const PEER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cli/entry.ts");
 
 /** A finished CLI run. */
@@ -32,7 +32,7 @@ export interface CliChild {
 
 /** Starts `peer <args>`; stdout is a pipe, so output is JSON lines. */
 export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
-  const child = spawn(process.execPath, ["--import", "tsx", PEER_ENTRY, ...args], {
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), PEER_ENTRY, ...args], {
     cwd: options.cwd,
     env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
