@@ -12,13 +12,10 @@ import { fileURLToPath } from "node:url";
 export const PEER_ENTRY = fileURLToPath(new URL("../../cli/entry.ts", import.meta.url));
 
 /**
- * tsx's loader as an absolute URL: `--import tsx` would be resolved from the
- * child's working directory, a temp dir without node_modules.
+ * Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. tsx is
+ * given as a resolved URL: a bare "tsx" would be looked up from the child's cwd (a temp dir).
  */
-export const TSX_LOADER = import.meta.resolve("tsx");
-
-/** Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. */
-export const PEER_NODE_ARGS: readonly string[] = ["--import", TSX_LOADER, PEER_ENTRY];
+export const PEER_NODE_ARGS: readonly string[] = ["--import", import.meta.resolve("tsx"), PEER_ENTRY];
 
 /** How a finished `peer` run ended. */
 export interface PeerResult {
@@ -51,11 +48,7 @@ export interface PeerProcess {
   stdout(): string;
   /** Everything written to stderr so far. */
   stderr(): string;
-  /**
-   * Resolves when stdout matches; rejects if the process exits first (its own safety-net kill included).
-   * No clock of its own by default: starting node + tsx took over 60 s under a load average of 36 on
-   * 2 cores, and a slow start is not a failure (the suite's timeout bounds a real hang).
-   */
+  /** Resolves when stdout matches, rejects if the process exits first or after the timeout. */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves when the process has exited. */
   readonly exited: Promise<PeerResult>;
@@ -98,7 +91,7 @@ export function startPeer(args: readonly string[], options: RunOptions): PeerPro
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForStdout(pattern, timeoutMs) {
+    waitForStdout(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = out.match(pattern);
@@ -107,15 +100,12 @@ export function startPeer(args: readonly string[], options: RunOptions): PeerPro
             finish(() => reject(new Error(`peer exited before printing ${pattern}:\n${out}\n${err}`)));
           }
         };
-        const timer =
-          timeoutMs === undefined
-            ? undefined
-            : setTimeout(
-                () => finish(() => reject(new Error(`timed out waiting for ${pattern}:\n${out}\n${err}`))),
-                timeoutMs,
-              );
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`timed out waiting for ${pattern}:\n${out}\n${err}`))),
+          timeoutMs,
+        );
         const finish = (fn: () => void) => {
-          if (timer !== undefined) clearTimeout(timer);
+          clearTimeout(timer);
           listeners.delete(check);
           fn();
         };

@@ -6,11 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of the CLI's source entry point. */
+/** Absolute path of the CLI's source entry point (run with tsx given as a resolved URL, whatever the cwd). */
 export const PEER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cli/entry.ts");
-
-/** tsx's loader as an absolute URL (the child runs in a temp dir without node_modules). */
-const TSX_LOADER = import.meta.resolve("tsx");
 
 /** A finished CLI run. */
 export interface CliRun {
@@ -35,9 +32,9 @@ export interface CliChild {
 
 /** Starts `peer <args>`; stdout is a pipe, so output is JSON lines. */
 export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, PEER_ENTRY, ...args], {
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), PEER_ENTRY, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", PEER_DATABASE_URL: "", ...options.env },
+    env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const lines: Array<Record<string, unknown>> = [];
@@ -50,7 +47,8 @@ export function spawnCli(args: readonly string[], options: { cwd: string; env?: 
   child.stdout.on("data", (s: string) => {
     stdout += s;
     pending += s;
-    for (let i = pending.indexOf("\n"); i >= 0; i = pending.indexOf("\n")) {
+    let i: number;
+    while ((i = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, i);
       pending = pending.slice(i + 1);
       if (line.trim() === "") continue;
