@@ -90,7 +90,16 @@ async function queue(adminUrl: string, peerUrl: string, key: string, names: read
     Array.from({ length: 16 }, async () => {
       while (next < names.length) {
         const name = names[next++]!;
-        await m.enqueue({ url: peerUrl, key }, `share/${name}`, { outDir: out });
+        // A loaded machine drops a connection now and then: try again, a few times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await m.enqueue({ url: peerUrl, key }, `share/${name}`, { outDir: out });
+            break;
+          } catch (error) {
+            if (attempt >= 5) throw error;
+            await sleep(200 * attempt);
+          }
+        }
       }
     }),
   );

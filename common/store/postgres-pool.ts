@@ -50,6 +50,9 @@ export async function openPostgres<DB>(o: PostgresOptions): Promise<Kysely<DB>> 
   // An idle connection that the server closed (a restart, a failover) emits "error" on the pool;
   // without a listener that would crash the process. The pool drops it and the next query reconnects.
   pool.on("error", () => undefined);
+  // The same for a connection that is checked out but between queries (a transaction's, or the
+  // migration's): its query fails and the pool drops it; the event alone must not crash us.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);
