@@ -3,9 +3,10 @@
  * (no browser download; .ci/run installs chromium). Sign in, browse into a
  * folder, search, download and compare bytes, create a share link and fetch
  * it with curl, sign out, a revoked key's session, a hostile file name shown
- * as text with no dialog, and a cross-site POST refused. Also writes the
- * README's screenshot (docs/web-page.png). Runs whenever /usr/bin/chromium
- * exists; in CI (CI=true) it must.
+ * as text with no dialog, and a cross-site POST refused. Takes the README's
+ * screenshot (written to docs/web-page.png with UPDATE_SCREENSHOT=1, so test
+ * runs leave the tree clean). Runs whenever /usr/bin/chromium exists; in CI
+ * (CI=true) it must.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,7 +27,7 @@ const run = promisify(execFile);
 const CHROMIUM = "/usr/bin/chromium";
 const EVIL = "<img src=x onerror=alert(1)>.txt";
 const REPORT = fileBytes(300_000, 9);
-const SCREENSHOT = fileURLToPath(new URL("../../docs/web-page.png", import.meta.url));
+const README_SCREENSHOT = fileURLToPath(new URL("../../docs/web-page.png", import.meta.url));
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 let peer: TestPeer;
@@ -115,7 +116,9 @@ describe("web page in Chromium", { timeout: 300_000 }, () => {
     await page.click('th.size a');
     await page.click('th.size a');
     assert.equal(await page.textContent("tbody tr:first-child a.file"), "report.bin");
-    await page.screenshot({ path: SCREENSHOT });
+    const shot = process.env.UPDATE_SCREENSHOT === "1" ? README_SCREENSHOT : path.join(downloads, "listing.png");
+    await page.screenshot({ path: shot });
+    assert.equal((await readFile(shot)).subarray(1, 4).toString(), "PNG");
     const [download] = await Promise.all([page.waitForEvent("download"), page.click('a.file:has-text("report.bin")')]);
     assert.equal(download.suggestedFilename(), "report.bin");
     assert.ok((await readFile((await download.path()) as string)).equals(REPORT), "byte-identical download");
