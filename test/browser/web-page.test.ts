@@ -95,6 +95,9 @@ before(async () => {
       "--disable-sync",
     ],
   });
+  // A loaded 2-core CI box can take far longer than Playwright's 30 s default for a step.
+  context.setDefaultTimeout(180_000);
+  context.setDefaultNavigationTimeout(180_000);
 });
 after(async () => {
   await context?.close();
@@ -104,7 +107,7 @@ after(async () => {
   if (downloads) await rm(downloads, { recursive: true, force: true });
 });
 
-describe("web page in Chromium", { timeout: 300_000 }, () => {
+describe("web page in Chromium", { timeout: 1_200_000 }, () => {
   test("sign in, browse into a folder, search, download and compare bytes", async (t) => {
     if (!needsBrowser(t)) return;
     const page = await newPage();
