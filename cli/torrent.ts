@@ -46,7 +46,8 @@ export function register(program: Command): void {
       if (!itemId.includes("/") || name === "") usageError(command, `"${itemId}" is not a file id; write share/path/file`);
       const seconds = options.linkExpires === undefined ? undefined : Math.round(options.linkExpires / 1000);
       if (seconds !== undefined && seconds < 60) usageError(command, "--link-expires must be at least 1m");
-      const target = `${base.replace(/\/+$/, "")}/v1/torrents/${itemId.split("/").map(encodeURIComponent).join("/")}${seconds === undefined ? "" : `?link-expires=${seconds}`}`;
+      const query = seconds === undefined ? "" : `?link-expires=${seconds}`;
+      const target = `${base.replace(/\/+$/, "")}/v1/torrents/${itemId.split("/").map(encodeURIComponent).join("/")}${query}`;
       const torrent = await fetchTorrent(target, options.key as string, options.wait);
       const out = path.resolve(options.output ?? `${name}.torrent`);
       const temp = `${out}.${process.pid}.part`;

@@ -12,9 +12,19 @@
  */
 
 /** A value bencode can carry. */
-export type BValue = number | bigint | string | Uint8Array | readonly BValue[] | ReadonlyMap<string | Uint8Array, BValue> | { readonly [key: string]: BValue };
+export type BValue =
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | readonly BValue[]
+  | ReadonlyMap<string | Uint8Array, BValue>
+  | { readonly [key: string]: BValue };
 
-/** A decoded value: integers as bigint only when they do not fit a safe number; dictionary keys as latin1 strings (one char per byte, so binary keys survive). */
+/**
+ * A decoded value: integers as bigint only when they do not fit a safe number;
+ * dictionary keys as latin1 strings (one char per byte, so binary keys survive).
+ */
 export type BDecoded = number | bigint | Uint8Array | BDecoded[] | Map<string, BDecoded>;
 
 const utf8 = new TextEncoder();
@@ -31,7 +41,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 function encodeInto(value: BValue, out: Uint8Array[]): void {
   if (typeof value === "number" || typeof value === "bigint") {
-    if (typeof value === "number" && !Number.isSafeInteger(value)) throw new RangeError(`bencode integers must be whole numbers, got ${value}`);
+    if (typeof value === "number" && !Number.isSafeInteger(value)) {
+      throw new RangeError(`bencode integers must be whole numbers, got ${value}`);
+    }
     out.push(utf8.encode(`i${value.toString()}e`));
   } else if (typeof value === "string" || value instanceof Uint8Array) {
     const bytes = bytesOf(value);
@@ -41,10 +53,13 @@ function encodeInto(value: BValue, out: Uint8Array[]): void {
     for (const item of value as readonly BValue[]) encodeInto(item, out);
     out.push(utf8.encode("e"));
   } else {
-    const entries: Array<[Uint8Array, BValue]> = (value instanceof Map ? [...value.entries()] : Object.entries(value)).map(([k, v]) => [bytesOf(k as string | Uint8Array), v as BValue]);
+    const pairs = value instanceof Map ? [...value.entries()] : Object.entries(value);
+    const entries: Array<[Uint8Array, BValue]> = pairs.map(([k, v]) => [bytesOf(k as string | Uint8Array), v as BValue]);
     entries.sort(([a], [b]) => compareBytes(a, b));
     for (let i = 1; i < entries.length; i++) {
-      if (compareBytes((entries[i - 1] as [Uint8Array, BValue])[0], (entries[i] as [Uint8Array, BValue])[0]) === 0) throw new RangeError("bencode dictionary has a duplicate key");
+      const [previous] = entries[i - 1] as [Uint8Array, BValue];
+      const [key] = entries[i] as [Uint8Array, BValue];
+      if (compareBytes(previous, key) === 0) throw new RangeError("bencode dictionary has a duplicate key");
     }
     out.push(utf8.encode("d"));
     for (const [k, v] of entries) {

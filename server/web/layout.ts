@@ -26,8 +26,9 @@ export function pageHeaders(body: string): Record<string, string> {
     "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    // Link URLs carry tokens: never send them on as a Referer.
-    "Referrer-Policy": "no-referrer",
+    // Link URLs carry tokens: never send them to another site as a Referer. Not "no-referrer": with it,
+    // browsers send `Origin: null` on our own form posts, and the Origin check (origin-check.ts) needs the real one.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
   };
 }
@@ -53,7 +54,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${options.title} · peer</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>

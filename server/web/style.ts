@@ -19,8 +19,8 @@ th a { color: inherit; text-decoration: none; }
 td.size, th.size { text-align: right; white-space: nowrap; }
 td.when, td.kind { white-space: nowrap; color: var(--muted); }
 td.name { word-break: break-all; }
-.folder::before { content: "📁 "; }
-.file::before { content: "📄 "; }
+a.folder { font-weight: 600; }
+a.details { font-size: .8em; color: var(--muted); margin-left: .4rem; }
 .note { color: var(--muted); }
 .error { color: #b91c1c; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }

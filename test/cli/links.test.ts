@@ -42,8 +42,9 @@ describe("peer links", { timeout: 600_000 }, () => {
   });
 
   test("create prints a URL on the server's address; curl fetches it; revoke stops it; list shows it", async () => {
-    serve = startPeer(["serve", "files", "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1/"], { cwd });
-    await serve.waitForStdout(/Listening on (http:\/\/\S+)/);
+    // A long safety net: under load the whole test can take minutes (the default kills the server after 2).
+    serve = startPeer(["serve", "files", "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1/"], { cwd, timeoutMs: 900_000 });
+    await serve.waitForStdout(/Listening on (http:\/\/\S+)/, 300_000);
     const listen = serve.stdout().match(/Listening on (http:\/\/\S+)/)![1]!;
     // --public-url wins over the listen address; --base-url over both.
     const pub = await runPeer(["links", "create", "files/a b.txt", "--json"], { cwd });

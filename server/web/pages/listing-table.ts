@@ -31,7 +31,7 @@ export function listingTable(options: ListingTableOptions): SafeHtml {
   });
   const rows = sortRows(options.rows, sort).map((row) => {
     const id = options.showIds && row.id !== undefined ? html`<br><small class="note">${row.id}</small>` : "";
-    const details = row.details === undefined ? "" : html` <a class="details" href="${row.details}" title="details">ⓘ</a>`;
+    const details = row.details === undefined ? "" : html` <a class="details" href="${row.details}">details</a>`;
     if (row.kind === "folder") {
       return html`<tr><td class="name"><a class="folder" href="${row.href}">${row.name}/</a>${id}</td><td class="size"></td><td class="when"></td><td class="kind">folder</td></tr>`;
     }

@@ -140,7 +140,7 @@ describe("share links: every wrong link is the same 404", () => {
     });
   }
 
-  test("expired: live just before its instant, 404 just after", async () => {
+  test("expired: 404, like an unknown token; a link before its expiry works", async () => {
     const db = await openServerDatabase(peer.dataDir);
     try {
       // A store whose clock runs a minute behind makes a link that expired a moment ago.
@@ -152,10 +152,9 @@ describe("share links: every wrong link is the same 404", () => {
     } finally {
       await db.destroy();
     }
-    const soon = await link("share/other.txt", { expiresAt: new Date(Date.now() + 1500) });
-    assert.equal((await get(soon.url)).status, 200);
-    await new Promise((r) => setTimeout(r, 1600));
-    assert.equal((await get(soon.url)).status, 404);
+    // The exact instant is tested with an injected clock (link-store.test.ts); here, a live one still works.
+    const later = await link("share/other.txt", { expiresAt: new Date(Date.now() + 3_600_000) });
+    assert.equal((await get(later.url)).status, 200);
   });
 
   test("exhausted: two downloads of a file, counted in bytes, then 404", async () => {

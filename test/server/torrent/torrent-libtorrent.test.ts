@@ -83,7 +83,7 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
     );
     // The CLI part runs everywhere; only the BitTorrent client needs libtorrent.
     const out = path.join(work, "big.torrent");
-    const r = await runPeer(["torrent", peer.url, "share/big file.bin", "--link-expires", "2d", "-o", out], { cwd: work, env: { PEER_KEY: peer.key } });
+    const r = await runPeer(["torrent", peer.url, "share/big file.bin", "--link-expires", "2d", "--wait", "600", "-o", out], { cwd: work, env: { PEER_KEY: peer.key } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), out);
     const torrent = decode(await readFile(out)) as Map<string, unknown>;

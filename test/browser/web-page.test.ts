@@ -1,0 +1,204 @@
+/**
+ * The web page in a real browser: Debian's Chromium driven by playwright-core
+ * (no browser download; .ci/run installs chromium). Sign in, browse into a
+ * folder, search, download and compare bytes, create a share link and fetch
+ * it with curl, sign out, a revoked key's session, a hostile file name shown
+ * as text with no dialog, and a cross-site POST refused. Takes the README's
+ * screenshot (written to docs/web-page.png with UPDATE_SCREENSHOT=1, so test
+ * runs leave the tree clean). Runs whenever /usr/bin/chromium exists; in CI
+ * (CI=true) it must.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
+import { fileBytes } from "../server/http/helpers/cases.js";
+
+const run = promisify(execFile);
+const CHROMIUM = "/usr/bin/chromium";
+const EVIL = "<img src=x onerror=alert(1)>.txt";
+const REPORT = fileBytes(300_000, 9);
+const README_SCREENSHOT = fileURLToPath(new URL("../../docs/web-page.png", import.meta.url));
+const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
+
+let peer: TestPeer;
+let context: BrowserContext | undefined;
+let profile: string;
+let downloads: string;
+let crossSite: http.Server | undefined;
+const dialogs: string[] = [];
+
+/** Skips (with the reason printed) outside CI when Chromium is absent; fails in CI. */
+function needsBrowser(t: { skip(message?: string): void }): boolean {
+  if (missing === undefined) return true;
+  if (process.env.CI === "true") assert.fail(`CI must run the browser tests: ${missing}`);
+  console.log(`browser test skipped: ${missing}`);
+  t.skip(missing);
+  return false;
+}
+
+async function newPage(): Promise<Page> {
+  const page = await (context as BrowserContext).newPage();
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return page;
+}
+
+async function signIn(page: Page, key: string): Promise<void> {
+  // Each test signs in afresh (the profile keeps the cookie of the previous one).
+  await (context as BrowserContext).clearCookies();
+  await page.goto(`${peer.url}/`);
+  await page.fill('input[name="key"]', key);
+  await Promise.all([page.waitForURL(`${peer.url}/`), page.click('button[type="submit"]')]);
+  await page.waitForSelector('a.folder:has-text("share/")');
+}
+
+before(async () => {
+  peer = await startTestPeer({
+    files: {
+      "notes.txt": "top\n",
+      "docs/report.bin": REPORT,
+      "docs/plan.txt": "plan\n",
+      [`docs/${EVIL}`]: "evil name, plain bytes\n",
+      "photos/2026/beach.jpg": "jpeg?",
+      "photos/2026/cat.png": "png?",
+    },
+  });
+  if (missing !== undefined) return;
+  profile = await mkdtemp(path.join(os.tmpdir(), "peer-chromium-"));
+  downloads = await mkdtemp(path.join(os.tmpdir(), "peer-downloads-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    downloadsPath: downloads,
+    viewport: { width: 1100, height: 640 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  // A loaded 2-core CI box can take far longer than Playwright's 30 s default for a step.
+  context.setDefaultTimeout(180_000);
+  context.setDefaultNavigationTimeout(180_000);
+});
+after(async () => {
+  await context?.close();
+  await new Promise<void>((resolve) => (crossSite === undefined ? resolve() : crossSite.close(() => resolve())));
+  await peer?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+  if (downloads) await rm(downloads, { recursive: true, force: true });
+});
+
+describe("web page in Chromium", { timeout: 1_200_000 }, () => {
+  test("sign in, browse into a folder, search, download and compare bytes", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    await page.click('a.folder:has-text("share/")');
+    await page.click('a.folder:has-text("docs/")');
+    assert.equal(await page.textContent("nav.crumbs"), "Shares / share / docs");
+    // Sorted by size, largest first: the header link flips the order.
+    await page.click('th.size a');
+    await page.click('th.size a');
+    assert.equal(await page.textContent("tbody tr:first-child a.file"), "report.bin");
+    const shot = process.env.UPDATE_SCREENSHOT === "1" ? README_SCREENSHOT : path.join(downloads, "listing.png");
+    await page.screenshot({ path: shot });
+    assert.equal((await readFile(shot)).subarray(1, 4).toString(), "PNG");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click('a.file:has-text("report.bin")')]);
+    assert.equal(download.suggestedFilename(), "report.bin");
+    assert.ok((await readFile((await download.path()) as string)).equals(REPORT), "byte-identical download");
+    await page.goto(`${peer.url}/`);
+    await page.fill('input[name="q"]', "BEACH");
+    await page.press('input[name="q"]', "Enter");
+    await page.waitForSelector('a.file:has-text("beach.jpg")');
+    assert.match((await page.textContent("main")) ?? "", /share\/photos\/2026\/beach\.jpg/);
+    assert.equal(await page.locator('a.file:has-text("cat.png")').count(), 0);
+    await page.close();
+  });
+
+  test("a file named like markup is shown as text; no dialog, no image element", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    await page.goto(`${peer.url}/web/browse/share/docs/`);
+    const names = await page.locator("a.file").allTextContents();
+    assert.ok(names.includes(EVIL), JSON.stringify(names));
+    await page.click(`a.details >> nth=0`);
+    await page.goto(`${peer.url}/web/browse/share/docs/`);
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("main img").count(), 0);
+    assert.deepEqual(dialogs, []);
+    await page.close();
+  });
+
+  test("copy share link: the page shows a URL that curl downloads", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    await page.goto(`${peer.url}/web/item/share/docs/plan.txt`);
+    assert.match((await page.textContent("dl")) ?? "", /SHA-256/);
+    await page.selectOption('select[name="expires"]', "1d");
+    await page.click('button:has-text("Copy share link")');
+    const url = await page.inputValue("#link");
+    assert.match(url, /\/v1\/links\/[A-Za-z0-9_-]{43}\/plan\.txt$/);
+    const { stdout } = await run("curl", ["-sS", "--fail", url]);
+    assert.equal(stdout, "plan\n");
+    await page.close();
+  });
+
+  test("a cross-site POST is refused (no link is made)", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    // Another origin (another port) serving a form that posts to the peer.
+    crossSite = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<form method="post" action="${peer.url}/web/links"><input name="item" value="share/notes.txt"><input name="csrf" value="guess"><input name="expires" value="7d"><button id="go">go</button></form>`);
+    });
+    await new Promise<void>((resolve) => crossSite!.listen(0, "127.0.0.1", resolve));
+    const before = (await peer.server.links.list()).length;
+    await page.goto(`http://localhost:${(crossSite.address() as AddressInfo).port}/`);
+    const [response] = await Promise.all([page.waitForResponse(`${peer.url}/web/links`), page.click("#go")]);
+    assert.equal(response.status(), 403);
+    assert.equal((await peer.server.links.list()).length, before);
+    await page.close();
+  });
+
+  test("sign out, and a revoked key's session is refused", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    await Promise.all([page.waitForURL(`${peer.url}/`), page.click('button:has-text("Sign out")')]);
+    assert.equal(await page.locator('input[name="key"]').count(), 1);
+    const other = await peer.server.keys.create({ name: "browser" });
+    await signIn(page, other.key);
+    await page.goto(`${peer.url}/web/browse/share/`);
+    assert.equal(await page.locator("a.folder").count() > 0, true);
+    await peer.server.keys.revoke(other.id);
+    await page.goto(`${peer.url}/web/browse/share/`);
+    assert.equal(page.url(), `${peer.url}/`);
+    assert.equal(await page.locator('input[name="key"]').count(), 1);
+    const cookies = await (context as BrowserContext).cookies(peer.url);
+    const session = cookies.find((c) => c.name === "peer_session");
+    assert.ok(session !== undefined && session.httpOnly && session.sameSite === "Strict");
+    await page.close();
+  });
+});
