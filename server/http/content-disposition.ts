@@ -2,7 +2,10 @@
  * Content-Disposition (RFC 6266) with an RFC 8187 `filename*` for names that
  * a quoted-string cannot carry. Safe for any name a file system returns:
  * quotes, backslashes, CR/LF, control characters, non-ASCII, lone surrogates.
+ * The header itself comes from the `content-disposition` package (RFC 6266 §4.3:
+ * `filename` first, then `filename*` only when the fallback lost something).
  */
+import { create } from "content-disposition";
 
 /** `inline` lets browsers show media and PDFs (and seek in them); everything else is a download. */
 export type DispositionType = "inline" | "attachment";
@@ -15,20 +18,6 @@ export function dispositionTypeFor(contentType: string): DispositionType {
   return INLINE_TYPES.test(contentType.trim()) ? "inline" : "attachment";
 }
 
-// RFC 8187 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
-const ATTR_CHAR = /^[A-Za-z0-9!#$&+\-.^_`|~]$/;
-
-/** RFC 8187 ext-value: UTF-8 bytes, attr-chars as is, everything else %XX. */
-export function encodeExtValue(value: string): string {
-  // Buffer.from turns lone surrogates into U+FFFD instead of throwing (encodeURIComponent throws).
-  let out = "UTF-8''";
-  for (const byte of Buffer.from(value, "utf8")) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && ATTR_CHAR.test(ch) ? ch : "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-  }
-  return out;
-}
-
 /**
  * The ASCII fallback for `filename=`: printable ASCII kept, `"` and `\`
  * (which would need escaping that some clients mishandle), `%` (which some
@@ -39,9 +28,13 @@ export function asciiFallback(name: string): string {
   return fallback.trim() === "" ? "download" : fallback;
 }
 
-/** Builds the header value, e.g. `attachment; filename="a.bin"` or `inline; filename="_.mp4"; filename*=UTF-8''%C3%A9.mp4`. */
+/**
+ * Builds the header value with the `content-disposition` package, e.g. `attachment; filename=a.bin` or
+ * `inline; filename=_.mp4; filename*=UTF-8''%C3%A9.mp4`, with our {@link asciiFallback} for `filename`
+ * (the package's own keeps `"` and `\`, which some clients mishandle). Lone surrogates become U+FFFD first:
+ * the package's encoder (encodeURIComponent) throws on them, and a file system can return such names.
+ */
 export function contentDisposition(name: string, type: DispositionType = "attachment"): string {
-  const fallback = asciiFallback(name);
-  // filename* only when the fallback lost something; RFC 6266 §4.3: filename first, then filename*.
-  return fallback === name ? `${type}; filename="${fallback}"` : `${type}; filename="${fallback}"; filename*=${encodeExtValue(name)}`;
+  const wellFormed = Buffer.from(name, "utf8").toString("utf8");
+  return create(wellFormed, { type, fallback: asciiFallback(wellFormed) });
 }

@@ -35,6 +35,14 @@ test("contentTypeFor", () => {
     ["weird.constructor", DEFAULT_CONTENT_TYPE],
     ["x.__proto__", DEFAULT_CONTENT_TYPE],
     ["unknown.xyz123", DEFAULT_CONTENT_TYPE],
+    ["txt", DEFAULT_CONTENT_TYPE], // a bare word is a name, not an extension
+    // A media library's side files, which a hand-written table missed.
+    ["film.srt", "application/x-subrip"],
+    ["film.vtt", "text/vtt; charset=utf-8"],
+    ["release.nfo", "text/x-nfo; charset=utf-8"],
+    ["disc.m2ts", "video/mp2t"],
+    ["soundtrack.mka", "audio/x-matroska"],
+    ["data.json", "application/json; charset=utf-8"],
     ["", DEFAULT_CONTENT_TYPE],
   ];
   for (const [name, expected] of cases) assert.equal(contentTypeFor(name), expected, name);

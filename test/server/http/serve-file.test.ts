@@ -126,7 +126,7 @@ describe("file route", () => {
       assert.equal(h["accept-ranges"], "bytes");
       assert.equal(h["cache-control"], "private");
       assert.equal(h["content-type"], "application/octet-stream");
-      assert.equal(h["content-disposition"], 'attachment; filename="a.bin"');
+      assert.equal(h["content-disposition"], "attachment; filename=a.bin");
       assert.equal(h["x-content-sha256"], SHA);
       assert.equal(h["repr-digest"], `sha-256=:${Buffer.from(SHA, "hex").toString("base64")}:`);
       assert.match(h["etag"] ?? "", /^"[^"]+"$/);
