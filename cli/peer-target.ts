@@ -4,7 +4,9 @@
  * `<data-dir>/remotes.json` only when the argument needs it.
  */
 import type { Command } from "commander";
-import { needsRemotes, readRemotes, RemotesFileError, resolvePeer, type Remote, type ResolvedPeer } from "../client/remotes/index.js";
+import type { Remote } from "../client/remotes/remotes-format.js";
+import { readRemotes, RemotesFileError } from "../client/remotes/remote-store.js";
+import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
 import { CliError, resolveDataDir, usageError } from "./common.js";
 
 /** What a command knows when it resolves its `<peer>` argument. */
@@ -20,10 +22,26 @@ export interface PeerTargetOptions {
  * argument is a usage error (exit 2); an unsafe remotes file fails (exit 1).
  */
 export async function resolvePeerArgument(command: Command, target: string, options: PeerTargetOptions): Promise<ResolvedPeer> {
-  const remotes = needsRemotes(target, options.key) ? await loadRemotes(options.dataDir) : [];
-  const resolved = resolvePeer({ target, key: options.key, remotes });
-  if (!resolved.ok) return usageError(command, resolved.error);
-  return resolved.value;
+  const [resolved] = await resolvePeerArguments(command, [target], options);
+  return resolved as ResolvedPeer;
+}
+
+/**
+ * Resolves several `<peer>` arguments (e.g. `peer get`'s peer and its `--source`s), reading the
+ * remotes file at most once; each gets its remote's key, else `--key`.
+ */
+export async function resolvePeerArguments(
+  command: Command,
+  targets: readonly string[],
+  options: PeerTargetOptions,
+): Promise<ResolvedPeer[]> {
+  // Loaded here, not at the top: it loads the URL check of the (heavy) peer client; `--help` stays fast.
+  const { needsRemotes, resolvePeer } = await import("../client/remotes/resolve-peer.js");
+  const remotes = targets.some((t) => needsRemotes(t, options.key)) ? await loadRemotes(options.dataDir) : [];
+  return targets.map((target) => {
+    const resolved = resolvePeer({ target, key: options.key, remotes });
+    return resolved.ok ? resolved.value : usageError(command, resolved.error);
+  });
 }
 
 /** The keys of every stored remote: jobs find theirs by fingerprint (client/key-ref.ts). */

@@ -5,15 +5,11 @@
  */
 import { createInterface } from "node:readline";
 import { type Command, Option } from "commander";
-import {
-  checkKeyText,
-  checkRemoteName,
-  keyLabel,
-  remotesPath,
-  RemotesFileError,
-  updateRemotes,
-  type Remote,
-} from "../client/remotes/index.js";
+// Direct imports, not the barrel: the barrel loads the peer client, and `--help` must stay fast.
+import { checkKeyText, keyLabel } from "../client/remotes/key-label.js";
+import { checkRemoteName } from "../client/remotes/remote-name.js";
+import { remotesPath, RemotesFileError, updateRemotes } from "../client/remotes/remote-store.js";
+import type { Remote } from "../client/remotes/remotes-format.js";
 import { CliError, dataDirOption, jsonOption, resolveDataDir, usageError, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatDate, formatTable } from "./format.js";
 import { loadRemotes } from "./peer-target.js";

@@ -36,7 +36,8 @@ export async function readRemotes(dataDir: string): Promise<Remote[]> {
   const file = remotesPath(dataDir);
   let handle;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NOFOLLOW: a symbolic link could point the keys' reader anywhere (absent on Windows).
+    handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   } catch (error) {
     if (errno(error) === "ENOENT") return [];
     if (errno(error) === "ELOOP") throw new RemotesFileError(`${file} is a symbolic link; it holds API keys and must be a plain file`);
