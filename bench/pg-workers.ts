@@ -59,8 +59,7 @@ function spawnWorker(name: string, env: Record<string, string>, cwd: string, lea
   let pending = "";
   child.stdout?.setEncoding("utf8").on("data", (s: string) => {
     pending += s;
-    let i: number;
-    while ((i = pending.indexOf("\n")) >= 0) {
+    for (let i = pending.indexOf("\n"); i >= 0; i = pending.indexOf("\n")) {
       const line = pending.slice(0, i);
       pending = pending.slice(i + 1);
       try {

@@ -2,6 +2,7 @@
  * `delete` of the download manager: removes a finished job's files only inside the
  * download directory and only when no other live job refers to them.
  */
+import type { Stats } from "node:fs";
 import { lstat, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely } from "kysely";
@@ -39,7 +40,7 @@ export async function deleteJobFiles(d: Kysely<ClientDatabase>, row: DownloadRow
 
 /** Why `file` must stay ("missing" when there is nothing to remove); undefined when it may go. */
 async function deletionBlocker(d: Kysely<ClientDatabase>, row: DownloadRow, file: string, root: string): Promise<string | undefined> {
-  let st;
+  let st: Stats;
   try {
     st = await lstat(file);
   } catch {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkPrivateFile } from "./private-file.js";
@@ -34,7 +34,7 @@ export function remotesPath(dataDir: string): string {
 /** The remotes of `dataDir` (none when the file does not exist). Throws RemotesFileError for an unsafe or broken file. */
 export async function readRemotes(dataDir: string): Promise<Remote[]> {
   const file = remotesPath(dataDir);
-  let handle;
+  let handle: FileHandle;
   try {
     // O_NOFOLLOW: a symbolic link could point the keys' reader anywhere (absent on Windows).
     handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));

@@ -198,7 +198,7 @@ describe("web page in Chromium", { timeout: 1_200_000 }, () => {
     assert.equal(await page.locator('input[name="key"]').count(), 1);
     const cookies = await (context as BrowserContext).cookies(peer.url);
     const session = cookies.find((c) => c.name === "peer_session");
-    assert.ok(session !== undefined && session.httpOnly && session.sameSite === "Strict");
+    assert.ok(session?.httpOnly && session.sameSite === "Strict");
     await page.close();
   });
 });

@@ -23,7 +23,11 @@ const chunkListeners = new Set<(itemId: string, offset: number, bytes: number) =
 before(async () => {
   peer = await startTestPeer({
     files: { "c.bin": original, "d.bin": original, "e.bin": original, "f.bin": original, "g.bin": original },
-    hooks: { onChunkRead: (id, offset, bytes) => chunkListeners.forEach((l) => l(id, offset, bytes)) },
+    hooks: {
+      onChunkRead: (id, offset, bytes) => {
+        for (const l of chunkListeners) l(id, offset, bytes);
+      },
+    },
   });
   work = await tempDir();
   // The peer hashes in the background: wait until it knows the digests.

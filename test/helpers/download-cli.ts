@@ -47,8 +47,7 @@ export function spawnCli(args: readonly string[], options: { cwd: string; env?: 
   child.stdout.on("data", (s: string) => {
     stdout += s;
     pending += s;
-    let i: number;
-    while ((i = pending.indexOf("\n")) >= 0) {
+    for (let i = pending.indexOf("\n"); i >= 0; i = pending.indexOf("\n")) {
       const line = pending.slice(0, i);
       pending = pending.slice(i + 1);
       if (line.trim() === "") continue;

@@ -87,7 +87,9 @@ function connectDecoder(status: number, headers: Headers, readMaxBytes: number |
           const end = endStreamSerialization.parse(joined(envelope.parts, envelope.length));
           if (end.error !== undefined) {
             const error = end.error;
-            headers.forEach((value, key) => error.metadata.append(key, value));
+            headers.forEach((value, key) => {
+              error.metadata.append(key, value);
+            });
             throw error;
           }
           continue;

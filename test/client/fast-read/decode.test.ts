@@ -54,7 +54,9 @@ test("data is handed on as views of the network buffers, never copied", () => {
   assert.equal(envelopes.length, 1);
   const fields = readFileFields(envelopes[0]!.parts);
   assert.equal(fields.data.length, 3, "one view per buffer the data lies in");
-  fields.data.forEach((view, i) => assert.equal(view.buffer, buffers[i]!.buffer, `view ${i} shares its buffer`));
+  fields.data.forEach((view, i) => {
+    assert.equal(view.buffer, buffers[i]!.buffer, `view ${i} shares its buffer`);
+  });
   // Chunks for the writer: consecutive offsets, same views.
   const chunks = chunksOf(fields);
   assert.equal(chunks.length, 3);
@@ -94,7 +96,7 @@ test("a whole Connect stream decodes message by message wherever it is cut, end-
   for (let i = 0; i < 60; i++) {
     const messages = decodeAll("connect", CONNECT_HEADERS, splitAt(body, randomCuts(body.length, 1 + (i % 9), i)));
     assert.equal(messages.length, payloads.length);
-    messages.forEach((m, k) => assertSameAsStock(m, payloads[k]!, `message ${k}, split ${i}`));
+    for (const [k, m] of messages.entries()) assertSameAsStock(m, payloads[k]!, `message ${k}, split ${i}`);
   }
 });
 
@@ -103,7 +105,7 @@ test("a whole gRPC stream decodes the same; its status comes from the trailers",
   const body = concat(...payloads.map((p) => envelope(0, p)));
   const messages = decodeAll("grpc", GRPC_HEADERS, splitAt(body, randomCuts(body.length, 12, 7)), new Headers({ "grpc-status": "0" }));
   assert.equal(messages.length, payloads.length);
-  messages.forEach((m, k) => assertSameAsStock(m, payloads[k]!, `message ${k}`));
+  for (const [k, m] of messages.entries()) assertSameAsStock(m, payloads[k]!, `message ${k}`);
 });
 
 function rejects(fn: () => unknown, code: Code, pattern: RegExp, name: string): ConnectError {

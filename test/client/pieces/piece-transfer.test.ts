@@ -148,7 +148,8 @@ test("a resume reads only the missing pieces; recorded pieces are re-checked fro
       ...opened,
       body: {
         next: async () => {
-          if ((sent += 40 * 1024) > 12 * P) ctl.abort(new DownloadError("shutdown", "stopped"));
+          sent += 40 * 1024;
+          if (sent > 12 * P) ctl.abort(new DownloadError("shutdown", "stopped"));
           return it.next();
         },
       },
