@@ -58,10 +58,22 @@ async function readSdk(task: ReadTask, signal: AbortSignal): Promise<number> {
   const key = `${task.baseUrl}|${task.transport}|${readPath}`;
   let client = sdkClients.get(key);
   if (!client) {
-    client = sdk.createPeerClient({ baseUrl: task.baseUrl, apiKey: task.apiKey ?? "", transport: task.transport, readPath });
+    client = sdk.createPeerClient({
+      baseUrl: task.baseUrl,
+      apiKey: task.apiKey ?? "",
+      transport: task.transport,
+      readPath,
+    });
     sdkClients.set(key, client);
   }
-  const read = await rpcSource(client)({ itemId: task.itemId, offset: 0, ifMatch: undefined, expectedSize: undefined, chunkSize: task.chunkSize, signal });
+  const read = await rpcSource(client)({
+    itemId: task.itemId,
+    offset: 0,
+    ifMatch: undefined,
+    expectedSize: undefined,
+    chunkSize: task.chunkSize,
+    signal,
+  });
   let bytes = 0;
   for (;;) {
     const r = await read.body.next();
@@ -103,7 +115,8 @@ async function run(task: WorkerTask): Promise<TaskResult | ProbeResult> {
       case "stock-read":
       case "sdk-read":
         return await timed(async () => {
-          const bytes = task.kind === "stock-read" ? await readStock(task, ctl.signal) : await readSdk(task, ctl.signal);
+          const bytes =
+            task.kind === "stock-read" ? await readStock(task, ctl.signal) : await readSdk(task, ctl.signal);
           if (bytes !== task.expectedBytes) throw new Error(`read ${bytes} bytes, expected ${task.expectedBytes}`);
           return { bytes };
         });
@@ -122,8 +135,16 @@ process.on("message", (msg: WorkerRequest) => {
     (result) => process.send?.({ id: msg.id, ok: true, result } satisfies WorkerReply),
     (err: unknown) => {
       const e = err as Error & { unavailable?: boolean };
-      const text = e instanceof Error ? `${e.message}${e.cause instanceof Error ? ` (cause: ${e.cause.message})` : ""}` : String(err);
-      process.send?.({ id: msg.id, ok: false, error: text, ...(e?.unavailable ? { unavailable: true } : {}) } satisfies WorkerReply);
+      const text =
+        e instanceof Error
+          ? `${e.message}${e.cause instanceof Error ? ` (cause: ${e.cause.message})` : ""}`
+          : String(err);
+      process.send?.({
+        id: msg.id,
+        ok: false,
+        error: text,
+        ...(e?.unavailable ? { unavailable: true } : {}),
+      } satisfies WorkerReply);
     },
   );
 });

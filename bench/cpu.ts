@@ -19,7 +19,10 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 export function parseProcStatCpuSeconds(line: string): number | undefined {
   const close = line.lastIndexOf(")");
   if (close < 0) return undefined;
-  const rest = line.slice(close + 1).trim().split(/\s+/);
+  const rest = line
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); utime is field 14 → rest[11], stime field 15 → rest[12].
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);

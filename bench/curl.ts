@@ -39,7 +39,14 @@ export function parseCurlWriteOut(text: string): CurlResult | undefined {
 
 /** Downloads `url` with curl; rejects on a curl error, a non-2xx status or a wrong size. */
 export async function runCurl(url: string, options: CurlOptions = {}): Promise<CurlResult> {
-  const args = ["-sS", "--fail", "-o", options.output ?? "/dev/null", "-w", "%{time_total} %{size_download} %{http_code}"];
+  const args = [
+    "-sS",
+    "--fail",
+    "-o",
+    options.output ?? "/dev/null",
+    "-w",
+    "%{time_total} %{size_download} %{http_code}",
+  ];
   for (const h of options.headers ?? []) args.push("-H", h);
   if (options.range) args.push("-r", options.range);
   args.push(url);
@@ -55,7 +62,9 @@ export async function runCurl(url: string, options: CurlOptions = {}): Promise<C
   }).finally(() => clearTimeout(timer));
   const result = parseCurlWriteOut(out);
   if (code !== 0 || !result) {
-    throw new Error(`curl ${url} failed (exit ${code}${result ? `, HTTP ${result.status}` : ""}): ${err.trim() || out.trim()}`);
+    throw new Error(
+      `curl ${url} failed (exit ${code}${result ? `, HTTP ${result.status}` : ""}): ${err.trim() || out.trim()}`,
+    );
   }
   if (options.expectedBytes !== undefined && result.bytes !== options.expectedBytes) {
     throw new Error(`curl ${url} got ${result.bytes} bytes, expected ${options.expectedBytes}`);

@@ -24,7 +24,9 @@ async function loadEngine(): Promise<Engine> {
   try {
     mod = (await import(spec)) as Engine;
   } catch (err) {
-    throw new EngineUnavailableError(`client/download-manager.ts cannot be loaded: ${(err as Error).message.split("\n")[0]}`);
+    throw new EngineUnavailableError(
+      `client/download-manager.ts cannot be loaded: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   if (typeof mod.createDownloadManager !== "function") {
     throw new EngineUnavailableError("client/download-manager.ts does not export createDownloadManager");
@@ -54,7 +56,10 @@ export async function prepareEngineDirs(task: DownloadTask): Promise<void> {
  * Downloads `task.itemIds` into `task.destDir`; resolves with the bytes of the
  * completed files and, in `extra`, attempts, restarts and the last resume offset.
  */
-export async function runEngineDownload(task: DownloadTask, signal: AbortSignal): Promise<{ bytes: number; extra: Record<string, number> }> {
+export async function runEngineDownload(
+  task: DownloadTask,
+  signal: AbortSignal,
+): Promise<{ bytes: number; extra: Record<string, number> }> {
   const { createDownloadManager } = await loadEngine();
   const manager = createDownloadManager({
     dataDir: task.stateDir,
@@ -85,7 +90,9 @@ export async function runEngineDownload(task: DownloadTask, signal: AbortSignal)
     for (const id of ids) {
       const d = await manager.wait(id);
       if (d.status !== "completed") {
-        throw new Error(`download of ${d.itemId} ended ${d.status}${d.error ? `: ${d.error.code}: ${d.error.message}` : ""}`);
+        throw new Error(
+          `download of ${d.itemId} ended ${d.status}${d.error ? `: ${d.error.code}: ${d.error.message}` : ""}`,
+        );
       }
       bytes += d.size ?? 0;
       attempts += d.attempts;

@@ -52,7 +52,10 @@ export interface InterleaveOptions {
 const MAX_FAILURES = 2;
 
 /** Samples all available targets in interleaved rounds. */
-export async function runInterleaved(targets: readonly ThroughputTarget[], options: InterleaveOptions): Promise<RawTarget[]> {
+export async function runInterleaved(
+  targets: readonly ThroughputTarget[],
+  options: InterleaveOptions,
+): Promise<RawTarget[]> {
   const state = targets.map((t) => ({
     target: t,
     status: (t.unavailable !== undefined ? (t.unavailableStatus ?? "unavailable") : "ok") as TargetStatus,

@@ -119,7 +119,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let help = false;
   let cpuProf = false;
   const given: Record<string, string> = {};
-  const valued = new Set(["--size", "--range-size", "--samples", "--only", "--big-download", "--small-files", "--data-dir", "--results"]);
+  const valued = new Set([
+    "--size",
+    "--range-size",
+    "--samples",
+    "--only",
+    "--big-download",
+    "--small-files",
+    "--data-dir",
+    "--results",
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const eq = arg.indexOf("=");
@@ -137,8 +146,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   const size = given["--size"] !== undefined ? parseSize(given["--size"]) : quick ? 32 * MiB : GiB;
   const rangeDefault = quick ? 8 * MiB : 64 * MiB;
-  const rangeSize = given["--range-size"] !== undefined ? parseSize(given["--range-size"]) : Math.min(rangeDefault, size);
-  if (rangeSize > size) throw new Error(`--range-size (${formatSize(rangeSize)}) must not exceed --size (${formatSize(size)})`);
+  const rangeSize =
+    given["--range-size"] !== undefined ? parseSize(given["--range-size"]) : Math.min(rangeDefault, size);
+  if (rangeSize > size)
+    throw new Error(`--range-size (${formatSize(rangeSize)}) must not exceed --size (${formatSize(size)})`);
   const samples = given["--samples"] !== undefined ? parsePositiveInt("--samples", given["--samples"]) : quick ? 2 : 7;
   const groups = given["--only"] !== undefined ? parseGroups(given["--only"]) : [...GROUPS];
   const bigDownloadSize =
@@ -147,7 +158,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       : given["--size"] !== undefined || quick
         ? size
         : 4 * GiB;
-  const smallFiles = given["--small-files"] !== undefined ? parsePositiveInt("--small-files", given["--small-files"]) : quick ? 50 : 1000;
+  const smallFiles =
+    given["--small-files"] !== undefined
+      ? parsePositiveInt("--small-files", given["--small-files"])
+      : quick
+        ? 50
+        : 1000;
   return {
     quick,
     size,

@@ -49,7 +49,16 @@ export async function ensureBuilt(log: (line: string) => void): Promise<string |
 
 /** Creates an API key in `dataDir` with `peer keys create --json`. */
 export async function createKey(dataDir: string): Promise<string> {
-  const { stdout } = await exec(process.execPath, [PEER_BIN, "keys", "create", "--name", "bench", "--json", "--data-dir", dataDir]);
+  const { stdout } = await exec(process.execPath, [
+    PEER_BIN,
+    "keys",
+    "create",
+    "--name",
+    "bench",
+    "--json",
+    "--data-dir",
+    dataDir,
+  ]);
   const key = (JSON.parse(stdout) as { key?: unknown }).key;
   if (typeof key !== "string") throw new Error(`peer keys create printed no key: ${stdout}`);
   return key;
@@ -68,15 +77,33 @@ export interface ServeProcess {
 /** Starts `peer serve --share bench=<root>` on a free port and waits for it to listen. */
 export async function startServe(root: string, dataDir: string, timeoutMs = 60_000): Promise<ServeProcess> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [PEER_BIN, "serve", "--share", `bench=${root}`, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      PEER_BIN,
+      "serve",
+      "--share",
+      `bench=${root}`,
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => (err = (err + d).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`peer serve did not listen within ${timeoutMs} ms: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`peer serve did not listen within ${timeoutMs} ms: ${err}`)),
+      timeoutMs,
+    );
     child.stdout?.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       const m = /Listening on (\S+)/.exec(out);

@@ -20,7 +20,12 @@ async function hasDigest(baseUrl: string, key: string, itemId: string): Promise<
  * Polls until every item has a digest or `timeoutMs` passes. Returns a note for the
  * report when it gave up (hashing then overlaps the first samples) or StatItem failed.
  */
-export async function waitForDigests(baseUrl: string, key: string, itemIds: readonly string[], timeoutMs: number): Promise<string | undefined> {
+export async function waitForDigests(
+  baseUrl: string,
+  key: string,
+  itemIds: readonly string[],
+  timeoutMs: number,
+): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(itemIds);
   try {

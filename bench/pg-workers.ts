@@ -52,10 +52,28 @@ interface Worker {
 function spawnWorker(name: string, env: Record<string, string>, cwd: string, leaseS: number): Worker {
   const child = spawn(
     process.execPath,
-    [PEER_BIN, "downloads", "run", "--worker", name, "--until-empty", "--concurrency", "4", "--lease", String(leaseS), "--json"],
+    [
+      PEER_BIN,
+      "downloads",
+      "run",
+      "--worker",
+      name,
+      "--until-empty",
+      "--concurrency",
+      "4",
+      "--lease",
+      String(leaseS),
+      "--json",
+    ],
     { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
-  const w: Worker = { name, child, completed: [], cpu: 0, exited: new Promise((r) => child.on("exit", (code) => r(code))) };
+  const w: Worker = {
+    name,
+    child,
+    completed: [],
+    cpu: 0,
+    exited: new Promise((r) => child.on("exit", (code) => r(code))),
+  };
   let pending = "";
   child.stdout?.setEncoding("utf8").on("data", (s: string) => {
     pending += s;
@@ -80,7 +98,13 @@ function spawnWorker(name: string, env: Record<string, string>, cwd: string, lea
 }
 
 /** Queues every file of the share into a fresh database; returns its URL. */
-async function queue(adminUrl: string, peerUrl: string, key: string, names: readonly string[], out: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function queue(
+  adminUrl: string,
+  peerUrl: string,
+  key: string,
+  names: readonly string[],
+  out: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const db = await freshDatabase(adminUrl);
   const m = createDownloadManager({ databaseUrl: db.url, keys: [key] });
   await m.start({ runQueue: false, runJobs: false });
@@ -193,7 +217,9 @@ async function kills(count: number, files: number, leaseS: number, ctx: Ctx): Pr
           );
           if (Number(rows[0]?.done) === ids.length) {
             const late = ids.length === 0 ? 0 : (Number(rows[0]?.last) - killedAt) / 1000;
-            lines.push(`| ${k + 1} | ${victim.name} | ${ids.length} | ${late.toFixed(1)} | ${late <= 2 * leaseS ? "yes" : "NO"} |`);
+            lines.push(
+              `| ${k + 1} | ${victim.name} | ${ids.length} | ${late.toFixed(1)} | ${late <= 2 * leaseS ? "yes" : "NO"} |`,
+            );
             return;
           }
           await sleep(200);
@@ -244,15 +270,34 @@ async function main(): Promise<void> {
     sources.set(name, sha(bytes));
     names.push(name);
   }
-  const server = await startPeerServer({ shares: [{ name: "share", dir: share }], dataDir: path.join(root, "server"), port: 0, logger: pino({ level: "silent" }) });
+  const server = await startPeerServer({
+    shares: [{ name: "share", dir: share }],
+    dataDir: path.join(root, "server"),
+    port: 0,
+    logger: pino({ level: "silent" }),
+  });
   const { key } = await server.keys.create({ name: "bench" });
-  const ctx: Ctx = { root, adminUrl, peerUrl: server.url, key, names: names.slice(0, files), sources, rates: new Map() };
+  const ctx: Ctx = {
+    root,
+    adminUrl,
+    peerUrl: server.url,
+    key,
+    names: names.slice(0, files),
+    sources,
+    rates: new Map(),
+  };
   try {
-    console.log(`## PostgreSQL queue: ${files} files of 64 KiB from one peer (${os.cpus().length} CPUs, ${os.loadavg()[0]?.toFixed(1)} load)\n`);
-    console.log("| workers | files | wall s | files/s (wall) | files/s (steady) | worker CPU s/GiB | completed rows | completion events | files on disk |");
+    console.log(
+      `## PostgreSQL queue: ${files} files of 64 KiB from one peer (${os.cpus().length} CPUs, ${os.loadavg()[0]?.toFixed(1)} load)\n`,
+    );
+    console.log(
+      "| workers | files | wall s | files/s (wall) | files/s (steady) | worker CPU s/GiB | completed rows | completion events | files on disk |",
+    );
     console.log("|---:|---:|---:|---:|---:|---:|---:|---|---|");
     for (const w of [1, 3]) console.log(await throughput(w, ctx));
-    console.log(`\n3 workers vs 1 (steady files/s): ${((ctx.rates.get(3) ?? 0) / (ctx.rates.get(1) ?? 1)).toFixed(2)}×\n`);
+    console.log(
+      `\n3 workers vs 1 (steady files/s): ${((ctx.rates.get(3) ?? 0) / (ctx.rates.get(1) ?? 1)).toFixed(2)}×\n`,
+    );
     console.log(`## kill -9 of one worker, ${killCount} times (3 workers, ${killFiles} files, lease ${leaseS} s)\n`);
     console.log("| kill | worker | jobs it held | last of them completed after (s) | within 2 leases |");
     console.log("|---:|---|---:|---:|---|");

@@ -134,7 +134,11 @@ export function goalRows(run: BenchRun): GoalRow[] {
 export function renderGoalTable(run: BenchRun): string[] {
   const rows = goalRows(run);
   if (rows.length === 0) return [];
-  return ["| goal (issue 6) | target | measured | |", "|---|---|---:|---|", ...rows.map((r) => `| ${r.what} | ${r.goal} | ${r.measured} | ${r.mark} |`)];
+  return [
+    "| goal (issue 6) | target | measured | |",
+    "|---|---|---:|---|",
+    ...rows.map((r) => `| ${r.what} | ${r.goal} | ${r.measured} | ${r.mark} |`),
+  ];
 }
 
 /** One line describing the machine. */

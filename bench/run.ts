@@ -62,7 +62,9 @@ async function main(): Promise<number> {
   const resultsDir = path.resolve(REPO_ROOT, options.resultsDir);
   const profileDir = path.join(resultsDir, "profiles", resultFileName(startedAt).replace(/\.json$/, ""));
   if (options.cpuProf) await mkdir(profileDir, { recursive: true });
-  const pool = createServerPool(root, { nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
+  const pool = createServerPool(root, {
+    nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  });
   const harnessErrors: string[] = [];
   const ctx: BenchContext = {
     options,
@@ -71,7 +73,9 @@ async function main(): Promise<number> {
     log,
     harnessError: (m) => harnessErrors.push(m),
   };
-  log(`peer bench: groups ${options.groups.join(", ")}; ${formatSize(options.size)} file, ${options.samples} samples; files in ${root}`);
+  log(
+    `peer bench: groups ${options.groups.join(", ")}; ${formatSize(options.size)} file, ${options.samples} samples; files in ${root}`,
+  );
   const groups: GroupResult[] = [];
   const onSignal = (): void => {
     void pool.stopAll().finally(() => process.exit(130));
@@ -109,7 +113,8 @@ async function main(): Promise<number> {
   await writeFile(file, renderJson(run));
   await writeFile(file.replace(/\.json$/, ".md"), markdown);
   log(`results: ${path.relative(process.cwd(), file)}`);
-  if (options.cpuProf) log(`CPU profiles (one per Node child, named by pid): ${path.relative(process.cwd(), profileDir)}`);
+  if (options.cpuProf)
+    log(`CPU profiles (one per Node child, named by pid): ${path.relative(process.cwd(), profileDir)}`);
   return harnessErrors.length > 0 ? 1 : 0;
 }
 

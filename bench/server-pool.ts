@@ -90,27 +90,42 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
           reason: "nginx is not installed (apt-get install nginx-light); nginx baseline skipped",
         });
       }
-      return guard(() => startNginx(bin, root), (s) => s.stop(), track).then((r) =>
-        r.ok ? r : { ...r, reason: `nginx could not start: ${r.reason}` },
-      );
+      return guard(
+        () => startNginx(bin, root),
+        (s) => s.stop(),
+        track,
+      ).then((r) => (r.ok ? r : { ...r, reason: `nginx could not start: ${r.reason}` }));
     },
     pipeline: (hwm: number, track: boolean) =>
       guard(
-        () => startNodeChild<{ url: string }>("bench/servers/pipeline-server.ts", { root, highWaterMark: hwm }, { nodeArgs }),
+        () =>
+          startNodeChild<{ url: string }>(
+            "bench/servers/pipeline-server.ts",
+            { root, highWaterMark: hwm },
+            { nodeArgs },
+          ),
         (c) => c.stop(),
         track,
       ),
     stock: (track: boolean) =>
-      guard(() => startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }, { nodeArgs }), (c) => c.stop(), track),
+      guard(
+        () => startNodeChild<StockInfo>("bench/servers/stock-server.ts", { root }, { nodeArgs }),
+        (c) => c.stop(),
+        track,
+      ),
     peer: (track: boolean) =>
       guard(
         async () => {
           const dataDir = await mkdtemp(path.join(os.tmpdir(), "peer-bench-server-"));
-          const child = await startNodeChild<PeerServerInfo>("bench/servers/peer-server.ts", {
-            root,
-            dataDir,
-            maxStreams: BENCH_MAX_STREAMS,
-          }, { nodeArgs }).catch(async (err: unknown) => {
+          const child = await startNodeChild<PeerServerInfo>(
+            "bench/servers/peer-server.ts",
+            {
+              root,
+              dataDir,
+              maxStreams: BENCH_MAX_STREAMS,
+            },
+            { nodeArgs },
+          ).catch(async (err: unknown) => {
             await rm(dataDir, { recursive: true, force: true });
             throw err;
           });
@@ -146,7 +161,12 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
       worker: () => startClientWorker(nodeArgs),
     },
     stopAll: async () => {
-      await Promise.allSettled(stops.splice(0).reverse().map((s) => s()));
+      await Promise.allSettled(
+        stops
+          .splice(0)
+          .reverse()
+          .map((s) => s()),
+      );
     },
   };
 }

@@ -20,12 +20,22 @@ export interface StalledReaders {
 
 /** A raw HTTP/1.1 GET request. */
 export function httpGetRequest(path: string, headers: Record<string, string> = {}): Buffer {
-  const lines = [`GET ${path} HTTP/1.1`, "Host: 127.0.0.1", ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "", ""];
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    "Host: 127.0.0.1",
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    "",
+    "",
+  ];
   return Buffer.from(lines.join("\r\n"), "latin1");
 }
 
 /** A raw Connect (HTTP/1.1, binary) ReadFile request: one enveloped message. */
-export function connectReadFileRequest(itemId: string, chunkSize: number, headers: Record<string, string> = {}): Buffer {
+export function connectReadFileRequest(
+  itemId: string,
+  chunkSize: number,
+  headers: Record<string, string> = {},
+): Buffer {
   const msg = toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, { itemId, chunkSize }));
   const body = Buffer.alloc(5 + msg.length);
   body.writeUInt8(0, 0);

@@ -36,8 +36,15 @@ export function summarizeThroughput(raw: readonly RawTarget[]): ThroughputResult
   return raw.map((t) => {
     const mibps = spread(t.samples.map((s) => mibPerSecond(s.bytes, s.seconds)));
     const ratios: RatioResult[] = (t.compare ?? []).map((c) => {
-      const value = t.status === "ok" ? ratio(medians.get(t.id) ?? Number.NaN, medians.get(c.baseId) ?? Number.NaN) : Number.NaN;
-      return { baseId: c.baseId, baseLabel: c.baseLabel, value, goal: c.goal, met: c.goal ? meetsGoal(value, c.goal) : undefined };
+      const value =
+        t.status === "ok" ? ratio(medians.get(t.id) ?? Number.NaN, medians.get(c.baseId) ?? Number.NaN) : Number.NaN;
+      return {
+        baseId: c.baseId,
+        baseLabel: c.baseLabel,
+        value,
+        goal: c.goal,
+        met: c.goal ? meetsGoal(value, c.goal) : undefined,
+      };
     });
     return {
       group: t.group,

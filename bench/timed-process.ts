@@ -60,7 +60,8 @@ export async function runTimed(
       child.once("close", (c) => resolve(c ?? -1));
     }).finally(() => clearTimeout(timer));
     const parsed = parseGnuTime(await readFile(report, "utf8").catch(() => ""));
-    if (parsed === undefined) throw new Error(`${command} could not be timed (exit ${code}): ${stderr.trim().slice(-500)}`);
+    if (parsed === undefined)
+      throw new Error(`${command} could not be timed (exit ${code}): ${stderr.trim().slice(-500)}`);
     return { ...parsed, code, stdout, stderr };
   } finally {
     await rm(dir, { recursive: true, force: true });

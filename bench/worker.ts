@@ -42,7 +42,12 @@ export async function startClientWorker(nodeArgs: readonly string[] = []): Promi
   });
   child.process.on("exit", (code, signal) => {
     for (const p of pending.values()) {
-      p.reject(new WorkerTaskError(`client worker exited (code ${code}, signal ${signal})${child.stderrTail().slice(-1000)}`, false));
+      p.reject(
+        new WorkerTaskError(
+          `client worker exited (code ${code}, signal ${signal})${child.stderrTail().slice(-1000)}`,
+          false,
+        ),
+      );
     }
     pending.clear();
   });

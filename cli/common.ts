@@ -46,9 +46,10 @@ export function dataDirOption(): Option {
  * between processes on several machines; without it the store is SQLite in --data-dir.
  */
 export function databaseOption(): Option {
-  return new Option("--database <url>", "PostgreSQL URL (postgres://user@host:5432/db) instead of SQLite in --data-dir").env(
-    "PEER_DATABASE_URL",
-  );
+  return new Option(
+    "--database <url>",
+    "PostgreSQL URL (postgres://user@host:5432/db) instead of SQLite in --data-dir",
+  ).env("PEER_DATABASE_URL");
 }
 
 /** `host:port/db` of a `--database` PostgreSQL URL (safe to print), or undefined for SQLite or a bad URL. */
@@ -85,7 +86,9 @@ export function argParser<T>(parse: (text: string) => Parsed<T>): (text: string)
 }
 
 /** Like {@link argParser}, for repeatable options: collects values into an array. */
-export function repeatableArgParser<T>(parse: (text: string) => Parsed<T>): (text: string, previous: T[] | undefined) => T[] {
+export function repeatableArgParser<T>(
+  parse: (text: string) => Parsed<T>,
+): (text: string, previous: T[] | undefined) => T[] {
   const one = argParser(parse);
   return (text, previous) => [...(previous ?? []), one(text)];
 }

@@ -24,7 +24,9 @@ export function perPeerOption(): Option {
 
 /** `--transport <kind>`; default DOWNLOAD_DEFAULTS.transport ("connect"). */
 export function transportOption(): Option {
-  return new Option("--transport <kind>", "how to reach the peer").choices([...TRANSPORT_KINDS]).default(DOWNLOAD_DEFAULTS.transport);
+  return new Option("--transport <kind>", "how to reach the peer")
+    .choices([...TRANSPORT_KINDS])
+    .default(DOWNLOAD_DEFAULTS.transport);
 }
 
 /** Default of `--idle-timeout`, in seconds: DOWNLOAD_DEFAULTS.idleTimeoutMs (60 s). */

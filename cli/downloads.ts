@@ -24,7 +24,12 @@ import {
   writeOut,
 } from "./common.js";
 import { DOWNLOAD_DEFAULTS } from "../client/options.js";
-import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, transportOption } from "./download-options.js";
+import {
+  concurrencyOption,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  idleTimeoutOption,
+  transportOption,
+} from "./download-options.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
 import { resolvePeerArgument, storedRemoteKeys } from "./peer-target.js";
 import { StoreError } from "../common/store/store-error.js";
@@ -63,7 +68,10 @@ export function downloadJson(d: Download): Record<string, unknown> {
   };
 }
 
-async function withManager<T>(options: CommonOptions & { out?: string }, fn: (m: DownloadManager) => Promise<T>): Promise<T> {
+async function withManager<T>(
+  options: CommonOptions & { out?: string },
+  fn: (m: DownloadManager) => Promise<T>,
+): Promise<T> {
   const { classify, createDownloadManager } = await import("../client/index.js");
   const manager = createDownloadManager({
     dataDir: resolveDataDir(options.dataDir),
@@ -191,7 +199,7 @@ export function register(program: Command): void {
       await withManager(options, async (m) => {
         const d = await m.retry((await mustGet(m, id)).id);
         printJob(d, options.json);
-        if (!options.json) writeErr("Queued. Run \"peer downloads run\" (with --key or PEER_KEY) to download it.\n");
+        if (!options.json) writeErr('Queued. Run "peer downloads run" (with --key or PEER_KEY) to download it.\n');
       });
     });
 
@@ -208,7 +216,9 @@ export function register(program: Command): void {
 
   downloads
     .command("rm")
-    .description("delete a job that is not running: its part file, and its file if it completed (only under --out, default the current directory)")
+    .description(
+      "delete a job that is not running: its part file, and its file if it completed (only under --out, default the current directory)",
+    )
     .argument("<id>", "job id (or its first 8 characters)")
     .option("--out <dir>", "the download directory files may be removed from (default: the current directory)")
     .addOption(jsonOption())
@@ -234,15 +244,21 @@ export function register(program: Command): void {
     .addOption(keyOption())
     .addOption(concurrencyOption())
     .addOption(
-      new Option("--per-peer <n>", `downloads at once from one peer (default: ${DOWNLOAD_DEFAULTS.perPeer}; a --worker: --concurrency)`).argParser(
-        argParser(parsePositiveInteger),
-      ),
+      new Option(
+        "--per-peer <n>",
+        `downloads at once from one peer (default: ${DOWNLOAD_DEFAULTS.perPeer}; a --worker: --concurrency)`,
+      ).argParser(argParser(parsePositiveInteger)),
     )
     .addOption(idleTimeoutOption("abort an attempt after this long without bytes"))
-    .addOption(new Option("--worker <name>", "work a shared queue until stopped (SIGINT/SIGTERM): claim jobs as they come"))
+    .addOption(
+      new Option("--worker <name>", "work a shared queue until stopped (SIGINT/SIGTERM): claim jobs as they come"),
+    )
     .addOption(new Option("--until-empty", "with --worker: stop once no job is queued or running anywhere"))
     .addOption(
-      new Option("--lease <seconds>", "lease length: a dead worker's jobs move on after this long (renewed every third)")
+      new Option(
+        "--lease <seconds>",
+        "lease length: a dead worker's jobs move on after this long (renewed every third)",
+      )
         .default(DOWNLOAD_DEFAULTS.leaseMs / 1000)
         .argParser(argParser(parsePositiveInteger)),
     )
@@ -270,7 +286,10 @@ export function register(program: Command): void {
         return;
       }
       const code = await runDownloads(manager, json);
-      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every job stays resumable: run the command again", { exitCode: EXIT_INTERRUPTED });
+      if (code === EXIT_INTERRUPTED)
+        throw new CliError("interrupted; every job stays resumable: run the command again", {
+          exitCode: EXIT_INTERRUPTED,
+        });
       if (code !== ExitCode.ok) throw new CliError("some jobs did not complete (see above; peer downloads list)");
     });
 }
@@ -295,7 +314,8 @@ async function runQueueWorker(manager: DownloadManager, options: RunOptions, jso
   const reporter = createDownloadReporter(json);
   const statuses: string[] = [];
   const off = manager.on((e) => {
-    if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") statuses.push(e.type);
+    if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled")
+      statuses.push(e.type);
     reporter.event(e);
   });
   const stop = new AbortController();
@@ -340,31 +360,46 @@ function registerAdd(downloads: Command): void {
     .description("queue downloads without running them (workers run them: peer downloads run --worker NAME)")
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
     .argument("<item-id...>", "item ids as listed by peer ls")
-    .option("--out <dir>", "directory for the files (default: the current directory); with several workers, a path every worker sees")
+    .option(
+      "--out <dir>",
+      "directory for the files (default: the current directory); with several workers, a path every worker sees",
+    )
     .addOption(keyOption())
     .addOption(transportOption())
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .addOption(databaseOption())
-    .action(async (url: string, itemIds: string[], options: CommonOptions & { out?: string; key?: string; transport?: string }, command: Command) => {
-      const { classify } = await import("../client/index.js");
-      const { url: baseUrl, key } = await resolvePeerArgument(command, url, options);
-      let failures = 0;
-      await withManager(options, async (m) => {
-        for (const itemId of itemIds) {
-          try {
-            const id = await m.enqueue({ url: baseUrl, key, transport: options.transport as TransportKind }, itemId, { outDir: options.out });
-            if (options.json) writeJsonLine({ id, itemId, queued: true });
-            else writeOut(`${id} ${itemId}\n`);
-          } catch (error) {
-            failures++;
-            const e = classify(error);
-            if (options.json) writeJsonLine({ itemId, queued: false, error: { code: e.code, message: e.message } });
-            else writeErr(`${itemId}: ${e.message}\n`);
+    .action(
+      async (
+        url: string,
+        itemIds: string[],
+        options: CommonOptions & { out?: string; key?: string; transport?: string },
+        command: Command,
+      ) => {
+        const { classify } = await import("../client/index.js");
+        const { url: baseUrl, key } = await resolvePeerArgument(command, url, options);
+        let failures = 0;
+        await withManager(options, async (m) => {
+          for (const itemId of itemIds) {
+            try {
+              const id = await m.enqueue({ url: baseUrl, key, transport: options.transport as TransportKind }, itemId, {
+                outDir: options.out,
+              });
+              if (options.json) writeJsonLine({ id, itemId, queued: true });
+              else writeOut(`${id} ${itemId}\n`);
+            } catch (error) {
+              failures++;
+              const e = classify(error);
+              if (options.json) writeJsonLine({ itemId, queued: false, error: { code: e.code, message: e.message } });
+              else writeErr(`${itemId}: ${e.message}\n`);
+            }
           }
-        }
-      });
-      if (failures > 0) throw new CliError(`${failures} of ${itemIds.length} items were not queued (see above)`);
-      if (!options.json) writeErr("Queued. Workers run them: peer downloads run --worker NAME (with the same --database and PEER_KEY).\n");
-    });
+        });
+        if (failures > 0) throw new CliError(`${failures} of ${itemIds.length} items were not queued (see above)`);
+        if (!options.json)
+          writeErr(
+            "Queued. Workers run them: peer downloads run --worker NAME (with the same --database and PEER_KEY).\n",
+          );
+      },
+    );
 }

@@ -33,7 +33,8 @@ export function statItemGetUrl(url: string, itemId: string): string {
 export function firstRunCommands(input: FirstRunTextInput): string[] {
   const { url, itemId } = input;
   // With a literal key every line pastes as is; otherwise they read $PEER_KEY.
-  const bearer = input.key === undefined ? `"Authorization: Bearer $PEER_KEY"` : shellQuote(`Authorization: Bearer ${input.key}`);
+  const bearer =
+    input.key === undefined ? `"Authorization: Bearer $PEER_KEY"` : shellQuote(`Authorization: Bearer ${input.key}`);
   const keyArg = input.key === undefined ? `"$PEER_KEY"` : shellQuote(input.key);
   const tls = url.startsWith("https:");
   const ca = input.caFile === undefined ? "" : ` --cacert ${shellQuote(input.caFile)}`;

@@ -9,7 +9,13 @@
 import type { Command } from "commander";
 import type { TransportKind } from "../client/transport-kind.js";
 import { CliError, databaseOption, dataDirOption, ExitCode, jsonOption, keyOption, resolveDataDir } from "./common.js";
-import { concurrencyOption, DEFAULT_IDLE_TIMEOUT_SECONDS, idleTimeoutOption, perPeerOption, transportOption } from "./download-options.js";
+import {
+  concurrencyOption,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  idleTimeoutOption,
+  perPeerOption,
+  transportOption,
+} from "./download-options.js";
 import { resolvePeerArgument } from "./peer-target.js";
 
 /** Options of `peer get`. */
@@ -78,8 +84,10 @@ export function register(program: Command): void {
         }
         return ids;
       });
-      if (code === EXIT_INTERRUPTED) throw new CliError("interrupted; every download stays resumable: run the same command again", { exitCode: EXIT_INTERRUPTED });
+      if (code === EXIT_INTERRUPTED)
+        throw new CliError("interrupted; every download stays resumable: run the same command again", {
+          exitCode: EXIT_INTERRUPTED,
+        });
       if (code !== ExitCode.ok) throw new CliError("not every file was downloaded and verified (see above)");
     });
 }
-

@@ -25,19 +25,19 @@ import { formatDate, formatTable } from "./format.js";
 
 /** Registers `peer keys` and its subcommands. */
 export function register(program: Command): void {
-  const keys = program
-    .command("keys")
-    .description("create, list and revoke the API keys that may call this peer");
+  const keys = program.command("keys").description("create, list and revoke the API keys that may call this peer");
 
   keys
     .command("create")
     .description("create an API key and print it (the only time it is shown)")
     .addOption(
       new Option("--name <name>", "what the key is for, 1-64 printable characters")
-        .argParser(argParser((text) => {
-          const problem = checkKeyName(text);
-          return problem === undefined ? { ok: true, value: text } : { ok: false, error: problem };
-        }))
+        .argParser(
+          argParser((text) => {
+            const problem = checkKeyName(text);
+            return problem === undefined ? { ok: true, value: text } : { ok: false, error: problem };
+          }),
+        )
         .makeOptionMandatory(),
     )
     .addOption(
@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       '\nWith --json, prints {"id":…,"name":…,"key":"…","expiresAt":ISO date or null}.\n' +
-        "Callers send the key as \"Authorization: Bearer <key>\" or \"X-Api-Key: <key>\".\n",
+        'Callers send the key as "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n',
     )
     .action(async (options: { name: string; expires?: Date; json?: boolean; dataDir: string; database?: string }) => {
       const created = await withKeyStore(
@@ -87,7 +87,7 @@ export function register(program: Command): void {
         return;
       }
       if (list.length === 0) {
-        writeErr('No keys yet. Create one with: peer keys create --name NAME\n');
+        writeErr("No keys yet. Create one with: peer keys create --name NAME\n");
         return;
       }
       writeOut(
@@ -160,7 +160,11 @@ function databaseExists(dataDir: string, databaseUrl: string | undefined): boole
  * Opens the key store of a data dir (or of the `--database` URL) for one operation, then closes
  * the database. @default databaseUrl undefined: SQLite in the data dir
  */
-export async function withKeyStore<T>(dataDir: string, fn: (store: KeyStore) => Promise<T>, databaseUrl?: string): Promise<T> {
+export async function withKeyStore<T>(
+  dataDir: string,
+  fn: (store: KeyStore) => Promise<T>,
+  databaseUrl?: string,
+): Promise<T> {
   const dir = resolveDataDir(dataDir);
   // Loaded here, not at the top: `--help` and usage errors stay fast.
   const [{ openServerDatabase }, { openKeyStore }] = await Promise.all([

@@ -29,25 +29,35 @@ export function register(program: Command): void {
     .description("create a link to a file (share/path/file) or a folder (share/folder/) and print its URL")
     .argument("<item-id>", "a file id, e.g. share/films/a.mkv, or a folder id ending in /, e.g. share/films/")
     .addOption(
-      new Option("--expires <when>", "expiry: a duration (7d, 12h, 90m, 2w) or a date (2027-01-31); default never").argParser(
-        argParser((text) => parseExpiry(text, Date.now())),
-      ),
+      new Option(
+        "--expires <when>",
+        "expiry: a duration (7d, 12h, 90m, 2w) or a date (2027-01-31); default never",
+      ).argParser(argParser((text) => parseExpiry(text, Date.now()))),
     )
     .addOption(
-      new Option("--max-downloads <n>", "whole downloads allowed (file links; ranges and resumes add up, see docs/web.md)").argParser(
-        argParser(parsePositiveInteger),
-      ),
+      new Option(
+        "--max-downloads <n>",
+        "whole downloads allowed (file links; ranges and resumes add up, see docs/web.md)",
+      ).argParser(argParser(parsePositiveInteger)),
     )
     .option("--note <text>", "what the link is for (shown by peer links list)")
     .option("--base-url <url>", "base of the printed URL (default: the server's --public-url, else its listen address)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
-    .addHelpText("after", '\nWith --json, prints {"id":…,"url":…,"target":…,"expiresAt":ISO date or null,"maxDownloads":n or null}.\n')
+    .addHelpText(
+      "after",
+      '\nWith --json, prints {"id":…,"url":…,"target":…,"expiresAt":ISO date or null,"maxDownloads":n or null}.\n',
+    )
     .action(async (itemId: string, options: CreateOptions, command: Command) => {
       const base = await baseUrl(options, command);
       const created = await withLinkStore(options.dataDir, async (store) => {
         try {
-          return await store.create({ target: itemId, expiresAt: options.expires, maxDownloads: options.maxDownloads, note: options.note });
+          return await store.create({
+            target: itemId,
+            expiresAt: options.expires,
+            maxDownloads: options.maxDownloads,
+            note: options.note,
+          });
         } catch (error) {
           if (error instanceof RangeError) usageError(command, error.message);
           throw error;
@@ -91,14 +101,18 @@ export function register(program: Command): void {
     .argument("<id>", 'the link id shown by "peer links list" (16 hex characters)')
     .addOption(dataDirOption())
     .action(async (id: string, options: { dataDir: string }, command: Command) => {
-      if (!/^[0-9a-f]{16}$/.test(id)) usageError(command, `"${id}" is not a link id; ids are 16 hex characters, see "peer links list"`);
+      if (!/^[0-9a-f]{16}$/.test(id))
+        usageError(command, `"${id}" is not a link id; ids are 16 hex characters, see "peer links list"`);
       const known = await withLinkStore(options.dataDir, async (store) => {
         const before = (await store.list()).find((l) => l.id === id);
         if (before !== undefined) await store.revoke(id);
         return before;
       });
-      if (known === undefined) throw new CliError(`no link with id ${id} in ${resolveDataDir(options.dataDir)}; see "peer links list"`);
-      writeErr(known.status === "revoked" ? `Link ${id} was already revoked.\n` : `Revoked link ${id} (${known.target}).\n`);
+      if (known === undefined)
+        throw new CliError(`no link with id ${id} in ${resolveDataDir(options.dataDir)}; see "peer links list"`);
+      writeErr(
+        known.status === "revoked" ? `Link ${id} was already revoked.\n` : `Revoked link ${id} (${known.target}).\n`,
+      );
     });
 }
 
@@ -121,7 +135,10 @@ async function baseUrl(options: CreateOptions, command: Command): Promise<string
   }
   const info = await readServerInfo(resolveDataDir(options.dataDir));
   if (info === undefined) {
-    usageError(command, `no server has run with ${resolveDataDir(options.dataDir)} yet, so the link's address is unknown; give --base-url URL`);
+    usageError(
+      command,
+      `no server has run with ${resolveDataDir(options.dataDir)} yet, so the link's address is unknown; give --base-url URL`,
+    );
   }
   return info.publicUrl ?? info.url;
 }
@@ -135,7 +152,9 @@ function printCreated(created: CreatedLink, url: string, json: boolean): void {
   }
   const limits = [
     expiresAt === null ? "never expires" : `expires ${expiresAt}`,
-    created.maxDownloads === null ? undefined : `${created.maxDownloads} download${created.maxDownloads === 1 ? "" : "s"}`,
+    created.maxDownloads === null
+      ? undefined
+      : `${created.maxDownloads} download${created.maxDownloads === 1 ? "" : "s"}`,
   ].filter((s) => s !== undefined);
   writeErr(`Created link ${created.id} to ${target}, ${limits.join(", ")}. Anyone with this URL can download it:\n`);
   writeOut(`${url}\n`);

@@ -36,7 +36,8 @@ export function parseListenAddress(text: string, defaultHost = "127.0.0.1"): Par
     if (host.includes(":")) {
       return { ok: false, error: `put an IPv6 address in brackets, e.g. [::1]:8080` };
     }
-    if (isIP(host) === 0 && !HOST_NAME.test(host)) return { ok: false, error: `"${host}" is not a host name or IP address` };
+    if (isIP(host) === 0 && !HOST_NAME.test(host))
+      return { ok: false, error: `"${host}" is not a host name or IP address` };
   }
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
     return { ok: false, error: `"${portText}" is not a port; use 0–65535 (0 picks a free port)` };

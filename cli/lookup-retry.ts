@@ -16,7 +16,11 @@ export interface LookupContext {
 }
 
 /** Runs `lookup` for `itemId` with retries; rejects with the last error (or "cancelled" after Ctrl-C). */
-export function lookupWithRetry<T>(itemId: string, context: LookupContext, lookup: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function lookupWithRetry<T>(
+  itemId: string,
+  context: LookupContext,
+  lookup: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   return withRetry(() => lookup(context.signal), {
     signal: context.signal,
     onRetry: (notice) => context.retrying(itemId, notice),

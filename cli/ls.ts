@@ -87,7 +87,10 @@ export function register(program: Command): void {
       writeOut(
         formatTable(items, [
           { header: "SIZE", value: (i) => formatBytes(Number(i.size)), right: true },
-          { header: "MODIFIED", value: (i) => (i.modified === undefined ? "-" : formatDate(timestampDate(i.modified))) },
+          {
+            header: "MODIFIED",
+            value: (i) => (i.modified === undefined ? "-" : formatDate(timestampDate(i.modified))),
+          },
           { header: "ID", value: (i) => i.id },
         ]),
       );

@@ -86,7 +86,10 @@ function addUsageHints(command: Command): void {
 function packageVersion(): string {
   for (const relative of ["../package.json", "../../package.json"]) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (pkg.name === "peer" && typeof pkg.version === "string") return pkg.version;
     } catch {
       // Not this level: try the next.

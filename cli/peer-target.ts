@@ -21,7 +21,11 @@ export interface PeerTargetOptions {
  * Resolves `<peer>` (a URL or a remote's name) to a URL and key. A bad
  * argument is a usage error (exit 2); an unsafe remotes file fails (exit 1).
  */
-export async function resolvePeerArgument(command: Command, target: string, options: PeerTargetOptions): Promise<ResolvedPeer> {
+export async function resolvePeerArgument(
+  command: Command,
+  target: string,
+  options: PeerTargetOptions,
+): Promise<ResolvedPeer> {
   const [resolved] = await resolvePeerArguments(command, [target], options);
   return resolved as ResolvedPeer;
 }

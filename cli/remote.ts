@@ -10,7 +10,16 @@ import { checkKeyText, keyLabel } from "../client/remotes/key-label.js";
 import { checkRemoteName } from "../client/remotes/remote-name.js";
 import { remotesPath, RemotesFileError, updateRemotes } from "../client/remotes/remote-store.js";
 import type { Remote } from "../client/remotes/remotes-format.js";
-import { CliError, dataDirOption, jsonOption, resolveDataDir, usageError, writeErr, writeJsonLine, writeOut } from "./common.js";
+import {
+  CliError,
+  dataDirOption,
+  jsonOption,
+  resolveDataDir,
+  usageError,
+  writeErr,
+  writeJsonLine,
+  writeOut,
+} from "./common.js";
 import { formatDate, formatTable } from "./format.js";
 import { loadRemotes } from "./peer-target.js";
 
@@ -67,7 +76,9 @@ export function register(program: Command): void {
       const replaced = await storeChange(dataDir, (remotes) => {
         const existing = remotes.find((r) => r.name === name);
         if (existing !== undefined && options.force !== true) {
-          throw new CliError(`a remote named "${name}" exists (${existing.url}); remove it first (peer remote rm ${name}) or pass --force`);
+          throw new CliError(
+            `a remote named "${name}" exists (${existing.url}); remove it first (peer remote rm ${name}) or pass --force`,
+          );
         }
         return { remotes: [...remotes.filter((r) => r.name !== name), added], result: existing !== undefined };
       });
@@ -132,7 +143,10 @@ export function remoteJson(r: Remote): Record<string, unknown> {
 }
 
 /** Changes the stored remotes; a file problem becomes a CliError. */
-async function storeChange<T>(dataDir: string, change: (remotes: Remote[]) => { remotes: Remote[]; result: T }): Promise<T> {
+async function storeChange<T>(
+  dataDir: string,
+  change: (remotes: Remote[]) => { remotes: Remote[]; result: T },
+): Promise<T> {
   try {
     return await updateRemotes(dataDir, change);
   } catch (error) {
@@ -153,7 +167,8 @@ async function readKey(command: Command, fromStdin: boolean): Promise<string> {
     }
   }
   const problem = checkKeyText(key);
-  if (problem !== undefined) return usageError(command, `${problem} (${fromStdin ? "read from stdin" : "from PEER_KEY"})`);
+  if (problem !== undefined)
+    return usageError(command, `${problem} (${fromStdin ? "read from stdin" : "from PEER_KEY"})`);
   return key;
 }
 
@@ -178,13 +193,18 @@ async function readStdinLine(): Promise<string> {
     if (size > 64 * 1024) throw new CliError("stdin holds more than 64 KiB; --key-stdin expects one line with the key");
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 /** Asks the peer for a Handshake with `key`; a refusal or no answer fails the command, and nothing is saved. */
 async function checkPeerAcceptsKey(baseUrl: string, key: string): Promise<void> {
   // Loaded here, not at the top: `--help` and usage errors stay fast.
-  const [{ classify, createPeerClient }, { describeFailure }] = await Promise.all([import("../client/index.js"), import("./ls.js")]);
+  const [{ classify, createPeerClient }, { describeFailure }] = await Promise.all([
+    import("../client/index.js"),
+    import("./ls.js"),
+  ]);
   const client = createPeerClient({ baseUrl, apiKey: key, clientName: "peer-cli", timeoutMs: 15_000 });
   try {
     await client.handshake();
@@ -194,7 +214,9 @@ async function checkPeerAcceptsKey(baseUrl: string, key: string): Promise<void> 
       e.code === "unauthenticated"
         ? `the peer at ${baseUrl} refused the key (unknown, expired or revoked)`
         : describeFailure(e, baseUrl);
-    throw new CliError(`${why} (nothing was saved; --no-check saves the remote without asking the peer)`, { cause: error });
+    throw new CliError(`${why} (nothing was saved; --no-check saves the remote without asking the peer)`, {
+      cause: error,
+    });
   } finally {
     client.close();
   }

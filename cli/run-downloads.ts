@@ -5,7 +5,14 @@
  * in the engine and cli-progress), so `peer --help` stays fast (docs/performance.md).
  */
 import cliProgress from "cli-progress";
-import { classify, DownloadError, type Download, type DownloadEvent, type DownloadManager, type Verification } from "../client/index.js";
+import {
+  classify,
+  DownloadError,
+  type Download,
+  type DownloadEvent,
+  type DownloadManager,
+  type Verification,
+} from "../client/index.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes } from "./format.js";
 import { StoreError } from "../common/store/store-error.js";
@@ -24,12 +31,17 @@ export const EXIT_INTERRUPTED = 130;
 export async function runDownloads(
   manager: DownloadManager,
   json: boolean,
-  enqueue?: (m: DownloadManager, fail: (itemId: string, error: DownloadError) => void, lookup: LookupContext) => Promise<string[]>,
+  enqueue?: (
+    m: DownloadManager,
+    fail: (itemId: string, error: DownloadError) => void,
+    lookup: LookupContext,
+  ) => Promise<string[]>,
 ): Promise<number> {
   const reporter = createDownloadReporter(json);
   const outcome = new Map<string, string>();
   const off = manager.on((e) => {
-    if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") outcome.set(e.id, e.type);
+    if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled")
+      outcome.set(e.id, e.type);
     reporter.event(e);
   });
   let interrupted = false;
@@ -100,7 +112,12 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     return {
       event: (e) => writeJsonLine(e),
       enqueueFailed: (itemId, error) =>
-        writeJsonLine({ type: "failed", itemId, time: new Date().toISOString(), error: { code: error.code, message: error.message } }),
+        writeJsonLine({
+          type: "failed",
+          itemId,
+          time: new Date().toISOString(),
+          error: { code: error.code, message: error.message },
+        }),
       lookupRetrying: (itemId, n) => writeJsonLine(lookupRetryJson(itemId, n)),
       note: (text) => writeErr(`${text}\n`),
       finish: (statuses) => {
@@ -128,7 +145,13 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
   const barFor = (e: DownloadEvent, size: number) => {
     let bar = bars.get(e.id);
     if (bar === undefined) {
-      bar = multi.create(Math.max(1, size), 0, { file: label(e.fileName), done: "0 B", size: formatBytes(size), speed: "-", etaText: "-" });
+      bar = multi.create(Math.max(1, size), 0, {
+        file: label(e.fileName),
+        done: "0 B",
+        size: formatBytes(size),
+        speed: "-",
+        etaText: "-",
+      });
       bars.set(e.id, bar);
     }
     return bar;
@@ -147,7 +170,8 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     event(e) {
       switch (e.type) {
         case "validated":
-          if (e.resumeFrom > 0) log(`↻ ${e.fileName}: resuming at ${formatBytes(e.resumeFrom)} of ${formatBytes(e.size)}`);
+          if (e.resumeFrom > 0)
+            log(`↻ ${e.fileName}: resuming at ${formatBytes(e.resumeFrom)} of ${formatBytes(e.size)}`);
           barFor(e, e.size).update(e.resumeFrom, { done: formatBytes(e.resumeFrom) });
           break;
         case "progress": {
@@ -170,10 +194,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
           log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
           break;
         case "completed":
-          retire(
-            e.id,
-            `✔ ${e.fileName}: ${formatBytes(e.size)}, ${verifiedText(e.verified)} → ${e.destination}`,
-          );
+          retire(e.id, `✔ ${e.fileName}: ${formatBytes(e.size)}, ${verifiedText(e.verified)} → ${e.destination}`);
           break;
         case "failed":
           retire(e.id, `✘ ${e.fileName}: failed: ${e.error.message}`);
@@ -189,7 +210,8 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       }
     },
     enqueueFailed: (itemId, error) => log(`${itemId}: ${error.message}`),
-    lookupRetrying: (itemId, n) => log(`${itemId}: ${n.error.message}; retrying in ${formatEta(Math.ceil(n.delayMs / 1000))}`),
+    lookupRetrying: (itemId, n) =>
+      log(`${itemId}: ${n.error.message}; retrying in ${formatEta(Math.ceil(n.delayMs / 1000))}`),
     note: (text) => log(text),
     finish(statuses) {
       // Logged lines are printed on the next redraw: force one before stopping.

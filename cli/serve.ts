@@ -3,7 +3,19 @@ import path from "node:path";
 import { type Command, Option } from "commander";
 import type { Logger } from "pino";
 import type { PeerServer } from "../server/index.js";
-import { argParser, CliError, databaseDisplay, databaseOption, dataDirOption, parsePositiveInteger, repeatableArgParser, resolveDataDir, usageError, writeErr, writeOut } from "./common.js";
+import {
+  argParser,
+  CliError,
+  databaseDisplay,
+  databaseOption,
+  dataDirOption,
+  parsePositiveInteger,
+  repeatableArgParser,
+  resolveDataDir,
+  usageError,
+  writeErr,
+  writeOut,
+} from "./common.js";
 import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
 import { firstRunText } from "./first-run-text.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
@@ -35,7 +47,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description("share directories read-only with other peers (Connect, gRPC, gRPC-Web and HTTP on one port)")
-    .argument("[dir]", "a directory to share under its own name (e.g. ~/Videos → share \"Videos\")")
+    .argument("[dir]", 'a directory to share under its own name (e.g. ~/Videos → share "Videos")')
     .addOption(
       new Option("--share <name=dir>", "share a directory under a name (repeatable)").argParser(
         repeatableArgParser(parseShareSpec),
@@ -65,9 +77,10 @@ export function register(program: Command): void {
       ),
     )
     .addOption(
-      new Option("--public-url <url>", "base URL of share links and torrents, e.g. behind a proxy (default: the listen address)").argParser(
-        argParser(parsePublicUrl),
-      ),
+      new Option(
+        "--public-url <url>",
+        "base URL of share links and torrents, e.g. behind a proxy (default: the listen address)",
+      ).argParser(argParser(parsePublicUrl)),
     )
     .addOption(
       new Option("--log-level <level>", "log level of the JSON lines on stderr")
@@ -118,7 +131,8 @@ export function register(program: Command): void {
         writeOut(`Listening on ${server.url}\n`);
         for (const s of shares) writeErr(`Sharing "${s.name}" from ${path.resolve(s.dir)}\n`);
         writeErr(`Data directory: ${dataDir}\n`);
-        if (databaseDisplay(options.database) !== undefined) writeErr(`Database: PostgreSQL at ${databaseDisplay(options.database)}\n`);
+        if (databaseDisplay(options.database) !== undefined)
+          writeErr(`Database: PostgreSQL at ${databaseDisplay(options.database)}\n`);
         if (options.firstRun) await printFirstRun(server, shares, tls?.certFile);
       });
     });
@@ -136,17 +150,23 @@ async function resolveShares(dir: string | undefined, options: ServeOptions, com
     await ensureExampleShare(path.resolve(FIRST_RUN_SHARE_DIR));
     shares.push({ name: FIRST_RUN_SHARE_DIR, dir: FIRST_RUN_SHARE_DIR });
   }
-  if (shares.length === 0) usageError(command, "nothing to share: give a directory (peer serve DIR) or --share NAME=DIR");
+  if (shares.length === 0)
+    usageError(command, "nothing to share: give a directory (peer serve DIR) or --share NAME=DIR");
   const seen = new Set<string>();
   for (const s of shares) {
-    if (seen.has(s.name)) usageError(command, `the share name "${s.name}" is used twice; name them with --share NAME=DIR`);
+    if (seen.has(s.name))
+      usageError(command, `the share name "${s.name}" is used twice; name them with --share NAME=DIR`);
     seen.add(s.name);
   }
   return shares;
 }
 
 /** Prints the first-run key (created now if the store has none) and example commands. */
-async function printFirstRun(server: PeerServer, shares: readonly ShareSpec[], caFile: string | undefined): Promise<void> {
+async function printFirstRun(
+  server: PeerServer,
+  shares: readonly ShareSpec[],
+  caFile: string | undefined,
+): Promise<void> {
   const created = await ensureFirstKey(server.keys);
   const first = shares[0]?.name ?? FIRST_RUN_SHARE_DIR;
   let itemId = `${first}/${FIRST_RUN_EXAMPLE_FILE}`;
@@ -213,7 +233,8 @@ async function runUntilSignal(server: PeerServer, started: () => Promise<void>):
 function startFailure(error: unknown, listen: ListenAddress): string {
   const code = (error as { code?: unknown } | null)?.code;
   const address = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
-  if (code === "EADDRINUSE") return `${address} is already in use; stop the other server or pick another --listen HOST:PORT`;
+  if (code === "EADDRINUSE")
+    return `${address} is already in use; stop the other server or pick another --listen HOST:PORT`;
   if (code === "EACCES") return `not allowed to listen on ${address}; use a port above 1023`;
   if (code === "EADDRNOTAVAIL") return `${listen.host} is not an address of this machine; check --listen`;
   return `cannot start the server: ${error instanceof Error ? error.message : String(error)}`;

@@ -19,20 +19,33 @@ const DEFAULT_WAIT_S = 120;
 export function register(program: Command): void {
   program
     .command("torrent")
-    .description("save a BitTorrent v2 .torrent of a file; its web seed is a share link, so any v2 client downloads it from the peer")
+    .description(
+      "save a BitTorrent v2 .torrent of a file; its web seed is a share link, so any v2 client downloads it from the peer",
+    )
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080")
     .argument("<item-id>", "the file, e.g. share/films/a.mkv")
     .addOption(keyOption())
     .addOption(
-      new Option("--link-expires <duration>", "life of the web-seed share link (default 7d)").argParser(argParser(parseDuration)),
+      new Option("--link-expires <duration>", "life of the web-seed share link (default 7d)").argParser(
+        argParser(parseDuration),
+      ),
     )
     .option("-o, --output <file>", "where to write the .torrent (default: ./<file name>.torrent)")
     .addOption(
-      new Option("--wait <seconds>", "how long to wait for the peer to finish hashing a new file").argParser(
-        argParser((t) => (/^\d{1,6}$/.test(t) ? { ok: true, value: Number(t) } : { ok: false, error: `"${t}" is not a number of seconds` })),
-      ).default(DEFAULT_WAIT_S),
+      new Option("--wait <seconds>", "how long to wait for the peer to finish hashing a new file")
+        .argParser(
+          argParser((t) =>
+            /^\d{1,6}$/.test(t)
+              ? { ok: true, value: Number(t) }
+              : { ok: false, error: `"${t}" is not a number of seconds` },
+          ),
+        )
+        .default(DEFAULT_WAIT_S),
     )
-    .addHelpText("after", "\nExample: PEER_KEY=peer_… peer torrent http://127.0.0.1:8080 share/iso/debian.iso --link-expires 30d\n")
+    .addHelpText(
+      "after",
+      "\nExample: PEER_KEY=peer_… peer torrent http://127.0.0.1:8080 share/iso/debian.iso --link-expires 30d\n",
+    )
     .action(async (url: string, itemId: string, options: TorrentOptions, command: Command) => {
       const { normalizePeerUrl } = await import("../client/index.js");
       let base: string;
@@ -41,9 +54,11 @@ export function register(program: Command): void {
       } catch (error) {
         return usageError(command, (error as Error).message);
       }
-      if (options.key === undefined || options.key === "") usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
+      if (options.key === undefined || options.key === "")
+        usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
       const name = itemId.split("/").pop() ?? "";
-      if (!itemId.includes("/") || name === "") usageError(command, `"${itemId}" is not a file id; write share/path/file`);
+      if (!itemId.includes("/") || name === "")
+        usageError(command, `"${itemId}" is not a file id; write share/path/file`);
       const seconds = options.linkExpires === undefined ? undefined : Math.round(options.linkExpires / 1000);
       if (seconds !== undefined && seconds < 60) usageError(command, "--link-expires must be at least 1m");
       const query = seconds === undefined ? "" : `?link-expires=${seconds}`;

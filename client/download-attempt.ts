@@ -110,7 +110,11 @@ export function expectedOf(r: DownloadRow): Expected {
 }
 
 /** The transfer's hooks: row updates (only while we hold the lease) and events. */
-function attemptHooks(claim: JobClaim, r: DownloadRow, state: { expected: Expected; live: { restarts: number } }): TransferHooks {
+function attemptHooks(
+  claim: JobClaim,
+  r: DownloadRow,
+  state: { expected: Expected; live: { restarts: number } },
+): TransferHooks {
   const { ctx } = claim;
   const { o, now, emit } = ctx;
   const base = () => eventBase(r, now);
@@ -123,10 +127,23 @@ function attemptHooks(claim: JobClaim, r: DownloadRow, state: { expected: Expect
       const sha = meta.sha256 ?? (meta.etag === ex.etag ? ex.sha256 : null);
       if (meta.size !== ex.size || meta.etag !== ex.etag || sha !== ex.sha256) {
         state.expected = { size: meta.size, etag: meta.etag, sha256: sha };
-        await claim.owned({ expected_size: meta.size, expected_etag: meta.etag, expected_sha256: sha, updated_at: now() });
+        await claim.owned({
+          expected_size: meta.size,
+          expected_etag: meta.etag,
+          expected_sha256: sha,
+          updated_at: now(),
+        });
       }
       meter.add(now(), resumeFrom);
-      emit({ ...base(), type: "validated", size: meta.size, etag: meta.etag, sha256: sha, piecesRoot: null, resumeFrom });
+      emit({
+        ...base(),
+        type: "validated",
+        size: meta.size,
+        etag: meta.etag,
+        sha256: sha,
+        piecesRoot: null,
+        resumeFrom,
+      });
     },
     onRestart: async (reason) => {
       const restarts = ++state.live.restarts;

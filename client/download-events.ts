@@ -37,7 +37,12 @@ export type DownloadEvent =
       readonly etaSeconds: number | null;
     })
   | (EventBase & { readonly type: "restarted"; readonly reason: string; readonly restarts: number })
-  | (EventBase & { readonly type: "retrying"; readonly attempt: number; readonly delayMs: number; readonly error: EventError })
+  | (EventBase & {
+      readonly type: "retrying";
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: EventError;
+    })
   | (EventBase & { readonly type: "verifying" })
   | (EventBase & {
       readonly type: "completed";

@@ -37,7 +37,10 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
   if (row === undefined) return "done";
   const entry = ctx.clientFor(row);
   if (entry === undefined) {
-    const e = new DownloadError("no-key", `no key for ${row.peer_url}: pass --key or set PEER_KEY to the key this job was created with`);
+    const e = new DownloadError(
+      "no-key",
+      `no key for ${row.peer_url}: pass --key or set PEER_KEY to the key this job was created with`,
+    );
     await repo.updateDownloadIfStatus(ctx.db, id, RUNNABLE_STATUSES, failPatch(e));
     ctx.emit({ ...eventBase(row, ctx.now), type: "failed", error: errOf(e) });
     return "done";
@@ -97,7 +100,11 @@ async function attemptLoop(claim: JobClaim): Promise<Outcome> {
   for (;;) {
     const r = await repo.getDownloadRow(ctx.db, claim.id);
     if (r === undefined) return "done";
-    counters = { restarts: Number(r.restarts), digestMismatches: counters?.digestMismatches ?? 0, retry: counters?.retry ?? initialRetryState(ctx.now()) };
+    counters = {
+      restarts: Number(r.restarts),
+      digestMismatches: counters?.digestMismatches ?? 0,
+      retry: counters?.retry ?? initialRetryState(ctx.now()),
+    };
     const attempt = Number(r.attempts) + 1;
     await claim.owned({ status: "downloading", attempts: attempt, next_attempt_at: null, updated_at: ctx.now() });
     ctx.emit({ ...eventBase(r, ctx.now), type: "started", attempt, resumeFrom: Number(r.committed_bytes) });
@@ -136,7 +143,12 @@ async function attemptLoop(claim: JobClaim): Promise<Outcome> {
 }
 
 /** Does what was decided; "again" starts the next attempt. */
-async function carryOut(claim: JobClaim, r: DownloadRow, attempt: number, d: FailureDecision): Promise<Outcome | "again"> {
+async function carryOut(
+  claim: JobClaim,
+  r: DownloadRow,
+  attempt: number,
+  d: FailureDecision,
+): Promise<Outcome | "again"> {
   const { ctx } = claim;
   const base = eventBase(r, ctx.now);
   switch (d.kind) {
@@ -145,7 +157,14 @@ async function carryOut(claim: JobClaim, r: DownloadRow, attempt: number, d: Fai
       return d.lost ? "lost" : "done";
     case "pause":
       // A user's pause already wrote the row (and released the lease); a full disk did not.
-      if (!d.byUser) await claim.owned({ status: "paused", ...errorPatch(d.error), lease_owner: null, lease_expires_at: null, updated_at: ctx.now() });
+      if (!d.byUser)
+        await claim.owned({
+          status: "paused",
+          ...errorPatch(d.error),
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: ctx.now(),
+        });
       ctx.emit({ ...base, type: "paused", error: errOf(d.error) });
       return "done";
     case "fail":
@@ -156,7 +175,14 @@ async function carryOut(claim: JobClaim, r: DownloadRow, attempt: number, d: Fai
       const forget = d.forgetValidators
         ? { expected_size: null, expected_etag: null, expected_sha256: null, pieces_root: null, piece_length: null }
         : {};
-      const patch = { committed_bytes: 0, pieces_verified: null, restarts, ...forget, ...errorPatch(d.error), updated_at: ctx.now() };
+      const patch = {
+        committed_bytes: 0,
+        pieces_verified: null,
+        restarts,
+        ...forget,
+        ...errorPatch(d.error),
+        updated_at: ctx.now(),
+      };
       claim.trustedPieces = undefined;
       await claim.owned(patch);
       ctx.emit({ ...base, type: "restarted", reason: d.error.message, restarts });
@@ -168,7 +194,13 @@ async function carryOut(claim: JobClaim, r: DownloadRow, attempt: number, d: Fai
 }
 
 /** Records the failure, sleeps without holding a slot, then takes one again. */
-async function retryAfter(claim: JobClaim, r: DownloadRow, attempt: number, error: DownloadError, delayMs: number): Promise<Outcome | "again"> {
+async function retryAfter(
+  claim: JobClaim,
+  r: DownloadRow,
+  attempt: number,
+  error: DownloadError,
+  delayMs: number,
+): Promise<Outcome | "again"> {
   const { ctx } = claim;
   await claim.owned({ ...errorPatch(error), next_attempt_at: ctx.now() + delayMs, updated_at: ctx.now() });
   ctx.emit({ ...eventBase(r, ctx.now), type: "retrying", attempt, delayMs, error: errOf(error) });
@@ -192,7 +224,17 @@ async function settleOutsideAttempt(claim: JobClaim, row: DownloadRow, caught: u
   const code = why instanceof DownloadError ? why.code : undefined;
   if (code === "lease-lost") return "lost";
   if (code === "cancelled") ctx.emit({ ...eventBase(row, ctx.now), type: "cancelled" });
-  else if (code === "paused-by-user" && why instanceof DownloadError) ctx.emit({ ...eventBase(row, ctx.now), type: "paused", error: errOf(why) });
-  else await repo.updateOwnedDownload(ctx.db, claim.id, ctx.owner, { status: "queued", lease_owner: null, lease_expires_at: null }, claim.token).catch(() => undefined);
+  else if (code === "paused-by-user" && why instanceof DownloadError)
+    ctx.emit({ ...eventBase(row, ctx.now), type: "paused", error: errOf(why) });
+  else
+    await repo
+      .updateOwnedDownload(
+        ctx.db,
+        claim.id,
+        ctx.owner,
+        { status: "queued", lease_owner: null, lease_expires_at: null },
+        claim.token,
+      )
+      .catch(() => undefined);
   return "done";
 }

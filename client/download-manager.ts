@@ -11,7 +11,14 @@ import type { DownloadEvent, DownloadListener } from "./download-events.js";
 import { eventBase, runJob, type ClientEntry, type JobContext } from "./download-job.js";
 import { reclaimStaleJobs } from "./download-reclaim.js";
 import { deleteJobFiles } from "./manager-delete.js";
-import { checkItem, checkItemId, createOrReuseJob, destinationFor, isUniqueViolation, lookUpItem } from "./manager-enqueue.js";
+import {
+  checkItem,
+  checkItemId,
+  createOrReuseJob,
+  destinationFor,
+  isUniqueViolation,
+  lookUpItem,
+} from "./manager-enqueue.js";
 import { waitForJob } from "./manager-wait.js";
 import { keyRef } from "./key-ref.js";
 import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
@@ -144,7 +151,14 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     const id = `${row.peer_url}\n${row.transport}\n${row.key_ref}`;
     let entry = clients.get(id);
     if (entry === undefined) {
-      entry = { client: makeClient({ baseUrl: row.peer_url, apiKey: key, transport: row.transport as TransportKind, clientName: "peer-downloads" }) };
+      entry = {
+        client: makeClient({
+          baseUrl: row.peer_url,
+          apiKey: key,
+          transport: row.transport as TransportKind,
+          clientName: "peer-downloads",
+        }),
+      };
       clients.set(id, entry);
     }
     return entry;
@@ -156,7 +170,11 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     if (exact !== undefined) return exact;
     if (idOrPrefix.length < 4) return undefined;
     const rows = await repo.findDownloadRowsByIdPrefix(d, idOrPrefix);
-    if (rows.length > 1) throw new DownloadError("invalid-argument", `the id prefix "${idOrPrefix}" matches several jobs; give more characters`);
+    if (rows.length > 1)
+      throw new DownloadError(
+        "invalid-argument",
+        `the id prefix "${idOrPrefix}" matches several jobs; give more characters`,
+      );
     return rows[0];
   }
 
@@ -187,7 +205,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     async start(startOptions = {}) {
       if (started) return;
       if (db === undefined) {
-        if (options.dataDir === undefined && !options.databaseUrl) throw new Error("createDownloadManager needs dataDir, databaseUrl or db");
+        if (options.dataDir === undefined && !options.databaseUrl)
+          throw new Error("createDownloadManager needs dataDir, databaseUrl or db");
         db = await openDownloadsDatabase(options.dataDir ?? process.cwd(), { databaseUrl: options.databaseUrl });
       }
       started = true;
@@ -224,7 +243,11 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         next_attempt_at: null,
         updated_at: now(),
       });
-      if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only unfinished jobs can be cancelled`);
+      if (!ok)
+        throw new DownloadError(
+          "invalid-argument",
+          `job ${row.id} is ${row.status}; only unfinished jobs can be cancelled`,
+        );
       return stopJob(row, new DownloadError("cancelled", "cancelled by the user"), { ...base(row), type: "cancelled" });
     },
 
@@ -240,7 +263,11 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         next_attempt_at: null,
         updated_at: now(),
       });
-      if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only queued or running jobs can be paused`);
+      if (!ok)
+        throw new DownloadError(
+          "invalid-argument",
+          `job ${row.id} is ${row.status}; only queued or running jobs can be paused`,
+        );
       return stopJob(row, error, { ...base(row), type: "paused", error: { code: error.code, message: error.message } });
     },
 
@@ -257,9 +284,14 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
           lease_expires_at: null,
           updated_at: now(),
         });
-        if (!ok) throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; only failed, paused or cancelled jobs can be retried`);
+        if (!ok)
+          throw new DownloadError(
+            "invalid-argument",
+            `job ${row.id} is ${row.status}; only failed, paused or cancelled jobs can be retried`,
+          );
       } catch (err) {
-        if (isUniqueViolation(err)) throw new DownloadError("destination-busy", `another live job writes ${row.destination}; cancel it first`);
+        if (isUniqueViolation(err))
+          throw new DownloadError("destination-busy", `another live job writes ${row.destination}; cancel it first`);
         throw err;
       }
       schedule(row.id);
@@ -327,7 +359,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       for (const r of runs) r.ctl.abort(new DownloadError("shutdown", "the download manager is closing"));
       await Promise.all(runs.map((r) => r.done));
       closed = true;
-      for (const w of [...waiters]) w(new DownloadError("shutdown", "the download manager closed before the job finished; it stays resumable"));
+      for (const w of [...waiters])
+        w(new DownloadError("shutdown", "the download manager closed before the job finished; it stays resumable"));
       for (const { client } of clients.values()) client.close();
       if (options.db === undefined) await db?.destroy();
     },

@@ -36,7 +36,9 @@ export async function reclaimStaleJobs(ctx: Pick<JobContext, "db" | "owner" | "n
   }
   for (const rows of groups.values()) {
     if (rows.length < 2) continue;
-    rows.sort((a, b) => Number(b.committed_bytes) - Number(a.committed_bytes) || Number(a.created_at) - Number(b.created_at));
+    rows.sort(
+      (a, b) => Number(b.committed_bytes) - Number(a.committed_bytes) || Number(a.created_at) - Number(b.created_at),
+    );
     for (const loser of rows.slice(1)) {
       const e = new DownloadError("superseded", `superseded by job ${rows[0]?.id ?? "?"} for the same destination`);
       if (await repo.updateDownloadIfStatus(d, loser.id, RUNNABLE_STATUSES, { ...failPatch(e), updated_at: now() })) {
@@ -46,7 +48,6 @@ export async function reclaimStaleJobs(ctx: Pick<JobContext, "db" | "owner" | "n
   }
 }
 
-
 /** The real path of a file's directory joined with its name (the file itself may not exist). */
 export async function canonicalPath(p: string): Promise<string> {
   try {
@@ -55,4 +56,3 @@ export async function canonicalPath(p: string): Promise<string> {
     return path.resolve(p);
   }
 }
-

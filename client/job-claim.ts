@@ -26,7 +26,13 @@ export function errOf(e: DownloadError): EventError {
 
 /** The patch that fails a row. */
 export function failPatch(e: DownloadError) {
-  return { status: "failed" as const, ...errorPatch(e), lease_owner: null, lease_expires_at: null, next_attempt_at: null };
+  return {
+    status: "failed" as const,
+    ...errorPatch(e),
+    lease_owner: null,
+    lease_expires_at: null,
+    next_attempt_at: null,
+  };
 }
 
 /** The patch that records an error. */
@@ -65,7 +71,13 @@ export class JobClaim {
       this.release = await ctx.limiter.acquire(row.peer_url, this.signal);
       const holder = row.lease_owner;
       const deadOwner = holder !== null && holder !== ctx.owner && isLeaseOwnerDead(holder) ? holder : undefined;
-      const token = await repo.claimDownloadLease(ctx.db, { id, owner: ctx.owner, nowMs: ctx.now(), leaseMs: ctx.o.leaseMs, deadOwner });
+      const token = await repo.claimDownloadLease(ctx.db, {
+        id,
+        owner: ctx.owner,
+        nowMs: ctx.now(),
+        leaseMs: ctx.o.leaseMs,
+        deadOwner,
+      });
       if (token !== undefined) {
         this.token = token;
         this.startRenewing();
@@ -91,19 +103,24 @@ export class JobClaim {
   private startRenewing(): void {
     const { ctx, id } = this;
     let leaseUntil = ctx.now() + ctx.o.leaseMs;
-    this.renewTimer = setInterval(() => {
-      const at = ctx.now();
-      if (at >= leaseUntil) {
-        this.attemptCtl.abort(new DownloadError("lease-lost", "the lease expired: the database could not be reached to renew it"));
-      }
-      repo.renewLease(ctx.db, id, ctx.owner, at, ctx.o.leaseMs, this.token).then(
-        (ok) => {
-          if (ok) leaseUntil = at + ctx.o.leaseMs;
-          else this.attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
-        },
-        () => undefined,
-      );
-    }, Math.max(50, Math.floor(ctx.o.leaseMs / 3)));
+    this.renewTimer = setInterval(
+      () => {
+        const at = ctx.now();
+        if (at >= leaseUntil) {
+          this.attemptCtl.abort(
+            new DownloadError("lease-lost", "the lease expired: the database could not be reached to renew it"),
+          );
+        }
+        repo.renewLease(ctx.db, id, ctx.owner, at, ctx.o.leaseMs, this.token).then(
+          (ok) => {
+            if (ok) leaseUntil = at + ctx.o.leaseMs;
+            else this.attemptCtl.abort(new DownloadError("lease-lost", "another worker took this job over"));
+          },
+          () => undefined,
+        );
+      },
+      Math.max(50, Math.floor(ctx.o.leaseMs / 3)),
+    );
     this.renewTimer.unref();
   }
 
@@ -150,7 +167,13 @@ export class JobClaim {
   /** Fails the row and says so. */
   async fail(r: DownloadRow, error: DownloadError): Promise<void> {
     const { ctx } = this;
-    await repo.updateOwnedDownload(ctx.db, this.id, ctx.owner, { ...failPatch(error), updated_at: ctx.now() }, this.token);
+    await repo.updateOwnedDownload(
+      ctx.db,
+      this.id,
+      ctx.owner,
+      { ...failPatch(error), updated_at: ctx.now() },
+      this.token,
+    );
     ctx.emit({ ...eventBase(r, ctx.now), type: "failed", error: errOf(error) });
   }
 
@@ -208,7 +231,8 @@ export function emitTerminal(ctx: Pick<JobContext, "emit" | "now">, row: Downloa
 /** What a completed row says was verified. */
 export function completedFields(row: DownloadRow) {
   const piecesRoot = row.pieces_root ?? null;
-  const verified: Verification = piecesRoot !== null ? "pieces root" : row.expected_sha256 !== null ? "sha256" : "size only";
+  const verified: Verification =
+    piecesRoot !== null ? "pieces root" : row.expected_sha256 !== null ? "sha256" : "size only";
   return {
     destination: row.destination,
     size: Number(row.committed_bytes),

@@ -18,7 +18,11 @@ export interface DeletedFiles {
 }
 
 /** Removes the job's part (and its destination when it completed), where allowed. */
-export async function deleteJobFiles(d: Kysely<ClientDatabase>, row: DownloadRow, downloadDir: string): Promise<DeletedFiles> {
+export async function deleteJobFiles(
+  d: Kysely<ClientDatabase>,
+  row: DownloadRow,
+  downloadDir: string,
+): Promise<DeletedFiles> {
   const removed: string[] = [];
   const kept: Array<{ path: string; reason: string }> = [];
   const root = await realpath(downloadDir).catch(() => downloadDir);
@@ -39,7 +43,12 @@ export async function deleteJobFiles(d: Kysely<ClientDatabase>, row: DownloadRow
 }
 
 /** Why `file` must stay ("missing" when there is nothing to remove); undefined when it may go. */
-async function deletionBlocker(d: Kysely<ClientDatabase>, row: DownloadRow, file: string, root: string): Promise<string | undefined> {
+async function deletionBlocker(
+  d: Kysely<ClientDatabase>,
+  row: DownloadRow,
+  file: string,
+  root: string,
+): Promise<string | undefined> {
   let st: Stats;
   try {
     st = await lstat(file);

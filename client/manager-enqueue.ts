@@ -38,7 +38,8 @@ export async function lookUpItem(entry: ClientEntry, itemId: string, signal: Abo
 /** Refuses an unsafe name or a file over the limit, before any row or file exists. */
 export function checkItem(item: Item, itemId: string, maxFileSize: number): void {
   const problem = checkFileName(item.name);
-  if (problem !== undefined) throw new DownloadError("unsafe-name", `${problem}; refusing to download ${JSON.stringify(itemId)}`);
+  if (problem !== undefined)
+    throw new DownloadError("unsafe-name", `${problem}; refusing to download ${JSON.stringify(itemId)}`);
   if (Number(item.size) > maxFileSize) {
     throw new DownloadError("too-large", `${itemId} is ${item.size} bytes, over the limit of ${maxFileSize}`);
   }
@@ -61,7 +62,9 @@ export interface NewJob {
 }
 
 /** Result of {@link createOrReuseJob}. */
-export type JobSlot = { readonly kind: "reused"; readonly id: string } | { readonly kind: "created"; readonly id: string };
+export type JobSlot =
+  | { readonly kind: "reused"; readonly id: string }
+  | { readonly kind: "created"; readonly id: string };
 
 /**
  * Creates the job, or reuses the live one for the same destination when it is the same
@@ -88,7 +91,11 @@ export async function createOrReuseJob(
         await repo.updateDownloadIfStatus(d, existing.id, ["paused"], patch);
       }
       if (existing.key_ref !== job.keyRef || existing.transport !== job.transport) {
-        await d.updateTable("download").set({ key_ref: job.keyRef, transport: job.transport }).where("id", "=", existing.id).execute();
+        await d
+          .updateTable("download")
+          .set({ key_ref: job.keyRef, transport: job.transport })
+          .where("id", "=", existing.id)
+          .execute();
       }
       return { kind: "reused", id: existing.id };
     }
@@ -100,7 +107,13 @@ export async function createOrReuseJob(
       if (isUniqueViolation(err)) continue; // someone inserted meanwhile: look again
       throw err;
     }
-    emit({ id, fileName: job.item.name, time: new Date(t).toISOString(), type: "queued", destination: job.destination });
+    emit({
+      id,
+      fileName: job.item.name,
+      time: new Date(t).toISOString(),
+      type: "queued",
+      destination: job.destination,
+    });
     return { kind: "created", id };
   }
   throw new DownloadError("destination-busy", `${job.destination} is being claimed by another process; try again`);

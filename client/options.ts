@@ -82,7 +82,8 @@ export const DOWNLOAD_DEFAULTS = Object.freeze({
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive whole number, got ${String(value)}`);
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new RangeError(`${name} must be a positive whole number, got ${String(value)}`);
   return v;
 }
 
@@ -97,7 +98,11 @@ export function resolveDownloadOptions(o: DownloadManagerOptions) {
     checkpointMs: positiveInt("checkpointMs", o.checkpointMs, DOWNLOAD_DEFAULTS.checkpointMs),
     backoff: Object.freeze({ ...DEFAULT_BACKOFF, ...o.backoff }),
     maxRestarts: positiveInt("maxRestarts", o.maxRestarts, DOWNLOAD_DEFAULTS.maxRestarts),
-    maxDigestMismatches: positiveInt("maxDigestMismatches", o.maxDigestMismatches, DOWNLOAD_DEFAULTS.maxDigestMismatches),
+    maxDigestMismatches: positiveInt(
+      "maxDigestMismatches",
+      o.maxDigestMismatches,
+      DOWNLOAD_DEFAULTS.maxDigestMismatches,
+    ),
     maxFileSize: positiveInt("maxFileSize", o.maxFileSize, DOWNLOAD_DEFAULTS.maxFileSize),
     verifyPieces: o.verifyPieces ?? DOWNLOAD_DEFAULTS.verifyPieces,
     leaseMs: positiveInt("leaseMs", o.leaseMs, DOWNLOAD_DEFAULTS.leaseMs),

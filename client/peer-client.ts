@@ -136,7 +136,10 @@ export function normalizePeerUrl(baseUrl: string): string {
     throw new DownloadError("invalid-argument", `"${baseUrl}" is not a URL; give the peer as http://host:port`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new DownloadError("invalid-argument", `the peer URL must start with http:// or https://, got "${url.protocol}"`);
+    throw new DownloadError(
+      "invalid-argument",
+      `the peer URL must start with http:// or https://, got "${url.protocol}"`,
+    );
   }
   if (url.username !== "" || url.password !== "") {
     throw new DownloadError("invalid-argument", "put the key in --key or PEER_KEY, not in the URL");
@@ -149,7 +152,10 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
   const baseUrl = normalizePeerUrl(options.baseUrl);
   const transportKind = options.transport ?? "connect";
   if (!TRANSPORT_KINDS.includes(transportKind)) {
-    throw new DownloadError("invalid-argument", `unknown transport "${String(transportKind)}"; use one of ${TRANSPORT_KINDS.join(", ")}`);
+    throw new DownloadError(
+      "invalid-argument",
+      `unknown transport "${String(transportKind)}"; use one of ${TRANSPORT_KINDS.join(", ")}`,
+    );
   }
   if (typeof options.apiKey !== "string" || options.apiKey === "") {
     throw new DownloadError("no-key", "an API key is needed: pass --key or set PEER_KEY");
@@ -172,13 +178,24 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
     transport =
       transportKind === "grpc"
         ? createGrpcTransport({ baseUrl, acceptCompression: [], interceptors: [auth], sessionManager: sm })
-        : createConnectTransport({ baseUrl, httpVersion: "2", acceptCompression: [], interceptors: [auth], sessionManager: sm });
+        : createConnectTransport({
+            baseUrl,
+            httpVersion: "2",
+            acceptCompression: [],
+            interceptors: [auth],
+            sessionManager: sm,
+          });
   }
   const client = createClient(PeerService, transport);
   const fastRead: FastReadWire | undefined =
     options.customTransport !== undefined || options.readPath === "stock"
       ? undefined
-      : { protocol: transportKind === "grpc" ? "grpc" : "connect", baseUrl, authorization: `Bearer ${apiKey}`, http2: sessionManager };
+      : {
+          protocol: transportKind === "grpc" ? "grpc" : "connect",
+          baseUrl,
+          authorization: `Bearer ${apiKey}`,
+          http2: sessionManager,
+        };
 
   /** Runs `fn` with a controller linked to the caller's signal, always aborted at the end. */
   async function unary<T>(options: CallOptions | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {

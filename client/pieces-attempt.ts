@@ -77,7 +77,8 @@ async function knownContent(claim: JobClaim, r: DownloadRow, signal: AbortSignal
   const item = await claim.entry.client.statItem(r.item_id, { signal }).catch(() => undefined);
   if (item === undefined || item.piecesRoot === "" || item.size <= 0n) return undefined;
   // Another version than the part's bytes: the whole-file path's read sees it and restarts.
-  if ((r.expected_etag !== null && item.etag !== r.expected_etag) || (size !== null && Number(item.size) !== size)) return undefined;
+  if ((r.expected_etag !== null && item.etag !== r.expected_etag) || (size !== null && Number(item.size) !== size))
+    return undefined;
   return { root: item.piecesRoot, etag: item.etag, size: Number(item.size) };
 }
 
@@ -141,7 +142,15 @@ function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan): PieceHook
     onValidated: async (meta, verifiedBytes) => {
       meter.add(now(), verifiedBytes);
       const sha256 = meta.sha256 ?? r.expected_sha256;
-      emit({ ...base(), type: "validated", size: meta.size, etag: meta.etag, sha256, piecesRoot: plan.rootHex, resumeFrom: verifiedBytes });
+      emit({
+        ...base(),
+        type: "validated",
+        size: meta.size,
+        etag: meta.etag,
+        sha256,
+        piecesRoot: plan.rootHex,
+        resumeFrom: verifiedBytes,
+      });
     },
     onPieceFailed: (index, source) => {
       emit({ ...base(), type: "piece-failed", index, source });
@@ -158,7 +167,12 @@ function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan): PieceHook
       await claim.owned({ pieces_verified: verified, committed_bytes: prefixBytes, updated_at: now() });
     },
     onVerifying: async (verified, fileSize) => {
-      await claim.owned({ status: "verifying", pieces_verified: verified, committed_bytes: fileSize, updated_at: now() });
+      await claim.owned({
+        status: "verifying",
+        pieces_verified: verified,
+        committed_bytes: fileSize,
+        updated_at: now(),
+      });
       emit({ ...base(), type: "verifying" });
     },
     // The rename runs only while our claim (owner + fencing token) still holds the row.

@@ -33,7 +33,8 @@ export function createProgressMeter(windowMs = 5000): ProgressMeter {
     read(size) {
       const first = samples[0];
       const last = samples[samples.length - 1];
-      if (first === undefined || last === undefined || last.t <= first.t) return { bytesPerSecond: 0, etaSeconds: null };
+      if (first === undefined || last === undefined || last.t <= first.t)
+        return { bytesPerSecond: 0, etaSeconds: null };
       const bytesPerSecond = ((last.pos - first.pos) * 1000) / (last.t - first.t);
       const etaSeconds =
         size === null || bytesPerSecond <= 0 ? null : Math.max(0, Math.ceil((size - last.pos) / bytesPerSecond));

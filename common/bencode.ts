@@ -54,7 +54,10 @@ function encodeInto(value: BValue, out: Uint8Array[]): void {
     out.push(utf8.encode("e"));
   } else {
     const pairs = value instanceof Map ? [...value.entries()] : Object.entries(value);
-    const entries: Array<[Uint8Array, BValue]> = pairs.map(([k, v]) => [bytesOf(k as string | Uint8Array), v as BValue]);
+    const entries: Array<[Uint8Array, BValue]> = pairs.map(([k, v]) => [
+      bytesOf(k as string | Uint8Array),
+      v as BValue,
+    ]);
     entries.sort(([a], [b]) => compareBytes(a, b));
     for (let i = 1; i < entries.length; i++) {
       const [previous] = entries[i - 1] as [Uint8Array, BValue];
@@ -127,7 +130,8 @@ export function decode(data: Uint8Array): BDecoded {
       while (data[pos] !== 0x65) {
         if (data[pos] === undefined) fail("unterminated dictionary");
         const key = readString();
-        if (previous !== undefined && compareBytes(previous, key) >= 0) fail("dictionary keys out of order or repeated");
+        if (previous !== undefined && compareBytes(previous, key) >= 0)
+          fail("dictionary keys out of order or repeated");
         previous = key;
         map.set(Buffer.from(key).toString("latin1"), readValue(depth + 1));
       }

@@ -11,7 +11,11 @@ import { InvalidPageTokenError } from "./catalog/page-token.js";
 export const RETRY_AFTER_MS_HEADER = "retry-after-ms";
 
 /** Builds the ConnectError the server throws; the one place messages and codes meet. */
-export function fail(code: Code, message: string, options: { cause?: unknown; metadata?: Record<string, string> } = {}): ConnectError {
+export function fail(
+  code: Code,
+  message: string,
+  options: { cause?: unknown; metadata?: Record<string, string> } = {},
+): ConnectError {
   return new ConnectError(message, code, options.metadata, undefined, options.cause);
 }
 
@@ -36,7 +40,9 @@ export function resourceExhausted(retryAfterMs: number, scope: "key" | "server")
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof FileChangedError) {
-    return fail(Code.Aborted, "the file changed or was removed during the read; restart from offset 0", { cause: error });
+    return fail(Code.Aborted, "the file changed or was removed during the read; restart from offset 0", {
+      cause: error,
+    });
   }
   if (error instanceof InvalidPageTokenError) return fail(Code.InvalidArgument, error.message, { cause: error });
   if (error instanceof Error && error.name === "AbortError") {

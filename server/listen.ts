@@ -100,7 +100,10 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     );
     h1Server.timeout = options.idleTimeoutMs; // socket inactivity, also while a slow client drains a stream
     h1 = h1Server;
-    const h2c = http2.createServer({ settings: h2Settings }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+    const h2c = http2.createServer(
+      { settings: h2Settings },
+      handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+    );
     h2c.on("session", trackSession);
     outer = net.createServer({ pauseOnConnect: false }, (socket) => {
       socket.setTimeout(options.sniffTimeoutMs, () => socket.destroy());

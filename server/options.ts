@@ -94,7 +94,8 @@ export function shareNameProblem(name: string): string | undefined {
   if (name.length > 255) return `share name "${name.slice(0, 20)}…" is longer than 255 characters`;
   if (name === "." || name === "..") return `share name "${name}" is reserved; pick another name`;
   if (/[/\\]/.test(name)) return `share name "${name}" must not contain "/" or "\\"`;
-  if (/[\u0000-\u001f\u007f]/.test(name)) return `share name ${JSON.stringify(name)} must not contain control characters`;
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    return `share name ${JSON.stringify(name)} must not contain control characters`;
   return undefined;
 }
 

@@ -152,7 +152,10 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
         return;
       }
       if (!fileRoute(req, res) && !linkRoute(req, res) && !webRoute(req, res) && !torrentRoute(req, res)) {
-        sendJson(res, 404, { code: "not_found", message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}` });
+        sendJson(res, 404, {
+          code: "not_found",
+          message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}`,
+        });
       }
     },
   });
@@ -205,8 +208,14 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     await hasher.close();
     await db.destroy();
     const code = (error as { code?: unknown }).code;
-    if (code === "EADDRINUSE") throw new Error(`port ${resolved.port} on ${resolved.host} is in use; pick another with --listen`, { cause: error });
-    if (code === "EACCES") throw new Error(`not allowed to listen on ${resolved.host}:${resolved.port}; use a port above 1023`, { cause: error });
+    if (code === "EADDRINUSE")
+      throw new Error(`port ${resolved.port} on ${resolved.host} is in use; pick another with --listen`, {
+        cause: error,
+      });
+    if (code === "EACCES")
+      throw new Error(`not allowed to listen on ${resolved.host}:${resolved.port}; use a port above 1023`, {
+        cause: error,
+      });
     throw error;
   }
   const url = baseUrl(resolved.host, listener.port, resolved.tls !== undefined);

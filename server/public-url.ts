@@ -29,8 +29,10 @@ export function parsePublicUrl(text: string): { ok: true; value: string } | { ok
   } catch {
     return { ok: false, error: `"${text}" is not a URL; write e.g. https://files.example.org` };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return { ok: false, error: `"${text}" must start with http:// or https://` };
-  if (url.username !== "" || url.password !== "") return { ok: false, error: `"${text}" must not carry a user name or password` };
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return { ok: false, error: `"${text}" must start with http:// or https://` };
+  if (url.username !== "" || url.password !== "")
+    return { ok: false, error: `"${text}" must not carry a user name or password` };
   if (url.search !== "" || url.hash !== "" || text.includes("?") || text.includes("#")) {
     return { ok: false, error: `"${text}" must not have a query or fragment` };
   }
@@ -48,7 +50,10 @@ export async function writeServerInfo(dataDir: string, info: ServerInfo): Promis
 /** Reads `server.json`; undefined when missing or unreadable (the server never ran here). */
 export async function readServerInfo(dataDir: string): Promise<ServerInfo | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(path.join(dataDir, SERVER_INFO_FILE), "utf8")) as { url?: unknown; publicUrl?: unknown };
+    const parsed = JSON.parse(await readFile(path.join(dataDir, SERVER_INFO_FILE), "utf8")) as {
+      url?: unknown;
+      publicUrl?: unknown;
+    };
     if (typeof parsed.url !== "string") return undefined;
     return { url: parsed.url, publicUrl: typeof parsed.publicUrl === "string" ? parsed.publicUrl : undefined };
   } catch {

@@ -26,6 +26,11 @@ export function isValidAuthority(authority: string | undefined): boolean {
 
 /** An authority naming the socket's local address, e.g. `127.0.0.1:8080` or `[::1]:8080`. */
 export function localAuthority(localAddress: string | undefined, localPort: number | undefined): string {
-  const host = localAddress === undefined || localAddress === "" ? "localhost" : net.isIPv6(localAddress) ? `[${localAddress}]` : localAddress;
+  const host =
+    localAddress === undefined || localAddress === ""
+      ? "localhost"
+      : net.isIPv6(localAddress)
+        ? `[${localAddress}]`
+        : localAddress;
   return localPort === undefined ? host : `${host}:${localPort}`;
 }

@@ -40,14 +40,26 @@ export function createRoutes(options: RoutesOptions): (router: ConnectRouter) =>
     router.service(
       PeerService,
       {
-        handshake: createHandshake({ serverName: options.serverName, catalog: options.catalog, pieces: options.pieces !== undefined }),
+        handshake: createHandshake({
+          serverName: options.serverName,
+          catalog: options.catalog,
+          pieces: options.pieces !== undefined,
+        }),
         listItems: createListItems(options.catalog, options.pieces),
         statItem: createStatItem(options.catalog),
-        readFile: createReadFile({ catalog: options.catalog, limiter: options.limiter, onChunkRead: options.onChunkRead }),
+        readFile: createReadFile({
+          catalog: options.catalog,
+          limiter: options.limiter,
+          onChunkRead: options.onChunkRead,
+        }),
         getPieceHashes: options.pieces
-          ? createGetPieceHashes({ catalog: options.catalog, pieces: options.pieces, retryAfterMs: options.retryAfterMs })
+          ? createGetPieceHashes({
+              catalog: options.catalog,
+              pieces: options.pieces,
+              retryAfterMs: options.retryAfterMs,
+            })
           : async () => {
-              throw fail(Code.Unimplemented, "this server does not compute pieces roots (no \"pieces\" capability)");
+              throw fail(Code.Unimplemented, 'this server does not compute pieces roots (no "pieces" capability)');
             },
       },
       { acceptCompression: [] },

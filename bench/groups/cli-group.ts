@@ -28,9 +28,26 @@ const CLIENT_RSS_GOAL: Goal = { op: "<=", threshold: 80 };
 const MIB = 1024 * 1024;
 const TRANSPORTS = ["connect", "connect-h2", "grpc", "http"] as const;
 
-function metric(id: string, label: string, values: readonly number[], unit: string, goal?: Goal, detail?: MetricResult["detail"]): MetricResult {
+function metric(
+  id: string,
+  label: string,
+  values: readonly number[],
+  unit: string,
+  goal?: Goal,
+  detail?: MetricResult["detail"],
+): MetricResult {
   const value = median(values);
-  return { group: "cli", id, label, status: Number.isNaN(value) ? "failed" : "ok", value, unit, goal, met: goal ? meetsGoal(value, goal) : undefined, detail };
+  return {
+    group: "cli",
+    id,
+    label,
+    status: Number.isNaN(value) ? "failed" : "ok",
+    value,
+    unit,
+    goal,
+    met: goal ? meetsGoal(value, goal) : undefined,
+    detail,
+  };
 }
 
 function mustSucceed(run: TimedRun, what: string): TimedRun {
@@ -47,8 +64,11 @@ async function measureStartup(ctx: BenchContext): Promise<MetricResult[]> {
     help.push(mustSucceed(await runTimed(process.execPath, [PEER_BIN, "--help"]), "peer --help").seconds);
   }
   return [
-    metric("cli.help", "`peer --help`, wall time", help, "s", HELP_GOAL, { nodeBaselineSeconds: median(bare), timesNodeBaseline: median(help) / median(bare) }),
-    metric("cli.node", "`node -e \"\"` on this machine now (the floor under any Node command)", bare, "s"),
+    metric("cli.help", "`peer --help`, wall time", help, "s", HELP_GOAL, {
+      nodeBaselineSeconds: median(bare),
+      timesNodeBaseline: median(help) / median(bare),
+    }),
+    metric("cli.node", '`node -e ""` on this machine now (the floor under any Node command)', bare, "s"),
   ];
 }
 
@@ -78,7 +98,8 @@ export async function runCliGroup(ctx: BenchContext): Promise<GroupResult> {
   const title = "0. The `peer` command: start-up, `peer serve`, `peer get` vs `curl -o`";
   const notes: string[] = [];
   const missing = timedProcessUnavailable();
-  if (missing !== undefined) return { group: "cli", title, description: missing, throughput: [], metrics: [], notes: [missing] };
+  if (missing !== undefined)
+    return { group: "cli", title, description: missing, throughput: [], metrics: [], notes: [missing] };
   const built = await ensureBuilt(ctx.log);
   if (built) notes.push(built);
   const { size } = ctx.options;
@@ -94,14 +115,23 @@ export async function runCliGroup(ctx: BenchContext): Promise<GroupResult> {
     const note = await waitForDigests(serve.url, key, [id], ctx.options.quick ? 15_000 : 180_000);
     if (note) notes.push(note);
     const peakRss = new Map<string, number[]>();
-    const timedTarget = (targetId: string, label: string, command: string, args: () => Promise<string[]>, compare?: ThroughputTarget["compare"]): ThroughputTarget => ({
+    const timedTarget = (
+      targetId: string,
+      label: string,
+      command: string,
+      args: () => Promise<string[]>,
+      compare?: ThroughputTarget["compare"],
+    ): ThroughputTarget => ({
       group: "cli",
       id: targetId,
       label,
       serverPid: serve.pid,
       compare,
       run: async () => {
-        const run = mustSucceed(await runTimed(command, await args(), { env: { ...process.env, PEER_KEY: key } }), label);
+        const run = mustSucceed(
+          await runTimed(command, await args(), { env: { ...process.env, PEER_KEY: key } }),
+          label,
+        );
         peakRss.set(targetId, [...(peakRss.get(targetId) ?? []), run.peakRssBytes / MIB]);
         return { seconds: run.seconds, bytes: size, clientCpuSeconds: run.cpuSeconds };
       },
@@ -117,19 +147,57 @@ export async function runCliGroup(ctx: BenchContext): Promise<GroupResult> {
     for (const transport of TRANSPORTS) {
       const out = path.join(work, `get-${transport}`);
       targets.push(
-        timedTarget(`cli.get.${transport}`, `**\`peer get\`** to disk, --transport ${transport}`, process.execPath, async () => {
-          await rm(out, { recursive: true, force: true });
-          await mkdir(out, { recursive: true });
-          return [PEER_BIN, "get", serve.url, id, "--out", out, "--transport", transport, "--json", "--data-dir", path.join(out, ".state")];
-        }, [{ baseId: "cli.curl", baseLabel: "curl -o", goal: GET_GOAL }]),
+        timedTarget(
+          `cli.get.${transport}`,
+          `**\`peer get\`** to disk, --transport ${transport}`,
+          process.execPath,
+          async () => {
+            await rm(out, { recursive: true, force: true });
+            await mkdir(out, { recursive: true });
+            return [
+              PEER_BIN,
+              "get",
+              serve.url,
+              id,
+              "--out",
+              out,
+              "--transport",
+              transport,
+              "--json",
+              "--data-dir",
+              path.join(out, ".state"),
+            ];
+          },
+          [{ baseId: "cli.curl", baseLabel: "curl -o", goal: GET_GOAL }],
+        ),
       );
     }
     const serving = sampleRss(serve.pid, 50);
-    const raw = await runInterleaved(targets, { samples: ctx.options.samples, log: ctx.log, onHarnessFailure: ctx.harnessError });
-    metrics.push(metric("cli.serve.serving-rss", `\`peer serve\` peak RSS while serving ${formatSize(size)} to each client above`, [serving.stop() / MIB], "MiB", SERVING_RSS_GOAL));
+    const raw = await runInterleaved(targets, {
+      samples: ctx.options.samples,
+      log: ctx.log,
+      onHarnessFailure: ctx.harnessError,
+    });
+    metrics.push(
+      metric(
+        "cli.serve.serving-rss",
+        `\`peer serve\` peak RSS while serving ${formatSize(size)} to each client above`,
+        [serving.stop() / MIB],
+        "MiB",
+        SERVING_RSS_GOAL,
+      ),
+    );
     for (const [targetId, values] of peakRss) {
       const label = targets.find((t) => t.id === targetId)?.label ?? targetId;
-      metrics.push(metric(`${targetId}.peak-rss`, `client peak RSS: ${label}`, values, "MiB", targetId === "cli.curl" ? undefined : CLIENT_RSS_GOAL));
+      metrics.push(
+        metric(
+          `${targetId}.peak-rss`,
+          `client peak RSS: ${label}`,
+          values,
+          "MiB",
+          targetId === "cli.curl" ? undefined : CLIENT_RSS_GOAL,
+        ),
+      );
     }
     return {
       group: "cli",

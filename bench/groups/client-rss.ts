@@ -41,7 +41,12 @@ export async function measureClientRss(ctx: BenchContext): Promise<MetricResult[
         out.push({ ...base, status: "unavailable", reason: probe.engine, value: Number.NaN });
         continue;
       }
-      const note = await waitForDigests(peer.value.info.url, peer.value.info.key, [id], ctx.options.quick ? 15_000 : 180_000);
+      const note = await waitForDigests(
+        peer.value.info.url,
+        peer.value.info.key,
+        [id],
+        ctx.options.quick ? 15_000 : 180_000,
+      );
       if (note) ctx.log(`  ${note}`);
       const before = processMemory(worker.pid)?.rss ?? Number.NaN;
       const sampler = sampleRss(worker.pid, 50);
@@ -57,7 +62,9 @@ export async function measureClientRss(ctx: BenchContext): Promise<MetricResult[
         expectedBytes: size,
       });
       const peak = sampler.stop() / 1048576;
-      ctx.log(`  client RSS over ${transport}: ${(before / 1048576).toFixed(0)} MiB idle → peak ${peak.toFixed(0)} MiB (${(size / 1048576 / r.seconds).toFixed(0)} MiB/s)`);
+      ctx.log(
+        `  client RSS over ${transport}: ${(before / 1048576).toFixed(0)} MiB idle → peak ${peak.toFixed(0)} MiB (${(size / 1048576 / r.seconds).toFixed(0)} MiB/s)`,
+      );
       out.push({
         ...base,
         status: "ok",

@@ -25,7 +25,12 @@ export async function runDownloadGroup(ctx: BenchContext): Promise<GroupResult> 
   const notes: string[] = [];
   const outRoot = path.join(path.dirname(ctx.files.root), "downloads");
   if (peer.ok) {
-    const note = await waitForDigests(peer.value.info.url, peer.value.info.key, [id], ctx.options.quick ? 15_000 : 120_000);
+    const note = await waitForDigests(
+      peer.value.info.url,
+      peer.value.info.key,
+      [id],
+      ctx.options.quick ? 15_000 : 120_000,
+    );
     if (note) notes.push(note);
   }
   const unavailable = !peer.ok ? peer.reason : probe.engine;
@@ -96,7 +101,11 @@ export async function runDownloadGroup(ctx: BenchContext): Promise<GroupResult> 
   await rm(outRoot, { recursive: true, force: true });
   await mkdir(path.dirname(curlFile), { recursive: true });
   try {
-    const raw = await runInterleaved(targets, { samples: ctx.options.samples, log: ctx.log, onHarnessFailure: ctx.harnessError });
+    const raw = await runInterleaved(targets, {
+      samples: ctx.options.samples,
+      log: ctx.log,
+      onHarnessFailure: ctx.harnessError,
+    });
     return {
       group: "download",
       title: "3. Download engine to disk vs curl -o",

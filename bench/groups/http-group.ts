@@ -31,7 +31,12 @@ export async function runHttpGroup(ctx: BenchContext): Promise<GroupResult> {
   const notes: string[] = [];
   if (!nginx.ok) notes.push(nginx.reason);
   if (peer.ok) {
-    const note = await waitForDigests(peer.value.info.url, peer.value.info.key, [itemId(name)], ctx.options.quick ? 15_000 : 120_000);
+    const note = await waitForDigests(
+      peer.value.info.url,
+      peer.value.info.key,
+      [itemId(name)],
+      ctx.options.quick ? 15_000 : 120_000,
+    );
     if (note) notes.push(note);
   }
   const range = `0-${rangeSize - 1}`;
@@ -73,7 +78,13 @@ export async function runHttpGroup(ctx: BenchContext): Promise<GroupResult> {
           expectedBytes,
           headers: [`Authorization: Bearer ${peer.ok ? peer.value.info.key : ""}`],
         }),
-      compare: [{ baseId, baseLabel: base.label, goal: base.id === "nginx" ? (kind === "full" ? FULL_GOAL : RANGED_GOAL) : undefined }],
+      compare: [
+        {
+          baseId,
+          baseLabel: base.label,
+          goal: base.id === "nginx" ? (kind === "full" ? FULL_GOAL : RANGED_GOAL) : undefined,
+        },
+      ],
     });
   }
   const rss = peer.ok ? sampleRss(peer.value.pid) : undefined;

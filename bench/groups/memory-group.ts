@@ -23,7 +23,17 @@ interface StallTarget {
   readonly goal?: Goal;
   readonly harnessOwned?: boolean;
   /** Starts a fresh server; returns pid, port, request bytes, a warm-up URL + headers, and stop. */
-  start(): Promise<Started<{ pid: number; port: number; request: Buffer; warmUrl: string; headers: string[]; stop(): Promise<void>; gc?: () => Promise<boolean> }>>;
+  start(): Promise<
+    Started<{
+      pid: number;
+      port: number;
+      request: Buffer;
+      warmUrl: string;
+      headers: string[];
+      stop(): Promise<void>;
+      gc?: () => Promise<boolean>;
+    }>
+  >;
 }
 
 /** What the pool hands back for a harness-owned Connect server child. */
@@ -49,7 +59,11 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
   const source = quick ? ctx.pool : ctx.pool.fresh;
   const stopFresh = (stop: () => Promise<void>) => (quick ? async () => {} : stop);
   /** A stalled-reader target on a harness-owned Connect server (the stock pair). */
-  const connectStallTarget = (targetId: string, label: string, startServer: () => Promise<Started<ConnectChild>>): StallTarget => ({
+  const connectStallTarget = (
+    targetId: string,
+    label: string,
+    startServer: () => Promise<Started<ConnectChild>>,
+  ): StallTarget => ({
     id: targetId,
     label,
     harnessOwned: true,
@@ -57,7 +71,18 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       const s = await startServer();
       if (!s.ok) return s;
       const request = connectReadFileRequest(id, 1048576);
-      return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.info.h1Url), request, warmUrl: "", headers: [], stop: stopFresh(() => s.value.stop()), gc: () => s.value.gc() } };
+      return {
+        ok: true,
+        value: {
+          pid: s.value.pid,
+          port: portOf(s.value.info.h1Url),
+          request,
+          warmUrl: "",
+          headers: [],
+          stop: stopFresh(() => s.value.stop()),
+          gc: () => s.value.gc(),
+        },
+      };
     },
   });
   const targets: StallTarget[] = [
@@ -68,7 +93,17 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
         const s = await source.nginx();
         if (!s.ok) return s;
         const url = `${s.value.url}/${name}`;
-        return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: stopFresh(() => s.value.stop()) } };
+        return {
+          ok: true,
+          value: {
+            pid: s.value.pid,
+            port: portOf(s.value.url),
+            request: httpGetRequest(`/${name}`),
+            warmUrl: url,
+            headers: [],
+            stop: stopFresh(() => s.value.stop()),
+          },
+        };
       },
     },
     {
@@ -79,10 +114,23 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
         const s = await source.pipeline(PIPELINE_HIGH_WATER_MARK);
         if (!s.ok) return s;
         const url = `${s.value.info.url}/${name}`;
-        return { ok: true, value: { pid: s.value.pid, port: portOf(s.value.info.url), request: httpGetRequest(`/${name}`), warmUrl: url, headers: [], stop: stopFresh(() => s.value.stop()), gc: () => s.value.gc() } };
+        return {
+          ok: true,
+          value: {
+            pid: s.value.pid,
+            port: portOf(s.value.info.url),
+            request: httpGetRequest(`/${name}`),
+            warmUrl: url,
+            headers: [],
+            stop: stopFresh(() => s.value.stop()),
+            gc: () => s.value.gc(),
+          },
+        };
       },
     },
-    connectStallTarget("memory.stall.stock-rpc", "stock connect-node ReadFile, Connect h1, 1 MiB chunks", () => source.stock()),
+    connectStallTarget("memory.stall.stock-rpc", "stock connect-node ReadFile, Connect h1, 1 MiB chunks", () =>
+      source.stock(),
+    ),
     {
       id: "memory.stall.peer-http",
       label: "**peer HTTP route**",
@@ -135,7 +183,13 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
   ];
   const metrics: MetricResult[] = [];
   for (const t of targets) {
-    const base = { group: "memory" as const, id: t.id, label: `server RSS growth, ${stalledReaders} stalled readers of ${formatSize(stalledFileSize)}: ${t.label}`, unit: "MiB", goal: t.goal };
+    const base = {
+      group: "memory" as const,
+      id: t.id,
+      label: `server RSS growth, ${stalledReaders} stalled readers of ${formatSize(stalledFileSize)}: ${t.label}`,
+      unit: "MiB",
+      goal: t.goal,
+    };
     let started: Awaited<ReturnType<StallTarget["start"]>>;
     try {
       started = await t.start();
@@ -143,7 +197,12 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
       started = { ok: false, reason: (err as Error).message, missing: false };
     }
     if (!started.ok) {
-      metrics.push({ ...base, status: started.missing ? (t.id.includes("nginx") ? "skipped" : "unavailable") : "failed", reason: started.reason, value: Number.NaN });
+      metrics.push({
+        ...base,
+        status: started.missing ? (t.id.includes("nginx") ? "skipped" : "unavailable") : "failed",
+        reason: started.reason,
+        value: Number.NaN,
+      });
       if (!started.missing && t.harnessOwned) ctx.harnessError(`${t.label}: ${started.reason}`);
       continue;
     }
@@ -175,7 +234,12 @@ export async function runMemoryGroup(ctx: BenchContext): Promise<GroupResult> {
         status: "ok",
         value: growth,
         met: t.goal ? meetsGoal(growth, t.goal) : undefined,
-        detail: { baselineMiB: before / 1048576, peakMiB: peak / 1048576, retainedAfterGcMiB: retained / 1048576, responses: JSON.stringify(statuses) },
+        detail: {
+          baselineMiB: before / 1048576,
+          peakMiB: peak / 1048576,
+          retainedAfterGcMiB: retained / 1048576,
+          responses: JSON.stringify(statuses),
+        },
       });
     } catch (err) {
       metrics.push({ ...base, status: "failed", reason: (err as Error).message, value: Number.NaN });

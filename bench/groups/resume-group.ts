@@ -55,7 +55,12 @@ export async function runResumeGroup(ctx: BenchContext): Promise<GroupResult> {
       backoffBaseMs: 100,
     };
     try {
-      const note = await waitForDigests(peer.value.info.url, peer.value.info.key, [id], ctx.options.quick ? 15_000 : 120_000);
+      const note = await waitForDigests(
+        peer.value.info.url,
+        peer.value.info.key,
+        [id],
+        ctx.options.quick ? 15_000 : 120_000,
+      );
       if (note && !notes.includes(note)) notes.push(note);
       proxy.reset(undefined);
       await worker.run(task);
@@ -64,7 +69,9 @@ export async function runResumeGroup(ctx: BenchContext): Promise<GroupResult> {
       const cut = await worker.run(task);
       const wire = proxy.downstreamBytes();
       const again = (wire - clean) / 1048576;
-      ctx.log(`  ${transport}: clean ${clean} B, with cut ${wire} B (cuts ${proxy.cuts()}), resumed from ${cut.extra?.["lastResumeFrom"]}`);
+      ctx.log(
+        `  ${transport}: clean ${clean} B, with cut ${wire} B (cuts ${proxy.cuts()}), resumed from ${cut.extra?.["lastResumeFrom"]}`,
+      );
       if (proxy.cuts() !== 1) throw new Error(`the proxy did not cut the download (cuts: ${proxy.cuts()})`);
       metrics.push({
         ...base,

@@ -46,7 +46,8 @@ async function measure(peer: Peer, itemId: string, size: number, dir: string, ve
     let resumeFrom = 0;
     second.on((e: DownloadEvent) => {
       if (e.type === "validated") resumeFrom = e.resumeFrom;
-      if (e.type === "progress" && Number.isNaN(firstByte) && e.bytes > resumeFrom) firstByte = (performance.now() - t0) / 1000;
+      if (e.type === "progress" && Number.isNaN(firstByte) && e.bytes > resumeFrom)
+        firstByte = (performance.now() - t0) / 1000;
       if (e.type === "completed" || e.type === "failed") done();
     });
     await second.start();
@@ -54,7 +55,8 @@ async function measure(peer: Peer, itemId: string, size: number, dir: string, ve
     const total = (performance.now() - t0) / 1000;
     const job = (await second.list())[0];
     await second.close();
-    if (job?.status !== "completed") throw new Error(`the resumed job ended ${job?.status}: ${job?.error?.message ?? ""}`);
+    if (job?.status !== "completed")
+      throw new Error(`the resumed job ended ${job?.status}: ${job?.error?.message ?? ""}`);
     return { firstByte, total, kept, resumeFrom };
   } finally {
     await proxy.close();
@@ -63,7 +65,12 @@ async function measure(peer: Peer, itemId: string, size: number, dir: string, ve
 }
 
 /** The two metrics (pieces, whole file), measured one after the other in the same run. */
-export async function measureResumeAt99(peer: Peer, itemId: string, size: number, outRoot: string): Promise<MetricResult[]> {
+export async function measureResumeAt99(
+  peer: Peer,
+  itemId: string,
+  size: number,
+  outRoot: string,
+): Promise<MetricResult[]> {
   const metrics: MetricResult[] = [];
   for (const verifyPieces of [true, false]) {
     const mode = verifyPieces ? "pieces" : "whole-file";

@@ -42,7 +42,12 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
   const notes: string[] = [];
   if (!nginx.ok) notes.push(nginx.reason);
   if (peer.ok) {
-    const note = await waitForDigests(peer.value.info.url, peer.value.info.key, [id], ctx.options.quick ? 15_000 : 120_000);
+    const note = await waitForDigests(
+      peer.value.info.url,
+      peer.value.info.key,
+      [id],
+      ctx.options.quick ? 15_000 : 120_000,
+    );
     if (note) notes.push(note);
   }
   const sdkUnavailable = !peer.ok ? peer.reason : probe.sdk;
@@ -129,7 +134,11 @@ export async function runRpcGroup(ctx: BenchContext): Promise<GroupResult> {
       });
     }
   }
-  const raw = await runInterleaved(targets, { samples: ctx.options.samples, log: ctx.log, onHarnessFailure: ctx.harnessError });
+  const raw = await runInterleaved(targets, {
+    samples: ctx.options.samples,
+    log: ctx.log,
+    onHarnessFailure: ctx.harnessError,
+  });
   const { summarizeThroughput } = await import("../summarize.js");
   return {
     group: "rpc",

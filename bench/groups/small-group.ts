@@ -64,7 +64,12 @@ export async function runSmallGroup(ctx: BenchContext): Promise<GroupResult> {
   ];
   const samples = quick ? 1 : Math.min(ctx.options.samples, 3);
   try {
-    const raw = await runInterleaved(targets, { samples, warmup: quick ? 0 : 1, log: ctx.log, onHarnessFailure: ctx.harnessError });
+    const raw = await runInterleaved(targets, {
+      samples,
+      warmup: quick ? 0 : 1,
+      log: ctx.log,
+      onHarnessFailure: ctx.harnessError,
+    });
     const many = raw.find((t) => t.id === "small.many");
     const single = raw.find((t) => t.id === "small.one");
     const manySeconds = median(many?.samples.map((s) => s.seconds) ?? []);
@@ -88,7 +93,8 @@ export async function runSmallGroup(ctx: BenchContext): Promise<GroupResult> {
         ...base,
         id: "small.overhead",
         label: `time for the ${smallFiles} files ÷ time for one ${formatSize(total)} file`,
-        status: status === "ok" && single?.status === "ok" ? "ok" : status === "ok" ? (single?.status ?? "failed") : status,
+        status:
+          status === "ok" && single?.status === "ok" ? "ok" : status === "ok" ? (single?.status ?? "failed") : status,
         reason: many?.reason ?? single?.reason,
         value: manySeconds / oneSeconds,
         unit: "×",

@@ -12,7 +12,8 @@ export interface Bitmap {
 
 /** An empty bitmap of `count` pieces. */
 export function emptyBitmap(count: number): Bitmap {
-  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`a bitmap needs a piece count >= 0, got ${count}`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new RangeError(`a bitmap needs a piece count >= 0, got ${count}`);
   return { count, bytes: new Uint8Array(Math.ceil(count / 8)) };
 }
 
@@ -68,11 +69,15 @@ export function bitmapToText(b: Bitmap): string {
 export function bitmapFromText(text: string, count: number): Bitmap {
   const b = emptyBitmap(count);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
-    throw new TypeError("the stored bitmap of verified pieces is not base64; reset the job with `peer downloads retry`");
+    throw new TypeError(
+      "the stored bitmap of verified pieces is not base64; reset the job with `peer downloads retry`",
+    );
   }
   const bytes = Buffer.from(text, "base64");
   if (bytes.length !== b.bytes.length) {
-    throw new TypeError(`the stored bitmap has ${bytes.length} bytes, ${b.bytes.length} were expected for ${count} pieces`);
+    throw new TypeError(
+      `the stored bitmap has ${bytes.length} bytes, ${b.bytes.length} were expected for ${count} pieces`,
+    );
   }
   b.bytes.set(bytes);
   const spare = b.bytes.length * 8 - count;

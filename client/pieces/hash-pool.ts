@@ -56,7 +56,10 @@ const BACKGROUND_DEPTH = 2;
 export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool {
   const slots: Slot[] = [];
   const background: Array<{ task: HashTask; resolve: (r: HashReply) => void; reject: (e: Error) => void }> = [];
-  const pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot; fg: boolean }>();
+  const pending = new Map<
+    number,
+    { resolve: (r: HashReply) => void; reject: (e: Error) => void; slot: Slot; fg: boolean }
+  >();
   let nextId = 1;
   let closed = false;
 
@@ -90,11 +93,20 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
   }
 
   function leastBusy(): Slot {
-    const slot = slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best), undefined);
+    const slot = slots.reduce<Slot | undefined>(
+      (best, s) => (best === undefined || s.outstanding < best.outstanding ? s : best),
+      undefined,
+    );
     return slot === undefined || (slot.outstanding > 0 && slots.length < threads) ? start() : slot;
   }
 
-  function post(slot: Slot, task: HashTask, transfer: ArrayBuffer[], resolve: (r: HashReply) => void, reject: (e: Error) => void): void {
+  function post(
+    slot: Slot,
+    task: HashTask,
+    transfer: ArrayBuffer[],
+    resolve: (r: HashReply) => void,
+    reject: (e: Error) => void,
+  ): void {
     const fg = transfer.length > 0 || task.kind === "leaves";
     pending.set(task.id, { resolve, reject, slot, fg });
     if (fg) slot.foreground++;
@@ -106,7 +118,8 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
   function pump(): void {
     while (background.length > 0 && !closed) {
       const idle =
-        slots.find((s) => s.foreground === 0 && s.outstanding < BACKGROUND_DEPTH) ?? (slots.length < threads ? start() : undefined);
+        slots.find((s) => s.foreground === 0 && s.outstanding < BACKGROUND_DEPTH) ??
+        (slots.length < threads ? start() : undefined);
       if (idle === undefined) return;
       const next = background.shift();
       if (next !== undefined) post(idle, next.task, [], next.resolve, next.reject);
@@ -133,7 +146,10 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       const buffer = piece.buffer as ArrayBuffer;
       const reply = await send({ kind: "leaves", id: nextId++, buffer, length: piece.length }, [buffer]);
       if (reply.leaves === undefined || reply.buffer === undefined) throw new Error("a hashing worker sent no leaves");
-      return { node: nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256), piece: new Uint8Array(reply.buffer) };
+      return {
+        node: nodeFromLeaves(splitLeaves(reply.leaves), pieceLength, whole, sha256),
+        piece: new Uint8Array(reply.buffer),
+      };
     },
     async filePieceNode(path, offset, length, pieceLength, whole) {
       const reply = await send({ kind: "file-leaves", id: nextId++, path, offset, length }, [], true);

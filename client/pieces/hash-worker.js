@@ -87,7 +87,10 @@ async function run(task) {
   switch (task.kind) {
     case "leaves": {
       const leaves = leavesOf(new Uint8Array(task.buffer, 0, task.length));
-      return { reply: { id: task.id, leaves: leaves.buffer, buffer: task.buffer }, transfer: [leaves.buffer, task.buffer] };
+      return {
+        reply: { id: task.id, leaves: leaves.buffer, buffer: task.buffer },
+        transfer: [leaves.buffer, task.buffer],
+      };
     }
     case "file-leaves": {
       const bytes = await readRange(task.path, task.offset, task.length);

@@ -55,8 +55,10 @@ export function createPieceAssembler(o: AssemblerOptions): PieceAssembler {
       return position;
     },
     push(offset, data) {
-      if (offset !== position) throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
-      if (position + data.length > o.end) throw new DownloadError("protocol", "the peer sent more bytes than were asked");
+      if (offset !== position)
+        throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
+      if (position + data.length > o.end)
+        throw new DownloadError("protocol", "the peer sent more bytes than were asked");
       const done: AssembledPiece[] = [];
       let at = 0;
       while (at < data.length) {
@@ -79,7 +81,8 @@ export function createPieceAssembler(o: AssemblerOptions): PieceAssembler {
       return done;
     },
     finish() {
-      if (position !== o.end) throw new DownloadError("short-stream", `the stream ended at ${position} of ${o.end} bytes`);
+      if (position !== o.end)
+        throw new DownloadError("short-stream", `the stream ended at ${position} of ${o.end} bytes`);
     },
   };
 }

@@ -43,7 +43,8 @@ export async function fetchPieceLayer(
     }
     pieceLength = Number(res.pieceLength);
     count = Number(res.pieceCount);
-    if (Number(res.first) !== nodes.length) throw new DownloadError("protocol", "the peer sent piece hashes from another index");
+    if (Number(res.first) !== nodes.length)
+      throw new DownloadError("protocol", "the peer sent piece hashes from another index");
     const page = splitNodes(res.hashes);
     if (page.length === 0) break;
     nodes.push(...page);

@@ -5,10 +5,22 @@
  * of its real leaves (compared with the pieces root). The tree rules stay in
  * common/pieces/tree.ts; this only chooses which one applies. Pure.
  */
-import { BLOCK_SIZE, HASH_SIZE, equalBytes, merkleRoot, rootFromLeaves, type HashFn } from "../../common/pieces/tree.js";
+import {
+  BLOCK_SIZE,
+  HASH_SIZE,
+  equalBytes,
+  merkleRoot,
+  rootFromLeaves,
+  type HashFn,
+} from "../../common/pieces/tree.js";
 
 /** The node of one piece from its leaves. */
-export function nodeFromLeaves(leaves: readonly Uint8Array[], pieceLength: number, whole: boolean, hash: HashFn): Uint8Array {
+export function nodeFromLeaves(
+  leaves: readonly Uint8Array[],
+  pieceLength: number,
+  whole: boolean,
+  hash: HashFn,
+): Uint8Array {
   if (whole) return rootFromLeaves(leaves, hash);
   const perPiece = pieceLength / BLOCK_SIZE;
   if (leaves.length === 0 || leaves.length > perPiece) {
@@ -21,12 +33,25 @@ export function nodeFromLeaves(leaves: readonly Uint8Array[], pieceLength: numbe
 }
 
 /** What a piece must hash to: layer[index], or the root when the file is one piece. */
-export function expectedNode(index: number, size: number, pieceLength: number, root: Uint8Array, layer: readonly Uint8Array[]): Uint8Array | undefined {
+export function expectedNode(
+  index: number,
+  size: number,
+  pieceLength: number,
+  root: Uint8Array,
+  layer: readonly Uint8Array[],
+): Uint8Array | undefined {
   return size <= pieceLength ? (index === 0 ? root : undefined) : layer[index];
 }
 
 /** True when `node` is what piece `index` must hash to. */
-export function nodeMatches(node: Uint8Array, index: number, size: number, pieceLength: number, root: Uint8Array, layer: readonly Uint8Array[]): boolean {
+export function nodeMatches(
+  node: Uint8Array,
+  index: number,
+  size: number,
+  pieceLength: number,
+  root: Uint8Array,
+  layer: readonly Uint8Array[],
+): boolean {
   const want = expectedNode(index, size, pieceLength, root, layer);
   return want !== undefined && equalBytes(node, want);
 }

@@ -40,7 +40,8 @@ export async function readRemotes(dataDir: string): Promise<Remote[]> {
     handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   } catch (error) {
     if (errno(error) === "ENOENT") return [];
-    if (errno(error) === "ELOOP") throw new RemotesFileError(`${file} is a symbolic link; it holds API keys and must be a plain file`);
+    if (errno(error) === "ELOOP")
+      throw new RemotesFileError(`${file} is a symbolic link; it holds API keys and must be a plain file`);
     throw new RemotesFileError(`cannot read ${file}: ${errno(error) ?? String(error)}`);
   }
   try {
@@ -123,18 +124,25 @@ async function lock(file: string): Promise<() => Promise<void>> {
     } catch (error) {
       if (errno(error) !== "EEXIST") throw error;
     }
-    const age = await stat(lockFile).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(lockFile).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_LOCK_MS) {
       await rm(lockFile, { force: true });
       continue;
     }
     if (Date.now() > deadline) {
-      throw new RemotesFileError(`${lockFile} is held by another peer command; try again (remove it if no peer command is running)`);
+      throw new RemotesFileError(
+        `${lockFile} is held by another peer command; try again (remove it if no peer command is running)`,
+      );
     }
     await sleep(20 + Math.floor(Math.random() * 30));
   }
 }
 
 function errno(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined;
 }

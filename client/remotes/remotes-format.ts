@@ -22,7 +22,9 @@ export interface Remote {
 }
 
 /** The outcome of {@link parseRemotes}. */
-export type ParsedRemotes = { readonly ok: true; readonly value: Remote[] } | { readonly ok: false; readonly error: string };
+export type ParsedRemotes =
+  | { readonly ok: true; readonly value: Remote[] }
+  | { readonly ok: false; readonly error: string };
 
 /** Parses the file's text; `error` says what is wrong without quoting any of it. */
 export function parseRemotes(text: string): ParsedRemotes {
@@ -42,7 +44,8 @@ export function parseRemotes(text: string): ParsedRemotes {
     const problem = checkEntry(entry);
     if (problem !== undefined) return { ok: false, error: `entry ${index + 1}: ${problem}` };
     const remote = entry as unknown as Remote;
-    if (seen.has(remote.name)) return { ok: false, error: `entry ${index + 1}: the name "${remote.name}" appears twice` };
+    if (seen.has(remote.name))
+      return { ok: false, error: `entry ${index + 1}: the name "${remote.name}" appears twice` };
     seen.add(remote.name);
     remotes.push({ name: remote.name, url: remote.url, key: remote.key, addedAt: remote.addedAt });
   }

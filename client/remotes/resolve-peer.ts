@@ -19,7 +19,9 @@ export interface ResolvedPeer {
 }
 
 /** The outcome of {@link resolvePeer}: errors are usage errors (the user fixes the command line). */
-export type PeerResolution = { readonly ok: true; readonly value: ResolvedPeer } | { readonly ok: false; readonly error: string };
+export type PeerResolution =
+  | { readonly ok: true; readonly value: ResolvedPeer }
+  | { readonly ok: false; readonly error: string };
 
 /** Inputs of {@link resolvePeer}. */
 export interface PeerArgument {
@@ -51,7 +53,10 @@ export function resolvePeer(arg: PeerArgument): PeerResolution {
   }
   if (matches.length > 1) {
     const names = matches.map((r) => r.name).join(", ");
-    return { ok: false, error: `several remotes point at ${url} (${names}): give one of these names instead of the URL, or --key` };
+    return {
+      ok: false,
+      error: `several remotes point at ${url} (${names}): give one of these names instead of the URL, or --key`,
+    };
   }
   return { ok: false, error: NO_KEY };
 }

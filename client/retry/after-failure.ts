@@ -33,7 +33,12 @@ export type FailureDecision =
   /** Pause (disk full, or the user's pause, whose row is already written: `byUser`). */
   | { readonly kind: "pause"; readonly error: DownloadError; readonly byUser: boolean }
   /** Discard the part and start again (restart number `restarts`); `forgetValidators` when the file changed. */
-  | { readonly kind: "restart"; readonly error: DownloadError; readonly forgetValidators: boolean; readonly restarts: number }
+  | {
+      readonly kind: "restart";
+      readonly error: DownloadError;
+      readonly forgetValidators: boolean;
+      readonly restarts: number;
+    }
   /** Fail the job with `error`. */
   | { readonly kind: "fail"; readonly error: DownloadError }
   /** Try again after `delayMs`. */
@@ -84,12 +89,19 @@ function decideRestart(error: DownloadError, counters: FailureCounters, limits: 
     return { decision: { kind: "fail", error: e } as const, counters: next };
   }
   if (next.restarts > limits.maxRestarts) {
-    const e = new DownloadError("changed-too-often", `the file changed ${next.restarts} times during the download`, { cause: error });
+    const e = new DownloadError("changed-too-often", `the file changed ${next.restarts} times during the download`, {
+      cause: error,
+    });
     return { decision: { kind: "fail", error: e } as const, counters: next };
   }
   // A changed file: forget the old validators and learn the new ones from the next read.
   // A digest mismatch: same validators, the bytes were bad; read them again.
-  const decision = { kind: "restart", error, forgetValidators: error.code === "changed", restarts: next.restarts } as const;
+  const decision = {
+    kind: "restart",
+    error,
+    forgetValidators: error.code === "changed",
+    restarts: next.restarts,
+  } as const;
   return { decision, counters: next };
 }
 

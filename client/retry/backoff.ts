@@ -37,7 +37,11 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
  * @param attempt 1 for the first failure
  * @param random a function returning [0, 1)
  */
-export function computeBackoff(attempt: number, options: Pick<BackoffOptions, "baseMs" | "capMs">, random: () => number): number {
+export function computeBackoff(
+  attempt: number,
+  options: Pick<BackoffOptions, "baseMs" | "capMs">,
+  random: () => number,
+): number {
   const n = Math.max(1, Math.floor(attempt));
   // 2^(n-1) overflows to Infinity for large n; min() then picks the cap.
   const ceiling = Math.min(options.capMs, options.baseMs * 2 ** (n - 1));
@@ -62,7 +66,11 @@ export function initialRetryState(nowMs: number): RetryState {
 /** The decision after a failed attempt. */
 export type RetryDecision =
   | { readonly retry: true; readonly delayMs: number; readonly state: RetryState; readonly hinted: boolean }
-  | { readonly retry: false; readonly reason: "permanent" | "attempts" | "internal" | "deadline"; readonly state: RetryState };
+  | {
+      readonly retry: false;
+      readonly reason: "permanent" | "attempts" | "internal" | "deadline";
+      readonly state: RetryState;
+    };
 
 /**
  * Decides whether to retry after `error`.
@@ -86,7 +94,9 @@ export function decideRetry(
   if (next.failures >= options.maxAttempts) return { retry: false, reason: "attempts", state: next };
   if (next.internalErrors > options.maxInternalErrors) return { retry: false, reason: "internal", state: next };
   const hinted = error.retryAfterMs !== undefined;
-  const delayMs = hinted ? Math.min(options.maxHintMs, error.retryAfterMs ?? 0) : computeBackoff(next.failures, options, random);
+  const delayMs = hinted
+    ? Math.min(options.maxHintMs, error.retryAfterMs ?? 0)
+    : computeBackoff(next.failures, options, random);
   if (options.deadlineMs !== undefined && nowMs + delayMs - next.startedAtMs > options.deadlineMs) {
     return { retry: false, reason: "deadline", state: next };
   }

@@ -45,7 +45,12 @@ export async function openDownloadsDatabase(
   dataDir: string,
   options: DownloadsDatabaseOptions = {},
 ): Promise<Kysely<ClientDatabase>> {
-  return openStore<ClientDatabase>({ ...store, dataDir, databaseUrl: options.databaseUrl, sqliteFile: DOWNLOADS_DATABASE_FILE });
+  return openStore<ClientDatabase>({
+    ...store,
+    dataDir,
+    databaseUrl: options.databaseUrl,
+    sqliteFile: DOWNLOADS_DATABASE_FILE,
+  });
 }
 
 /** Opens a database at an exact file name (`":memory:"` in tests) and migrates it. @internal */

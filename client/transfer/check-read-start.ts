@@ -31,15 +31,20 @@ export function checkReadStart(
   expected: Expected,
   maxFileSize: number,
 ): ReadStartDecision {
-  if (!Number.isSafeInteger(meta.size) || meta.size < 0) return { kind: "protocol", reason: `the peer reported an invalid size ${meta.size}` };
-  if (meta.size > maxFileSize) return { kind: "too-large", reason: `the file is ${meta.size} bytes, over the limit of ${maxFileSize}` };
+  if (!Number.isSafeInteger(meta.size) || meta.size < 0)
+    return { kind: "protocol", reason: `the peer reported an invalid size ${meta.size}` };
+  if (meta.size > maxFileSize)
+    return { kind: "too-large", reason: `the file is ${meta.size} bytes, over the limit of ${maxFileSize}` };
   if (meta.etag === "") return { kind: "protocol", reason: "the peer sent no etag" };
   if (start !== askedOffset) {
-    if (start === 0) return { kind: "restart-with-body", reason: "the peer sent the whole file instead of the range asked" };
+    if (start === 0)
+      return { kind: "restart-with-body", reason: "the peer sent the whole file instead of the range asked" };
     return { kind: "protocol", reason: `the peer answered from offset ${start}, ${askedOffset} was asked` };
   }
-  if (expected.etag !== null && meta.etag !== expected.etag) return { kind: "changed", reason: "the file's etag changed" };
-  if (expected.size !== null && meta.size !== expected.size) return { kind: "changed", reason: "the file's size changed" };
+  if (expected.etag !== null && meta.etag !== expected.etag)
+    return { kind: "changed", reason: "the file's etag changed" };
+  if (expected.size !== null && meta.size !== expected.size)
+    return { kind: "changed", reason: "the file's size changed" };
   if (expected.sha256 !== null && meta.sha256 !== undefined && meta.sha256 !== expected.sha256) {
     return { kind: "changed", reason: "the file's digest changed" };
   }

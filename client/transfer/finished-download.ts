@@ -22,7 +22,10 @@ export interface FinishedDownload {
  * Undefined otherwise: the job then downloads as usual.
  */
 export async function findFinishedDownload(
-  row: Pick<DownloadRow, "status" | "part_path" | "destination" | "expected_size" | "expected_sha256" | "committed_bytes">,
+  row: Pick<
+    DownloadRow,
+    "status" | "part_path" | "destination" | "expected_size" | "expected_sha256" | "committed_bytes"
+  >,
 ): Promise<FinishedDownload | undefined> {
   if (row.status !== "downloading" && row.status !== "verifying") return undefined;
   if (row.expected_size === null) return undefined;

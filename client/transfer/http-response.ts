@@ -26,7 +26,10 @@ export function parseContentRange(value: string | undefined): ContentRange | und
 }
 
 /** Extracts a hex SHA-256 from `X-Content-SHA256` (hex) or `Repr-Digest` (RFC 9530, `sha-256=:base64:`). */
-export function parseDigestHeaders(xContentSha256: string | undefined, reprDigest: string | undefined): string | undefined {
+export function parseDigestHeaders(
+  xContentSha256: string | undefined,
+  reprDigest: string | undefined,
+): string | undefined {
   if (xContentSha256 !== undefined && /^[0-9a-fA-F]{64}$/.test(xContentSha256.trim())) {
     return xContentSha256.trim().toLowerCase();
   }

@@ -74,26 +74,43 @@ function openResponse(
   const status = res.statusCode ?? 0;
   if (status === 200) {
     const length = parseContentLength(header(res, "content-length"));
-    if (length === undefined) throw new DownloadError("unknown-size", "the peer sent no Content-Length; the size must be known to verify a download");
+    if (length === undefined)
+      throw new DownloadError(
+        "unknown-size",
+        "the peer sent no Content-Length; the size must be known to verify a download",
+      );
     return { meta: metaOf(res, length), start: 0, body: bodyOf(res, 0) };
   }
   if (status === 206) {
     if (!ranged) throw new DownloadError("protocol", "the peer answered 206 to a request without a Range");
     const cr = parseContentRange(header(res, "content-range"));
-    if (cr === undefined || cr.kind !== "range") throw new DownloadError("protocol", "the peer's 206 has no valid Content-Range");
-    if (cr.first !== offset) throw new DownloadError("protocol", `the peer's 206 starts at ${cr.first}, ${offset} was asked`);
+    if (cr === undefined || cr.kind !== "range")
+      throw new DownloadError("protocol", "the peer's 206 has no valid Content-Range");
+    if (cr.first !== offset)
+      throw new DownloadError("protocol", `the peer's 206 starts at ${cr.first}, ${offset} was asked`);
     const wantLast = length === undefined ? cr.size - 1 : Math.min(cr.size, offset + length) - 1;
-    if (cr.last !== wantLast) throw new DownloadError("protocol", `the peer's 206 ends at ${cr.last}, ${wantLast} was asked`);
+    if (cr.last !== wantLast)
+      throw new DownloadError("protocol", `the peer's 206 ends at ${cr.last}, ${wantLast} was asked`);
     return { meta: metaOf(res, cr.size), start: cr.first, body: bodyOf(res, cr.first) };
   }
   if (status === 416) {
     const cr = parseContentRange(header(res, "content-range"));
     res.resume();
     // Asking from the end of a complete part gets 416: verify what we have (size and digest), else restart.
-    if (cr?.kind === "unsatisfied" && expectedSize !== undefined && cr.size === expectedSize && offset === expectedSize) {
+    if (
+      cr?.kind === "unsatisfied" &&
+      expectedSize !== undefined &&
+      cr.size === expectedSize &&
+      offset === expectedSize
+    ) {
       const meta = metaOf(res, cr.size);
       // A 416 need not carry an ETag; If-Range was evaluated before the range, so the validator held.
-      return { meta: { ...meta, etag: meta.etag === "" ? (ifMatch ?? "") : meta.etag }, start: offset, body: emptyBody(), atEnd: true };
+      return {
+        meta: { ...meta, etag: meta.etag === "" ? (ifMatch ?? "") : meta.etag },
+        start: offset,
+        body: emptyBody(),
+        atEnd: true,
+      };
     }
     throw new DownloadError("changed", "the peer cannot serve the range asked (416): the file changed");
   }

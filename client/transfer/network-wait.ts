@@ -17,7 +17,11 @@ export interface NetworkWait {
  * Creates the waiter. `ctl` is the attempt's controller (aborted with "idle-timeout" by the
  * timer); `writeInFlight` returns the disk write in flight, if any.
  */
-export function createNetworkWait(ctl: AbortController, idleTimeoutMs: number, writeInFlight: () => Promise<void> | undefined): NetworkWait {
+export function createNetworkWait(
+  ctl: AbortController,
+  idleTimeoutMs: number,
+  writeInFlight: () => Promise<void> | undefined,
+): NetworkWait {
   let idle: NodeJS.Timeout | undefined;
   return {
     async wait<T>(promise: Promise<T>): Promise<T> {
@@ -25,12 +29,18 @@ export function createNetworkWait(ctl: AbortController, idleTimeoutMs: number, w
       if (w !== undefined) {
         // Until the write ends, a silent network may be our own backpressure: wait for the disk first.
         const settled = () => "settled" as const;
-        const network = promise.then(() => "network" as const, () => "network" as const);
+        const network = promise.then(
+          () => "network" as const,
+          () => "network" as const,
+        );
         const first = await raceAbort(Promise.race([network, w.then(settled, settled)]), ctl.signal);
         if (first === "network") return promise;
       }
       idle = setTimeout(
-        () => ctl.abort(new DownloadError("idle-timeout", `no bytes from the peer for ${Math.round(idleTimeoutMs / 1000)} s`)),
+        () =>
+          ctl.abort(
+            new DownloadError("idle-timeout", `no bytes from the peer for ${Math.round(idleTimeoutMs / 1000)} s`),
+          ),
         idleTimeoutMs,
       );
       try {

@@ -121,7 +121,11 @@ export async function commitPartGuarded(
       started = true;
       return commitPart(fh, partPath, destination);
     });
-    if (!ok) throw new DownloadError("lease-lost", "another worker took this job over before the rename; the part was not put in place");
+    if (!ok)
+      throw new DownloadError(
+        "lease-lost",
+        "another worker took this job over before the rename; the part was not put in place",
+      );
   } finally {
     if (!started) await fh.close().catch(() => undefined);
   }

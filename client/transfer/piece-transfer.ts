@@ -9,7 +9,16 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { DownloadError, classify } from "../errors.js";
-import { bitmapToText, copyBitmap, countPieces, emptyBitmap, hasPiece, isFull, setPiece, type Bitmap } from "../pieces/bitmap.js";
+import {
+  bitmapToText,
+  copyBitmap,
+  countPieces,
+  emptyBitmap,
+  hasPiece,
+  isFull,
+  setPiece,
+  type Bitmap,
+} from "../pieces/bitmap.js";
 import { createPieceAssembler, type AssembledPiece } from "../pieces/piece-assembler.js";
 import { nodeMatches } from "../pieces/piece-node.js";
 import { candidatesOnDisk, nextRange, type PieceRange } from "../pieces/piece-planner.js";
@@ -86,7 +95,12 @@ class PieceTransfer {
     stats.verified = copyBitmap(p.verified);
     stats.confirmed = emptyBitmap(p.verified.count);
     this.lastCheckpointAt = p.now();
-    this.wb = createWriteBehind({ fs: p.fs, fh, start: 0, onWritten: (_end, length) => (stats.bytesWritten += length) });
+    this.wb = createWriteBehind({
+      fs: p.fs,
+      fh,
+      start: 0,
+      onWritten: (_end, length) => (stats.bytesWritten += length),
+    });
     this.net = createNetworkWait(this.ctl, p.idleTimeoutMs, () => this.wb.inFlight);
   }
 
@@ -112,7 +126,12 @@ class PieceTransfer {
   private async fetchMissing(): Promise<void> {
     for (;;) {
       this.ctl.signal.throwIfAborted();
-      const range = nextRange({ size: this.p.size, pieceLength: this.p.pieceLength, verified: this.inHand, busy: (i) => this.checking.has(i) });
+      const range = nextRange({
+        size: this.p.size,
+        pieceLength: this.p.pieceLength,
+        verified: this.inHand,
+        busy: (i) => this.checking.has(i),
+      });
       if (range !== undefined) {
         await this.readRange(range);
         continue;
@@ -135,7 +154,8 @@ class PieceTransfer {
     const queue = [...unrecorded, ...recorded];
     for (const i of queue) this.checking.add(i);
     const worker = async () => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await this.checkOnDisk(i, hasPiece(p.verified, i));
+      for (let i = queue.shift(); i !== undefined; i = queue.shift())
+        await this.checkOnDisk(i, hasPiece(p.verified, i));
     };
     // A few at a time: each holds one piece in a worker.
     for (let k = 0; k < Math.min(4, queue.length); k++) {
@@ -189,8 +209,10 @@ class PieceTransfer {
       const decision = checkReadStart(range.offset, read.start, read.meta, expected, p.maxFileSize);
       // A peer that ignored the range sent the whole file from 0: pieces are written at their
       // own offsets, so that body is used as is (verified pieces are skipped).
-      if (decision.kind !== "ok" && decision.kind !== "restart-with-body") throw new DownloadError(decision.kind, decision.reason);
-      if (read.atEnd === true) throw new DownloadError("protocol", "the peer answered a piece read as if the file were complete");
+      if (decision.kind !== "ok" && decision.kind !== "restart-with-body")
+        throw new DownloadError(decision.kind, decision.reason);
+      if (read.atEnd === true)
+        throw new DownloadError("protocol", "the peer answered a piece read as if the file were complete");
       if (!this.validated) {
         this.validated = true;
         await p.hooks.onValidated(read.meta, this.verifiedBytes());
@@ -198,7 +220,13 @@ class PieceTransfer {
       const whole = decision.kind === "restart-with-body";
       const start = whole ? 0 : range.offset;
       const end = whole ? p.size : range.offset + range.length;
-      const asm = createPieceAssembler({ start, end, pieceLength: p.pieceLength, size: p.size, skip: (i) => hasPiece(this.inHand, i) || this.checking.has(i) });
+      const asm = createPieceAssembler({
+        start,
+        end,
+        pieceLength: p.pieceLength,
+        size: p.size,
+        skip: (i) => hasPiece(this.inHand, i) || this.checking.has(i),
+      });
       const pipeline: Hashing[] = [];
       let pipelineBytes = 0;
       const limit = Math.max(2 * p.pieceLength, 16 * 1024 * 1024);
@@ -224,7 +252,12 @@ class PieceTransfer {
   /** Sends a piece to the pool (its buffer is transferred). */
   private hash(piece: AssembledPiece): Hashing {
     const { p } = this;
-    const entry: Hashing = { index: piece.index, offset: piece.offset, done: false, node: p.pool.pieceNode(piece.bytes, p.pieceLength, p.size <= p.pieceLength) };
+    const entry: Hashing = {
+      index: piece.index,
+      offset: piece.offset,
+      done: false,
+      node: p.pool.pieceNode(piece.bytes, p.pieceLength, p.size <= p.pieceLength),
+    };
     entry.node.then(
       () => (entry.done = true),
       () => (entry.done = true), // observed in order by settlePiece
@@ -249,7 +282,8 @@ class PieceTransfer {
     this.pendingBytes += bytes.length;
     p.hooks.onBytes(this.verifiedBytes());
     const due = { pendingBytes: this.pendingBytes, sinceLastMs: p.now() - this.lastCheckpointAt };
-    if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs })) await this.checkpoint();
+    if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs }))
+      await this.checkpoint();
     return bytes.length;
   }
 
@@ -261,7 +295,8 @@ class PieceTransfer {
     p.hooks.onPieceFailed(index, p.source);
     const max = p.maxFailuresPerPiece ?? 2;
     if (n >= max || this.badPieces >= (p.maxBadPieces ?? 4)) {
-      const what = n >= max ? `piece ${index} failed its hash ${n} times` : `${this.badPieces} pieces failed their hash`;
+      const what =
+        n >= max ? `piece ${index} failed its hash ${n} times` : `${this.badPieces} pieces failed their hash`;
       throw new DownloadError("bad-pieces", `${what}; ${p.source} sends bytes that are not the file's`);
     }
   }
@@ -312,7 +347,9 @@ class PieceTransfer {
 
   private errorOf(err: unknown): DownloadError {
     const reason = this.ctl.signal.aborted ? this.ctl.signal.reason : undefined;
-    return reason instanceof DownloadError && !(err instanceof DownloadError && err.code === "bad-pieces") ? reason : classify(err);
+    return reason instanceof DownloadError && !(err instanceof DownloadError && err.code === "bad-pieces")
+      ? reason
+      : classify(err);
   }
 
   private get confirmed(): Bitmap {

@@ -104,10 +104,18 @@ function fastSource(wire: FastReadWire): OpenRead {
 
 function stockSource(client: PeerClient): OpenRead {
   return async (req) => {
-    const stream = client.readFile(
-      { itemId: req.itemId, offset: req.offset, length: req.length ?? 0, ifMatch: req.ifMatch, chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE },
-      { signal: req.signal },
-    )[Symbol.asyncIterator]();
+    const stream = client
+      .readFile(
+        {
+          itemId: req.itemId,
+          offset: req.offset,
+          length: req.length ?? 0,
+          ifMatch: req.ifMatch,
+          chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE,
+        },
+        { signal: req.signal },
+      )
+      [Symbol.asyncIterator]();
     const first = await stream.next();
     if (first.done === true) throw noFirstMessage();
     const item = first.value.item;

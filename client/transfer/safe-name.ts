@@ -16,7 +16,9 @@ export function checkFileName(name: string): string | undefined {
   // Control characters would garble terminals and logs; a leading "-" would read as an option to other tools.
   if (/[\u0000-\u001f\u007f]/.test(name)) return "the peer's file name contains control characters";
   if (name.trim() !== name || name.trim() === "") return "the peer's file name starts or ends with white space";
-  if (Buffer.byteLength(name, "utf8") > MAX_FILE_NAME_BYTES) return `the peer's file name is longer than ${MAX_FILE_NAME_BYTES} bytes`;
-  if (name.endsWith(".part")) return 'the peer\'s file name ends with ".part", which this client uses for partial files';
+  if (Buffer.byteLength(name, "utf8") > MAX_FILE_NAME_BYTES)
+    return `the peer's file name is longer than ${MAX_FILE_NAME_BYTES} bytes`;
+  if (name.endsWith(".part"))
+    return 'the peer\'s file name ends with ".part", which this client uses for partial files';
   return undefined;
 }

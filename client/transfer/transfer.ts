@@ -157,15 +157,18 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       if (r.done === true) break;
       const { offset, data } = r.value;
       if (data.length === 0) continue;
-      if (offset !== position) throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
-      if (position + data.length > size) throw new DownloadError("protocol", "the peer sent more bytes than the file has");
+      if (offset !== position)
+        throw new DownloadError("protocol", `the peer sent bytes at ${offset}, ${position} was next`);
+      if (position + data.length > size)
+        throw new DownloadError("protocol", "the peer sent more bytes than the file has");
       hash.update(data);
       // An idle disk gets the bytes at once (nothing waits in memory on a slow link); while a
       // write is in flight, chunks gather up to `writeBytes`, then wait for it.
       await wb.push(position, data);
       position += data.length;
       const due = { pendingBytes: position - committed, sinceLastMs: p.now() - lastCheckpointAt };
-      if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs })) await checkpoint();
+      if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs }))
+        await checkpoint();
     }
     await wb.flush();
     if (position !== size) {
@@ -190,7 +193,10 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       await fh.datasync();
       committed = 0;
       await p.hooks.onCheckpoint(0).catch(() => undefined);
-      throw new DownloadError("digest-mismatch", "the downloaded bytes do not match the peer's SHA-256; the part was discarded");
+      throw new DownloadError(
+        "digest-mismatch",
+        "the downloaded bytes do not match the peer's SHA-256; the part was discarded",
+      );
     }
     closed = true;
     await commitPartGuarded(p.hooks.guardRename, fh, p.partPath, p.destination);
@@ -230,4 +236,3 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
     if (!closed) await fh.close().catch(() => undefined);
   }
 }
-

@@ -159,7 +159,13 @@ export function openKeyStore(db: Kysely<ServerDatabase>, options: KeyStoreOption
     } catch (cause) {
       // Not the caller's fault and not "unauthenticated": a retryable server
       // condition (e.g. the file locked past busy_timeout, or the server closing).
-      throw new ConnectError("the key store is unavailable; retry later", Code.Unavailable, undefined, undefined, cause);
+      throw new ConnectError(
+        "the key store is unavailable; retry later",
+        Code.Unavailable,
+        undefined,
+        undefined,
+        cause,
+      );
     }
     const presented = Buffer.from(hashSecret(parsed.secret), "hex");
     const stored = row === undefined ? DUMMY_HASH : Buffer.from(row.hash, "hex");

@@ -23,7 +23,10 @@ function clean(value: string | null | undefined): string | undefined {
  * undefined when neither holds a well-formed key. A malformed Authorization
  * header does not fall back to X-Api-Key: the client said what it meant.
  */
-export function extractApiKey(authorization: string | null | undefined, xApiKey: string | null | undefined): string | undefined {
+export function extractApiKey(
+  authorization: string | null | undefined,
+  xApiKey: string | null | undefined,
+): string | undefined {
   if (authorization !== null && authorization !== undefined && authorization.trim() !== "") {
     const match = /^\s*bearer[ \t]+(\S+)\s*$/i.exec(authorization);
     return match === null ? undefined : clean(match[1]);

@@ -62,7 +62,11 @@ export interface ListPage {
 
 /** One child of a folder: a sub-folder, or a file. */
 export type FolderChild =
-  | { readonly kind: "folder"; /** Plain name. */ readonly name: string; /** `share/a/b` (no trailing slash). */ readonly id: string }
+  | {
+      readonly kind: "folder" /** Plain name. */;
+      readonly name: string /** `share/a/b` (no trailing slash). */;
+      readonly id: string;
+    }
   | { readonly kind: "file"; readonly entry: FileEntry };
 
 /** The direct children of one folder. */

@@ -67,7 +67,8 @@ function isInside(root: Root, real: string): boolean {
 export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirCatalogOptions = {}): Catalog {
   const roots = new Map<string, Root>();
   for (const share of shares) {
-    if (roots.has(share.name)) throw new Error(`share name "${share.name}" is used twice; give each share its own name`);
+    if (roots.has(share.name))
+      throw new Error(`share name "${share.name}" is used twice; give each share its own name`);
     const real = realpathSync(share.dir);
     if (!statSync(real).isDirectory()) throw new Error(`share "${share.name}": ${share.dir} is not a directory`);
     roots.set(share.name, { name: share.name, real, prefix: real.endsWith(path.sep) ? real : real + path.sep });
@@ -180,7 +181,10 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
     return more && last !== undefined ? { items, nextPageToken: encodePageToken(last.id) } : { items };
   }
 
-  async function folder(folderId: string, options: { readonly limit?: number | undefined } = {}): Promise<FolderListing | undefined> {
+  async function folder(
+    folderId: string,
+    options: { readonly limit?: number | undefined } = {},
+  ): Promise<FolderListing | undefined> {
     const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_FOLDER_LIMIT));
     const parsed = parseItemId(folderId.includes("/") ? folderId : `${folderId}/x`);
     const root = parsed === undefined ? undefined : roots.get(parsed.share);

@@ -118,7 +118,9 @@ export function createDirListingCache(options: DirListingCacheOptions = {}): Dir
         else if (d.isSymbolicLink()) children.push({ name: d.name, key: d.name, kind: "symlink" });
       }
       children.sort((a, b) => compare(a.key, b.key));
-      const racy = now() - Number(st.mtimeNs / 1_000_000n) < RACY_WINDOW_MS || now() - Number(st.ctimeNs / 1_000_000n) < RACY_WINDOW_MS;
+      const racy =
+        now() - Number(st.mtimeNs / 1_000_000n) < RACY_WINDOW_MS ||
+        now() - Number(st.ctimeNs / 1_000_000n) < RACY_WINDOW_MS;
       if (!racy) remember(dir, { stamp, children });
       return children;
     },

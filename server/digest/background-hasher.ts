@@ -93,7 +93,8 @@ export function createBackgroundHasher(options: BackgroundHasherOptions): Backgr
         .catch((error: unknown) => {
           if (controller.signal.aborted) return;
           // A file that changes while hashed is skipped; its next lookup schedules the new version.
-          if (error instanceof FileChangedError) logger?.debug({ item: entry.id }, "file changed while hashing; skipped");
+          if (error instanceof FileChangedError)
+            logger?.debug({ item: entry.id }, "file changed while hashing; skipped");
           else logger?.warn({ item: entry.id, err: error }, "hashing failed");
         })
         .finally(() => {

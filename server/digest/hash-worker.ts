@@ -16,11 +16,13 @@ const port = parentPort;
 port.on("message", (task: HashTask) => {
   hashFile(task.entry, { chunkSize: task.chunkSize, sha256Only: task.sha256Only })
     .then((hashes): HashTaskResult => ({ id: task.id, ok: true, hashes }))
-    .catch((error: unknown): HashTaskResult => ({
-      id: task.id,
-      ok: false,
-      changed: error instanceof FileChangedError,
-      message: error instanceof Error ? error.message : String(error),
-    }))
+    .catch(
+      (error: unknown): HashTaskResult => ({
+        id: task.id,
+        ok: false,
+        changed: error instanceof FileChangedError,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    )
     .then((result) => port.postMessage(result));
 });

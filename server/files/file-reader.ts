@@ -127,7 +127,10 @@ export async function* readChunks(file: OpenFile, options: ReadChunksOptions): A
   while (position < end) {
     signal?.throwIfAborted();
     const want = Math.min(chunkSize, end - position);
-    const buffer = options.buffer !== undefined && options.buffer.length >= want ? options.buffer.subarray(0, want) : Buffer.allocUnsafe(want);
+    const buffer =
+      options.buffer !== undefined && options.buffer.length >= want
+        ? options.buffer.subarray(0, want)
+        : Buffer.allocUnsafe(want);
     let filled = 0;
     while (filled < want) {
       let bytesRead: number;

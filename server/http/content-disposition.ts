@@ -11,7 +11,8 @@ import { create } from "content-disposition";
 export type DispositionType = "inline" | "attachment";
 
 // Types a browser renders without running the peer's content as a page (no HTML, SVG, XML, JS).
-const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp|avif|bmp)|video\/[a-z0-9.+-]+|audio\/[a-z0-9.+-]+|application\/pdf|text\/plain)(;|$)/i;
+const INLINE_TYPES =
+  /^(image\/(png|jpeg|gif|webp|avif|bmp)|video\/[a-z0-9.+-]+|audio\/[a-z0-9.+-]+|application\/pdf|text\/plain)(;|$)/i;
 
 /** Chooses `inline` for media, PDF and plain text, `attachment` for the rest (active content stays a download). */
 export function dispositionTypeFor(contentType: string): DispositionType {

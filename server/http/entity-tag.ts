@@ -23,7 +23,8 @@ export interface EntityTagList {
   readonly tags: readonly EntityTag[];
 }
 
-const isEtagc = (code: number): boolean => code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
+const isEtagc = (code: number): boolean =>
+  code === 0x21 || (code >= 0x23 && code <= 0x7e) || (code >= 0x80 && code <= 0xff);
 const isOws = (ch: string | undefined): boolean => ch === " " || ch === "\t";
 
 /** Parses one entity tag; returns undefined unless the whole value is exactly one tag (surrounding OWS allowed). */

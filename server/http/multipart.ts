@@ -42,7 +42,12 @@ export function contentRange(range: ByteRange, size: number): string {
 }
 
 /** Lays out the parts; `partType` is the file's Content-Type, repeated in each part. */
-export function layoutMultipart(ranges: readonly ByteRange[], size: number, partType: string, boundary: string): MultipartLayout {
+export function layoutMultipart(
+  ranges: readonly ByteRange[],
+  size: number,
+  partType: string,
+  boundary: string,
+): MultipartLayout {
   let length = 0;
   const parts = ranges.map((range, i) => {
     const head =

@@ -99,7 +99,12 @@ export function evaluatePreconditions(
  * matches); a date must equal Last-Modified exactly. Anything else, garbage
  * included, means "send the whole representation".
  */
-export function ifRangeHolds(value: string, current: EntityTag, lastModifiedMs: number, now: number = Date.now()): boolean {
+export function ifRangeHolds(
+  value: string,
+  current: EntityTag,
+  lastModifiedMs: number,
+  now: number = Date.now(),
+): boolean {
   const text = value.trim();
   if (text.startsWith('"') || text.startsWith("W/")) {
     const tag = parseEntityTag(text);

@@ -73,7 +73,11 @@ const trimOws = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, "");
  * - syntactically valid but nothing satisfiable (`bytes=N-`, `bytes=-0`) ⇒ `unsatisfiable` (416);
  * - else the satisfiable ranges, clamped to the file, coalesced, in request order.
  */
-export function parseRange(header: string | undefined, size: number, limits: RangeLimits = DEFAULT_RANGE_LIMITS): RangeResult {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+  limits: RangeLimits = DEFAULT_RANGE_LIMITS,
+): RangeResult {
   if (header === undefined) return { kind: "none", reason: "absent" };
   const eq = header.indexOf("=");
   if (eq < 0) return { kind: "none", reason: "invalid" };

@@ -74,7 +74,7 @@ const hexToBase64 = (hex: string): string => Buffer.from(hex, "hex").toString("b
 /** Validator and caching fields shared by 200, 206 and 304 (RFC 9110 §15.4.5: a 304 repeats them). */
 function validatorFields(file: FileFacts): Record<string, string> {
   return {
-    "ETag": file.etag,
+    ETag: file.etag,
     "Last-Modified": formatHttpDate(file.modified),
     "Cache-Control": "private",
   };
@@ -171,7 +171,11 @@ export function planResponse(input: PlanInput): ResponsePlan {
   if (layout.length > file.size + (input.multipartSlack ?? MULTIPART_SLACK)) return whole(file);
   return {
     status: 206,
-    headers: { ...representationFields(file), "Content-Type": layout.contentType, "Content-Length": String(layout.length) },
+    headers: {
+      ...representationFields(file),
+      "Content-Type": layout.contentType,
+      "Content-Length": String(layout.length),
+    },
     body: { kind: "file", parts: layout.parts, tail: layout.tail },
   };
 }

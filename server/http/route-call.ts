@@ -54,7 +54,12 @@ export interface Call {
 }
 
 /** Sends status and fields, and the text body unless the method is HEAD. */
-export function sendHead(call: Call, status: number, headers: Readonly<Record<string, string>>, text?: string | Uint8Array): void {
+export function sendHead(
+  call: Call,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  text?: string | Uint8Array,
+): void {
   call.status = status;
   if (call.signal.aborted) return;
   call.res.writeHead(status, { ...call.extraHeaders, ...headers });
@@ -63,7 +68,12 @@ export function sendHead(call: Call, status: number, headers: Readonly<Record<st
 
 /** A short text answer; never echoes paths or error messages. */
 export function sendText(call: Call, status: number, text: string, extra: Record<string, string> = {}): void {
-  const headers = { ...extra, "Content-Type": "text/plain; charset=utf-8", "Content-Length": String(Buffer.byteLength(text)), "Cache-Control": "no-store" };
+  const headers = {
+    ...extra,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(text)),
+    "Cache-Control": "no-store",
+  };
   sendHead(call, status, headers, text);
 }
 
@@ -103,7 +113,10 @@ export function runCall(
   };
   body(call)
     .catch((err: unknown) => {
-      services.logger.error({ err, method: `HTTP ${call.method}`, item: call.itemId?.slice(0, 300) }, "file route failed");
+      services.logger.error(
+        { err, method: `HTTP ${call.method}`, item: call.itemId?.slice(0, 300) },
+        "file route failed",
+      );
       if (!r.headersSent) sendText(call, 500, "internal error\n");
       else abortResponse(r);
     })

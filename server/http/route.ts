@@ -28,10 +28,18 @@ export interface RouteMatcher {
   match(target: string): RouteMatch;
 }
 
-type Segment = { readonly kind: "literal"; readonly text: string } | { readonly kind: "one" } | { readonly kind: "many" };
+type Segment =
+  | { readonly kind: "literal"; readonly text: string }
+  | { readonly kind: "one" }
+  | { readonly kind: "many" };
 
 /** Parses the segments of a template; `captureAt` marks the variable's first and one-past-last segment. */
-function parseTemplate(template: string): { segments: Segment[]; captureFrom: number; captureTo: number; variable: string } {
+function parseTemplate(template: string): {
+  segments: Segment[];
+  captureFrom: number;
+  captureTo: number;
+  variable: string;
+} {
   if (!template.startsWith("/")) throw new Error(`route template "${template}" must start with "/"`);
   if (/:[^}]*$/.test(template)) throw new Error(`route template "${template}": custom verbs are not supported`);
   const segments: Segment[] = [];
@@ -54,9 +62,16 @@ function parseTemplate(template: string): { segments: Segment[]; captureFrom: nu
   }
   if (captureFrom < 0) throw new Error(`route template "${template}" has no variable to bind the item id`);
   const many = segments.findIndex((s) => s.kind === "many");
-  if (many >= 0 && many !== segments.length - 1) throw new Error(`route template "${template}": "**" must be the last segment`);
+  if (many >= 0 && many !== segments.length - 1)
+    throw new Error(`route template "${template}": "**" must be the last segment`);
   // A "/" inside a variable's pattern splits it; check the raw template had no empty segments.
-  if (template.slice(1).split("/").some((s) => s === "")) throw new Error(`route template "${template}" has an empty segment`);
+  if (
+    template
+      .slice(1)
+      .split("/")
+      .some((s) => s === "")
+  )
+    throw new Error(`route template "${template}" has an empty segment`);
   return { segments, captureFrom, captureTo, variable };
 }
 
@@ -95,7 +110,12 @@ export function compileRoute(template: string): RouteMatcher {
   const { segments, captureFrom, captureTo } = parseTemplate(template);
   const firstWild = segments.findIndex((s) => s.kind !== "literal");
   const literalCount = firstWild < 0 ? segments.length : firstWild;
-  const prefix = "/" + segments.slice(0, literalCount).map((s) => (s.kind === "literal" ? s.text + "/" : "")).join("");
+  const prefix =
+    "/" +
+    segments
+      .slice(0, literalCount)
+      .map((s) => (s.kind === "literal" ? s.text + "/" : ""))
+      .join("");
 
   function match(target: string): RouteMatch {
     const path = targetPath(target);

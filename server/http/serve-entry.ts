@@ -63,7 +63,10 @@ export async function serveEntry(call: Call, grant: ServeGrant, first: FileEntry
   const permit = call.services.limiter?.acquire(grant.limiterKey);
   if (permit !== undefined && !permit.ok) {
     const seconds = String(Math.max(1, Math.ceil(permit.retryAfterMs / 1000)));
-    sendText(call, 429, "too many concurrent downloads; retry later\n", { "Retry-After": seconds, "retry-after-ms": String(permit.retryAfterMs) });
+    sendText(call, 429, "too many concurrent downloads; retry later\n", {
+      "Retry-After": seconds,
+      "retry-after-ms": String(permit.retryAfterMs),
+    });
     return;
   }
   let file: OpenFile | undefined;
@@ -84,7 +87,12 @@ export async function serveEntry(call: Call, grant: ServeGrant, first: FileEntry
         entry = again;
         decision = plan(call, entry);
         if (decision.body.kind !== "file") {
-          sendHead(call, decision.status, decision.headers, decision.body.kind === "text" ? decision.body.text : undefined);
+          sendHead(
+            call,
+            decision.status,
+            decision.headers,
+            decision.body.kind === "text" ? decision.body.text : undefined,
+          );
           return;
         }
       }
@@ -138,7 +146,13 @@ async function stream(call: Call, file: OpenFile, decision: ResponsePlan): Promi
       for (let pos = part.first, end = part.last + 1; pos < end; ) {
         const size = Math.min(end - pos, nextReadSize(call.bytes, call.services.chunkSize));
         if (scratch === undefined || scratch.length < size) scratch = Buffer.allocUnsafe(size);
-        for await (const chunk of readChunks(file, { start: pos, end: pos + size, chunkSize: size, signal, buffer: scratch })) {
+        for await (const chunk of readChunks(file, {
+          start: pos,
+          end: pos + size,
+          chunkSize: size,
+          signal,
+          buffer: scratch,
+        })) {
           await sendFlushed(chunk);
           if (signal.aborted) return;
         }

@@ -52,7 +52,8 @@ export type FileRoute = (req: RouteRequest, res: RouteResponse) => boolean;
 /** The route template from the `google.api.http` rule on ReadFile, e.g. `/v1/files/{item_id=**}`. */
 export function readFileRouteTemplate(): string {
   const rule = getOption(PeerService.method.readFile, httpRule);
-  if (rule.pattern.case !== "get") throw new Error("ReadFile has no google.api.http GET rule in peer.proto; the HTTP route needs one");
+  if (rule.pattern.case !== "get")
+    throw new Error("ReadFile has no google.api.http GET rule in peer.proto; the HTTP route needs one");
   return rule.pattern.value;
 }
 
@@ -64,13 +65,19 @@ export function presentedKey(req: RouteRequest): string | undefined {
 /** Checks `chunkSize` (default {@link DEFAULT_CHUNK_SIZE}) and returns it. */
 export function resolveChunkSize(chunkSize: number | undefined): number {
   const size = chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`chunkSize must be a positive integer, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new RangeError(`chunkSize must be a positive integer, got ${size}`);
   return size;
 }
 
 /** Creates the GET/HEAD file route for connectNodeAdapter's `fallback` (or any Node listener). */
 export function createFileRoute(options: FileRouteOptions): FileRoute {
-  const services = { catalog: options.catalog, logger: options.logger, limiter: options.limiter, chunkSize: resolveChunkSize(options.chunkSize) };
+  const services = {
+    catalog: options.catalog,
+    logger: options.logger,
+    limiter: options.limiter,
+    chunkSize: resolveChunkSize(options.chunkSize),
+  };
   const matcher = compileRoute(readFileRouteTemplate());
   return (req, res) => {
     const match = matcher.match(req.url ?? "/");
@@ -89,7 +96,9 @@ async function handle(call: Call, options: FileRouteOptions): Promise<void> {
   const auth = await authenticateRequest(options.authenticate, presentedKey(call.req));
   if (!auth.ok) {
     const challenge = auth.presented ? 'Bearer realm="peer", error="invalid_token"' : 'Bearer realm="peer"';
-    sendText(call, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>\n", { "WWW-Authenticate": challenge });
+    sendText(call, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>\n", {
+      "WWW-Authenticate": challenge,
+    });
     return;
   }
   const { principal } = auth;

@@ -16,8 +16,12 @@ export interface StreamLimiterOptions {
 
 /** Outcome of {@link StreamLimiter.acquire}. */
 export type StreamPermit =
-  | { readonly ok: true; /** Gives the slot back; idempotent. */ release(): void }
-  | { readonly ok: false; /** Which limit was hit. */ readonly scope: "key" | "server"; /** Suggested delay. */ readonly retryAfterMs: number };
+  | { readonly ok: true /** Gives the slot back; idempotent. */; release(): void }
+  | {
+      readonly ok: false /** Which limit was hit. */;
+      readonly scope: "key" | "server" /** Suggested delay. */;
+      readonly retryAfterMs: number;
+    };
 
 /** Counts running streams; callers release every permit they got (in `finally`). */
 export interface StreamLimiter {
@@ -34,7 +38,11 @@ export function createStreamLimiter(options: StreamLimiterOptions = {}): StreamL
   const maxPerKey = options.maxPerKey ?? 8;
   const maxTotal = options.maxTotal ?? 64;
   const retryAfterMs = options.retryAfterMs ?? 1000;
-  for (const [name, v] of [["maxPerKey", maxPerKey], ["maxTotal", maxTotal], ["retryAfterMs", retryAfterMs]] as const) {
+  for (const [name, v] of [
+    ["maxPerKey", maxPerKey],
+    ["maxTotal", maxTotal],
+    ["retryAfterMs", retryAfterMs],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
   const perKey = new Map<string, number>();

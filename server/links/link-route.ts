@@ -36,7 +36,12 @@ const LINK_FIELDS = { "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex
 
 /** Creates the link route (returns false for paths outside `/v1/links/`). */
 export function createLinkRoute(options: LinkRouteOptions): FileRoute {
-  const services = { catalog: options.catalog, logger: options.logger, limiter: options.limiter, chunkSize: resolveChunkSize(options.chunkSize) };
+  const services = {
+    catalog: options.catalog,
+    logger: options.logger,
+    limiter: options.limiter,
+    chunkSize: resolveChunkSize(options.chunkSize),
+  };
   return (req, res) => {
     const parsed = parseLinkPath(req.url ?? "/");
     if (parsed.kind === "outside") return false;
@@ -53,7 +58,9 @@ export function createLinkRoute(options: LinkRouteOptions): FileRoute {
       }
       call.linkId = link.id;
       const target = parseLinkTarget(link.target);
-      const resource = target.ok ? resolveLinkResource(target.value, parsed.segments, parsed.folder) : { kind: "not-found" as const };
+      const resource = target.ok
+        ? resolveLinkResource(target.value, parsed.segments, parsed.folder)
+        : { kind: "not-found" as const };
       if (resource.kind === "file") {
         call.itemId = resource.itemId;
         await serveLinkedFile(call, options, link, resource.itemId);
@@ -92,7 +99,13 @@ async function serveLinkedFile(call: Call, options: LinkRouteOptions, link: Shar
   );
 }
 
-async function sendListing(call: Call, catalog: Catalog, rootName: string, folderId: string, segments: readonly string[]): Promise<void> {
+async function sendListing(
+  call: Call,
+  catalog: Catalog,
+  rootName: string,
+  folderId: string,
+  segments: readonly string[],
+): Promise<void> {
   const listing = await catalog.folder(folderId);
   if (listing === undefined) {
     sendNotFound(call);

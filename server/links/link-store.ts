@@ -108,7 +108,8 @@ export function openLinkStore(db: Kysely<ServerDatabase>, options: LinkStoreOpti
     if (expires !== null && !Number.isFinite(expires)) throw new RangeError("the expiry is not a valid date");
     if (expires !== null && expires <= createdAt) throw new RangeError("the expiry must be in the future");
     const max = input.maxDownloads ?? null;
-    if (max !== null && (!Number.isSafeInteger(max) || max < 1)) throw new RangeError("--max-downloads must be a positive whole number");
+    if (max !== null && (!Number.isSafeInteger(max) || max < 1))
+      throw new RangeError("--max-downloads must be a positive whole number");
     if (max !== null && target.kind === "folder") {
       throw new RangeError("--max-downloads applies to a file link; limit a folder link with --expires");
     }
@@ -148,7 +149,13 @@ export function openLinkStore(db: Kysely<ServerDatabase>, options: LinkStoreOpti
       // Malformed tokens still cost one lookup, so the answer time says nothing about the shape.
       link = await findShareLinkByHash(db, presented);
     } catch (cause) {
-      throw new ConnectError("the link store is unavailable; retry later", Code.Unavailable, undefined, undefined, cause);
+      throw new ConnectError(
+        "the link store is unavailable; retry later",
+        Code.Unavailable,
+        undefined,
+        undefined,
+        cause,
+      );
     }
     // The lookup is by hash (an attacker cannot choose hash prefixes); the constant-time compare is defence in depth.
     const equal = sameDigest(link?.tokenHash ?? DUMMY_HASH, presented);

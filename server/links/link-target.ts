@@ -15,7 +15,8 @@ export type LinkTarget =
 /** Parses a stored or typed target; a message saying what is wrong otherwise. */
 export function parseLinkTarget(text: string): { ok: true; value: LinkTarget } | { ok: false; error: string } {
   const bad = (why: string) => ({ ok: false as const, error: `"${text.slice(0, 200)}" ${why}` });
-  if (text.length === 0 || text.length > MAX_ITEM_ID_LENGTH) return bad("is not an item id; write share/path/file or share/folder/");
+  if (text.length === 0 || text.length > MAX_ITEM_ID_LENGTH)
+    return bad("is not an item id; write share/path/file or share/folder/");
   if (text.endsWith("/")) {
     const folderId = text.slice(0, -1);
     const parsed = folderId.includes("/") ? parseItemId(folderId) : parseItemId(`${folderId}/x`);
@@ -25,7 +26,10 @@ export function parseLinkTarget(text: string): { ok: true; value: LinkTarget } |
   }
   const parsed = parseItemId(text);
   if (parsed === undefined) return bad("is not an item id; write share/path/file (or share/folder/ for a folder)");
-  return { ok: true, value: { kind: "file", itemId: text, name: parsed.segments[parsed.segments.length - 1] as string } };
+  return {
+    ok: true,
+    value: { kind: "file", itemId: text, name: parsed.segments[parsed.segments.length - 1] as string },
+  };
 }
 
 /** The stored form of a target (folders keep their trailing slash). */

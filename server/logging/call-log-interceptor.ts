@@ -36,7 +36,8 @@ export function createCallLogInterceptor(options: CallLogInterceptorOptions): In
       log(ce.code, ce);
       return ce;
     };
-    if (shutdownSignal?.aborted) throw failed(fail(Code.Unavailable, "the server is shutting down; retry on another peer or later"));
+    if (shutdownSignal?.aborted)
+      throw failed(fail(Code.Unavailable, "the server is shutting down; retry on another peer or later"));
     let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);

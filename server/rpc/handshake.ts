@@ -8,7 +8,13 @@ export const PROTOCOL_VERSION = "1.0.0";
 /** The lowest client protocol version accepted (semver). */
 export const MIN_CLIENT_VERSION = "1.0.0";
 /** Capabilities advertised to clients. */
-export const CAPABILITIES: readonly string[] = Object.freeze(["read_limit", "if_match", "sha256", "http_ranges", "shares"]);
+export const CAPABILITIES: readonly string[] = Object.freeze([
+  "read_limit",
+  "if_match",
+  "sha256",
+  "http_ranges",
+  "shares",
+]);
 /** Advertised when the server computes BEP 52 pieces roots (Item.pieces_root, GetPieceHashes; docs/pieces.md). */
 export const PIECES_CAPABILITY = "pieces";
 

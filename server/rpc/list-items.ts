@@ -28,13 +28,21 @@ const MAX_QUERY_LENGTH = 256;
 export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
   return async function listItems(req: ListItemsRequest, ctx: HandlerContext): Promise<ListItemsResponse> {
     const pageSize = resolvePageSize(req.pageSize);
-    if (pageSize === undefined) throw fail(Code.InvalidArgument, `page_size must be >= 0 (0 = ${DEFAULT_PAGE_SIZE}), got ${req.pageSize}`);
-    if (req.query.length > MAX_QUERY_LENGTH) throw fail(Code.InvalidArgument, `query is longer than ${MAX_QUERY_LENGTH} characters`);
+    if (pageSize === undefined)
+      throw fail(Code.InvalidArgument, `page_size must be >= 0 (0 = ${DEFAULT_PAGE_SIZE}), got ${req.pageSize}`);
+    if (req.query.length > MAX_QUERY_LENGTH)
+      throw fail(Code.InvalidArgument, `query is longer than ${MAX_QUERY_LENGTH} characters`);
     if (req.share !== "" && !catalog.shares().includes(req.share)) {
-      throw fail(Code.NotFound, `share ${JSON.stringify(req.share.slice(0, 100))} not found; Handshake lists the shares`);
+      throw fail(
+        Code.NotFound,
+        `share ${JSON.stringify(req.share.slice(0, 100))} not found; Handshake lists the shares`,
+      );
     }
     if (req.piecesRoot !== "" && !isRootHex(req.piecesRoot)) {
-      throw fail(Code.InvalidArgument, "pieces_root must be 64 lower-case hex characters (an Item's pieces_root), or empty");
+      throw fail(
+        Code.InvalidArgument,
+        "pieces_root must be 64 lower-case hex characters (an Item's pieces_root), or empty",
+      );
     }
     const request = {
       share: req.share || undefined,
@@ -44,7 +52,7 @@ export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
       signal: ctx.signal,
     };
     if (req.piecesRoot !== "" && pieces === undefined) {
-      throw fail(Code.Unimplemented, "this server does not compute pieces roots (no \"pieces\" capability)");
+      throw fail(Code.Unimplemented, 'this server does not compute pieces roots (no "pieces" capability)');
     }
     const page =
       req.piecesRoot !== "" && pieces !== undefined

@@ -13,7 +13,11 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
 /** Outcome of {@link checkReadRequest}: a byte range to stream, or an error code and message. */
 export type ReadDecision =
-  | { readonly ok: true; /** First byte. */ readonly start: number; /** One past the last byte. */ readonly end: number }
+  | {
+      readonly ok: true /** First byte. */;
+      readonly start: number /** One past the last byte. */;
+      readonly end: number;
+    }
   | { readonly ok: false; readonly code: Code; readonly message: string };
 
 /**
@@ -24,7 +28,11 @@ export type ReadDecision =
  */
 export function checkReadRequest(offset: bigint, length: bigint, size: number): ReadDecision {
   if (length < 0n) {
-    return { ok: false, code: Code.InvalidArgument, message: `length must be >= 0 (0 reads to the end), got ${length}` };
+    return {
+      ok: false,
+      code: Code.InvalidArgument,
+      message: `length must be >= 0 (0 reads to the end), got ${length}`,
+    };
   }
   const total = BigInt(size);
   if (offset < 0n || offset > total) {

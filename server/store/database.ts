@@ -52,7 +52,10 @@ const store = {
  * created with mode 0700 and the file made 0600: it holds key hashes. Call
  * `db.destroy()` to close.
  */
-export async function openServerDatabase(dataDir: string, options: ServerDatabaseOptions = {}): Promise<Kysely<ServerDatabase>> {
+export async function openServerDatabase(
+  dataDir: string,
+  options: ServerDatabaseOptions = {},
+): Promise<Kysely<ServerDatabase>> {
   return openStore<ServerDatabase>({
     ...store,
     dataDir,

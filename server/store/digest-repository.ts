@@ -31,9 +31,7 @@ export async function putDigest(
   await db
     .insertInto("file_digest")
     .values({ item_id: itemId, etag, sha256, computed_at: computedAt })
-    .onConflict((oc) =>
-      oc.column("item_id").doUpdateSet({ etag, sha256, computed_at: computedAt }),
-    )
+    .onConflict((oc) => oc.column("item_id").doUpdateSet({ etag, sha256, computed_at: computedAt }))
     .execute();
 }
 

@@ -63,7 +63,12 @@ export async function listShareLinks(db: Db): Promise<ShareLink[]> {
 
 /** Marks a link revoked at `at` unless it already is. Returns whether a link with this id exists. */
 export async function revokeShareLink(db: Db, id: string, at: number): Promise<boolean> {
-  await db.updateTable("share_link").set({ revoked_at: at }).where("id", "=", id).where("revoked_at", "is", null).execute();
+  await db
+    .updateTable("share_link")
+    .set({ revoked_at: at })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .execute();
   return (await findShareLinkById(db, id)) !== undefined;
 }
 
@@ -73,7 +78,13 @@ export async function revokeShareLink(db: Db, id: string, at: number): Promise<b
  * and, when `budget` is given, only while fewer than `budget` bytes were
  * charged. Returns whether the charge was made.
  */
-export async function chargeShareLink(db: Db, id: string, bytes: number, budget: number | null, at: number): Promise<boolean> {
+export async function chargeShareLink(
+  db: Db,
+  id: string,
+  bytes: number,
+  budget: number | null,
+  at: number,
+): Promise<boolean> {
   let query = db
     .updateTable("share_link")
     .set({ bytes_served: sql<number>`bytes_served + ${bytes}`, last_used_at: at })

@@ -33,12 +33,15 @@ const HEX_ROOT = /^[0-9a-f]{64}$/;
 
 /** Checks the input; a message saying what is wrong, or undefined. */
 export function torrentProblem(input: TorrentInput): string | undefined {
-  if (input.size <= 0 || !Number.isSafeInteger(input.size)) return "an empty file has no BitTorrent v2 torrent (no pieces root)";
+  if (input.size <= 0 || !Number.isSafeInteger(input.size))
+    return "an empty file has no BitTorrent v2 torrent (no pieces root)";
   if (!HEX_ROOT.test(input.piecesRoot)) return "the pieces root is not 64 lower-case hex characters";
-  if (!isPowerOfTwo(input.pieceLength) || input.pieceLength < MIN_PIECE_LENGTH) return "the piece length is not a power of two of at least 16 KiB";
+  if (!isPowerOfTwo(input.pieceLength) || input.pieceLength < MIN_PIECE_LENGTH)
+    return "the piece length is not a power of two of at least 16 KiB";
   const pieces = Math.ceil(input.size / input.pieceLength);
   const expected = pieces > 1 ? pieces * 64 : 0;
-  if (input.layer.length !== expected || !/^[0-9a-f]*$/.test(input.layer)) return `the piece layer should hold ${pieces > 1 ? pieces : 0} hashes`;
+  if (input.layer.length !== expected || !/^[0-9a-f]*$/.test(input.layer))
+    return `the piece layer should hold ${pieces > 1 ? pieces : 0} hashes`;
   if (input.name === "" || input.name.includes("/")) return "the name must be a plain file name";
   return undefined;
 }

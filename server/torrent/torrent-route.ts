@@ -68,11 +68,19 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     return;
   }
   const key = presentedKey(call.req);
-  const principal = key !== undefined ? await options.authenticate(key) : (await sessionOf(call, options.sessions, options.tls))?.principal;
+  const principal =
+    key !== undefined
+      ? await options.authenticate(key)
+      : (await sessionOf(call, options.sessions, options.tls))?.principal;
   if (principal === undefined) {
-    sendText(call, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>, or sign in on the web page\n", {
-      "WWW-Authenticate": key === undefined ? 'Bearer realm="peer"' : 'Bearer realm="peer", error="invalid_token"',
-    });
+    sendText(
+      call,
+      401,
+      "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>, or sign in on the web page\n",
+      {
+        "WWW-Authenticate": key === undefined ? 'Bearer realm="peer"' : 'Bearer realm="peer", error="invalid_token"',
+      },
+    );
     return;
   }
   call.keyId = principal.keyId;
@@ -95,13 +103,22 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     sendText(call, 503, "the peer is still hashing this file; retry in a moment\n", { "Retry-After": "2" });
     return;
   }
-  const headers = { "Content-Type": "application/x-bittorrent", "Content-Disposition": contentDisposition(`${entry.name}.torrent`), "Cache-Control": "no-store" };
+  const headers = {
+    "Content-Type": "application/x-bittorrent",
+    "Content-Disposition": contentDisposition(`${entry.name}.torrent`),
+    "Cache-Control": "no-store",
+  };
   if (call.method === "HEAD") {
     // A HEAD makes no link: it only says a torrent is ready.
     sendHead(call, 200, headers);
     return;
   }
-  const link = await options.links.create({ target: entry.id, expiresAt: new Date(Date.now() + seconds * 1000), createdBy: principal.keyId, note: "torrent web seed" });
+  const link = await options.links.create({
+    target: entry.id,
+    expiresAt: new Date(Date.now() + seconds * 1000),
+    createdBy: principal.keyId,
+    note: "torrent web seed",
+  });
   call.linkId = link.id;
   const torrent = buildTorrent({
     name: entry.name,

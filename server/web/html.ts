@@ -17,12 +17,21 @@ export class SafeHtml {
   }
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+const ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "`": "&#96;",
+};
 
 /** Escapes text for element content and quoted attribute values (`& < > " ' \``). */
 export function escapeHtml(text: string): string {
   // Lone surrogates and C0 controls have no business in a page; U+FFFD keeps the length visible.
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] as string).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udfff]/gu, "\ufffd");
+  return text
+    .replace(/[&<>"'`]/g, (c) => ESCAPES[c] as string)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udfff]/gu, "\ufffd");
 }
 
 function render(value: unknown): string {

@@ -24,7 +24,8 @@ export function isSameOrigin(facts: OriginFacts): boolean {
   if (facts.origin === undefined) return facts.secFetchSite === "same-origin";
   if (facts.origin === "null") return false;
   const allowed = new Set<string>();
-  if (facts.host !== undefined && facts.host !== "") allowed.add(`${facts.tls ? "https" : "http"}://${facts.host.toLowerCase()}`);
+  if (facts.host !== undefined && facts.host !== "")
+    allowed.add(`${facts.tls ? "https" : "http"}://${facts.host.toLowerCase()}`);
   if (facts.publicUrl !== undefined) {
     try {
       allowed.add(new URL(facts.publicUrl).origin);

@@ -83,7 +83,13 @@ export function openSessionStore(db: Kysely<ServerDatabase>, options: SessionSto
     const id = Buffer.from(random(8)).toString("hex");
     const token = formatToken(random(TOKEN_BYTES));
     const expiresAt = Math.min(at + lifetime, keyExpiresAt ?? Number.MAX_SAFE_INTEGER);
-    await insertWebSession(db, { id, token_hash: hashToken(token), key_id: principal.keyId, created_at: at, expires_at: expiresAt });
+    await insertWebSession(db, {
+      id,
+      token_hash: hashToken(token),
+      key_id: principal.keyId,
+      created_at: at,
+      expires_at: expiresAt,
+    });
     return { id, token, principal, csrf: csrfTokenFor(token), expiresAt };
   }
 
@@ -91,15 +97,27 @@ export function openSessionStore(db: Kysely<ServerDatabase>, options: SessionSto
     const presented = hashToken(isTokenShape(token) ? token : "");
     try {
       const session = await findWebSessionByHash(db, presented);
-      if (!sameDigest(session?.tokenHash ?? DUMMY_HASH, presented) || session === undefined || !isTokenShape(token)) return undefined;
+      if (!sameDigest(session?.tokenHash ?? DUMMY_HASH, presented) || session === undefined || !isTokenShape(token))
+        return undefined;
       const at = now();
       if (session.expiresAt <= at) return undefined;
       // The key is read on every request: revoking it ends its sessions at once.
       const key = await findApiKeyById(db, session.keyId);
       if (key === undefined || statusOf(key, at) !== "active") return undefined;
-      return { id: session.id, principal: { keyId: key.id, keyName: key.name }, csrf: csrfTokenFor(token), expiresAt: session.expiresAt };
+      return {
+        id: session.id,
+        principal: { keyId: key.id, keyName: key.name },
+        csrf: csrfTokenFor(token),
+        expiresAt: session.expiresAt,
+      };
     } catch (cause) {
-      throw new ConnectError("the session store is unavailable; retry later", Code.Unavailable, undefined, undefined, cause);
+      throw new ConnectError(
+        "the session store is unavailable; retry later",
+        Code.Unavailable,
+        undefined,
+        undefined,
+        cause,
+      );
     }
   }
 

@@ -53,7 +53,12 @@ const MAX_RESULTS = 200;
 
 /** Creates the route: true for `/` and paths under `/web/`, false (untouched) otherwise. */
 export function createWebRoute(options: WebRouteOptions): FileRoute {
-  const services = { catalog: options.catalog, logger: options.logger, limiter: options.limiter, chunkSize: resolveChunkSize(options.chunkSize) };
+  const services = {
+    catalog: options.catalog,
+    logger: options.logger,
+    limiter: options.limiter,
+    chunkSize: resolveChunkSize(options.chunkSize),
+  };
   return (req, res) => {
     const path = targetPath(req.url ?? "/");
     if (path !== "/" && !path.startsWith("/web/")) return false;
@@ -77,7 +82,17 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
   const { method } = call;
   const get = method === "GET" || method === "HEAD";
   if (path === "/web/style.css" && get) {
-    sendHead(call, 200, { "Content-Type": "text/css; charset=utf-8", "Content-Length": String(Buffer.byteLength(STYLESHEET)), "Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff" }, STYLESHEET);
+    sendHead(
+      call,
+      200,
+      {
+        "Content-Type": "text/css; charset=utf-8",
+        "Content-Length": String(Buffer.byteLength(STYLESHEET)),
+        "Cache-Control": "max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+      },
+      STYLESHEET,
+    );
     return;
   }
   if (path === "/web/sign-in" && method === "POST") return signIn(call, options);
@@ -87,7 +102,14 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
     const form = fromOwnPage(call, options.tls, options.publicUrl) ? await readForm(call) : undefined;
     const csrf = form?.get("csrf") ?? "";
     if (session === undefined || form === undefined || !sameText(csrf, session.csrf)) {
-      sendPage(call, 403, messagePage("Refused", "This form did not come from a page of this peer, or your session ended. Sign in again."));
+      sendPage(
+        call,
+        403,
+        messagePage(
+          "Refused",
+          "This form did not come from a page of this peer, or your session ended. Sign in again.",
+        ),
+      );
       return;
     }
     if (path === "/web/sign-out") return signOut(call, options, session);
@@ -157,10 +179,19 @@ async function signOut(call: Call, options: WebRouteOptions, session: ActiveSess
   redirect(call, "/", { "Set-Cookie": clearedSessionCookie(options.tls) });
 }
 
-async function browse(call: Call, options: WebRouteOptions, session: ActiveSession, folderId: string | undefined, query: URLSearchParams): Promise<void> {
+async function browse(
+  call: Call,
+  options: WebRouteOptions,
+  session: ActiveSession,
+  folderId: string | undefined,
+  query: URLSearchParams,
+): Promise<void> {
   const listing: FolderListing | undefined =
     folderId === undefined
-      ? { children: options.catalog.shares().map((name) => ({ kind: "folder" as const, name, id: name })), truncated: false }
+      ? {
+          children: options.catalog.shares().map((name) => ({ kind: "folder" as const, name, id: name })),
+          truncated: false,
+        }
       : await options.catalog.folder(folderId);
   if (listing === undefined) {
     sendPage(call, 404, messagePage("Not found", "There is no such folder.", session.csrf));
@@ -172,7 +203,12 @@ async function browse(call: Call, options: WebRouteOptions, session: ActiveSessi
 }
 
 /** Files whose name holds `query`, below `folderId` (all shares when undefined), at most MAX_RESULTS. */
-async function search(catalog: Catalog, folderId: string | undefined, query: string, signal: AbortSignal): Promise<FileEntry[]> {
+async function search(
+  catalog: Catalog,
+  folderId: string | undefined,
+  query: string,
+  signal: AbortSignal,
+): Promise<FileEntry[]> {
   const share = folderId?.split("/")[0];
   const prefix = folderId === undefined ? "" : `${folderId}/`;
   const found: FileEntry[] = [];
@@ -193,7 +229,17 @@ async function details(call: Call, options: WebRouteOptions, session: ActiveSess
     return;
   }
   const piecesRoot = entry.piecesRoot === "" ? undefined : entry.piecesRoot;
-  sendPage(call, 200, itemPage({ entry, csrf: session.csrf, piecesRoot, pieceLength: piecesRoot === undefined ? undefined : entry.pieceLength, torrents: options.torrents === true }));
+  sendPage(
+    call,
+    200,
+    itemPage({
+      entry,
+      csrf: session.csrf,
+      piecesRoot,
+      pieceLength: piecesRoot === undefined ? undefined : entry.pieceLength,
+      torrents: options.torrents === true,
+    }),
+  );
 }
 
 async function download(call: Call, options: WebRouteOptions, itemId: string): Promise<void> {
@@ -208,7 +254,12 @@ async function download(call: Call, options: WebRouteOptions, itemId: string): P
   await serveEntry(call, { limiterKey: call.keyId ?? "web" }, entry);
 }
 
-async function createLink(call: Call, options: WebRouteOptions, session: ActiveSession, form: URLSearchParams): Promise<void> {
+async function createLink(
+  call: Call,
+  options: WebRouteOptions,
+  session: ActiveSession,
+  form: URLSearchParams,
+): Promise<void> {
   const itemId = form.get("item") ?? "";
   const choice = form.get("expires") ?? "7d";
   const entry = itemId.endsWith("/") ? undefined : await options.catalog.stat(itemId);
@@ -218,8 +269,22 @@ async function createLink(call: Call, options: WebRouteOptions, session: ActiveS
     return;
   }
   call.itemId = entry.id;
-  const created = await options.links.create({ target: entry.id, expiresAt: new Date(Date.now() + lifetime), createdBy: session.principal.keyId });
+  const created = await options.links.create({
+    target: entry.id,
+    expiresAt: new Date(Date.now() + lifetime),
+    createdBy: session.principal.keyId,
+  });
   call.linkId = created.id;
   const url = linkUrl(options.publicUrl ?? requestOrigin(call, options.tls), created.token, created.target);
-  sendPage(call, 200, linkCreatedPage({ url, itemId: entry.id, name: entry.name, expiresAt: created.expiresAt?.getTime() ?? null, csrf: session.csrf }));
+  sendPage(
+    call,
+    200,
+    linkCreatedPage({
+      url,
+      itemId: entry.id,
+      name: entry.name,
+      expiresAt: created.expiresAt?.getTime() ?? null,
+      csrf: session.csrf,
+    }),
+  );
 }

@@ -70,7 +70,11 @@ describe("ReadFile fast paths on the bench's peer server", () => {
     root = await mkdtemp(path.join(os.tmpdir(), "peer-fast-path-test-"));
     file = randomBytes(SIZE);
     await writeFile(path.join(root, "file.bin"), file);
-    peer = await startNodeChild<PeerServerInfo>("bench/servers/peer-server.ts", { root, dataDir: path.join(root, ".data"), maxStreams: 64 });
+    peer = await startNodeChild<PeerServerInfo>("bench/servers/peer-server.ts", {
+      root,
+      dataDir: path.join(root, ".data"),
+      maxStreams: 64,
+    });
   });
   after(async () => {
     await peer?.stop();
@@ -91,7 +95,12 @@ describe("ReadFile fast paths on the bench's peer server", () => {
         const parts: Uint8Array[] = [];
         let next = offset;
         let messages = 0;
-        for await (const res of client.readFile({ itemId: ID, offset: BigInt(offset), length: BigInt(length), chunkSize })) {
+        for await (const res of client.readFile({
+          itemId: ID,
+          offset: BigInt(offset),
+          length: BigInt(length),
+          chunkSize,
+        })) {
           assert.equal(Number(res.offset), next, "each message carries the absolute offset of its first byte");
           assert.equal(res.item !== undefined, messages === 0, "only the first message carries the item");
           if (messages === 0) assert.equal(res.item?.size, BigInt(SIZE));
@@ -120,7 +129,14 @@ describe("ReadFile fast paths on the bench's peer server", () => {
           const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport, readPath });
           assert.equal(client.fastRead !== undefined, readPath === "fast");
           try {
-            const read = await rpcSource(client)({ itemId: ID, offset, ifMatch: undefined, expectedSize: SIZE, chunkSize, signal: new AbortController().signal });
+            const read = await rpcSource(client)({
+              itemId: ID,
+              offset,
+              ifMatch: undefined,
+              expectedSize: SIZE,
+              chunkSize,
+              signal: new AbortController().signal,
+            });
             results.push(await drain(read));
           } finally {
             client.close();
@@ -162,7 +178,13 @@ describe("ReadFile fast paths on the bench's peer server", () => {
         for (const readPath of ["fast", "stock"] as const) {
           const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport, readPath });
           try {
-            const error = await rpcSource(client)({ itemId, offset, ifMatch, expectedSize: undefined, signal: new AbortController().signal }).then(
+            const error = await rpcSource(client)({
+              itemId,
+              offset,
+              ifMatch,
+              expectedSize: undefined,
+              signal: new AbortController().signal,
+            }).then(
               () => assert.fail(`${name}: expected an error`),
               (e: unknown) => e,
             );
@@ -186,9 +208,20 @@ describe("ReadFile fast paths on the bench's peer server", () => {
         for await (const res of client.readFile({ itemId: ID, chunkSize: 64 * 1024 })) parts.push(res.data);
         return Buffer.concat(parts);
       }
-      const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport: SDK_TRANSPORTS[i % 3] as TransportKind });
+      const client = createPeerClient({
+        baseUrl: peer.info.url,
+        apiKey: peer.info.key,
+        transport: SDK_TRANSPORTS[i % 3] as TransportKind,
+      });
       try {
-        const read = await rpcSource(client)({ itemId: ID, offset: 0, ifMatch: undefined, expectedSize: SIZE, chunkSize: 64 * 1024, signal: new AbortController().signal });
+        const read = await rpcSource(client)({
+          itemId: ID,
+          offset: 0,
+          ifMatch: undefined,
+          expectedSize: SIZE,
+          chunkSize: 64 * 1024,
+          signal: new AbortController().signal,
+        });
         return (await drain(read)).bytes;
       } finally {
         client.close();

@@ -25,7 +25,8 @@ describe("parseProcStatusMemory", () => {
     const text = "Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t11\n";
     assert.deepEqual(parseProcStatusMemory(text), { rss: 100 * 1048576, peakRss: 200 * 1048576 });
   });
-  it("is undefined for a kernel thread without Vm lines", () => assert.equal(parseProcStatusMemory("Name:\tkthreadd\n"), undefined));
+  it("is undefined for a kernel thread without Vm lines", () =>
+    assert.equal(parseProcStatusMemory("Name:\tkthreadd\n"), undefined));
   it("reads this process", () => {
     const m = processMemory(process.pid);
     assert.ok(m !== undefined && m.rss > 0 && m.peakRss >= m.rss);
@@ -34,7 +35,11 @@ describe("parseProcStatusMemory", () => {
 
 describe("parseCurlWriteOut", () => {
   it("reads time, size and status", () => {
-    assert.deepEqual(parseCurlWriteOut("0.512345 1073741824 200"), { seconds: 0.512345, bytes: 1073741824, status: 200 });
+    assert.deepEqual(parseCurlWriteOut("0.512345 1073741824 200"), {
+      seconds: 0.512345,
+      bytes: 1073741824,
+      status: 200,
+    });
   });
   it("tolerates a trailing newline", () => assert.equal(parseCurlWriteOut("1 2 206\n")?.status, 206));
   it("refuses other shapes", () => {
@@ -69,7 +74,8 @@ describe("raw requests of the stalled readers", () => {
     ["HTTP/2 200", undefined],
     ["garbage", undefined],
   ];
-  for (const [head, want] of statusCases) it(`status of ${JSON.stringify(head)}`, () => assert.equal(parseStatusLine(head), want));
+  for (const [head, want] of statusCases)
+    it(`status of ${JSON.stringify(head)}`, () => assert.equal(parseStatusLine(head), want));
 });
 
 describe("nginxConfig", () => {
@@ -82,6 +88,7 @@ describe("nginxConfig", () => {
   it("keeps every path inside its temp dir and stays in the foreground as one process", () => {
     assert.match(conf, /daemon off;/);
     assert.match(conf, /master_process off;/);
-    for (const m of conf.matchAll(/(?:pid|error_log|_temp_path) (\S+?);?\s/g)) assert.ok(m[1]?.startsWith("/tmp/x/"), m[0]);
+    for (const m of conf.matchAll(/(?:pid|error_log|_temp_path) (\S+?);?\s/g))
+      assert.ok(m[1]?.startsWith("/tmp/x/"), m[0]);
   });
 });

@@ -6,7 +6,12 @@ import { fmt, formatGoal, renderJson, renderMarkdown, resultFileName, type Bench
 import { summarizeThroughput, type RawTarget } from "../../bench/summarize.js";
 
 const MiB = 1048576;
-const sample = (mibps: number, cpu = 0.5) => ({ seconds: 1, bytes: mibps * MiB, serverCpuSeconds: cpu, clientCpuSeconds: Number.NaN });
+const sample = (mibps: number, cpu = 0.5) => ({
+  seconds: 1,
+  bytes: mibps * MiB,
+  serverCpuSeconds: cpu,
+  clientCpuSeconds: Number.NaN,
+});
 
 describe("summarizeThroughput", () => {
   const raw: RawTarget[] = [
@@ -19,8 +24,23 @@ describe("summarizeThroughput", () => {
       samples: [sample(190), sample(170), sample(180)],
       compare: [{ baseId: "a", baseLabel: "nginx", goal: { op: ">=", threshold: 0.9 } }],
     },
-    { group: "http", id: "c", label: "missing", status: "unavailable", reason: "not built", samples: [], compare: [{ baseId: "a", baseLabel: "nginx" }] },
-    { group: "http", id: "d", label: "against missing", status: "ok", samples: [sample(50)], compare: [{ baseId: "c", baseLabel: "missing" }] },
+    {
+      group: "http",
+      id: "c",
+      label: "missing",
+      status: "unavailable",
+      reason: "not built",
+      samples: [],
+      compare: [{ baseId: "a", baseLabel: "nginx" }],
+    },
+    {
+      group: "http",
+      id: "d",
+      label: "against missing",
+      status: "ok",
+      samples: [sample(50)],
+      compare: [{ baseId: "c", baseLabel: "missing" }],
+    },
   ];
   const [a, b, c, d] = summarizeThroughput(raw);
   it("medians, min and max in MiB/s", () => {
@@ -44,18 +64,49 @@ describe("summarizeThroughput", () => {
 });
 
 describe("report", () => {
-  const machine: MachineInfo = { cores: 2, cpuModel: "Test CPU", node: "v20.20.0", loadavg: [0.5, 0.4, 0.3], memoryMiB: 4096, os: "linux 6", hostname: "h" };
+  const machine: MachineInfo = {
+    cores: 2,
+    cpuModel: "Test CPU",
+    node: "v20.20.0",
+    loadavg: [0.5, 0.4, 0.3],
+    memoryMiB: 4096,
+    os: "linux 6",
+    hostname: "h",
+  };
   const group: GroupResult = {
     group: "http",
     title: "1. HTTP",
     description: "desc",
     throughput: summarizeThroughput([
       { group: "http", id: "a", label: "nginx", status: "ok", samples: [sample(1000)] },
-      { group: "http", id: "b", label: "ours", status: "ok", samples: [sample(950)], compare: [{ baseId: "a", baseLabel: "nginx", goal: { op: ">=", threshold: 0.9 } }] },
-      { group: "http", id: "c", label: "later", status: "unavailable", reason: "server/index.ts | missing", samples: [] },
+      {
+        group: "http",
+        id: "b",
+        label: "ours",
+        status: "ok",
+        samples: [sample(950)],
+        compare: [{ baseId: "a", baseLabel: "nginx", goal: { op: ">=", threshold: 0.9 } }],
+      },
+      {
+        group: "http",
+        id: "c",
+        label: "later",
+        status: "unavailable",
+        reason: "server/index.ts | missing",
+        samples: [],
+      },
     ]),
     metrics: [
-      { group: "http", id: "m", label: "RSS", status: "ok", value: 42, unit: "MiB", goal: { op: "<=", threshold: 100 }, met: true },
+      {
+        group: "http",
+        id: "m",
+        label: "RSS",
+        status: "ok",
+        value: 42,
+        unit: "MiB",
+        goal: { op: "<=", threshold: 100 },
+        met: true,
+      },
       { group: "http", id: "n", label: "nothing", status: "failed", reason: "boom", value: Number.NaN, unit: "MiB" },
     ],
     notes: ["nginx is fine"],
@@ -90,7 +141,10 @@ describe("report", () => {
   it("notes are listed", () => assert.match(md, /- nginx is fine/));
   it("no harness error section when there is none", () => assert.doesNotMatch(md, /Harness errors/));
   it("JSON turns NaN into null and keeps the machine", () => {
-    const parsed = JSON.parse(renderJson(run)) as { machine: MachineInfo; groups: Array<{ metrics: Array<{ value: unknown }> }> };
+    const parsed = JSON.parse(renderJson(run)) as {
+      machine: MachineInfo;
+      groups: Array<{ metrics: Array<{ value: unknown }> }>;
+    };
     assert.equal(parsed.machine.cores, 2);
     assert.equal(parsed.groups[0]?.metrics[1]?.value, null);
   });
@@ -107,7 +161,15 @@ describe("report", () => {
 });
 
 describe("goal summary", () => {
-  const machine: MachineInfo = { cores: 2, cpuModel: "c", node: "v20", loadavg: [0, 0, 0], memoryMiB: 1024, os: "linux", hostname: "h" };
+  const machine: MachineInfo = {
+    cores: 2,
+    cpuModel: "c",
+    node: "v20",
+    loadavg: [0, 0, 0],
+    memoryMiB: 1024,
+    os: "linux",
+    hostname: "h",
+  };
   const run: BenchRun = {
     startedAt: "2026-11-25T06:40:00.000Z",
     durationSeconds: 1,
@@ -123,10 +185,35 @@ describe("goal summary", () => {
         description: "",
         throughput: summarizeThroughput([
           { group: "http", id: "a", label: "nginx", status: "ok", samples: [sample(100)] },
-          { group: "http", id: "b", label: "**ours**", status: "ok", samples: [sample(50)], compare: [{ baseId: "a", baseLabel: "nginx", goal: { op: ">=", threshold: 0.9 } }] },
-          { group: "http", id: "c", label: "no goal", status: "ok", samples: [sample(50)], compare: [{ baseId: "a", baseLabel: "nginx" }] },
+          {
+            group: "http",
+            id: "b",
+            label: "**ours**",
+            status: "ok",
+            samples: [sample(50)],
+            compare: [{ baseId: "a", baseLabel: "nginx", goal: { op: ">=", threshold: 0.9 } }],
+          },
+          {
+            group: "http",
+            id: "c",
+            label: "no goal",
+            status: "ok",
+            samples: [sample(50)],
+            compare: [{ baseId: "a", baseLabel: "nginx" }],
+          },
         ]),
-        metrics: [{ group: "http", id: "m", label: "RSS", status: "unavailable", reason: "not built", value: Number.NaN, unit: "MiB", goal: { op: "<=", threshold: 64 } }],
+        metrics: [
+          {
+            group: "http",
+            id: "m",
+            label: "RSS",
+            status: "unavailable",
+            reason: "not built",
+            value: Number.NaN,
+            unit: "MiB",
+            goal: { op: "<=", threshold: 64 },
+          },
+        ],
         notes: [],
       },
     ],

@@ -116,8 +116,8 @@ describe("web page in Chromium", { timeout: 1_200_000 }, () => {
     await page.click('a.folder:has-text("docs/")');
     assert.equal(await page.textContent("nav.crumbs"), "Shares / share / docs");
     // Sorted by size, largest first: the header link flips the order.
-    await page.click('th.size a');
-    await page.click('th.size a');
+    await page.click("th.size a");
+    await page.click("th.size a");
     assert.equal(await page.textContent("tbody tr:first-child a.file"), "report.bin");
     const shot = process.env.UPDATE_SCREENSHOT === "1" ? README_SCREENSHOT : path.join(downloads, "listing.png");
     await page.screenshot({ path: shot });
@@ -171,7 +171,9 @@ describe("web page in Chromium", { timeout: 1_200_000 }, () => {
     // Another origin (another port) serving a form that posts to the peer.
     crossSite = http.createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
-      res.end(`<form method="post" action="${peer.url}/web/links"><input name="item" value="share/notes.txt"><input name="csrf" value="guess"><input name="expires" value="7d"><button id="go">go</button></form>`);
+      res.end(
+        `<form method="post" action="${peer.url}/web/links"><input name="item" value="share/notes.txt"><input name="csrf" value="guess"><input name="expires" value="7d"><button id="go">go</button></form>`,
+      );
     });
     await new Promise<void>((resolve) => crossSite!.listen(0, "127.0.0.1", resolve));
     const before = (await peer.server.links.list()).length;
@@ -191,7 +193,7 @@ describe("web page in Chromium", { timeout: 1_200_000 }, () => {
     const other = await peer.server.keys.create({ name: "browser" });
     await signIn(page, other.key);
     await page.goto(`${peer.url}/web/browse/share/`);
-    assert.equal(await page.locator("a.folder").count() > 0, true);
+    assert.equal((await page.locator("a.folder").count()) > 0, true);
     await peer.server.keys.revoke(other.id);
     await page.goto(`${peer.url}/web/browse/share/`);
     assert.equal(page.url(), `${peer.url}/`);

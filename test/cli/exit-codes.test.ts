@@ -60,7 +60,12 @@ describe("peer exit codes and messages", { timeout: 600_000 }, () => {
     ["keys revoke without id", ["keys", "revoke"], 2, /missing required argument 'id'/],
     ["keys revoke with a malformed id", ["keys", "revoke", "../x"], 2, /not a key id/],
     ["keys revoke of an unknown id", ["keys", "revoke", "ffffffffffffffff"], 1, /no key with id ffffffffffffffff/],
-    ["keys create with a data dir that is a file", ["keys", "create", "--name", "x", "--data-dir", "afile"], 1, /data directory .*afile/],
+    [
+      "keys create with a data dir that is a file",
+      ["keys", "create", "--name", "x", "--data-dir", "afile"],
+      1,
+      /data directory .*afile/,
+    ],
     ["ls without url", ["ls"], 2, /missing required argument 'peer-url'/],
     ["ls without key", ["ls", "http://127.0.0.1:1"], 2, /API key is needed[\s\S]*peer ls --help/],
     ["ls with a bad url", ["ls", "not a url", "--key", KEY], 2, /not a URL/],

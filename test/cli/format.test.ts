@@ -92,7 +92,12 @@ describe("first-run text", () => {
     for (const line of without.filter((l) => !l.startsWith("#"))) assert.match(line, /\$PEER_KEY/);
   });
   test("TLS: https lines take --cacert and gRPC without prior knowledge", () => {
-    const lines = firstRunCommands({ url: "https://127.0.0.1:8443", key: undefined, itemId: "s/a", caFile: "/c/cert.pem" });
+    const lines = firstRunCommands({
+      url: "https://127.0.0.1:8443",
+      key: undefined,
+      itemId: "s/a",
+      caFile: "/c/cert.pem",
+    });
     const grpc = lines.find((l) => l.includes("--protocol grpc"));
     assert.ok(grpc !== undefined && !grpc.includes("--http2-prior-knowledge"));
     for (const line of lines.filter((l) => l.startsWith("curl") || l.startsWith("npx buf curl"))) {

@@ -62,7 +62,10 @@ describe("peer keys", { timeout: 600_000 }, () => {
 
     const listed = await runPeer(["keys", "list", "--json"], { cwd });
     assert.equal(listed.code, 0, listed.stderr);
-    const rows = listed.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = listed.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(
       rows.map((k) => k.name),
       ["laptop", "forever", "Zoë's desktop", "to-revoke"],
@@ -90,9 +93,15 @@ describe("peer keys", { timeout: 600_000 }, () => {
   test("--data-dir and PEER_DATA_DIR choose the database", async () => {
     const viaFlag = await runPeer(["keys", "create", "--name", "flag", "--data-dir", "elsewhere", "--json"], { cwd });
     assert.equal(viaFlag.code, 0, viaFlag.stderr);
-    const viaEnv = await runPeer(["keys", "list", "--json"], { cwd, env: { PEER_DATA_DIR: path.join(cwd, "elsewhere") } });
+    const viaEnv = await runPeer(["keys", "list", "--json"], {
+      cwd,
+      env: { PEER_DATA_DIR: path.join(cwd, "elsewhere") },
+    });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
-    const names = viaEnv.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { name: string }).name);
+    const names = viaEnv.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { name: string }).name);
     assert.deepEqual(names, ["flag"]);
     const flagWins = await runPeer(["keys", "list", "--json", "--data-dir", ".peer"], {
       cwd,

@@ -43,14 +43,33 @@ describe("peer links", { timeout: 600_000 }, () => {
 
   test("create prints a URL on the server's address; curl fetches it; revoke stops it; list shows it", async () => {
     // A long safety net: under load the whole test can take minutes (the default kills the server after 2).
-    serve = startPeer(["serve", "files", "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1/"], { cwd, timeoutMs: 900_000 });
+    serve = startPeer(["serve", "files", "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1/"], {
+      cwd,
+      timeoutMs: 900_000,
+    });
     await serve.waitForStdout(/Listening on (http:\/\/\S+)/, 300_000);
     const listen = serve.stdout().match(/Listening on (http:\/\/\S+)/)![1]!;
     // --public-url wins over the listen address; --base-url over both.
     const pub = await runPeer(["links", "create", "files/a b.txt", "--json"], { cwd });
     assert.equal(pub.code, 0, pub.stderr);
     assert.match(JSON.parse(pub.stdout).url, /^http:\/\/127\.0\.0\.1:1\/v1\/links\/[A-Za-z0-9_-]{43}\/a%20b\.txt$/);
-    const r = await runPeer(["links", "create", "files/a b.txt", "--base-url", listen, "--expires", "7d", "--max-downloads", "3", "--note", "for bob", "--json"], { cwd });
+    const r = await runPeer(
+      [
+        "links",
+        "create",
+        "files/a b.txt",
+        "--base-url",
+        listen,
+        "--expires",
+        "7d",
+        "--max-downloads",
+        "3",
+        "--note",
+        "for bob",
+        "--json",
+      ],
+      { cwd },
+    );
     assert.equal(r.code, 0, r.stderr);
     const created = JSON.parse(r.stdout) as { id: string; url: string; expiresAt: string; maxDownloads: number };
     assert.match(created.id, /^[0-9a-f]{16}$/);
@@ -60,7 +79,10 @@ describe("peer links", { timeout: 600_000 }, () => {
     assert.equal(await res.text(), "hello link\n");
 
     const list = await runPeer(["links", "list", "--json"], { cwd });
-    const rows = list.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const row = rows.find((x) => x.id === created.id)!;
     assert.equal(row.status, "active");
     assert.equal(row.note, "for bob");

@@ -33,7 +33,11 @@ async function fresh(): Promise<string> {
 }
 
 /** Runs `peer <args>` in `cwd`, with `stdin` written to it (then closed). */
-async function peerCli(cwd: string, args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+async function peerCli(
+  cwd: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const child = spawnCli(args, { cwd, env: options.env ?? {} });
   child.child.stdin.end(options.stdin ?? "");
   return child.done;
@@ -52,12 +56,18 @@ describe("peer remote", { timeout: 900_000 }, () => {
     const r = await peerCli(cwd, ["remote", "add", "nas", `${peer.url}/`, "--key-stdin"], { stdin: `${peer.key}\n` });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, new RegExp(`Added remote "nas": ${peer.url} \\(key ${peer.keyId}\\), the peer accepted the key`));
+    assert.match(
+      r.stderr,
+      new RegExp(`Added remote "nas": ${peer.url} \\(key ${peer.keyId}\\), the peer accepted the key`),
+    );
     noKeyIn(r);
     assert.equal((await stat(file(cwd))).mode & 0o777, 0o600);
     assert.equal((await stat(path.dirname(file(cwd)))).mode & 0o777, 0o700);
     const stored = JSON.parse(await readFile(file(cwd), "utf8")) as { remotes: Array<Record<string, string>> };
-    assert.deepEqual(stored.remotes.map((x) => [x.name, x.url, x.key]), [["nas", peer.url, peer.key]]);
+    assert.deepEqual(
+      stored.remotes.map((x) => [x.name, x.url, x.key]),
+      [["nas", peer.url, peer.key]],
+    );
 
     const list = await peerCli(cwd, ["remote", "list"]);
     assert.equal(list.code, 0, list.stderr);
@@ -90,7 +100,9 @@ describe("peer remote", { timeout: 900_000 }, () => {
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach the peer at http:\/\/127\.0\.0\.1:9.*nothing was saved/);
     assert.equal(existsSync(file(cwd)), false);
-    const unchecked = await peerCli(cwd, ["remote", "add", "nas", "http://127.0.0.1:9", "--key-stdin", "--no-check"], { stdin: peer.key });
+    const unchecked = await peerCli(cwd, ["remote", "add", "nas", "http://127.0.0.1:9", "--key-stdin", "--no-check"], {
+      stdin: peer.key,
+    });
     assert.equal(unchecked.code, 0, unchecked.stderr);
     assert.match(unchecked.stderr, /not checked/);
   });
@@ -98,12 +110,27 @@ describe("peer remote", { timeout: 900_000 }, () => {
   test("usage errors exit 2 and store nothing", async () => {
     const cwd = await fresh();
     const cases: Array<[string, string[], { stdin?: string; env?: Record<string, string> }, RegExp]> = [
-      ["a URL as the name", ["remote", "add", "http://x", peer.url, "--key-stdin"], { stdin: peer.key }, /not a remote name/],
-      ["a dotted name", ["remote", "add", "nas.lan", peer.url, "--key-stdin"], { stdin: peer.key }, /not a remote name/],
+      [
+        "a URL as the name",
+        ["remote", "add", "http://x", peer.url, "--key-stdin"],
+        { stdin: peer.key },
+        /not a remote name/,
+      ],
+      [
+        "a dotted name",
+        ["remote", "add", "nas.lan", peer.url, "--key-stdin"],
+        { stdin: peer.key },
+        /not a remote name/,
+      ],
       ["not a URL", ["remote", "add", "nas", "nas:8080", "--key-stdin"], { stdin: peer.key }, /http:\/\//],
       ["no key at all", ["remote", "add", "nas", peer.url], {}, /--key-stdin.*PEER_KEY/],
       ["empty stdin", ["remote", "add", "nas", peer.url, "--key-stdin"], { stdin: "" }, /the key is empty/],
-      ["two lines on stdin", ["remote", "add", "nas", peer.url, "--key-stdin"], { stdin: `${peer.key}\nmore\n` }, /one line/],
+      [
+        "two lines on stdin",
+        ["remote", "add", "nas", peer.url, "--key-stdin"],
+        { stdin: `${peer.key}\nmore\n` },
+        /one line/,
+      ],
       ["rm a bad name", ["remote", "rm", "../x"], {}, /not a remote name/],
       ["ls an unknown remote", ["ls", "attic"], {}, /no remote named "attic"/],
       ["ls neither URL nor name", ["ls", "My Peer"], {}, /not a URL/],
@@ -120,14 +147,23 @@ describe("peer remote", { timeout: 900_000 }, () => {
   test("a name is added once; --force replaces it; rm forgets it", async () => {
     const cwd = await fresh();
     assert.equal((await peerCli(cwd, ["remote", "add", "nas", peer.url, "--key-stdin"], { stdin: peer.key })).code, 0);
-    const again = await peerCli(cwd, ["remote", "add", "nas", "http://127.0.0.1:9", "--key-stdin", "--no-check"], { stdin: peer.key });
+    const again = await peerCli(cwd, ["remote", "add", "nas", "http://127.0.0.1:9", "--key-stdin", "--no-check"], {
+      stdin: peer.key,
+    });
     assert.equal(again.code, 1);
     assert.match(again.stderr, /a remote named "nas" exists.*--force/);
-    const forced = await peerCli(cwd, ["remote", "add", "nas", "http://127.0.0.1:9", "--key-stdin", "--no-check", "--force"], { stdin: peer.key });
+    const forced = await peerCli(
+      cwd,
+      ["remote", "add", "nas", "http://127.0.0.1:9", "--key-stdin", "--no-check", "--force"],
+      { stdin: peer.key },
+    );
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /Replaced remote "nas"/);
     const listed = await peerCli(cwd, ["remote", "list", "--json"]);
-    assert.deepEqual(listed.lines.map((l) => l.url), ["http://127.0.0.1:9"]);
+    assert.deepEqual(
+      listed.lines.map((l) => l.url),
+      ["http://127.0.0.1:9"],
+    );
     const rm = await peerCli(cwd, ["remote", "rm", "nas"]);
     assert.equal(rm.code, 0, rm.stderr);
     assert.doesNotMatch(await readFile(file(cwd), "utf8"), /peer_/, "the key is gone from the file");
@@ -156,12 +192,21 @@ describe("peer remote", { timeout: 900_000 }, () => {
     const cwd = await fresh();
     assert.equal((await peerCli(cwd, ["remote", "add", "nas", peer.url, "--key-stdin"], { stdin: peer.key })).code, 0);
     await chmod(file(cwd), 0o644);
-    const refused = [["ls", "nas"], ["remote", "list"], ["remote", "rm", "nas"], ["downloads", "run"]];
+    const refused = [
+      ["ls", "nas"],
+      ["remote", "list"],
+      ["remote", "rm", "nas"],
+      ["downloads", "run"],
+    ];
     const runs = await Promise.all(refused.map((args) => peerCli(cwd, args)));
     for (const [i, args] of refused.entries()) {
       const r = runs[i]!;
       assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
-      assert.match(r.stderr, /permissions 0644: it holds API keys and must be readable by you only; run: chmod 600 /, args.join(" "));
+      assert.match(
+        r.stderr,
+        /permissions 0644: it holds API keys and must be readable by you only; run: chmod 600 /,
+        args.join(" "),
+      );
       noKeyIn(r);
     }
     const byUrl = await peerCli(cwd, ["ls", peer.url, "--json"], { env: { PEER_KEY: peer.key } });

@@ -126,10 +126,7 @@ export function runPeer(args: readonly string[], options: RunOptions): Promise<P
 }
 
 /** Starts `peer serve <args> --listen 127.0.0.1:0` and waits for its URL. */
-export async function startServe(
-  args: readonly string[],
-  options: RunOptions,
-): Promise<PeerProcess & { url: string }> {
+export async function startServe(args: readonly string[], options: RunOptions): Promise<PeerProcess & { url: string }> {
   // A server lives as long as its suite: only a safety net of 10 minutes (after() stops it).
   const proc = startPeer(["serve", ...args, "--listen", "127.0.0.1:0", "--log-level", "warn"], {
     timeoutMs: 600_000,

@@ -18,9 +18,23 @@ describe("peer serve --tls-cert/--tls-key", { timeout: 600_000 }, () => {
     certFile = path.join(cwd, "cert.pem");
     // A throwaway self-signed certificate for 127.0.0.1.
     await exec("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", path.join(cwd, "key.pem"), "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      path.join(cwd, "key.pem"),
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
     ]);
     server = await startServe(["--first-run", "--tls-cert", "cert.pem", "--tls-key", "key.pem"], { cwd });
   });

@@ -29,7 +29,9 @@ describe("peer serve + peer ls", { timeout: 600_000 }, () => {
     const made = await runPeer(["keys", "create", "--name", "tester", "--json", "--data-dir", "data"], { cwd });
     assert.equal(made.code, 0, made.stderr);
     ({ key, id: keyId } = JSON.parse(made.stdout) as { key: string; id: string });
-    server = await startServe(["films", "--share", "papers=docs", "--share", "bulk=bulk", "--data-dir", "data"], { cwd });
+    server = await startServe(["films", "--share", "papers=docs", "--share", "bulk=bulk", "--data-dir", "data"], {
+      cwd,
+    });
   });
   after(async () => {
     await server?.stop("SIGKILL");
@@ -55,7 +57,10 @@ describe("peer serve + peer ls", { timeout: 600_000 }, () => {
     const env = { PEER_KEY: key };
     const all = await runPeer(["ls", server!.url, "--json"], { cwd, env });
     assert.equal(all.code, 0, all.stderr);
-    const items = all.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const items = all.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(items.length, BULK + 3);
     const a = items.find((i) => i.id === "films/a.mkv");
     assert.ok(a);
@@ -72,7 +77,11 @@ describe("peer serve + peer ls", { timeout: 600_000 }, () => {
       runPeer(["ls", server!.url, "--json", "--transport", "grpc", "--query", "readme"], { cwd, env }),
       runPeer(["ls", server!.url, "--json", "--transport", "connect-h2", "--query", "readme"], { cwd, env }),
     ]);
-    const ids = (r: { stdout: string }) => r.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+    const ids = (r: { stdout: string }) =>
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { id: string }).id);
     assert.deepEqual(ids(share), ["papers/readme.txt"]);
     assert.deepEqual(ids(query), ["films/a.mkv", "films/old/B.MKV"], "case-insensitive name query");
     assert.equal(ids(limit).length, 2);
@@ -96,9 +105,12 @@ describe("peer serve + peer ls", { timeout: 600_000 }, () => {
   });
 
   test("an expired key is refused", async () => {
-    const made = await runPeer(["keys", "create", "--name", "one-second", "--expires", "1s", "--json", "--data-dir", "data"], {
-      cwd,
-    });
+    const made = await runPeer(
+      ["keys", "create", "--name", "one-second", "--expires", "1s", "--json", "--data-dir", "data"],
+      {
+        cwd,
+      },
+    );
     assert.equal(made.code, 0, made.stderr);
     const { key: shortKey, expiresAt } = JSON.parse(made.stdout) as { key: string; expiresAt: string };
     // Wait until the expiry has surely passed (a wait, not a timing assertion).
@@ -160,7 +172,11 @@ describe("peer serve --first-run (npm start)", { timeout: 600_000 }, () => {
     // The `peer ls` line, run as printed (npx peer → this checkout's CLI, from source).
     const lsLine = commands.find((l) => l.startsWith("npx peer ls "));
     assert.ok(lsLine);
-    const ls = await exec("bash", ["-c", lsLine.replace(/^npx peer /, `"${process.execPath}" ${PEER_NODE_ARGS.map((a) => `"${a}"`).join(" ")} `)], { cwd });
+    const ls = await exec(
+      "bash",
+      ["-c", lsLine.replace(/^npx peer /, `"${process.execPath}" ${PEER_NODE_ARGS.map((a) => `"${a}"`).join(" ")} `)],
+      { cwd },
+    );
     assert.match(ls.stdout, /share\/hello\.txt/);
 
     // The two plain curl lines, run as printed: the HTTP route and a Connect GET of StatItem.
@@ -191,7 +207,11 @@ describe("peer serve --first-run (npm start)", { timeout: 600_000 }, () => {
     assert.doesNotMatch(out, /peer_[0-9a-f]{16}_/);
     assert.match(out, /already has API keys/);
     assert.match(out, /npx peer ls http:\/\/127\.0\.0\.1:\d+ --key "\$PEER_KEY"/);
-    assert.equal(await readFile(path.join(cwd, "share", "hello.txt"), "utf8"), "changed by the user", "share left alone");
+    assert.equal(
+      await readFile(path.join(cwd, "share", "hello.txt"), "utf8"),
+      "changed by the user",
+      "share left alone",
+    );
     const listed = await runPeer(["keys", "list", "--json"], { cwd });
     assert.equal(listed.stdout.trim().split("\n").length, 1, "still only the first-run key");
     // Ctrl-C under npm can arrive twice at once: still a graceful stop.

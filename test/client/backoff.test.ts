@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { computeBackoff, decideRetry, DEFAULT_BACKOFF, initialRetryState, seededRandom, type BackoffOptions } from "../../client/retry/backoff.js";
+import {
+  computeBackoff,
+  decideRetry,
+  DEFAULT_BACKOFF,
+  initialRetryState,
+  seededRandom,
+  type BackoffOptions,
+} from "../../client/retry/backoff.js";
 import { DownloadError } from "../../client/errors.js";
 
 const opts: BackoffOptions = { ...DEFAULT_BACKOFF };
@@ -16,7 +23,11 @@ test("computeBackoff: full jitter bounds, table", () => {
     { name: "attempt 0 treated as 1", attempt: 0, random: 0.5, want: 500 },
   ];
   for (const c of cases) {
-    assert.equal(computeBackoff(c.attempt, opts, () => c.random), c.want, c.name);
+    assert.equal(
+      computeBackoff(c.attempt, opts, () => c.random),
+      c.want,
+      c.name,
+    );
   }
 });
 

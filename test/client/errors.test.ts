@@ -10,32 +10,96 @@ function errno(code: string): Error {
 test("classify: the transient/permanent table of downloads.md", () => {
   const cases: Array<{ name: string; err: unknown; code: string; action: string }> = [
     { name: "UNAVAILABLE", err: new ConnectError("x", Code.Unavailable), code: "unavailable", action: "retry" },
-    { name: "DEADLINE_EXCEEDED", err: new ConnectError("x", Code.DeadlineExceeded), code: "deadline-exceeded", action: "retry" },
+    {
+      name: "DEADLINE_EXCEEDED",
+      err: new ConnectError("x", Code.DeadlineExceeded),
+      code: "deadline-exceeded",
+      action: "retry",
+    },
     { name: "ABORTED", err: new ConnectError("x", Code.Aborted), code: "aborted", action: "retry" },
-    { name: "RESOURCE_EXHAUSTED", err: new ConnectError("x", Code.ResourceExhausted), code: "resource-exhausted", action: "retry" },
+    {
+      name: "RESOURCE_EXHAUSTED",
+      err: new ConnectError("x", Code.ResourceExhausted),
+      code: "resource-exhausted",
+      action: "retry",
+    },
     { name: "INTERNAL", err: new ConnectError("x", Code.Internal), code: "internal", action: "retry" },
     { name: "UNKNOWN", err: new ConnectError("x", Code.Unknown), code: "internal", action: "retry" },
     { name: "NOT_FOUND", err: new ConnectError("x", Code.NotFound), code: "not-found", action: "fail" },
-    { name: "PERMISSION_DENIED", err: new ConnectError("x", Code.PermissionDenied), code: "permission-denied", action: "fail" },
-    { name: "UNAUTHENTICATED", err: new ConnectError("x", Code.Unauthenticated), code: "unauthenticated", action: "fail" },
-    { name: "INVALID_ARGUMENT", err: new ConnectError("x", Code.InvalidArgument), code: "invalid-argument", action: "fail" },
+    {
+      name: "PERMISSION_DENIED",
+      err: new ConnectError("x", Code.PermissionDenied),
+      code: "permission-denied",
+      action: "fail",
+    },
+    {
+      name: "UNAUTHENTICATED",
+      err: new ConnectError("x", Code.Unauthenticated),
+      code: "unauthenticated",
+      action: "fail",
+    },
+    {
+      name: "INVALID_ARGUMENT",
+      err: new ConnectError("x", Code.InvalidArgument),
+      code: "invalid-argument",
+      action: "fail",
+    },
     { name: "OUT_OF_RANGE", err: new ConnectError("x", Code.OutOfRange), code: "out-of-range", action: "fail" },
     { name: "UNIMPLEMENTED", err: new ConnectError("x", Code.Unimplemented), code: "unimplemented", action: "fail" },
-    { name: "FAILED_PRECONDITION = changed", err: new ConnectError("x", Code.FailedPrecondition), code: "changed", action: "restart" },
+    {
+      name: "FAILED_PRECONDITION = changed",
+      err: new ConnectError("x", Code.FailedPrecondition),
+      code: "changed",
+      action: "restart",
+    },
     { name: "CANCELED", err: new ConnectError("x", Code.Canceled), code: "cancelled", action: "cancel" },
     { name: "ECONNRESET", err: errno("ECONNRESET"), code: "network", action: "retry" },
     { name: "ECONNREFUSED", err: errno("ECONNREFUSED"), code: "network", action: "retry" },
     { name: "EPIPE", err: errno("EPIPE"), code: "network", action: "retry" },
     { name: "ENOSPC pauses", err: errno("ENOSPC"), code: "disk-full", action: "pause" },
     { name: "EDQUOT pauses", err: errno("EDQUOT"), code: "disk-full", action: "pause" },
-    { name: "ENOSPC deep in a ConnectError cause", err: new ConnectError("x", Code.Internal, undefined, undefined, errno("ENOSPC")), code: "disk-full", action: "pause" },
-    { name: "network errno under a ConnectError wins over its code", err: new ConnectError("x", Code.Aborted, undefined, undefined, errno("ECONNRESET")), code: "network", action: "retry" },
-    { name: "AbortError", err: Object.assign(new Error("aborted"), { name: "AbortError" }), code: "cancelled", action: "cancel" },
-    { name: "a DownloadError passes through", err: new DownloadError("unsafe-name", "x"), code: "unsafe-name", action: "fail" },
-    { name: "a DownloadError in the cause chain", err: new Error("wrap", { cause: new DownloadError("idle-timeout", "x") }), code: "idle-timeout", action: "retry" },
+    {
+      name: "ENOSPC deep in a ConnectError cause",
+      err: new ConnectError("x", Code.Internal, undefined, undefined, errno("ENOSPC")),
+      code: "disk-full",
+      action: "pause",
+    },
+    {
+      name: "network errno under a ConnectError wins over its code",
+      err: new ConnectError("x", Code.Aborted, undefined, undefined, errno("ECONNRESET")),
+      code: "network",
+      action: "retry",
+    },
+    {
+      name: "AbortError",
+      err: Object.assign(new Error("aborted"), { name: "AbortError" }),
+      code: "cancelled",
+      action: "cancel",
+    },
+    {
+      name: "a DownloadError passes through",
+      err: new DownloadError("unsafe-name", "x"),
+      code: "unsafe-name",
+      action: "fail",
+    },
+    {
+      name: "a DownloadError in the cause chain",
+      err: new Error("wrap", { cause: new DownloadError("idle-timeout", "x") }),
+      code: "idle-timeout",
+      action: "retry",
+    },
     { name: "a plain Error", err: new Error("boom"), code: "internal", action: "retry" },
     { name: "a string", err: "boom", code: "internal", action: "retry" },
-    { name: "a cyclic cause chain terminates", err: (() => { const e: Error & { cause?: unknown } = new Error("a"); e.cause = e; return e; })(), code: "internal", action: "retry" },
+    {
+      name: "a cyclic cause chain terminates",
+      err: (() => {
+        const e: Error & { cause?: unknown } = new Error("a");
+        e.cause = e;
+        return e;
+      })(),
+      code: "internal",
+      action: "retry",
+    },
   ];
   for (const c of cases) {
     const got = classify(c.err);

@@ -26,7 +26,13 @@ function fakePeer(version: string, minClient: string, seen: { auth?: string | nu
     service(PeerService, {
       handshake: (_req, ctx) => {
         seen.auth = ctx.requestHeader.get("authorization");
-        return { serverName: "fake", protocolVersion: version, minClientVersion: minClient, capabilities: [], shares: [] };
+        return {
+          serverName: "fake",
+          protocolVersion: version,
+          minClientVersion: minClient,
+          capabilities: [],
+          shares: [],
+        };
       },
       statItem: (req) => ({ item: create(ItemSchema, { id: req.itemId, name: "x", size: 1n, etag: '"e"' }) }),
       listItems: () => ({ items: [], nextPageToken: "" }),
@@ -44,7 +50,11 @@ function fakePeer(version: string, minClient: string, seen: { auth?: string | nu
 
 test("handshake sends the key as a bearer token and accepts a compatible peer", async () => {
   const seen: { auth?: string | null } = {};
-  const client = createPeerClient({ baseUrl: "http://127.0.0.1:1", apiKey: "secret-key", customTransport: fakePeer("1.0.0", "1.0.0", seen) });
+  const client = createPeerClient({
+    baseUrl: "http://127.0.0.1:1",
+    apiKey: "secret-key",
+    customTransport: fakePeer("1.0.0", "1.0.0", seen),
+  });
   const res = await client.handshake();
   assert.equal(res.serverName, "fake");
   assert.equal(seen.auth, "Bearer secret-key");
@@ -55,14 +65,25 @@ test("handshake refuses a peer below the client's minimum, and a peer that refus
     ["0.9.0", "0.1.0", /older than .*upgrade the peer/],
     ["2.0.0", "2.0.0", /upgrade this client/],
   ] as const) {
-    const client = createPeerClient({ baseUrl: "http://127.0.0.1:1", apiKey: "k", customTransport: fakePeer(version, minClient, {}) });
-    await assert.rejects(client.handshake(), (e: unknown) => e instanceof DownloadError && e.code === "incompatible-peer" && pattern.test(e.message));
+    const client = createPeerClient({
+      baseUrl: "http://127.0.0.1:1",
+      apiKey: "k",
+      customTransport: fakePeer(version, minClient, {}),
+    });
+    await assert.rejects(
+      client.handshake(),
+      (e: unknown) => e instanceof DownloadError && e.code === "incompatible-peer" && pattern.test(e.message),
+    );
   }
 });
 
 test("breaking out of readFile cancels the stream on the server", async () => {
   const seen: { aborted?: boolean } = {};
-  const client = createPeerClient({ baseUrl: "http://127.0.0.1:1", apiKey: "k", customTransport: fakePeer("1.0.0", "1.0.0", seen) });
+  const client = createPeerClient({
+    baseUrl: "http://127.0.0.1:1",
+    apiKey: "k",
+    customTransport: fakePeer("1.0.0", "1.0.0", seen),
+  });
   let n = 0;
   for await (const msg of client.readFile({ itemId: "s/x" })) {
     assert.equal(Number(msg.offset), n);
@@ -76,7 +97,10 @@ test("options are validated with messages that say what to do", () => {
   assert.throws(() => createPeerClient({ baseUrl: "ftp://h/", apiKey: "k" }), /http:\/\/ or https:\/\//);
   assert.throws(() => createPeerClient({ baseUrl: "http://u:p@h/", apiKey: "k" }), /not in the URL/);
   assert.throws(() => createPeerClient({ baseUrl: "http://h/", apiKey: "" }), /PEER_KEY/);
-  assert.throws(() => createPeerClient({ baseUrl: "http://h/", apiKey: "k", transport: "smoke" as never }), /unknown transport/);
+  assert.throws(
+    () => createPeerClient({ baseUrl: "http://h/", apiKey: "k", transport: "smoke" as never }),
+    /unknown transport/,
+  );
   assert.equal(normalizePeerUrl("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
 });
 
@@ -94,7 +118,10 @@ for (const transport of ["connect", "connect-h2", "grpc", "http"] as const) {
       const chunks: Uint8Array[] = [];
       for await (const m of client.readFile({ itemId: "share/a.txt" })) chunks.push(m.data);
       assert.equal(Buffer.concat(chunks).toString(), "hello");
-      await assert.rejects(createPeerClient({ baseUrl: peer.url, apiKey: "wrong", transport }).handshake(), /unauthenticated/i);
+      await assert.rejects(
+        createPeerClient({ baseUrl: peer.url, apiKey: "wrong", transport }).handshake(),
+        /unauthenticated/i,
+      );
     } finally {
       client.close();
     }
@@ -110,7 +137,10 @@ test("HTTP/2 sessions get a 4 MiB stream window and a 16 MiB connection window",
     // Local settings take effect when the peer acknowledges them.
     await waitFor(() => (session.pendingSettingsAck ? undefined : true), "the SETTINGS ack", 10_000);
     assert.equal(session.localSettings.initialWindowSize, HTTP2_STREAM_WINDOW);
-    assert.ok((session.state.localWindowSize ?? 0) >= HTTP2_CONNECTION_WINDOW - 65_535, `connection window ${session.state.localWindowSize}`);
+    assert.ok(
+      (session.state.localWindowSize ?? 0) >= HTTP2_CONNECTION_WINDOW - 65_535,
+      `connection window ${session.state.localWindowSize}`,
+    );
     stream.close();
   } finally {
     sm.abort();

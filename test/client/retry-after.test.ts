@@ -12,7 +12,13 @@ test("parseRetryAfter: RFC 9110 §10.2.3 table", () => {
     ["IMF-fixdate in the future", "Wed, 21 Oct 2015 07:28:30 GMT", 30_000],
     ["IMF-fixdate in the past gives 0", "Wed, 21 Oct 2015 07:00:00 GMT", 0],
     ["RFC 850 date", "Wednesday, 21-Oct-15 07:29:00 GMT", 60_000],
-    ["asctime date", "Wed Oct 21 07:28:10 2015", undefined === Date.parse("Wed Oct 21 07:28:10 2015 GMT") ? undefined : Date.parse("Wed Oct 21 07:28:10 2015") - now],
+    [
+      "asctime date",
+      "Wed Oct 21 07:28:10 2015",
+      undefined === Date.parse("Wed Oct 21 07:28:10 2015 GMT")
+        ? undefined
+        : Date.parse("Wed Oct 21 07:28:10 2015") - now,
+    ],
     ["negative", "-5", undefined],
     ["fraction", "1.5", undefined],
     ["garbage", "soon", undefined],

@@ -40,7 +40,10 @@ test("the job database is WAL with synchronous = NORMAL; makeCommitsDurable fsyn
     assert.equal(mode.rows[0]?.journal_mode, "wal");
     const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db);
     assert.equal(sync.rows[0]?.synchronous, 1, "NORMAL");
-    await db.insertInto("download").values(row("p1", path.join(work.dir, "p1"))).execute();
+    await db
+      .insertInto("download")
+      .values(row("p1", path.join(work.dir, "p1")))
+      .execute();
     await makeCommitsDurable(db);
   } finally {
     await db.destroy();
@@ -137,7 +140,10 @@ test("re-drive completes a job whose completion commit was lost, without downloa
     assert.equal(completed?.digestVerified, true);
     const b = await tm.m.wait("redo");
     assert.equal(b.status, "completed", JSON.stringify(b.error));
-    assert.ok(tm.events.some((e) => e.id === "redo" && e.type === "started"), "downloaded");
+    assert.ok(
+      tm.events.some((e) => e.id === "redo" && e.type === "started"),
+      "downloaded",
+    );
     assert.deepEqual(await readFile(redo), data);
     assert.deepEqual(await readFile(done), data);
   } finally {

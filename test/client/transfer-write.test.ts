@@ -12,7 +12,11 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { FileHandle } from "node:fs/promises";
 import { DownloadError } from "../../client/errors.js";
-import { REAL_WRITE_BYTES as WRITE_COALESCE_BYTES, realTransferFs, type TransferFs } from "../../client/transfer/part-file.js";
+import {
+  REAL_WRITE_BYTES as WRITE_COALESCE_BYTES,
+  realTransferFs,
+  type TransferFs,
+} from "../../client/transfer/part-file.js";
 import type { Chunk, OpenRead } from "../../client/transfer/read-source.js";
 import { runTransfer, type TransferHooks } from "../../client/transfer/transfer.js";
 import { sha256, tempDir } from "../helpers/download-fixtures.js";
@@ -56,7 +60,14 @@ function recordingHooks(partPath: string, checkpoints: Array<{ committed: number
   };
 }
 
-function params(name: string, data: Buffer, fs: TransferFs, log: string[], checkpoints: Array<{ committed: number; onDisk: number }>, checkpointBytes = 2 ** 40) {
+function params(
+  name: string,
+  data: Buffer,
+  fs: TransferFs,
+  log: string[],
+  checkpoints: Array<{ committed: number; onDisk: number }>,
+  checkpointBytes = 2 ** 40,
+) {
   const partPath = path.join(work.dir, `${name}.part`);
   return {
     itemId: `share/${name}`,
@@ -107,9 +118,16 @@ test("64 KiB chunks received during a write are gathered into one write (≤ ~1 
   assert.ok(sizes.length < chunks / 2, `${sizes.length} writes for ${chunks} chunks`);
   assert.ok(Math.max(...sizes) > 4 * CHUNK, "chunks received during a write were gathered");
   assert.ok(sizes.every((s) => s <= WRITE_COALESCE_BYTES + CHUNK));
-  assert.equal(sizes.reduce((a, b) => a + b, 0), data.length);
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    data.length,
+  );
   assert.ok(readsDuringWrite > 0, "the network was read while a write was in flight");
-  assert.deepEqual(checkpoints, [{ committed: data.length, onDisk: data.length }], "one commit: the last checkpoint with 'verifying'");
+  assert.deepEqual(
+    checkpoints,
+    [{ committed: data.length, onDisk: data.length }],
+    "one commit: the last checkpoint with 'verifying'",
+  );
 });
 
 test("checkpoints store an offset never ahead of the bytes on disk", async () => {
@@ -186,10 +204,13 @@ test("a resume hashes the kept prefix and appends coalesced writes at the right 
   const first = params("resume.bin", data, realTransferFs, [], checkpoints, 256 * 1024);
   const ctl = new AbortController();
   let seen = 0;
-  const hooks = { ...first.hooks, onCheckpoint: async (c: number) => {
-    await first.hooks.onCheckpoint(c);
-    if (++seen === 2) ctl.abort(new DownloadError("shutdown", "stopped"));
-  } };
+  const hooks = {
+    ...first.hooks,
+    onCheckpoint: async (c: number) => {
+      await first.hooks.onCheckpoint(c);
+      if (++seen === 2) ctl.abort(new DownloadError("shutdown", "stopped"));
+    },
+  };
   await assert.rejects(runTransfer({ ...first, hooks, signal: ctl.signal }, { bytesWritten: 0 }));
   const kept = checkpoints.at(-1)?.committed ?? 0;
   assert.ok(kept > 0 && kept < data.length, `kept ${kept}`);

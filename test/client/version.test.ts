@@ -20,7 +20,16 @@ test("checkCompatibility: refuses old peers and peers that refuse us, with clear
   const client = { version: "1.2.0", minPeerVersion: "1.1.0" };
   assert.equal(checkCompatibility({ protocolVersion: "1.1.0", minClientVersion: "1.0.0" }, client), undefined);
   assert.equal(checkCompatibility({ protocolVersion: "2.0.0", minClientVersion: "" }, client), undefined);
-  assert.match(checkCompatibility({ protocolVersion: "1.0.9", minClientVersion: "1.0.0" }, client) ?? "", /older than 1\.1\.0.*upgrade the peer/);
-  assert.match(checkCompatibility({ protocolVersion: "1.3.0", minClientVersion: "1.3.0" }, client) ?? "", /upgrade this client/);
-  assert.match(checkCompatibility({ protocolVersion: "x", minClientVersion: "" }, client) ?? "", /invalid protocol version/);
+  assert.match(
+    checkCompatibility({ protocolVersion: "1.0.9", minClientVersion: "1.0.0" }, client) ?? "",
+    /older than 1\.1\.0.*upgrade the peer/,
+  );
+  assert.match(
+    checkCompatibility({ protocolVersion: "1.3.0", minClientVersion: "1.3.0" }, client) ?? "",
+    /upgrade this client/,
+  );
+  assert.match(
+    checkCompatibility({ protocolVersion: "x", minClientVersion: "" }, client) ?? "",
+    /invalid protocol version/,
+  );
 });

@@ -22,17 +22,26 @@ test("transient failures are retried until the call succeeds; each wait is annou
     { backoff: fast, random: seededRandom(1), onRetry: (n) => notices.push(n) },
   );
   assert.equal(value, "ok");
-  assert.deepEqual(notices.map((n) => [n.attempt, n.error.code]), [[1, "network"], [2, "unavailable"]]);
+  assert.deepEqual(
+    notices.map((n) => [n.attempt, n.error.code]),
+    [
+      [1, "network"],
+      [2, "unavailable"],
+    ],
+  );
   for (const n of notices) assert.ok(n.delayMs >= 0 && n.delayMs < 20);
 });
 
 test("a permanent error fails at once, classified", async () => {
   let calls = 0;
   await assert.rejects(
-    withRetry(async () => {
-      calls++;
-      throw new ConnectError("bad key", Code.Unauthenticated);
-    }, { backoff: fast }),
+    withRetry(
+      async () => {
+        calls++;
+        throw new ConnectError("bad key", Code.Unauthenticated);
+      },
+      { backoff: fast },
+    ),
     (e: unknown) => e instanceof DownloadError && e.code === "unauthenticated",
   );
   assert.equal(calls, 1);
@@ -41,10 +50,13 @@ test("a permanent error fails at once, classified", async () => {
 test("bounded: gives up after maxAttempts with the last error", async () => {
   let calls = 0;
   await assert.rejects(
-    withRetry(async () => {
-      calls++;
-      throw refused;
-    }, { backoff: fast, random: () => 0 }),
+    withRetry(
+      async () => {
+        calls++;
+        throw refused;
+      },
+      { backoff: fast, random: () => 0 },
+    ),
     (e: unknown) => e instanceof DownloadError && e.code === "network",
   );
   assert.equal(calls, fast.maxAttempts);
@@ -73,7 +85,12 @@ test("an abort during the wait stops at once with 'cancelled'", async () => {
         calls++;
         throw refused;
       },
-      { backoff: { baseMs: 60_000, capMs: 60_000 }, random: () => 0.99, signal: ctl.signal, onRetry: () => setImmediate(() => ctl.abort()) },
+      {
+        backoff: { baseMs: 60_000, capMs: 60_000 },
+        random: () => 0.99,
+        signal: ctl.signal,
+        onRetry: () => setImmediate(() => ctl.abort()),
+      },
     ),
     (e: unknown) => e instanceof DownloadError && e.code === "cancelled",
   );

@@ -38,21 +38,48 @@ describe("encode", () => {
     ["bytes", new Uint8Array([0, 255]), "2:\u0000\u00ff"],
     ["list", [1, "a", []], "li1e1:alee"],
     ["keys sorted by raw bytes, not by insertion", { b: 1, a: 2, "": 3 }, "d0:i3e1:ai2e1:bi1ee"],
-    ["binary map keys sorted by bytes", new Map([[new Uint8Array([0xff]), 1], [new Uint8Array([0x01]), 2]]), "d1:\u0001i2e1:\u00ffi1ee"],
+    [
+      "binary map keys sorted by bytes",
+      new Map([
+        [new Uint8Array([0xff]), 1],
+        [new Uint8Array([0x01]), 2],
+      ]),
+      "d1:\u0001i2e1:\u00ffi1ee",
+    ],
     ["upper case before lower case (byte order)", { a: 1, B: 2 }, "d1:Bi2e1:ai1ee"],
   ];
-  for (const [name, value, expected] of cases) test(name, () => assert.equal(Buffer.from(encode(value)).toString("latin1"), expected));
+  for (const [name, value, expected] of cases)
+    test(name, () => assert.equal(Buffer.from(encode(value)).toString("latin1"), expected));
   test("refuses a fraction", () => assert.throws(() => encode(1.5), RangeError));
-  test("refuses duplicate keys (a string and its bytes)", () => assert.throws(() => encode(new Map<string | Uint8Array, number>([["a", 1], [bytes("a"), 2]])), RangeError));
+  test("refuses duplicate keys (a string and its bytes)", () =>
+    assert.throws(
+      () =>
+        encode(
+          new Map<string | Uint8Array, number>([
+            ["a", 1],
+            [bytes("a"), 2],
+          ]),
+        ),
+      RangeError,
+    ));
 });
 
 describe("round trip", () => {
   test("a torrent-like structure", () => {
-    const value = { info: { "file tree": { "a.txt": { "": { length: 5, "pieces root": new Uint8Array(32).fill(7) } } }, "meta version": 2 }, "url-list": ["http://x/"] };
+    const value = {
+      info: {
+        "file tree": { "a.txt": { "": { length: 5, "pieces root": new Uint8Array(32).fill(7) } } },
+        "meta version": 2,
+      },
+      "url-list": ["http://x/"],
+    };
     const decoded = decode(encode(value)) as Map<string, unknown>;
     const info = decoded.get("info") as Map<string, unknown>;
     assert.equal(info.get("meta version"), 2);
-    const leaf = ((info.get("file tree") as Map<string, unknown>).get("a.txt") as Map<string, unknown>).get("") as Map<string, unknown>;
+    const leaf = ((info.get("file tree") as Map<string, unknown>).get("a.txt") as Map<string, unknown>).get("") as Map<
+      string,
+      unknown
+    >;
     assert.deepEqual(Buffer.from(leaf.get("pieces root") as Uint8Array), Buffer.alloc(32, 7));
     assert.equal(Buffer.from((decoded.get("url-list") as Uint8Array[])[0]!).toString(), "http://x/");
   });

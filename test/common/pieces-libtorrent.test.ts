@@ -32,7 +32,7 @@ const sha = (data: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256"
 const SIZES: Record<string, number> = {
   "one-byte": 1,
   "block-minus-1": 16 * KiB - 1,
-  "block": 16 * KiB,
+  block: 16 * KiB,
   "block-plus-1": 16 * KiB + 1,
   "64k-exactly": 64 * KiB,
   "64k-plus-1": 64 * KiB + 1,
@@ -101,10 +101,18 @@ test("libtorrent computes the same pieces roots and piece layers at every piece 
       assert.ok(theirs, `${name}: libtorrent listed it at P=${pieceLength}`);
       assert.equal(theirs.length, data.length, `${name}: length`);
       assert.equal(ourRoot, theirs.root, `${name}: root at P=${pieceLength}`);
-      assert.equal(layerToHex(pieceLayer(leaves, pieceLength, sha)), theirs.layer, `${name}: piece layer at P=${pieceLength}`);
+      assert.equal(
+        layerToHex(pieceLayer(leaves, pieceLength, sha)),
+        theirs.layer,
+        `${name}: piece layer at P=${pieceLength}`,
+      );
     }
   }
-  assert.equal(ref.pieceLengths[String(16 * KiB)]?.["empty"]?.root, "", "libtorrent gives an empty file no root either");
+  assert.equal(
+    ref.pieceLengths[String(16 * KiB)]?.["empty"]?.root,
+    "",
+    "libtorrent gives an empty file no root either",
+  );
 });
 
 test("the server's one-pass hashFile agrees with libtorrent (root, and the layer at its own piece length)", async (t) => {

@@ -29,10 +29,15 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const sha = (data: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(data).digest());
 /** SHA-256 of the concatenation, in hex: one node written out. */
-const H = (...parts: string[]): string => createHash("sha256").update(Buffer.from(parts.join(""), "hex")).digest("hex");
+const H = (...parts: string[]): string =>
+  createHash("sha256")
+    .update(Buffer.from(parts.join(""), "hex"))
+    .digest("hex");
 const Z = "00".repeat(32);
 const leaf = (data: Uint8Array, block: number): string =>
-  createHash("sha256").update(data.subarray(block * BLOCK_SIZE, Math.min((block + 1) * BLOCK_SIZE, data.length))).digest("hex");
+  createHash("sha256")
+    .update(data.subarray(block * BLOCK_SIZE, Math.min((block + 1) * BLOCK_SIZE, data.length)))
+    .digest("hex");
 
 /** Deterministic bytes, different at every offset of a block. */
 function bytes(size: number, seed = 1): Uint8Array {
@@ -114,7 +119,13 @@ interface Vector {
 const vectors: Vector[] = [
   { name: "0 bytes: no root, no layer", size: 0, pieceLength: 16 * KiB, root: () => "", layer: () => [] },
   { name: "1 byte: root = its leaf", size: 1, pieceLength: 16 * KiB, root: (L) => L[0]!, layer: () => [] },
-  { name: "16 KiB − 1: one short block", size: 16 * KiB - 1, pieceLength: 16 * KiB, root: (L) => L[0]!, layer: () => [] },
+  {
+    name: "16 KiB − 1: one short block",
+    size: 16 * KiB - 1,
+    pieceLength: 16 * KiB,
+    root: (L) => L[0]!,
+    layer: () => [],
+  },
   { name: "16 KiB: one full block", size: 16 * KiB, pieceLength: 16 * KiB, root: (L) => L[0]!, layer: () => [] },
   {
     name: "16 KiB + 1: two leaves, two 16 KiB pieces",
@@ -173,7 +184,10 @@ test("hand-derived vectors: root, piece layer, root from the layer", () => {
     }
     if (v.size > 0) {
       const r = rootFromHex(v.root(L));
-      assert.ok(checkPieceLayer({ layer: nodes, size: v.size, pieceLength: v.pieceLength, root: r, hash: sha }), v.name);
+      assert.ok(
+        checkPieceLayer({ layer: nodes, size: v.size, pieceLength: v.pieceLength, root: r, hash: sha }),
+        v.name,
+      );
     }
   }
 });
@@ -235,7 +249,8 @@ test("checkPieceLayer refuses a layer of the wrong count, node size or root", ()
   const leaves = leafHashes(bytes(size, 6), sha);
   const nodes = pieceLayer(leaves, P, sha);
   const r = rootFromLeaves(leaves, sha);
-  const check = (layer: Uint8Array[], s = size) => checkPieceLayer({ layer, size: s, pieceLength: P, root: r, hash: sha });
+  const check = (layer: Uint8Array[], s = size) =>
+    checkPieceLayer({ layer, size: s, pieceLength: P, root: r, hash: sha });
   assert.equal(check(nodes), true);
   assert.equal(check(nodes.slice(0, 2)), false, "one node short");
   assert.equal(check([...nodes, nodes[0]!]), false, "one node too many");
@@ -264,7 +279,10 @@ test("any piece length gives the same root (seeded random sizes and P)", () => {
       // Each piece hashed on its own gives the same node as the layer built from all leaves.
       const last = nodes.length - 1;
       const span = pieceSpan(last, p, size);
-      assert.equal(toHex(pieceHash(data.subarray(span.offset, span.offset + span.length), p, sha)), toHex(nodes[last]!));
+      assert.equal(
+        toHex(pieceHash(data.subarray(span.offset, span.offset + span.length), p, sha)),
+        toHex(nodes[last]!),
+      );
     }
   }
 });

@@ -23,7 +23,12 @@ after(async () => {
 for (const transport of ["connect", "connect-h2", "grpc", "http"] as const) {
   test(`downloads three files over ${transport}, byte-identical, verified`, async () => {
     const out = path.join(work, transport);
-    const m = createDownloadManager({ dataDir: path.join(work, `data-${transport}`), downloadDir: out, transport, progressIntervalMs: 1 });
+    const m = createDownloadManager({
+      dataDir: path.join(work, `data-${transport}`),
+      downloadDir: out,
+      transport,
+      progressIntervalMs: 1,
+    });
     const events: DownloadEvent[] = [];
     m.on((e) => events.push(e));
     await m.start();

@@ -20,7 +20,9 @@ const small = randomBytes(300_000);
 const big = randomBytes(24 * 1024 * 1024);
 
 before(async () => {
-  peer = await startTestPeer({ files: { "small.bin": small, "big.bin": big, "two.bin": randomBytes(4 * 1024 * 1024), "q.bin": small } });
+  peer = await startTestPeer({
+    files: { "small.bin": small, "big.bin": big, "two.bin": randomBytes(4 * 1024 * 1024), "q.bin": small },
+  });
   work = await tempDir();
 });
 after(async () => {
@@ -51,7 +53,10 @@ test("usage errors exit 2 and do nothing", async () => {
     assert.equal(r.code, 2, `${name}: ${r.stderr}`);
     assert.match(r.stderr, /error/i, name);
   }
-  assert.deepEqual((await readdir(cwd)).filter((f) => f !== "state"), []);
+  assert.deepEqual(
+    (await readdir(cwd)).filter((f) => f !== "state"),
+    [],
+  );
 });
 
 test("peer get --json: exit 0, one JSON object per line, verified file", async () => {
@@ -59,7 +64,8 @@ test("peer get --json: exit 0, one JSON object per line, verified file", async (
   const r = await runCli(["get", peer.url, "share/small.bin", "--json", "--out", "files"], { cwd, env });
   assert.equal(r.code, 0, r.stderr);
   const types = r.lines.map((l) => l.type);
-  for (const t of ["queued", "started", "validated", "progress", "verifying", "completed", "summary"]) assert.ok(types.includes(t), `${t} in ${types.join(",")}`);
+  for (const t of ["queued", "started", "validated", "progress", "verifying", "completed", "summary"])
+    assert.ok(types.includes(t), `${t} in ${types.join(",")}`);
   const completed = r.lines.find((l) => l.type === "completed")!;
   assert.equal(completed.sha256, sha256(small));
   assert.equal(completed.destination, path.join(cwd, "files", "small.bin"));
@@ -89,19 +95,23 @@ test("kill -9 of peer get mid-download, then the same command again: resumes and
   const first = spawnCli(args, { cwd, env });
   const dbFile = path.join(env.PEER_DATA_DIR, "downloads.db");
   // Wait for a durable checkpoint (every 10 s by default), then kill without warning.
-  const committed = await waitFor(() => {
-    try {
-      const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  const committed = await waitFor(
+    () => {
       try {
-        const row = db.prepare("select committed_bytes as c from download").get() as { c: number } | undefined;
-        return row !== undefined && row.c > 0 ? row.c : undefined;
-      } finally {
-        db.close();
+        const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+        try {
+          const row = db.prepare("select committed_bytes as c from download").get() as { c: number } | undefined;
+          return row !== undefined && row.c > 0 ? row.c : undefined;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return undefined;
       }
-    } catch {
-      return undefined;
-    }
-  }, "a checkpoint", 120_000);
+    },
+    "a checkpoint",
+    120_000,
+  );
   first.child.kill("SIGKILL");
   const killed = await first.done;
   assert.equal(killed.signal, "SIGKILL");
@@ -175,7 +185,11 @@ test("peer downloads list/show/cancel/retry/rm/run", async (t) => {
   assert.equal(retry.lines[0]?.status, "queued");
   proxy.setRate(undefined);
   const noKey = await runCli(["downloads", "run", "--json"], { cwd, env: { ...env, PEER_KEY: "" } });
-  assert.equal(noKey.code, 1, `no key for the job peer: ${noKey.stdout} ${noKey.stderr} ${JSON.stringify(retry.lines)}`);
+  assert.equal(
+    noKey.code,
+    1,
+    `no key for the job peer: ${noKey.stdout} ${noKey.stderr} ${JSON.stringify(retry.lines)}`,
+  );
   assert.ok(noKey.lines.some((l) => l.type === "failed" && (l.error as { code: string }).code === "no-key"));
   await runCli(["downloads", "retry", short], { cwd, env });
   const run = await runCli(["downloads", "run", "--json"], { cwd, env });

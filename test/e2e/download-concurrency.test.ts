@@ -23,7 +23,9 @@ let work: { dir: string; remove: () => Promise<void> };
 const file = randomBytes(512 * 1024);
 
 before(async () => {
-  peerA = await startTestPeer({ files: { "a1.bin": file, "a2.bin": file, "a3.bin": file, "end.bin": file, "end2.bin": file, "keep.bin": file } });
+  peerA = await startTestPeer({
+    files: { "a1.bin": file, "a2.bin": file, "a3.bin": file, "end.bin": file, "end2.bin": file, "keep.bin": file },
+  });
   peerB = await startTestPeer({ files: { "b1.bin": file } });
   work = await tempDir();
 });
@@ -39,7 +41,8 @@ function activity(tm: Awaited<ReturnType<typeof startManager>>, peerOf: (fileNam
   const max = { all: 0, perPeer: new Map<string, number>() };
   tm.m.on((e) => {
     if (e.type === "validated") active.set(e.id, peerOf(e.fileName));
-    if (e.type === "completed" || e.type === "failed" || e.type === "cancelled" || e.type === "retrying") active.delete(e.id);
+    if (e.type === "completed" || e.type === "failed" || e.type === "cancelled" || e.type === "retrying")
+      active.delete(e.id);
     max.all = Math.max(max.all, active.size);
     for (const p of new Set(active.values())) {
       const n = [...active.values()].filter((v) => v === p).length;
@@ -52,7 +55,13 @@ function activity(tm: Awaited<ReturnType<typeof startManager>>, peerOf: (fileNam
 test("per-peer limit: one slow peer cannot take every slot; the other peer runs meanwhile", async (t) => {
   const slowA = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 256 * 1024 });
   t.after(() => slowA.close());
-  const tm = await startManager({ dataDir: path.join(work.dir, "limit-db"), downloadDir: path.join(work.dir, "limit"), concurrency: 3, perPeer: 1, transport: "http" });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "limit-db"),
+    downloadDir: path.join(work.dir, "limit"),
+    concurrency: 3,
+    perPeer: 1,
+    transport: "http",
+  });
   const max = activity(tm, (f) => (f.startsWith("a") ? "A" : "B"));
   try {
     const ids = [
@@ -74,7 +83,12 @@ test("per-peer limit: one slow peer cannot take every slot; the other peer runs 
 test("a job cancelled while waiting for a slot never takes one; the next job gets it", async (t) => {
   const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 256 * 1024 });
   t.after(() => slow.close());
-  const tm = await startManager({ dataDir: path.join(work.dir, "waiter-db"), downloadDir: path.join(work.dir, "waiter"), concurrency: 1, transport: "http" });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "waiter-db"),
+    downloadDir: path.join(work.dir, "waiter"),
+    concurrency: 1,
+    transport: "http",
+  });
   try {
     const first = await tm.m.enqueue({ url: slow.url, key: peerA.key }, "share/a1.bin");
     const waiting = await tm.m.enqueue({ url: slow.url, key: peerA.key }, "share/a2.bin");
@@ -189,7 +203,8 @@ test("the idle timer never runs across slow disk writes", async () => {
         // Each write takes longer than the idle timeout.
         if (writes++ < 4) await new Promise((r) => setTimeout(r, 600));
         let done = 0;
-        while (done < chunk.length) done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
+        while (done < chunk.length)
+          done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
       },
     },
   });
@@ -209,13 +224,23 @@ test("a worker whose lease was taken over stops at once and never writes the row
   const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 128 * 1024 });
   t.after(() => slow.close());
   const dataDir = path.join(work.dir, "steal-db");
-  const tm = await startManager({ dataDir, downloadDir: path.join(work.dir, "steal"), leaseMs: 600, transport: "http", checkpointBytes: 16 * 1024 });
+  const tm = await startManager({
+    dataDir,
+    downloadDir: path.join(work.dir, "steal"),
+    leaseMs: 600,
+    transport: "http",
+    checkpointBytes: 16 * 1024,
+  });
   const db = await openDownloadsDatabase(dataDir);
   try {
     const id = await tm.m.enqueue({ url: slow.url, key: peerA.key }, "share/a2.bin");
     await waitFor(() => tm.of("progress").find((e) => e.id === id && e.bytes > 0), "progress");
     // Another worker (another host) takes the job over.
-    await db.updateTable("download").set({ lease_owner: "elsewhere/1/0badf00d", lease_expires_at: Date.now() + 3_600_000, committed_bytes: 7 }).where("id", "=", id).execute();
+    await db
+      .updateTable("download")
+      .set({ lease_owner: "elsewhere/1/0badf00d", lease_expires_at: Date.now() + 3_600_000, committed_bytes: 7 })
+      .where("id", "=", id)
+      .execute();
     // Well past a few renewals (every 200 ms): the old worker has noticed and stopped writing.
     await new Promise((r) => setTimeout(r, 1500));
     const row = await db.selectFrom("download").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
@@ -224,7 +249,11 @@ test("a worker whose lease was taken over stops at once and never writes the row
     assert.equal(row.status, "downloading");
     assert.equal(tm.of("completed").length, 0);
     // It follows the job instead: when the other worker finishes it, a waiting caller hears so.
-    await db.updateTable("download").set({ status: "completed", lease_owner: null, lease_expires_at: null, completed_at: Date.now() }).where("id", "=", id).execute();
+    await db
+      .updateTable("download")
+      .set({ status: "completed", lease_owner: null, lease_expires_at: null, completed_at: Date.now() })
+      .where("id", "=", id)
+      .execute();
     assert.equal((await tm.m.wait(id)).status, "completed");
     assert.equal(tm.of("completed").length, 1);
   } finally {
@@ -237,7 +266,12 @@ test("pause stops a running job and keeps its bytes; retry resumes it", async (t
   const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 128 * 1024 });
   t.after(() => slow.close());
   const out = path.join(work.dir, "pause");
-  const tm = await startManager({ dataDir: path.join(work.dir, "pause-db"), downloadDir: out, transport: "http", checkpointBytes: 16 * 1024 });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "pause-db"),
+    downloadDir: out,
+    transport: "http",
+    checkpointBytes: 16 * 1024,
+  });
   try {
     const id = await tm.m.enqueue({ url: slow.url, key: peerA.key }, "share/a1.bin");
     await waitFor(() => tm.of("progress").find((e) => e.id === id && e.bytes >= 32 * 1024), "progress");

@@ -55,7 +55,13 @@ for (const dialect of dialectCases()) {
         const row = await repo.getDownloadRow(db, id);
         assert.ok(row?.lease_owner);
         // Another worker takes the job over (as after an expiry the old worker did not notice).
-        const token = await repo.claimDownloadLease(db, { id, owner: "elsewhere/1/0badf00d", nowMs: Date.now(), leaseMs: 3_600_000, deadOwner: row.lease_owner });
+        const token = await repo.claimDownloadLease(db, {
+          id,
+          owner: "elsewhere/1/0badf00d",
+          nowMs: Date.now(),
+          leaseMs: 3_600_000,
+          deadOwner: row.lease_owner,
+        });
         assert.equal(token, row.lease_token + 1);
         await repo.updateOwnedDownload(db, id, "elsewhere/1/0badf00d", { committed_bytes: 7 }, token);
         // Past several renewals (every 200 ms) and the end of the slow transfer's first part.

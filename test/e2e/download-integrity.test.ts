@@ -33,7 +33,10 @@ before(async () => {
   // The peer hashes in the background: wait until it knows the digests.
   const client = createPeerClient({ baseUrl: peer.url, apiKey: peer.key });
   for (const name of ["e.bin", "f.bin", "g.bin"]) {
-    await waitFor(async () => ((await client.statItem(`share/${name}`)).sha256 !== "" ? true : undefined), `digest of ${name}`);
+    await waitFor(
+      async () => ((await client.statItem(`share/${name}`)).sha256 !== "" ? true : undefined),
+      `digest of ${name}`,
+    );
   }
   client.close();
 });
@@ -42,15 +45,27 @@ after(async () => {
   await work.remove();
 });
 
-const exists = async (p: string) => readFileP(p).then(() => true, () => false);
+const exists = async (p: string) =>
+  readFileP(p).then(
+    () => true,
+    () => false,
+  );
 
 for (const transport of ["connect", "http"] as const) {
   test(`${transport}: the file changes between attempts → restart from 0, the final file is the new version`, async (t) => {
     const name = transport === "connect" ? "c.bin" : "d.bin";
-    const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: (i) => (i < 2 ? { dropAfter: 400_000 } : undefined) });
+    const proxy = await startTcpProxy({
+      targetPort: Number(new URL(peer.url).port),
+      plan: (i) => (i < 2 ? { dropAfter: 400_000 } : undefined),
+    });
     t.after(() => proxy.close());
     const out = path.join(work.dir, `changed-${transport}`);
-    const tm = await startManager({ dataDir: path.join(work.dir, `changed-db-${transport}`), downloadDir: out, transport, checkpointBytes: 64 * 1024 });
+    const tm = await startManager({
+      dataDir: path.join(work.dir, `changed-db-${transport}`),
+      downloadDir: out,
+      transport,
+      checkpointBytes: 64 * 1024,
+    });
     const updated = Buffer.concat([randomBytes(700_000), Buffer.from("new version")]);
     let changed = false;
     tm.m.on((e) => {
@@ -76,7 +91,10 @@ for (const transport of ["connect", "http"] as const) {
 }
 
 test("a file that keeps changing fails the job (bounded restarts), no file in place", async (t) => {
-  const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: () => ({ dropAfter: 300_000 }) });
+  const proxy = await startTcpProxy({
+    targetPort: Number(new URL(peer.url).port),
+    plan: () => ({ dropAfter: 300_000 }),
+  });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "churn");
   const tm = await startManager({ dataDir: path.join(work.dir, "churn-db"), downloadDir: out, maxRestarts: 2 });
@@ -101,7 +119,10 @@ const PIECE = 16 * 1024; // the piece length rule gives 16 KiB pieces for a 1 Mi
 
 test("rpc: one byte flipped on the wire mid-file → exactly that piece is read again, no restart, ≤ 2 pieces re-sent", async (t) => {
   const flipAt = 600_000;
-  const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: (i) => (i === 0 ? { flipAt } : undefined) });
+  const proxy = await startTcpProxy({
+    targetPort: Number(new URL(peer.url).port),
+    plan: (i) => (i === 0 ? { flipAt } : undefined),
+  });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "flip-rpc");
   const read = readCounter("share/e.bin");
@@ -137,18 +158,30 @@ test("http: every response corrupted at its first bytes → bad pieces, bounded 
     assert.equal(done.status, "failed");
     assert.equal(done.error?.code, "digest-mismatch-repeated");
     assert.equal(await exists(path.join(out, "f.bin")), false, "never a wrong file in place");
-    assert.ok(tm.of("piece-failed").every((e) => e.index === 0), "only piece 0 was bad");
-    assert.ok(proxy.requests.slice(1).every((r) => r.range === `bytes=0-${PIECE - 1}`), "piece 0 was asked alone");
+    assert.ok(
+      tm.of("piece-failed").every((e) => e.index === 0),
+      "only piece 0 was bad",
+    );
+    assert.ok(
+      proxy.requests.slice(1).every((r) => r.range === `bytes=0-${PIECE - 1}`),
+      "piece 0 was asked alone",
+    );
   } finally {
     await tm.m.close();
   }
 });
 
 test("http, peer without piece hashes: a corrupted response fails the SHA-256; the retry from 0 is verified", async (t) => {
-  const proxy = await startHttpFaultProxy(peer.url, (n) => (n === 0 ? { kind: "flip", bodyOffset: 5 } : undefined), { block: NO_PIECES });
+  const proxy = await startHttpFaultProxy(peer.url, (n) => (n === 0 ? { kind: "flip", bodyOffset: 5 } : undefined), {
+    block: NO_PIECES,
+  });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "flip-http-once");
-  const tm = await startManager({ dataDir: path.join(work.dir, "flip-http-once-db"), downloadDir: out, transport: "http" });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "flip-http-once-db"),
+    downloadDir: out,
+    transport: "http",
+  });
   try {
     const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/g.bin");
     const done = await tm.m.wait(id);

@@ -38,7 +38,10 @@ before(async () => {
   work = await tempDir();
   const client = createPeerClient({ baseUrl: peer.url, apiKey: peer.key });
   for (const name of ["big.bin", "legacy.bin"]) {
-    await waitFor(async () => ((await client.statItem(`share/${name}`)).piecesRoot !== "" ? true : undefined), `root of ${name}`);
+    await waitFor(
+      async () => ((await client.statItem(`share/${name}`)).piecesRoot !== "" ? true : undefined),
+      `root of ${name}`,
+    );
   }
   client.close();
 });
@@ -51,7 +54,9 @@ function completed(dbFile: string): boolean {
   try {
     const db = new Database(dbFile, { readonly: true, fileMustExist: true });
     try {
-      return (db.prepare("select status from download").get() as { status: string } | undefined)?.status === "completed";
+      return (
+        (db.prepare("select status from download").get() as { status: string } | undefined)?.status === "completed"
+      );
     } finally {
       db.close();
     }
@@ -76,9 +81,9 @@ function verifiedNow(dbFile: string): ((i: number) => boolean) | undefined {
   try {
     const db = new Database(dbFile, { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare("select pieces_verified as v, expected_size as s, piece_length as p from download").get() as
-        | { v: string | null; s: number; p: number | null }
-        | undefined;
+      const row = db
+        .prepare("select pieces_verified as v, expected_size as s, piece_length as p from download")
+        .get() as { v: string | null; s: number; p: number | null } | undefined;
       if (row?.v === null || row?.v === undefined || row.p === null) return undefined;
       const b = bitmapFromText(row.v, Math.ceil(row.s / row.p));
       return (i) => hasPiece(b, i);
@@ -98,14 +103,26 @@ test("kill -9 at random points across runs: no verified piece is read again, the
   t.after(() => proxy.close());
   const dir = path.join(work.dir, "kill");
   await mkdir(dir, { recursive: true });
-  const config = { dataDir: path.join(dir, "state"), downloadDir: dir, url: proxy.url, key: peer.key, itemId: "share/big.bin", checkpointBytes: 256 * 1024 };
+  const config = {
+    dataDir: path.join(dir, "state"),
+    downloadDir: dir,
+    url: proxy.url,
+    key: peer.key,
+    itemId: "share/big.bin",
+    checkpointBytes: 256 * 1024,
+  };
   const dbFile = path.join(config.dataDir, "downloads.db");
   const runChild = () => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD], { env: { ...process.env, PEER_CHILD_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
+      env: { ...process.env, PEER_CHILD_CONFIG: JSON.stringify(config) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
     return { child, done, output: () => out };
   };
   let kills = 0;
@@ -114,7 +131,9 @@ test("kill -9 at random points across runs: no verified piece is read again, the
     reads.length = 0;
     const c = runChild();
     // Kill once it has written something new (or after a while), at a random moment.
-    await waitFor(() => (c.output().includes('"type":"progress"') ? true : undefined), "progress", 120_000).catch(() => undefined);
+    await waitFor(() => (c.output().includes('"type":"progress"') ? true : undefined), "progress", 120_000).catch(
+      () => undefined,
+    );
     await new Promise((r) => setTimeout(r, 100 + random() * 900));
     c.child.kill("SIGKILL");
     const end = await c.done;
@@ -123,7 +142,11 @@ test("kill -9 at random points across runs: no verified piece is read again, the
     if (verified !== undefined) {
       for (const r of reads.filter((x) => x.itemId === "share/big.bin")) {
         for (let i = Math.floor(r.offset / P); i * P < r.offset + r.bytes; i++) {
-          assert.equal(verified(i), false, `run ${run}: piece ${i} was verified before the run and read again (seed ${seed}) ${JSON.stringify(reads.slice(0, 5))} ${c.output().slice(0, 1500)}`);
+          assert.equal(
+            verified(i),
+            false,
+            `run ${run}: piece ${i} was verified before the run and read again (seed ${seed}) ${JSON.stringify(reads.slice(0, 5))} ${c.output().slice(0, 1500)}`,
+          );
         }
       }
     }
@@ -143,7 +166,8 @@ test("kill -9 at random points across runs: no verified piece is read again, the
   assert.deepEqual(await readFile(path.join(dir, "big.bin")), big);
   if (verified !== undefined) {
     for (const r of reads.filter((x) => x.itemId === "share/big.bin")) {
-      for (let i = Math.floor(r.offset / P); i * P < r.offset + r.bytes; i++) assert.equal(verified(i), false, `last run read verified piece ${i}`);
+      for (let i = Math.floor(r.offset / P); i * P < r.offset + r.bytes; i++)
+        assert.equal(verified(i), false, `last run read verified piece ${i}`);
     }
   }
   assert.match(last.output(), /"verified":"pieces root"/);
@@ -157,7 +181,10 @@ test("a job row written by the v1 schema finishes after the upgrade; its kept pr
   // (its part also holds an unrecorded, wrong tail, as after a crash before a checkpoint).
   const sqlite = new Database(path.join(dataDir, "downloads.db"));
   const v1 = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const migrated = await new Migrator({ db: v1, provider: { getMigrations: async () => ({ "0001_create_download": createDownload }) } }).migrateToLatest();
+  const migrated = await new Migrator({
+    db: v1,
+    provider: { getMigrations: async () => ({ "0001_create_download": createDownload }) },
+  }).migrateToLatest();
   assert.equal(migrated.error, undefined);
   const client = createPeerClient({ baseUrl: peer.url, apiKey: peer.key });
   const item = await client.statItem("share/legacy.bin");
@@ -171,7 +198,19 @@ test("a job row written by the v1 schema finishes after the upgrade; its kept pr
         expected_etag, expected_sha256, committed_bytes, status, attempts, restarts, created_at, updated_at)
        values (?, ?, ?, 'connect', 'share/legacy.bin', 'legacy.bin', ?, ?, ?, ?, ?, ?, 'queued', 1, 0, ?, ?)`,
     )
-    .run("v1-job", peer.url, keyRef(peer.key), destination, `${destination}.part`, legacy.length, item.etag, item.sha256 || null, kept, t, t);
+    .run(
+      "v1-job",
+      peer.url,
+      keyRef(peer.key),
+      destination,
+      `${destination}.part`,
+      legacy.length,
+      item.etag,
+      item.sha256 || null,
+      kept,
+      t,
+      t,
+    );
   await v1.destroy();
   const fh = await open(`${destination}.part`, "w");
   await fh.write(legacy, 0, kept, 0);

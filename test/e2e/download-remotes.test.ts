@@ -48,9 +48,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test("peer get <remote>, interrupted; peer downloads run without any --key finds the remote's key by fingerprint", { timeout: 600_000 }, async (t) => {
+test("peer get <remote>, interrupted; peer downloads run without any --key finds the remote's key by fingerprint", {
+  timeout: 600_000,
+}, async (t) => {
   const { cwd, state } = await dirs("run");
-  const proxy = await startThrottleProxy({ targetPort: Number(new URL(peer.url).port), downBytesPerSecond: 512 * 1024 });
+  const proxy = await startThrottleProxy({
+    targetPort: Number(new URL(peer.url).port),
+    downBytesPerSecond: 512 * 1024,
+  });
   t.after(() => proxy.close());
   const env = { PEER_DATA_DIR: state };
   const add = spawnCli(["remote", "add", "nas", proxy.url, "--key-stdin"], { cwd, env });
@@ -74,7 +79,8 @@ test("peer get <remote>, interrupted; peer downloads run without any --key finds
     db.close();
   }
   for (const f of await readdir(state)) {
-    if (f.startsWith("downloads.db")) assert.ok(!(await readFile(path.join(state, f))).includes(peer.key), `${f} holds no key`);
+    if (f.startsWith("downloads.db"))
+      assert.ok(!(await readFile(path.join(state, f))).includes(peer.key), `${f} holds no key`);
   }
 
   proxy.setRate({ down: undefined });
@@ -85,7 +91,9 @@ test("peer get <remote>, interrupted; peer downloads run without any --key finds
   assert.ok(!run.stdout.includes(peer.key) && !run.stderr.includes(peer.key));
 });
 
-test("a peer that starts listening after peer get started: the refused first lookup is retried, then the file arrives", { timeout: 600_000 }, async (t) => {
+test("a peer that starts listening after peer get started: the refused first lookup is retried, then the file arrives", {
+  timeout: 600_000,
+}, async (t) => {
   const { cwd, state } = await dirs("late");
   await mkdir(path.join(cwd, "shared"));
   await writeFile(path.join(cwd, "shared", "late.bin"), small);
@@ -103,10 +111,13 @@ test("a peer that starts listening after peer get started: the refused first loo
   assert.match(String((retrying.error as { code: string }).code), /^(network|unavailable)$/);
   assert.ok(Number(retrying.delayMs) >= 0);
 
-  const serve = startPeer(["serve", "--share", "late=shared", "--listen", `127.0.0.1:${port}`, "--data-dir", "srv", "--log-level", "warn"], {
-    cwd,
-    timeoutMs: 600_000,
-  });
+  const serve = startPeer(
+    ["serve", "--share", "late=shared", "--listen", `127.0.0.1:${port}`, "--data-dir", "srv", "--log-level", "warn"],
+    {
+      cwd,
+      timeoutMs: 600_000,
+    },
+  );
   t.after(() => serve.stop("SIGKILL"));
   await serve.waitForStdout(/^Listening on /m, 120_000);
 
@@ -117,10 +128,15 @@ test("a peer that starts listening after peer get started: the refused first loo
   assert.deepEqual(await readFile(path.join(cwd, "files", "late.bin")), small);
 });
 
-test("Ctrl-C while waiting for an unreachable peer exits 130; a refused key fails at once without retrying", { timeout: 600_000 }, async () => {
+test("Ctrl-C while waiting for an unreachable peer exits 130; a refused key fails at once without retrying", {
+  timeout: 600_000,
+}, async () => {
   const { cwd, state } = await dirs("stop");
   const port = await freePort();
-  const waiting = spawnCli(["get", `http://127.0.0.1:${port}`, "share/small.bin", "--json"], { cwd, env: { PEER_KEY: peer.key, PEER_DATA_DIR: state } });
+  const waiting = spawnCli(["get", `http://127.0.0.1:${port}`, "share/small.bin", "--json"], {
+    cwd,
+    env: { PEER_KEY: peer.key, PEER_DATA_DIR: state },
+  });
   const wrongKey = runCli(["get", peer.url, "share/small.bin", "--json"], {
     cwd,
     env: { PEER_KEY: `peer_${"0".repeat(16)}_${"A".repeat(43)}`, PEER_DATA_DIR: path.join(cwd, "state2") },

@@ -32,10 +32,18 @@ const CUTS = [1, 60, 200, 1000, 4096, 65_536 + 3, 300_000, 1_048_576 + 17, 1_500
 
 for (const transport of ["connect", "grpc", "http"] as const) {
   test(`${transport}: connections cut at ${CUTS.length} offsets, the download resumes and is byte-identical`, async (t) => {
-    const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: (i) => (i < CUTS.length ? { dropAfter: CUTS[i] } : undefined) });
+    const proxy = await startTcpProxy({
+      targetPort: Number(new URL(peer.url).port),
+      plan: (i) => (i < CUTS.length ? { dropAfter: CUTS[i] } : undefined),
+    });
     t.after(() => proxy.close());
     const out = path.join(work.dir, `cut-${transport}`);
-    const tm = await startManager({ dataDir: path.join(work.dir, `cut-db-${transport}`), downloadDir: out, transport, checkpointBytes: 256 * 1024 });
+    const tm = await startManager({
+      dataDir: path.join(work.dir, `cut-db-${transport}`),
+      downloadDir: out,
+      transport,
+      checkpointBytes: 256 * 1024,
+    });
     try {
       const id = await waitFor(
         () => tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/data.bin").catch(() => undefined),
@@ -47,7 +55,10 @@ for (const transport of ["connect", "grpc", "http"] as const) {
       assert.ok(proxy.connections > CUTS.length / 2, `the proxy saw ${proxy.connections} connections`);
       assert.ok(tm.of("retrying").length >= 1, "attempts failed and were retried");
       // Later attempts resumed from committed bytes rather than starting over.
-      assert.ok(tm.of("started").some((e) => e.resumeFrom > 0), "some attempt resumed from a non-zero offset");
+      assert.ok(
+        tm.of("started").some((e) => e.resumeFrom > 0),
+        "some attempt resumed from a non-zero offset",
+      );
       assert.equal(tm.of("restarted").length, 0, "cuts never restart from 0");
       assert.deepEqual(await readdir(out), ["data.bin"]);
     } finally {
@@ -57,7 +68,10 @@ for (const transport of ["connect", "grpc", "http"] as const) {
 }
 
 test("a stalled peer trips the idle timeout; the attempt is retried and finishes", async (t) => {
-  const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), plan: (i) => (i === 0 ? { stallAfter: 500_000 } : undefined) });
+  const proxy = await startTcpProxy({
+    targetPort: Number(new URL(peer.url).port),
+    plan: (i) => (i === 0 ? { stallAfter: 500_000 } : undefined),
+  });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "stall");
   const tm = await startManager({ dataDir: path.join(work.dir, "stall-db"), downloadDir: out, idleTimeoutMs: 1000 });
@@ -67,7 +81,10 @@ test("a stalled peer trips the idle timeout; the attempt is retried and finishes
     assert.equal(done.status, "completed", JSON.stringify(done.error));
     assert.deepEqual(await readFile(path.join(out, "data.bin")), data);
     const retries = tm.of("retrying");
-    assert.ok(retries.some((e) => e.error.code === "idle-timeout"), JSON.stringify(retries));
+    assert.ok(
+      retries.some((e) => e.error.code === "idle-timeout"),
+      JSON.stringify(retries),
+    );
   } finally {
     await tm.m.close();
   }
@@ -80,7 +97,11 @@ test("the server restarts mid-download; the download resumes from its part file"
   const proxy = await startTcpProxy({ targetPort: port, bytesPerSecond: 512 * 1024 });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "restart");
-  const tm = await startManager({ dataDir: path.join(work.dir, "restart-db"), downloadDir: out, checkpointBytes: 128 * 1024 });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "restart-db"),
+    downloadDir: out,
+    checkpointBytes: 128 * 1024,
+  });
   let second: Awaited<ReturnType<typeof startPeerServer>> | undefined;
   try {
     const id = await tm.m.enqueue({ url: proxy.url, key: own.key }, "share/data.bin");
@@ -103,7 +124,10 @@ test("the server restarts mid-download; the download resumes from its part file"
     assert.equal(done.status, "completed", JSON.stringify(done.error));
     assert.deepEqual(await readFile(path.join(out, "data.bin")), data);
     assert.ok(tm.of("retrying").length >= 1);
-    assert.ok(tm.of("started").some((e) => e.resumeFrom >= 128 * 1024), "resumed from a checkpoint");
+    assert.ok(
+      tm.of("started").some((e) => e.resumeFrom >= 128 * 1024),
+      "resumed from a checkpoint",
+    );
   } finally {
     await tm.m.close();
     await second?.close();

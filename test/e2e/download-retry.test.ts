@@ -31,13 +31,19 @@ after(async () => {
 test("http: 503 with Retry-After seconds, then 429 with an HTTP-date: both honoured over the computed backoff", async (t) => {
   const proxy = await startHttpFaultProxy(peer.url, (n) => {
     if (n === 0) return { kind: "answer", status: 503, headers: { "retry-after": "1" } };
-    if (n === 1) return { kind: "answer", status: 429, headers: { "retry-after": new Date(Date.now() + 2000).toUTCString() } };
+    if (n === 1)
+      return { kind: "answer", status: 429, headers: { "retry-after": new Date(Date.now() + 2000).toUTCString() } };
     return undefined;
   });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "hint-http");
   // A tiny computed backoff (≤ 5 ms) so only the hint can explain the waits.
-  const tm = await startManager({ dataDir: path.join(work.dir, "hint-http-db"), downloadDir: out, transport: "http", backoff: { baseMs: 5, capMs: 5 } });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "hint-http-db"),
+    downloadDir: out,
+    transport: "http",
+    backoff: { baseMs: 5, capMs: 5 },
+  });
   try {
     const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/r.bin");
     const done = await tm.m.wait(id);
@@ -57,14 +63,24 @@ test("http: 503 with Retry-After seconds, then 429 with an HTTP-date: both honou
 });
 
 test("rpc: RESOURCE_EXHAUSTED with a retry-after-ms trailer is retried after the hinted delay", async (t) => {
-  const busy = await startTestPeer({ files: { "big.bin": randomBytes(32 * 1024 * 1024), "b.bin": data }, maxStreamsPerKey: 1, retryAfterMs: 300 });
+  const busy = await startTestPeer({
+    files: { "big.bin": randomBytes(32 * 1024 * 1024), "b.bin": data },
+    maxStreamsPerKey: 1,
+    retryAfterMs: 300,
+  });
   t.after(() => busy.close());
   // Hold the key's only stream: read one message of a big file and stop reading (backpressure keeps it open).
   const holderCtl = new AbortController();
-  const holder = createPeerClient({ baseUrl: busy.url, apiKey: busy.key }).readFile({ itemId: "share/big.bin" }, { signal: holderCtl.signal })[Symbol.asyncIterator]();
+  const holder = createPeerClient({ baseUrl: busy.url, apiKey: busy.key })
+    .readFile({ itemId: "share/big.bin" }, { signal: holderCtl.signal })
+    [Symbol.asyncIterator]();
   await holder.next();
   const out = path.join(work.dir, "hint-rpc");
-  const tm = await startManager({ dataDir: path.join(work.dir, "hint-rpc-db"), downloadDir: out, backoff: { baseMs: 5, capMs: 5 } });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "hint-rpc-db"),
+    downloadDir: out,
+    backoff: { baseMs: 5, capMs: 5 },
+  });
   try {
     const id = await tm.m.enqueue({ url: busy.url, key: busy.key }, "share/b.bin");
     await waitFor(() => (tm.of("retrying").length >= 2 ? true : undefined), "two refused attempts");
@@ -88,7 +104,11 @@ test("http: 403 and 404 are permanent: one attempt, no retry", async (t) => {
   for (const status of [403, 404, 410, 400]) {
     const proxy = await startHttpFaultProxy(peer.url, () => ({ kind: "answer", status }));
     t.after(() => proxy.close());
-    const tm = await startManager({ dataDir: path.join(work.dir, `perm-${status}-db`), downloadDir: path.join(work.dir, `perm-${status}`), transport: "http" });
+    const tm = await startManager({
+      dataDir: path.join(work.dir, `perm-${status}-db`),
+      downloadDir: path.join(work.dir, `perm-${status}`),
+      transport: "http",
+    });
     try {
       const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/r.bin");
       const done = await tm.m.wait(id);
@@ -125,7 +145,10 @@ test("rpc: a revoked key → UNAUTHENTICATED, not retried; enqueue of an unknown
   const out = path.join(work.dir, "revoked");
   const tm = await startManager({ dataDir: path.join(work.dir, "revoked-db"), downloadDir: out });
   try {
-    await assert.rejects(tm.m.enqueue({ url: peer.url, key: peer.key }, "share/nope.bin"), (e: unknown) => e instanceof DownloadError && e.code === "not-found");
+    await assert.rejects(
+      tm.m.enqueue({ url: peer.url, key: peer.key }, "share/nope.bin"),
+      (e: unknown) => e instanceof DownloadError && e.code === "not-found",
+    );
     assert.equal((await tm.m.list()).length, 0, "no row for an unknown item");
     tm.m.on((e) => {
       if (e.type === "queued") void peer.server.keys.revoke(extra.id);
@@ -151,7 +174,12 @@ test("a cancelled job is never retried, and its part stays until delete", async 
   const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), bytesPerSecond: 64 * 1024 });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "cancel");
-  const tm = await startManager({ dataDir: path.join(work.dir, "cancel-db"), downloadDir: out, checkpointBytes: 16 * 1024, transport: "http" });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "cancel-db"),
+    downloadDir: out,
+    checkpointBytes: 16 * 1024,
+    transport: "http",
+  });
   try {
     const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/r.bin");
     await waitFor(() => tm.of("progress").find((e) => e.bytes > 0), "some bytes");

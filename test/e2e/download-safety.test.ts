@@ -24,7 +24,9 @@ let work: { dir: string; remove: () => Promise<void> };
 const data = randomBytes(2 * 1024 * 1024 + 5);
 
 before(async () => {
-  peer = await startTestPeer({ files: { "full.bin": data, "quota.bin": data, " lead.txt": "x", "x.part": "x", "dup.bin": data } });
+  peer = await startTestPeer({
+    files: { "full.bin": data, "quota.bin": data, " lead.txt": "x", "x.part": "x", "dup.bin": data },
+  });
   work = await tempDir();
 });
 after(async () => {
@@ -37,7 +39,11 @@ test("unsafe names from a real peer are refused before any row or file", async (
   const tm = await startManager({ dataDir: path.join(work.dir, "unsafe-real-db"), downloadDir: out });
   try {
     for (const id of ["share/ lead.txt", "share/x.part"]) {
-      await assert.rejects(tm.m.enqueue({ url: peer.url, key: peer.key }, id), (e: unknown) => e instanceof DownloadError && e.code === "unsafe-name", id);
+      await assert.rejects(
+        tm.m.enqueue({ url: peer.url, key: peer.key }, id),
+        (e: unknown) => e instanceof DownloadError && e.code === "unsafe-name",
+        id,
+      );
     }
     assert.deepEqual(await tm.m.list(), []);
     assert.deepEqual(await readdir(out).catch(() => []), []);
@@ -47,12 +53,29 @@ test("unsafe names from a real peer are refused before any row or file", async (
 });
 
 test("hostile names from a lying peer (in-process Connect router) are refused before any row or file", async () => {
-  const names = ["..", ".", "", "../../etc/passwd", "/etc/passwd", "a/b", "a\\b", "nul\0.txt", "tab\t.txt", "x".repeat(300)];
+  const names = [
+    "..",
+    ".",
+    "",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "a/b",
+    "a\\b",
+    "nul\0.txt",
+    "tab\t.txt",
+    "x".repeat(300),
+  ];
   const out = path.join(work.dir, "unsafe-router");
   let name = "";
   const transport = createRouterTransport(({ service }) => {
     service(PeerService, {
-      handshake: () => ({ serverName: "liar", protocolVersion: "1.0.0", minClientVersion: "1.0.0", capabilities: [], shares: ["s"] }),
+      handshake: () => ({
+        serverName: "liar",
+        protocolVersion: "1.0.0",
+        minClientVersion: "1.0.0",
+        capabilities: [],
+        shares: ["s"],
+      }),
       statItem: (req) => ({ item: create(ItemSchema, { id: req.itemId, name, size: 1n, etag: '"e"' }) }),
       listItems: () => ({ items: [], nextPageToken: "" }),
       // biome-ignore lint/correctness/useYield: a server-streaming stub that must fail before streaming anything
@@ -104,11 +127,18 @@ test("disk full (ENOSPC) pauses the job with its reason; retry finishes it", asy
         throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28 });
       }
       let done = 0;
-      while (done < chunk.length) done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
+      while (done < chunk.length)
+        done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
       written += chunk.length;
     },
   };
-  const tm = await startManager({ dataDir: path.join(work.dir, "full-db"), downloadDir: out, fs, checkpointBytes: 64 * 1024, transport: "http" });
+  const tm = await startManager({
+    dataDir: path.join(work.dir, "full-db"),
+    downloadDir: out,
+    fs,
+    checkpointBytes: 64 * 1024,
+    transport: "http",
+  });
   try {
     const id = await tm.m.enqueue({ url: peer.url, key: peer.key }, "share/full.bin");
     const paused = await tm.m.wait(id);
@@ -139,7 +169,8 @@ test("EDQUOT (quota) also pauses; re-running enqueue on a paused job retries it"
         throw Object.assign(new Error("EDQUOT: disk quota exceeded, write"), { code: "EDQUOT" });
       }
       let done = 0;
-      while (done < chunk.length) done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
+      while (done < chunk.length)
+        done += (await fh.write(chunk, done, chunk.length - done, position + done)).bytesWritten;
     },
   };
   const tm = await startManager({ dataDir: path.join(work.dir, "quota-db"), downloadDir: out, fs, transport: "http" });

@@ -43,18 +43,31 @@ describe("a PostgreSQL restart mid-run", { skip: pgSkipReason(), timeout: 600_00
     const out = path.join(work.dir, "out");
     await mkdir(out);
     const env = { PEER_KEY: peer.key, PEER_DATABASE_URL: cluster.url };
-    const added = await runCli(["downloads", "add", proxy.url, ...Object.keys(files).map((f) => `share/${f}`), "--out", out], { cwd: work.dir, env });
+    const added = await runCli(
+      ["downloads", "add", proxy.url, ...Object.keys(files).map((f) => `share/${f}`), "--out", out],
+      { cwd: work.dir, env },
+    );
     assert.equal(added.code, 0, added.stderr);
     const workers = ["a", "b"].map((name) =>
-      spawnCli(["downloads", "run", "--worker", name, "--until-empty", "--lease", "3", "--concurrency", "2", "--json"], { cwd: work.dir, env }),
+      spawnCli(
+        ["downloads", "run", "--worker", name, "--until-empty", "--lease", "3", "--concurrency", "2", "--json"],
+        { cwd: work.dir, env },
+      ),
     );
-    await waitFor(() => (workers.some((w) => w.lines.some((l) => l.type === "progress")) ? true : undefined), "bytes flowing", 120_000);
+    await waitFor(
+      () => (workers.some((w) => w.lines.some((l) => l.type === "progress")) ? true : undefined),
+      "bytes flowing",
+      120_000,
+    );
     await cluster.halt();
     await sleep(2000);
     await cluster.start();
     const runs = await Promise.all(workers.map((w) => w.done));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    assert.ok(runs.some((r) => /cannot reach the queue|terminat|ECONNREFUSED|Connection/i.test(r.stderr + r.stdout)), "the outage was noticed");
+    assert.ok(
+      runs.some((r) => /cannot reach the queue|terminat|ECONNREFUSED|Connection/i.test(r.stderr + r.stdout)),
+      "the outage was noticed",
+    );
     const completed = runs.flatMap((r) => r.lines.filter((l) => l.type === "completed").map((l) => String(l.id)));
     assert.equal(new Set(completed).size, FILES, "every job completed");
     assert.equal(completed.length, FILES, "none completed twice");

@@ -23,11 +23,31 @@ test("a bad --database URL or a refused connection: a clear error naming the hos
     const state = path.join(work.dir, "state");
     const env = { PEER_KEY: "peer_0000000000000000_x", PEER_DATA_DIR: state };
     const cases: Array<[string, string[], RegExp]> = [
-      ["get, refused", ["get", "http://127.0.0.1:1", "s/a", "--database", "postgres://u:s3cret@127.0.0.1:1/peer"], /127\.0\.0\.1:1\/peer.*ECONNREFUSED/],
-      ["keys list, refused", ["keys", "list", "--database", "postgresql://127.0.0.1:1/peer"], /127\.0\.0\.1:1\/peer.*ECONNREFUSED/],
-      ["downloads list, unknown host", ["downloads", "list", "--database", "postgres://no-such-host.invalid/peer"], /no-such-host\.invalid:5432\/peer.*(ENOTFOUND|EAI_AGAIN)/],
-      ["serve, refused", ["serve", "--share", `s=${work.dir}`, "--listen", "127.0.0.1:0", "--database", "postgres://127.0.0.1:1/peer"], /127\.0\.0\.1:1\/peer.*ECONNREFUSED/],
-      ["keys create, bad scheme", ["keys", "create", "--name", "x", "--database", "mysql://db/peer"], /unsupported database scheme "mysql:"/],
+      [
+        "get, refused",
+        ["get", "http://127.0.0.1:1", "s/a", "--database", "postgres://u:s3cret@127.0.0.1:1/peer"],
+        /127\.0\.0\.1:1\/peer.*ECONNREFUSED/,
+      ],
+      [
+        "keys list, refused",
+        ["keys", "list", "--database", "postgresql://127.0.0.1:1/peer"],
+        /127\.0\.0\.1:1\/peer.*ECONNREFUSED/,
+      ],
+      [
+        "downloads list, unknown host",
+        ["downloads", "list", "--database", "postgres://no-such-host.invalid/peer"],
+        /no-such-host\.invalid:5432\/peer.*(ENOTFOUND|EAI_AGAIN)/,
+      ],
+      [
+        "serve, refused",
+        ["serve", "--share", `s=${work.dir}`, "--listen", "127.0.0.1:0", "--database", "postgres://127.0.0.1:1/peer"],
+        /127\.0\.0\.1:1\/peer.*ECONNREFUSED/,
+      ],
+      [
+        "keys create, bad scheme",
+        ["keys", "create", "--name", "x", "--database", "mysql://db/peer"],
+        /unsupported database scheme "mysql:"/,
+      ],
     ];
     for (const [name, args, message] of cases) {
       const run = await runCli(args, { cwd: work.dir, env });
@@ -73,7 +93,10 @@ describe("three workers on one PostgreSQL queue", { skip: pgSkipReason(), timeou
     assert.equal(existsSync(path.join(out, "f000.bin")), false);
 
     const workers = ["w1", "w2", "w3"].map((name) =>
-      spawnCli(["downloads", "run", "--worker", name, "--until-empty", "--concurrency", "2", "--json"], { cwd: work.dir, env }),
+      spawnCli(["downloads", "run", "--worker", name, "--until-empty", "--concurrency", "2", "--json"], {
+        cwd: work.dir,
+        env,
+      }),
     );
     const runs = await Promise.all(workers.map((w) => w.done));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);

@@ -21,10 +21,14 @@ import { startRoundRobinProxy, type RoundRobinProxy } from "../helpers/proxy-rou
 /** One new connection per request, so the proxy sends each to the next replica. */
 function status(url: string, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "HEAD", agent: false, headers: { authorization: `Bearer ${key}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = http.request(
+      url,
+      { method: "HEAD", agent: false, headers: { authorization: `Bearer ${key}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -74,7 +78,10 @@ describe("three serve replicas on one PostgreSQL store", { skip: pgSkipReason(),
     const url = `${proxy.url}/v1/files/share/a.txt`;
     const before = await Promise.all([0, 1, 2].map(() => status(url, created.key)));
     assert.deepEqual(before, [200, 200, 200]);
-    assert.ok(ports.every((p) => (proxy.counts.get(p) ?? 0) >= 1), "every replica answered");
+    assert.ok(
+      ports.every((p) => (proxy.counts.get(p) ?? 0) >= 1),
+      "every replica answered",
+    );
     assert.equal(await replicas[1]!.keys.revoke(created.id), true);
     const afterRevoke = [];
     for (let i = 0; i < 3; i++) afterRevoke.push(await status(url, created.key));
@@ -89,7 +96,11 @@ describe("three serve replicas on one PostgreSQL store", { skip: pgSkipReason(),
         cwd: work,
         env: { PEER_KEY: created.key, PEER_DATA_DIR: path.join(work, "state") },
       });
-      await waitFor(() => (get.lines.some((l) => l.type === "validated") ? true : undefined), "the download started", 120_000);
+      await waitFor(
+        () => (get.lines.some((l) => l.type === "validated") ? true : undefined),
+        "the download started",
+        120_000,
+      );
       // Restart each replica in turn (close drops its connections; the engine retries on the next).
       for (let i = 0; i < 3; i++) {
         await replicas[i]!.close();
@@ -98,7 +109,10 @@ describe("three serve replicas on one PostgreSQL store", { skip: pgSkipReason(),
       }
       const run = await get.done;
       assert.equal(run.code, 0, run.stderr);
-      assert.ok(run.lines.some((l) => l.type === "retrying"), "a restart interrupted the download");
+      assert.ok(
+        run.lines.some((l) => l.type === "retrying"),
+        "a restart interrupted the download",
+      );
       assert.equal(sha256(await readFile(path.join(work, "big.bin"))), sha256(big));
     } finally {
       await rm(work, { recursive: true, force: true });

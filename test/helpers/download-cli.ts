@@ -68,6 +68,9 @@ export function spawnCli(args: readonly string[], options: { cwd: string; env?: 
 }
 
 /** Runs `peer <args>` to completion. */
-export function runCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
   return spawnCli(args, options).done;
 }

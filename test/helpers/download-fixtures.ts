@@ -3,7 +3,12 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createDownloadManager, type DownloadEvent, type DownloadManager, type DownloadManagerOptions } from "../../client/index.js";
+import {
+  createDownloadManager,
+  type DownloadEvent,
+  type DownloadManager,
+  type DownloadManagerOptions,
+} from "../../client/index.js";
 
 /** SHA-256 hex of a buffer. */
 export function sha256(data: Uint8Array | string): string {
@@ -32,7 +37,10 @@ export interface TestManager {
 }
 
 /** Creates and starts a manager over `dataDir`, recording its events. */
-export async function startManager(options: DownloadManagerOptions, start: { runQueue?: boolean; runJobs?: boolean } = {}): Promise<TestManager> {
+export async function startManager(
+  options: DownloadManagerOptions,
+  start: { runQueue?: boolean; runJobs?: boolean } = {},
+): Promise<TestManager> {
   const m = createDownloadManager({ ...FAST, ...options });
   const events: DownloadEvent[] = [];
   m.on((e) => events.push(e));
@@ -45,7 +53,11 @@ export async function startManager(options: DownloadManagerOptions, start: { run
 }
 
 /** Polls `fn` until it returns a value other than undefined (generous timeout for slow machines). */
-export async function waitFor<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -15,9 +15,11 @@ export const TEST_DATABASE_URL: string | undefined = process.env.PEER_TEST_DATAB
 export function pgSkipReason(): string | undefined {
   if (TEST_DATABASE_URL !== undefined) return undefined;
   if (process.env.CI === "true") {
-    throw new Error("CI=true but PEER_TEST_DATABASE_URL is not set: .ci/run must start PostgreSQL (test/pg/start-cluster.sh)");
+    throw new Error(
+      "CI=true but PEER_TEST_DATABASE_URL is not set: .ci/run must start PostgreSQL (test/pg/start-cluster.sh)",
+    );
   }
-  const reason = "PostgreSQL not available: set PEER_TEST_DATABASE_URL (eval \"$(test/pg/start-cluster.sh start)\")";
+  const reason = 'PostgreSQL not available: set PEER_TEST_DATABASE_URL (eval "$(test/pg/start-cluster.sh start)")';
   process.stderr.write(`# skipping PostgreSQL cases: ${reason}\n`);
   return reason;
 }

@@ -53,7 +53,13 @@ export async function startHttpFaultProxy(
     const isFile = req.method === "GET" && (req.url ?? "").startsWith("/v1/files/");
     const f = isFile ? fault(n++) : undefined;
     const log = (status: number) => {
-      if (isFile) requests.push({ at: Date.now(), range: req.headers.range, ifRange: req.headers["if-range"] as string | undefined, status });
+      if (isFile)
+        requests.push({
+          at: Date.now(),
+          range: req.headers.range,
+          ifRange: req.headers["if-range"] as string | undefined,
+          status,
+        });
     };
     if (f?.kind === "answer") {
       log(f.status);

@@ -15,7 +15,10 @@ export interface RoundRobinProxy {
  * Starts a proxy over `targets` (ports on 127.0.0.1); a refused target is skipped for that
  * connection. `bytesPerSecond` limits server → client per connection. @default unlimited
  */
-export async function startRoundRobinProxy(targets: readonly number[], bytesPerSecond?: number): Promise<RoundRobinProxy> {
+export async function startRoundRobinProxy(
+  targets: readonly number[],
+  bytesPerSecond?: number,
+): Promise<RoundRobinProxy> {
   let next = 0;
   const counts = new Map<number, number>();
   const sockets = new Set<net.Socket>();

@@ -85,7 +85,11 @@ export async function startThrottleProxy(options: ThrottleProxyOptions): Promise
       client.destroy();
       return;
     }
-    const upstream = net.connect({ host: options.targetHost ?? "127.0.0.1", port: options.targetPort, allowHalfOpen: true });
+    const upstream = net.connect({
+      host: options.targetHost ?? "127.0.0.1",
+      port: options.targetPort,
+      allowHalfOpen: true,
+    });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on("close", () => sockets.delete(s));
@@ -145,7 +149,8 @@ export async function startThrottleProxy(options: ThrottleProxyOptions): Promise
             await proxy.cut("refuse");
             return;
           }
-          if (out.length > 0 && !to.write(out)) await new Promise((resolve) => to.once("drain", resolve).once("close", resolve));
+          if (out.length > 0 && !to.write(out))
+            await new Promise((resolve) => to.once("drain", resolve).once("close", resolve));
         }
         if (cutMode !== "refuse") from.resume();
       });

@@ -8,7 +8,14 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { openKeyStore } from "../../server/auth/key-store.js";
 import { openServerDatabase } from "../../server/store/database.js";
-import { PEER_PROTOCOLS, captureLogger, peerClient, peerTransport, startTestPeer, type TestPeer } from "../helpers/peer-server.js";
+import {
+  PEER_PROTOCOLS,
+  captureLogger,
+  peerClient,
+  peerTransport,
+  startTestPeer,
+  type TestPeer,
+} from "../helpers/peer-server.js";
 
 const log = captureLogger();
 let peer: TestPeer;
@@ -49,7 +56,11 @@ async function drain(it: AsyncIterable<unknown>): Promise<number> {
 
 const credentials: Array<{ name: string; headers: () => Record<string, string>; expect: Code | "ok" }> = [
   { name: "no key", headers: () => ({}), expect: Code.Unauthenticated },
-  { name: "wrong key", headers: () => ({ authorization: `Bearer ${peer.key.slice(0, -4)}AAAA` }), expect: Code.Unauthenticated },
+  {
+    name: "wrong key",
+    headers: () => ({ authorization: `Bearer ${peer.key.slice(0, -4)}AAAA` }),
+    expect: Code.Unauthenticated,
+  },
   { name: "garbage key", headers: () => ({ authorization: "Bearer not-a-key" }), expect: Code.Unauthenticated },
   { name: "other scheme", headers: () => ({ authorization: `Basic ${peer.key}` }), expect: Code.Unauthenticated },
   { name: "empty bearer", headers: () => ({ authorization: "Bearer " }), expect: Code.Unauthenticated },
@@ -117,5 +128,7 @@ test("keys never reach the log; failed calls are logged with their code", () => 
   }
   assert.ok(log.lines.some((l) => l.code === "unauthenticated" && l.method === "peer.v1.PeerService/ReadFile"));
   assert.ok(log.lines.some((l) => l.code === "ok" && l.keyId === peer.keyId));
-  assert.ok(log.lines.some((l) => l.code === "ok" && l.method === "grpc.health.v1.Health/Check" && l.keyId === undefined));
+  assert.ok(
+    log.lines.some((l) => l.code === "ok" && l.method === "grpc.health.v1.Health/Check" && l.keyId === undefined),
+  );
 });

@@ -87,5 +87,8 @@ test("a file that changes while being hashed is skipped, not cached with a wrong
   const now = await catalog.stat("s/moving.bin");
   await hasher.idle();
   assert.ok(now);
-  assert.equal(await getDigest(db, "s/moving.bin", now.etag), sha(Buffer.concat([Buffer.alloc(16 * 1024 * 1024, 1), Buffer.from("x")])));
+  assert.equal(
+    await getDigest(db, "s/moving.bin", now.etag),
+    sha(Buffer.concat([Buffer.alloc(16 * 1024 * 1024, 1), Buffer.from("x")])),
+  );
 });

@@ -83,16 +83,26 @@ test("shares() is sorted", () => {
 test("list: every regular file once, in string order, for any page size", async () => {
   for (const pageSize of [1, 7, 50, 1000]) {
     const all = await pages({ pageSize });
-    assert.deepEqual(all.flat().map((e) => e.id), expectedIds, `pageSize ${pageSize}`);
+    assert.deepEqual(
+      all.flat().map((e) => e.id),
+      expectedIds,
+      `pageSize ${pageSize}`,
+    );
     for (const page of all.slice(0, -1)) assert.equal(page.length, pageSize);
     assert.ok((all[all.length - 1]?.length ?? 0) > 0, "no empty last page");
   }
 });
 
 test("list: share and case-insensitive name filters", async () => {
-  assert.deepEqual((await pages({ share: "b-share", pageSize: 10 })).flat().map((e) => e.id), ["b-share/only.bin"]);
+  assert.deepEqual(
+    (await pages({ share: "b-share", pageSize: 10 })).flat().map((e) => e.id),
+    ["b-share/only.bin"],
+  );
   const zeta = (await pages({ query: "zETA.mkv-", pageSize: 3 })).flat();
-  assert.deepEqual(zeta.map((e) => e.id), expectedIds.filter((id) => (id.split("/").pop() ?? "").toLowerCase().includes("zeta.mkv-")));
+  assert.deepEqual(
+    zeta.map((e) => e.id),
+    expectedIds.filter((id) => (id.split("/").pop() ?? "").toLowerCase().includes("zeta.mkv-")),
+  );
   assert.ok(zeta.length > 3, "spans pages");
   assert.deepEqual((await pages({ query: "no-such", pageSize: 10 })).flat(), []);
 });
@@ -116,7 +126,15 @@ test("stat: fields of an entry", async () => {
 });
 
 test("stat: refuses what is not a regular file inside the share", async () => {
-  for (const id of ["a/zz-link-out", "a/zz-dirlink-out/outside.txt", "a/zz-loop", "a/zz-loop/up", "a/zz-fifo", "a/zz-back\\slash.txt", "a/Ad"]) {
+  for (const id of [
+    "a/zz-link-out",
+    "a/zz-dirlink-out/outside.txt",
+    "a/zz-loop",
+    "a/zz-loop/up",
+    "a/zz-fifo",
+    "a/zz-back\\slash.txt",
+    "a/Ad",
+  ]) {
     assert.equal(await catalog.stat(id), undefined, id);
   }
   const inside = await catalog.stat("a/zz-link-in");
@@ -150,6 +168,13 @@ test("digests come from the digest source for the entry's etag", async () => {
 });
 
 test("creation refuses duplicate names and missing directories", () => {
-  assert.throws(() => createDirCatalog([{ name: "x", dir: shareA }, { name: "x", dir: shareB }]), /used twice/);
+  assert.throws(
+    () =>
+      createDirCatalog([
+        { name: "x", dir: shareA },
+        { name: "x", dir: shareB },
+      ]),
+    /used twice/,
+  );
   assert.throws(() => createDirCatalog([{ name: "x", dir: path.join(root, "missing") }]));
 });

@@ -53,14 +53,26 @@ test("a cached listing is reused until the directory changes", async () => {
   await tick();
   await writeFile(path.join(dir, "two"), "");
   const second = await cache.children(dir);
-  assert.deepEqual(second?.map((c) => c.name), ["one", "two"], "an added file is seen");
+  assert.deepEqual(
+    second?.map((c) => c.name),
+    ["one", "two"],
+    "an added file is seen",
+  );
   await tick();
   await rm(path.join(dir, "one"));
-  assert.deepEqual((await cache.children(dir))?.map((c) => c.name), ["two"], "a removed file is gone");
+  assert.deepEqual(
+    (await cache.children(dir))?.map((c) => c.name),
+    ["two"],
+    "a removed file is gone",
+  );
   await tick();
   await rm(path.join(dir, "two"));
   await mkdir(path.join(dir, "two"));
-  assert.deepEqual((await cache.children(dir))?.map((c) => c.kind), ["dir"], "a file replaced by a directory");
+  assert.deepEqual(
+    (await cache.children(dir))?.map((c) => c.kind),
+    ["dir"],
+    "a file replaced by a directory",
+  );
 });
 
 test("a directory changed within the racy window is not cached", async () => {

@@ -1,7 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeName, httpStatusFor, notFound, resourceExhausted, RETRY_AFTER_MS_HEADER, toConnectError } from "../../server/errors.js";
+import {
+  codeName,
+  httpStatusFor,
+  notFound,
+  resourceExhausted,
+  RETRY_AFTER_MS_HEADER,
+  toConnectError,
+} from "../../server/errors.js";
 import { FileChangedError } from "../../server/files/file-reader.js";
 import { InvalidPageTokenError } from "../../server/catalog/page-token.js";
 

@@ -39,7 +39,10 @@ async function settled(read: () => number, quietMs: number): Promise<number> {
 
 test("a stalled HTTP/1.1 Connect client stops the reads; resuming gets every byte", { timeout: 120_000 }, async () => {
   const url = new URL(peer.url);
-  const body = envelope(0, toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, { itemId: "share/huge.bin", chunkSize: CHUNK })));
+  const body = envelope(
+    0,
+    toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, { itemId: "share/huge.bin", chunkSize: CHUNK })),
+  );
   const socket = net.connect(Number(url.port), url.hostname);
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
@@ -67,7 +70,10 @@ test("a stalled HTTP/1.1 Connect client stops the reads; resuming gets every byt
   while (received === 0) await new Promise((r) => setTimeout(r, 20));
   socket.pause();
   const stalledAt = await settled(() => reads, 1000);
-  assert.ok(stalledAt < SIZE / CHUNK / 2, `a stalled client made the server read ${stalledAt} of ${SIZE / CHUNK} chunks`);
+  assert.ok(
+    stalledAt < SIZE / CHUNK / 2,
+    `a stalled client made the server read ${stalledAt} of ${SIZE / CHUNK} chunks`,
+  );
   assert.equal(peer.server.limiter.active(), 1);
   const ended = new Promise<void>((resolve) => socket.once("end", resolve));
   socket.resume();
@@ -80,7 +86,10 @@ test("a stalled HTTP/1.1 Connect client stops the reads; resuming gets every byt
 
 test("a stalled client that disconnects releases its slot and stops reading", { timeout: 120_000 }, async () => {
   const url = new URL(peer.url);
-  const body = envelope(0, toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, { itemId: "share/huge.bin", chunkSize: CHUNK })));
+  const body = envelope(
+    0,
+    toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, { itemId: "share/huge.bin", chunkSize: CHUNK })),
+  );
   const socket = net.connect(Number(url.port), url.hostname);
   await new Promise<void>((resolve) => socket.once("connect", resolve));
   let received = 0;

@@ -14,7 +14,10 @@ import {
 } from "../../server/rpc/fast-read-file/frame.js";
 
 function stockEnvelope(offset: number, data: Uint8Array): Buffer {
-  return envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(offset), data })));
+  return envelope(
+    0,
+    toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(offset), data })),
+  );
 }
 
 describe("varints", () => {
@@ -80,7 +83,13 @@ describe("parseSingleEnvelope", () => {
 });
 
 describe("first message: header + data + item tail is byte-identical to protobuf-es", () => {
-  const item = create(ItemSchema, { id: "bench/a.bin", name: "a.bin", size: 5n * 2n ** 30n, etag: '"x-1"', share: "bench" });
+  const item = create(ItemSchema, {
+    id: "bench/a.bin",
+    name: "a.bin",
+    size: 5n * 2n ** 30n,
+    etag: '"x-1"',
+    share: "bench",
+  });
   const cases: Array<[string, number, number]> = [
     ["from 0", 0, 1048576],
     ["from an odd offset", 12345, 300],
@@ -94,7 +103,10 @@ describe("first message: header + data + item tail is byte-identical to protobuf
       const hdr = writeChunkHeader(buf, offset, len, tail.length);
       data.copy(buf, hdr);
       tail.copy(buf, hdr + len);
-      const stock = envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(offset), data, item })));
+      const stock = envelope(
+        0,
+        toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(offset), data, item })),
+      );
       assert.deepEqual(buf.subarray(0, hdr + len + tail.length), stock);
     });
   }

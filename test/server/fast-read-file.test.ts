@@ -63,7 +63,10 @@ before(async () => {
     }
     await side.server.hasher.idle();
   }
-  const st = await peerClient(fast.server.url).statItem({ itemId: "share/small.txt" }, { headers: { "x-api-key": fast.key } });
+  const st = await peerClient(fast.server.url).statItem(
+    { itemId: "share/small.txt" },
+    { headers: { "x-api-key": fast.key } },
+  );
   etag = st.item?.etag ?? "";
   assert.notEqual(etag, "");
 });
@@ -75,12 +78,21 @@ after(async () => {
 /** Rows of protocol.md's ReadFile table (and the chunk-size clamp). `key: null` sends no key, "bad" a wrong one. */
 const rows: Array<{ name: string; req: () => ReadInit; key?: "good" | "bad" | "none" }> = [
   { name: "whole file, default chunks", req: () => ({ itemId: "share/big.bin" }) },
-  { name: "64 KiB chunks from an odd offset with a length", req: () => ({ itemId: "share/big.bin", offset: 1001n, length: 1_048_579n, chunkSize: 65_536 }) },
+  {
+    name: "64 KiB chunks from an odd offset with a length",
+    req: () => ({ itemId: "share/big.bin", offset: 1001n, length: 1_048_579n, chunkSize: 65_536 }),
+  },
   { name: "huge chunk hint clamped to 2 MiB", req: () => ({ itemId: "share/big.bin", chunkSize: 2 ** 30 }) },
-  { name: "tiny chunk hint clamped to 16 KiB", req: () => ({ itemId: "share/big.bin", length: 100_000n, chunkSize: 1 }) },
+  {
+    name: "tiny chunk hint clamped to 16 KiB",
+    req: () => ({ itemId: "share/big.bin", length: 100_000n, chunkSize: 1 }),
+  },
   { name: "last byte only", req: () => ({ itemId: "share/big.bin", offset: BigInt(BIG.length - 1) }) },
   { name: "length past the end is truncated", req: () => ({ itemId: "share/small.txt", offset: 7n, length: 1000n }) },
-  { name: "offset == size: one message, no data", req: () => ({ itemId: "share/small.txt", offset: BigInt(SMALL.length) }) },
+  {
+    name: "offset == size: one message, no data",
+    req: () => ({ itemId: "share/small.txt", offset: BigInt(SMALL.length) }),
+  },
   { name: "empty file from 0", req: () => ({ itemId: "share/empty.dat" }) },
   { name: "if_match equal to the etag", req: () => ({ itemId: "share/small.txt", ifMatch: etag }) },
   { name: "if_match differs: FAILED_PRECONDITION", req: () => ({ itemId: "share/small.txt", ifMatch: '"1-2-3"' }) },
@@ -102,7 +114,12 @@ function body(req: ReadInit): Buffer {
   return envelope(0, toBinary(ReadFileRequestSchema, create(ReadFileRequestSchema, req)));
 }
 
-async function rawHttp1(side: Side, contentType: string, req: ReadInit, key: "good" | "bad" | "none" | undefined): Promise<{ status: number; type: string | null; body: Buffer }> {
+async function rawHttp1(
+  side: Side,
+  contentType: string,
+  req: ReadInit,
+  key: "good" | "bad" | "none" | undefined,
+): Promise<{ status: number; type: string | null; body: Buffer }> {
   const res = await fetch(`${side.server.url}/peer.v1.PeerService/ReadFile`, {
     method: "POST",
     headers: { "content-type": contentType, "connect-protocol-version": "1", ...authHeaders(side, key) },
@@ -111,7 +128,11 @@ async function rawHttp1(side: Side, contentType: string, req: ReadInit, key: "go
   return { status: res.status, type: res.headers.get("content-type"), body: Buffer.from(await res.arrayBuffer()) };
 }
 
-async function rawGrpc(side: Side, req: ReadInit, key: "good" | "bad" | "none" | undefined): Promise<{ data: Buffer; trailers: Record<string, string> }> {
+async function rawGrpc(
+  side: Side,
+  req: ReadInit,
+  key: "good" | "bad" | "none" | undefined,
+): Promise<{ data: Buffer; trailers: Record<string, string> }> {
   const session = http2.connect(side.server.url);
   try {
     return await new Promise((resolve, reject) => {
@@ -145,16 +166,28 @@ async function rawGrpc(side: Side, req: ReadInit, key: "good" | "bad" | "none" |
 describe("wire identity with the stock handler", () => {
   for (const row of rows) {
     test(`Connect: ${row.name}`, async () => {
-      const [a, b] = await Promise.all([rawHttp1(stock, "application/connect+proto", row.req(), row.key), rawHttp1(fast, "application/connect+proto", row.req(), row.key)]);
+      const [a, b] = await Promise.all([
+        rawHttp1(stock, "application/connect+proto", row.req(), row.key),
+        rawHttp1(fast, "application/connect+proto", row.req(), row.key),
+      ]);
       assert.equal(b.status, a.status);
       assert.equal(b.type, a.type);
       assert.equal(b.body.length, a.body.length);
-      assert.ok(b.body.equals(a.body), `bodies differ: ${b.body.subarray(-120).toString("latin1")} vs ${a.body.subarray(-120).toString("latin1")}`);
+      assert.ok(
+        b.body.equals(a.body),
+        `bodies differ: ${b.body.subarray(-120).toString("latin1")} vs ${a.body.subarray(-120).toString("latin1")}`,
+      );
     });
     test(`gRPC-Web: ${row.name}`, async () => {
-      const [a, b] = await Promise.all([rawHttp1(stock, "application/grpc-web+proto", row.req(), row.key), rawHttp1(fast, "application/grpc-web+proto", row.req(), row.key)]);
+      const [a, b] = await Promise.all([
+        rawHttp1(stock, "application/grpc-web+proto", row.req(), row.key),
+        rawHttp1(fast, "application/grpc-web+proto", row.req(), row.key),
+      ]);
       assert.equal(b.status, a.status);
-      assert.ok(b.body.equals(a.body), `bodies differ: ${b.body.subarray(-120).toString("latin1")} vs ${a.body.subarray(-120).toString("latin1")}`);
+      assert.ok(
+        b.body.equals(a.body),
+        `bodies differ: ${b.body.subarray(-120).toString("latin1")} vs ${a.body.subarray(-120).toString("latin1")}`,
+      );
     });
     test(`gRPC: ${row.name}`, async () => {
       const [a, b] = await Promise.all([rawGrpc(stock, row.req(), row.key), rawGrpc(fast, row.req(), row.key)]);
@@ -165,11 +198,20 @@ describe("wire identity with the stock handler", () => {
 });
 
 /** Reads a whole stream with a stock client; the messages, or the error that ended it. */
-async function collect(side: Side, protocol: (typeof PEER_PROTOCOLS)[number], req: ReadInit, key: "good" | "bad" | "none" | undefined) {
+async function collect(
+  side: Side,
+  protocol: (typeof PEER_PROTOCOLS)[number],
+  req: ReadInit,
+  key: "good" | "bad" | "none" | undefined,
+) {
   const messages: ReadFileResponse[] = [];
   const controller = new AbortController();
   try {
-    for await (const m of peerClient(side.server.url, protocol).readFile(req, { headers: authHeaders(side, key), signal: controller.signal, timeoutMs: 60_000 })) {
+    for await (const m of peerClient(side.server.url, protocol).readFile(req, {
+      headers: authHeaders(side, key),
+      signal: controller.signal,
+      timeoutMs: 60_000,
+    })) {
       messages.push(m);
     }
     return { messages, error: undefined };
@@ -184,7 +226,10 @@ for (const protocol of PEER_PROTOCOLS) {
   describe(`stock clients see the same answers from both paths over ${protocol}`, () => {
     for (const row of rows) {
       test(row.name, async () => {
-        const [a, b] = await Promise.all([collect(stock, protocol, row.req(), row.key), collect(fast, protocol, row.req(), row.key)]);
+        const [a, b] = await Promise.all([
+          collect(stock, protocol, row.req(), row.key),
+          collect(fast, protocol, row.req(), row.key),
+        ]);
         assert.equal(b.error?.code, a.error?.code);
         assert.equal(b.error?.rawMessage, a.error?.rawMessage);
         assert.equal(b.messages.length, a.messages.length);
@@ -223,7 +268,11 @@ test("requests the fast path does not handle go to the stock handler (JSON codec
   const json = JSON.stringify({ itemId: "share/small.txt" });
   const res = await fetch(`${fast.server.url}/peer.v1.PeerService/ReadFile`, {
     method: "POST",
-    headers: { "content-type": "application/connect+json", "connect-protocol-version": "1", authorization: `Bearer ${fast.key}` },
+    headers: {
+      "content-type": "application/connect+json",
+      "connect-protocol-version": "1",
+      authorization: `Bearer ${fast.key}`,
+    },
     body: envelope(0, Buffer.from(json)),
   });
   assert.equal(res.status, 200);
@@ -243,7 +292,12 @@ test("an expired deadline ends the call with DEADLINE_EXCEEDED on both paths", a
   for (const side of [stock, fast]) {
     const res = await fetch(`${side.server.url}/peer.v1.PeerService/ReadFile`, {
       method: "POST",
-      headers: { "content-type": "application/connect+proto", "connect-protocol-version": "1", "connect-timeout-ms": "0", ...authHeaders(side) },
+      headers: {
+        "content-type": "application/connect+proto",
+        "connect-protocol-version": "1",
+        "connect-timeout-ms": "0",
+        ...authHeaders(side),
+      },
       body: body({ itemId: "share/big.bin" }),
     });
     const raw = Buffer.from(await res.arrayBuffer());
@@ -255,5 +309,8 @@ test("fastReadFile defaults to true and must be a boolean", () => {
   const base = { shares: [{ name: "share", dir: os.tmpdir() }], dataDir: path.join(os.tmpdir(), "unused") };
   assert.equal(resolveServerOptions(base).fastReadFile, true);
   assert.equal(resolveServerOptions({ ...base, fastReadFile: false }).fastReadFile, false);
-  assert.throws(() => resolveServerOptions({ ...base, fastReadFile: "yes" as unknown as boolean }), /fastReadFile must be true or false/);
+  assert.throws(
+    () => resolveServerOptions({ ...base, fastReadFile: "yes" as unknown as boolean }),
+    /fastReadFile must be true or false/,
+  );
 });

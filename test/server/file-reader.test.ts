@@ -46,7 +46,11 @@ test("reads exactly [start, end) in chunks of chunkSize; chunks are independent 
   ];
   for (const [start, end, size, lengths] of cases) {
     const chunks = await readAll(entry, start, end, size);
-    assert.deepEqual(chunks.map((c) => c.length), lengths, `${start}-${end}/${size}`);
+    assert.deepEqual(
+      chunks.map((c) => c.length),
+      lengths,
+      `${start}-${end}/${size}`,
+    );
     assert.ok(Buffer.concat(chunks).equals(CONTENT.subarray(start, end)));
     // Kept chunks are not overwritten by later reads (no shared read buffer).
     if (chunks.length > 1) assert.ok(chunks[0]?.equals(CONTENT.subarray(start, start + size)), "first chunk intact");

@@ -74,7 +74,10 @@ test("page size: 0 means 100, above 1000 is capped, negative is INVALID_ARGUMENT
   const capped = await client.listItems({ pageSize: 5000 }, { headers: headers() });
   assert.equal(capped.items.length, 1000);
   assert.notEqual(capped.nextPageToken, "");
-  await assert.rejects(client.listItems({ pageSize: -1 }, { headers: headers() }), (e: unknown) => ConnectError.from(e).code === Code.InvalidArgument);
+  await assert.rejects(
+    client.listItems({ pageSize: -1 }, { headers: headers() }),
+    (e: unknown) => ConnectError.from(e).code === Code.InvalidArgument,
+  );
 });
 
 test("name filter is a case-insensitive substring of the name, across shares", async () => {
@@ -90,7 +93,10 @@ test("name filter is a case-insensitive substring of the name, across shares", a
 
 test("share filter, and an unknown share is NOT_FOUND", async () => {
   const { items } = await listAll(peerClient(peer.url), { share: "music", pageSize: 10 });
-  assert.deepEqual(items.map((i) => i.id), ["music/Movie-theme.ogg", "music/song.mp3"]);
+  assert.deepEqual(
+    items.map((i) => i.id),
+    ["music/Movie-theme.ogg", "music/song.mp3"],
+  );
   await assert.rejects(
     peerClient(peer.url).listItems({ share: "nope" }, { headers: headers() }),
     (e: unknown) => ConnectError.from(e).code === Code.NotFound,
@@ -109,13 +115,25 @@ test("a forged or foreign page token is INVALID_ARGUMENT", async () => {
 test("files added and removed between pages are seen (no stale catalog)", async () => {
   const client = peerClient(peer.url);
   const first = await client.listItems({ share: "share", pageSize: 2 }, { headers: headers() });
-  assert.deepEqual(first.items.map((i) => i.id), ["share/Movie.MKV", "share/a-c.txt"]);
+  assert.deepEqual(
+    first.items.map((i) => i.id),
+    ["share/Movie.MKV", "share/a-c.txt"],
+  );
   await writeFile(path.join(peer.shareDir, "a", "added.txt"), "new");
   await rm(path.join(peer.shareDir, "a", "b.txt"));
   try {
-    const second = await client.listItems({ share: "share", pageSize: 2, pageToken: first.nextPageToken }, { headers: headers() });
-    assert.deepEqual(second.items.map((i) => i.id), ["share/a/Z/deep.TXT", "share/a/added.txt"]);
-    await assert.rejects(client.statItem({ itemId: "share/a/b.txt" }, { headers: headers() }), (e: unknown) => ConnectError.from(e).code === Code.NotFound);
+    const second = await client.listItems(
+      { share: "share", pageSize: 2, pageToken: first.nextPageToken },
+      { headers: headers() },
+    );
+    assert.deepEqual(
+      second.items.map((i) => i.id),
+      ["share/a/Z/deep.TXT", "share/a/added.txt"],
+    );
+    await assert.rejects(
+      client.statItem({ itemId: "share/a/b.txt" }, { headers: headers() }),
+      (e: unknown) => ConnectError.from(e).code === Code.NotFound,
+    );
   } finally {
     await writeFile(path.join(peer.shareDir, "a", "b.txt"), "22");
     await rm(path.join(peer.shareDir, "a", "added.txt"));
@@ -123,7 +141,10 @@ test("files added and removed between pages are seen (no stale catalog)", async 
 });
 
 test("Handshake: version, capabilities, shares", async () => {
-  const res = await peerClient(peer.url, "grpc").handshake({ clientName: "test", clientVersion: "1.0.0" }, { headers: headers() });
+  const res = await peerClient(peer.url, "grpc").handshake(
+    { clientName: "test", clientVersion: "1.0.0" },
+    { headers: headers() },
+  );
   assert.equal(res.protocolVersion, "1.0.0");
   assert.equal(res.minClientVersion, "1.0.0");
   for (const c of ["read_limit", "if_match", "sha256", "http_ranges"]) assert.ok(res.capabilities.includes(c), c);
@@ -133,9 +154,12 @@ test("Handshake: version, capabilities, shares", async () => {
 
 test("Connect GET of StatItem, ListItems and Handshake with plain fetch (curl-able)", async () => {
   const get = (method: string, message: object, key = true) =>
-    fetch(`${peer.url}/peer.v1.PeerService/${method}?encoding=json&message=${encodeURIComponent(JSON.stringify(message))}`, {
-      headers: key ? { "x-api-key": peer.key } : {},
-    });
+    fetch(
+      `${peer.url}/peer.v1.PeerService/${method}?encoding=json&message=${encodeURIComponent(JSON.stringify(message))}`,
+      {
+        headers: key ? { "x-api-key": peer.key } : {},
+      },
+    );
   const stat = await get("StatItem", { itemId: "share/b.bin" });
   assert.equal(stat.status, 200);
   const body = (await stat.json()) as { item: { id: string; size: string; etag: string; contentType: string } };

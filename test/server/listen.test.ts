@@ -105,7 +105,11 @@ describe("one cleartext port", () => {
     try {
       const client = createClient(
         PeerService,
-        createConnectTransport({ baseUrl: `http://127.0.0.1:${proxy.port}`, httpVersion: "1.1", acceptCompression: [] }),
+        createConnectTransport({
+          baseUrl: `http://127.0.0.1:${proxy.port}`,
+          httpVersion: "1.1",
+          acceptCompression: [],
+        }),
       );
       const res = await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } });
       assert.equal(res.item?.size, 3n);
@@ -169,9 +173,23 @@ describe("TLS with ALPN", () => {
     const certFile = path.join(dir, "cert.pem");
     const keyFile = path.join(dir, "key.pem");
     await promisify(execFile)("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1",
-      "-addext", "subjectAltName=IP:127.0.0.1",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
     ]);
     ca = await readFile(certFile);
     peer = await startTestPeer({ files: { "a.txt": "abc" }, tls: { certFile, keyFile }, headersTimeoutMs: 500 });
@@ -184,7 +202,10 @@ describe("TLS with ALPN", () => {
   test("the URL is https", () => assert.match(peer.url, /^https:\/\/127\.0\.0\.1:\d+$/));
 
   test("gRPC over h2 (ALPN h2)", async () => {
-    const client = createClient(PeerService, createGrpcTransport({ baseUrl: peer.url, acceptCompression: [], nodeOptions: { ca } }));
+    const client = createClient(
+      PeerService,
+      createGrpcTransport({ baseUrl: peer.url, acceptCompression: [], nodeOptions: { ca } }),
+    );
     let bytes = "";
     for await (const m of client.readFile({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } })) {
       bytes += Buffer.from(m.data).toString();
@@ -227,7 +248,12 @@ describe("TLS with ALPN", () => {
 describe("limits against slow or greedy clients", () => {
   let peer: TestPeer;
   before(async () => {
-    peer = await startTestPeer({ files: { "a.txt": "abc" }, headersTimeoutMs: 500, requestTimeoutMs: 1000, readMaxBytes: 4096 });
+    peer = await startTestPeer({
+      files: { "a.txt": "abc" },
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1000,
+      readMaxBytes: 4096,
+    });
   });
   after(() => peer.close());
 
@@ -255,13 +281,19 @@ describe("limits against slow or greedy clients", () => {
   });
 
   test("a request message above readMaxBytes is refused", async () => {
-    const client = createClient(PeerService, createConnectTransport({ baseUrl: peer.url, httpVersion: "1.1", acceptCompression: [] }));
+    const client = createClient(
+      PeerService,
+      createConnectTransport({ baseUrl: peer.url, httpVersion: "1.1", acceptCompression: [] }),
+    );
     await assert.rejects(
       client.statItem({ itemId: "share/" + "x".repeat(8192) }, { headers: { "x-api-key": peer.key } }),
       (e: unknown) => ConnectError.from(e).code === Code.ResourceExhausted,
     );
     // A normal request on the same server still works.
-    assert.equal((await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } })).item?.size, 3n);
+    assert.equal(
+      (await client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": peer.key } })).item?.size,
+      3n,
+    );
   });
 });
 
@@ -316,7 +348,9 @@ describe("malformed authorities do not crash the server", () => {
   });
 
   test("HTTP/1.1 with a Host that URL parsing rejects", async () => {
-    const status = await raw(`GET ${statPath} HTTP/1.1\r\nHost: x:99999\r\nX-Api-Key: ${peer.key}\r\nConnection: close\r\n\r\n`);
+    const status = await raw(
+      `GET ${statPath} HTTP/1.1\r\nHost: x:99999\r\nX-Api-Key: ${peer.key}\r\nConnection: close\r\n\r\n`,
+    );
     assert.match(status, /^HTTP\/1\.1 200/);
   });
 

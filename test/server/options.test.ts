@@ -51,14 +51,32 @@ test("resolveServerOptions: clear errors", () => {
   const cases: Array<[string, Parameters<typeof resolveServerOptions>[0], RegExp]> = [
     ["no shares", { shares: [], dataDir: dir }, /at least one share/],
     ["bad name", { shares: [{ name: "a/b", dir }], dataDir: dir }, /must not contain "\/"/],
-    ["duplicate", { shares: [{ name: "a", dir }, { name: "a", dir }], dataDir: dir }, /used twice/],
+    [
+      "duplicate",
+      {
+        shares: [
+          { name: "a", dir },
+          { name: "a", dir },
+        ],
+        dataDir: dir,
+      },
+      /used twice/,
+    ],
     ["missing dir", { shares: [{ name: "a", dir: path.join(dir, "nope") }], dataDir: dir }, /does not exist/],
     ["file, not dir", { shares: [{ name: "a", dir: file }], dataDir: dir }, /not a directory/],
     ["no data dir", { shares: [{ name: "a", dir }], dataDir: "" }, /dataDir is required/],
-    ["port too big", { shares: [{ name: "a", dir }], dataDir: dir, port: 70000 }, /port must be an integer between 0 and 65535/],
+    [
+      "port too big",
+      { shares: [{ name: "a", dir }], dataDir: dir, port: 70000 },
+      /port must be an integer between 0 and 65535/,
+    ],
     ["fractional port", { shares: [{ name: "a", dir }], dataDir: dir, port: 1.5 }, /port/],
     ["zero streams", { shares: [{ name: "a", dir }], dataDir: dir, maxStreamsPerKey: 0 }, /maxStreamsPerKey/],
-    ["half TLS", { shares: [{ name: "a", dir }], dataDir: dir, tls: { certFile: "c", keyFile: "" } }, /both a certificate file and a key file/],
+    [
+      "half TLS",
+      { shares: [{ name: "a", dir }], dataDir: dir, tls: { certFile: "c", keyFile: "" } },
+      /both a certificate file and a key file/,
+    ],
     ["hash concurrency", { shares: [{ name: "a", dir }], dataDir: dir, hashConcurrency: 9 }, /hashConcurrency/],
   ];
   for (const [name, options, message] of cases) assert.throws(() => resolveServerOptions(options), message, name);

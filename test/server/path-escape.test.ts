@@ -57,7 +57,10 @@ for (const protocol of PEER_PROTOCOLS) {
       test(name, async () => {
         const client = peerClient(peer.url, protocol);
         const headers = { authorization: `Bearer ${peer.key}` };
-        await assert.rejects(client.statItem({ itemId }, { headers }), (e: unknown) => ConnectError.from(e).code === Code.NotFound);
+        await assert.rejects(
+          client.statItem({ itemId }, { headers }),
+          (e: unknown) => ConnectError.from(e).code === Code.NotFound,
+        );
         let bytes = 0;
         await assert.rejects(
           (async () => {
@@ -77,7 +80,12 @@ for (const protocol of PEER_PROTOCOLS) {
 }
 
 test("Connect GET: encoded ids are decoded once, never resolved outside", async () => {
-  for (const itemId of ["share/../secret.txt", "share/%2e%2e/secret.txt", "share/%2E%2E%2Fsecret.txt", "share/link-out"]) {
+  for (const itemId of [
+    "share/../secret.txt",
+    "share/%2e%2e/secret.txt",
+    "share/%2E%2E%2Fsecret.txt",
+    "share/link-out",
+  ]) {
     const message = encodeURIComponent(JSON.stringify({ itemId }));
     const res = await fetch(`${peer.url}/peer.v1.PeerService/StatItem?encoding=json&message=${message}`, {
       headers: { authorization: `Bearer ${peer.key}` },

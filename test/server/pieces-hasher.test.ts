@@ -50,7 +50,12 @@ before(async () => {
   share = path.join(root, "share");
   await mkdir(share);
   db = await openServerDatabase(path.join(root, "data"));
-  hasher = createBackgroundHasher({ db, concurrency: 2, chunkSize: 100_000, onHashes: (entry, hashes) => results.push({ entry, hashes }) });
+  hasher = createBackgroundHasher({
+    db,
+    concurrency: 2,
+    chunkSize: 100_000,
+    onHashes: (entry, hashes) => results.push({ entry, hashes }),
+  });
   catalog = createDirCatalog([{ name: "s", dir: share }], { digests: hasher });
 });
 after(async () => {
@@ -70,7 +75,11 @@ test("hashFile: one pass gives the SHA-256, root, piece length and layer (table 
     const got = await hashFile(entry, { chunkSize: 100_000 });
     assert.deepEqual(got, expected(data), `size ${size}`);
     const alone = await hashFile(entry, { sha256Only: true });
-    assert.deepEqual(alone, { sha256: expected(data).sha256, piecesRoot: "", pieceLength: 0, layer: "" }, `size ${size}, SHA-256 only`);
+    assert.deepEqual(
+      alone,
+      { sha256: expected(data).sha256, piecesRoot: "", pieceLength: 0, layer: "" },
+      `size ${size}, SHA-256 only`,
+    );
   }
   await hasher.idle();
 });
@@ -86,8 +95,16 @@ test("the background pass stores digest and tree by etag; StatItem-level entries
   assert.equal(second?.sha256, want.sha256);
   assert.equal(second?.piecesRoot, want.piecesRoot);
   assert.equal(second?.pieceLength, want.pieceLength);
-  assert.deepEqual(await getPieces(db, "s/a.bin", second!.etag), { piecesRoot: want.piecesRoot, pieceLength: want.pieceLength, layer: want.layer });
-  assert.deepEqual(await hasher.piecesFor(second!), { piecesRoot: want.piecesRoot, pieceLength: want.pieceLength, layer: want.layer });
+  assert.deepEqual(await getPieces(db, "s/a.bin", second!.etag), {
+    piecesRoot: want.piecesRoot,
+    pieceLength: want.pieceLength,
+    layer: want.layer,
+  });
+  assert.deepEqual(await hasher.piecesFor(second!), {
+    piecesRoot: want.piecesRoot,
+    pieceLength: want.pieceLength,
+    layer: want.layer,
+  });
 });
 
 test("a changed file gets no stale root; its new version is hashed", async () => {
@@ -139,7 +156,12 @@ test("worker pool: tasks in parallel workers; a changed file rejects with FileCh
     // Idle workers end by themselves; the next task starts a new one.
     await new Promise((r) => setTimeout(r, 120));
     const fresh = await catalog.stat("s/p.bin");
-    assert.equal((await pool.run(fresh!)).sha256, createHash("sha256").update(Buffer.concat([data, Buffer.from("x")])).digest("hex"));
+    assert.equal(
+      (await pool.run(fresh!)).sha256,
+      createHash("sha256")
+        .update(Buffer.concat([data, Buffer.from("x")]))
+        .digest("hex"),
+    );
     const big = path.join(share, "q.bin");
     await writeFile(big, Buffer.alloc(16 * 1024 * 1024, 3));
     const running = assert.rejects(pool.run((await catalog.stat("s/q.bin"))!, { chunkSize: 16384 }), /closed|exited/);

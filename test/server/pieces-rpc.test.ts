@@ -25,7 +25,11 @@ OTHER[5000] = (OTHER[5000]! + 1) & 0xff;
 const expect = (data: Buffer) => {
   const leaves = leafHashes(data, sha);
   const pieceLength = pieceLengthFor(data.length);
-  return { root: toHex(rootFromLeaves(leaves, sha)), pieceLength, layer: layerToHex(pieceLayer(leaves, pieceLength, sha)) };
+  return {
+    root: toHex(rootFromLeaves(leaves, sha)),
+    pieceLength,
+    layer: layerToHex(pieceLayer(leaves, pieceLength, sha)),
+  };
 };
 const big = expect(BIG);
 
@@ -71,7 +75,10 @@ test("ListItems carries roots; the pieces_root filter finds every copy across sh
   assert.equal(all.items.find((i) => i.id === "share/big.bin")?.piecesRoot, big.root);
   assert.equal(all.items.find((i) => i.id === "share/other.bin")?.piecesRoot, expect(OTHER).root);
   const found = await client.listItems({ piecesRoot: big.root }, { headers: headers() });
-  assert.deepEqual(found.items.map((i) => i.id), ["music/same.bin", "share/big.bin", "share/copy/big-copy.bin"]);
+  assert.deepEqual(
+    found.items.map((i) => i.id),
+    ["music/same.bin", "share/big.bin", "share/copy/big-copy.bin"],
+  );
   const pageIds: string[] = [];
   let pageToken = "";
   do {
@@ -81,8 +88,14 @@ test("ListItems carries roots; the pieces_root filter finds every copy across sh
     pageToken = page.nextPageToken;
   } while (pageToken !== "");
   assert.deepEqual(pageIds, ["music/same.bin", "share/big.bin", "share/copy/big-copy.bin"]);
-  const inShare = await client.listItems({ piecesRoot: big.root, share: "share", query: "COPY" }, { headers: headers() });
-  assert.deepEqual(inShare.items.map((i) => i.id), ["share/copy/big-copy.bin"]);
+  const inShare = await client.listItems(
+    { piecesRoot: big.root, share: "share", query: "COPY" },
+    { headers: headers() },
+  );
+  assert.deepEqual(
+    inShare.items.map((i) => i.id),
+    ["share/copy/big-copy.bin"],
+  );
   const none = await client.listItems({ piecesRoot: "0".repeat(64) }, { headers: headers() });
   assert.deepEqual(none.items, []);
   for (const bad of ["ABC", big.root.toUpperCase(), big.root + "0"]) {
@@ -95,11 +108,17 @@ test("ListItems carries roots; the pieces_root filter finds every copy across sh
 
 test("the first ReadFile message carries the root, on the fast path and the stock handler alike", async () => {
   const fast = peerClient(peer.url);
-  const stock = createClient(PeerService, createConnectTransport({ baseUrl: peer.url, httpVersion: "1.1", useBinaryFormat: false }));
+  const stock = createClient(
+    PeerService,
+    createConnectTransport({ baseUrl: peer.url, httpVersion: "1.1", useBinaryFormat: false }),
+  );
   for (const client of [fast, stock]) {
     const controller = new AbortController();
     try {
-      for await (const msg of client.readFile({ itemId: "share/big.bin", length: 10n }, { headers: headers(), signal: controller.signal })) {
+      for await (const msg of client.readFile(
+        { itemId: "share/big.bin", length: 10n },
+        { headers: headers(), signal: controller.signal },
+      )) {
         assert.equal(msg.item?.piecesRoot, big.root);
         assert.equal(msg.item?.pieceLength, BigInt(big.pieceLength));
         break;
@@ -116,7 +135,10 @@ test("GetPieceHashes pages the layer; count 0 and huge counts are capped; the pa
   const pieceCount = Math.ceil(BIG.length / big.pieceLength);
   let joined = "";
   for (let first = 0n; first < BigInt(pieceCount); ) {
-    const res = await client.getPieceHashes({ itemId: "share/big.bin", ifMatch: item!.etag, first, count: 50n }, { headers: headers() });
+    const res = await client.getPieceHashes(
+      { itemId: "share/big.bin", ifMatch: item!.etag, first, count: 50n },
+      { headers: headers() },
+    );
     assert.equal(res.piecesRoot, big.root);
     assert.equal(res.pieceLength, BigInt(big.pieceLength));
     assert.equal(res.pieceCount, BigInt(pieceCount));
@@ -129,9 +151,16 @@ test("GetPieceHashes pages the layer; count 0 and huge counts are capped; the pa
   assert.equal(joined, big.layer);
   for (const count of [0n, 1_000_000n]) {
     const res = await client.getPieceHashes({ itemId: "share/big.bin", count }, { headers: headers() });
-    assert.equal(Buffer.from(res.hashes).toString("hex"), big.layer, `count ${count}: all ${pieceCount} fit one answer`);
+    assert.equal(
+      Buffer.from(res.hashes).toString("hex"),
+      big.layer,
+      `count ${count}: all ${pieceCount} fit one answer`,
+    );
   }
-  const end = await client.getPieceHashes({ itemId: "share/big.bin", first: BigInt(pieceCount) }, { headers: headers() });
+  const end = await client.getPieceHashes(
+    { itemId: "share/big.bin", first: BigInt(pieceCount) },
+    { headers: headers() },
+  );
   assert.equal(end.hashes.length, 0, "first == piece_count: no hashes");
 });
 
@@ -178,12 +207,18 @@ test("GetPieceHashes before the root is computed: UNAVAILABLE with retry-after-m
   const res = await client.getPieceHashes({ itemId: "share/fresh.bin" }, { headers: headers() });
   assert.equal(res.piecesRoot, expect(OTHER).root);
   const listed = await client.listItems({ piecesRoot: expect(OTHER).root }, { headers: headers() });
-  assert.deepEqual(listed.items.map((i) => i.id), ["share/fresh.bin", "share/other.bin"]);
+  assert.deepEqual(
+    listed.items.map((i) => i.id),
+    ["share/fresh.bin", "share/other.bin"],
+  );
 });
 
 test("HTTP route: HEAD and GET carry X-Pieces-Root and X-Piece-Length", async () => {
   for (const method of ["HEAD", "GET"]) {
-    const res = await fetch(`${peer.url}/v1/files/share/big.bin`, { method, headers: { ...headers(), range: "bytes=0-9" } });
+    const res = await fetch(`${peer.url}/v1/files/share/big.bin`, {
+      method,
+      headers: { ...headers(), range: "bytes=0-9" },
+    });
     assert.equal(res.status, 206);
     assert.equal(res.headers.get("x-pieces-root"), big.root);
     assert.equal(res.headers.get("x-piece-length"), String(big.pieceLength));
@@ -196,8 +231,13 @@ test("HTTP route: HEAD and GET carry X-Pieces-Root and X-Piece-Length", async ()
 test("peer ls --json prints piecesRoot (null until hashed and for an empty file)", async () => {
   const r = await runPeer(["ls", peer.url, "--key", peer.key, "--json", "--query", "b"], { cwd: peer.shareDir });
   assert.equal(r.code, 0, r.stderr);
-  const rows = r.stdout.trim().split("\n").map((line) => JSON.parse(line) as { id: string; piecesRoot: string | null });
+  const rows = r.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { id: string; piecesRoot: string | null });
   assert.equal(rows.find((row) => row.id === "share/big.bin")?.piecesRoot, big.root);
-  const empty = await runPeer(["ls", peer.url, "--key", peer.key, "--json", "--query", "empty"], { cwd: peer.shareDir });
+  const empty = await runPeer(["ls", peer.url, "--key", peer.key, "--json", "--query", "empty"], {
+    cwd: peer.shareDir,
+  });
   assert.equal((JSON.parse(empty.stdout.trim()) as { piecesRoot: unknown }).piecesRoot, null);
 });

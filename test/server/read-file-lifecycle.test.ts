@@ -26,7 +26,10 @@ describe("client abort stops the server's reads", () => {
   const reads: { itemId: string; at: number }[] = [];
   const log = captureLogger();
   before(async () => {
-    peer = await startTestPeer({ logger: log.logger, hooks: { onChunkRead: (itemId) => reads.push({ itemId, at: Date.now() }) } });
+    peer = await startTestPeer({
+      logger: log.logger,
+      hooks: { onChunkRead: (itemId) => reads.push({ itemId, at: Date.now() }) },
+    });
     await truncate(await touch(peer, "huge.bin"), 256 * MiB); // sparse: cheap to create
   });
   after(() => peer.close());
@@ -58,7 +61,10 @@ describe("client abort stops the server's reads", () => {
       assert.ok(abortedAt > 0);
       // The server releases the stream slot and logs the call once it sees the abort.
       await waitFor(() => peer.server.limiter.active() === 0, "the server to release the stream");
-      await waitFor(() => log.lines.some((l) => l.method === "peer.v1.PeerService/ReadFile" && l.code === "canceled"), "the call's log line");
+      await waitFor(
+        () => log.lines.some((l) => l.method === "peer.v1.PeerService/ReadFile" && l.code === "canceled"),
+        "the call's log line",
+      );
       await new Promise((r) => setTimeout(r, 300));
       const countAtEnd = reads.length;
       await new Promise((r) => setTimeout(r, 300));
@@ -103,7 +109,7 @@ describe("a file that changes mid-stream ends it with ABORTED", () => {
     },
     "appended to in place": (file) => appendFile(file, "more"),
     "truncated in place": (file) => truncate(file, MiB),
-    "deleted": (file) => rm(file),
+    deleted: (file) => rm(file),
   };
 
   for (const protocol of PEER_PROTOCOLS) {
@@ -135,7 +141,10 @@ describe("a file that changes mid-stream ends it with ABORTED", () => {
         assert.equal(error?.code, Code.Aborted, `expected ABORTED, got ${error ? Code[error.code] : "OK"}`);
         const bytes = Buffer.concat(received);
         assert.ok(bytes.length < OLD.length, "the stream did not complete");
-        assert.ok(bytes.every((b) => b === 0x41), "only bytes of the old version were sent");
+        assert.ok(
+          bytes.every((b) => b === 0x41),
+          "only bytes of the old version were sent",
+        );
         await rm(file, { force: true });
       });
     }
@@ -158,7 +167,10 @@ describe("stream limiter", () => {
   async function hold(protocol: (typeof PEER_PROTOCOLS)[number], key: string): Promise<() => void> {
     const controller = new AbortController();
     const it = peerClient(peer.url, protocol)
-      .readFile({ itemId: "share/big.bin", chunkSize: 16 * 1024 }, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal })
+      .readFile(
+        { itemId: "share/big.bin", chunkSize: 16 * 1024 },
+        { headers: { authorization: `Bearer ${key}` }, signal: controller.signal },
+      )
       [Symbol.asyncIterator]();
     const first = await it.next();
     assert.equal(first.done, false);

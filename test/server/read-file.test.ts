@@ -32,7 +32,8 @@ async function collect(
   const controller = new AbortController();
   try {
     const headers = key === undefined ? undefined : { authorization: `Bearer ${key}` };
-    for await (const m of client.readFile(req, { headers, signal: controller.signal, timeoutMs: 60_000 })) messages.push(m);
+    for await (const m of client.readFile(req, { headers, signal: controller.signal, timeoutMs: 60_000 }))
+      messages.push(m);
     return { messages };
   } catch (error) {
     return { messages, error: ConnectError.from(error) };
@@ -65,22 +66,70 @@ type Row = {
 
 const rows: Row[] = [
   { name: "whole file", req: { itemId: "share/big.bin", offset: 0n }, expect: BIG, start: 0 },
-  { name: "from an offset to the end", req: { itemId: "share/big.bin", offset: 1_000_001n }, expect: BIG.subarray(1_000_001), start: 1_000_001 },
-  { name: "length within the file", req: { itemId: "share/big.bin", offset: 10n, length: 2_000_000n, chunkSize: 65_536 }, expect: BIG.subarray(10, 2_000_010), start: 10 },
-  { name: "length past the end is truncated, not an error", req: { itemId: "share/small.txt", offset: 7n, length: 1000n }, expect: SMALL.subarray(7), start: 7 },
-  { name: "offset == size: OK with one empty message", req: { itemId: "share/small.txt", offset: BigInt(SMALL.length) }, expect: Buffer.alloc(0), start: SMALL.length },
-  { name: "empty file from 0: OK and empty", req: { itemId: "share/empty.dat", offset: 0n }, expect: Buffer.alloc(0), start: 0 },
+  {
+    name: "from an offset to the end",
+    req: { itemId: "share/big.bin", offset: 1_000_001n },
+    expect: BIG.subarray(1_000_001),
+    start: 1_000_001,
+  },
+  {
+    name: "length within the file",
+    req: { itemId: "share/big.bin", offset: 10n, length: 2_000_000n, chunkSize: 65_536 },
+    expect: BIG.subarray(10, 2_000_010),
+    start: 10,
+  },
+  {
+    name: "length past the end is truncated, not an error",
+    req: { itemId: "share/small.txt", offset: 7n, length: 1000n },
+    expect: SMALL.subarray(7),
+    start: 7,
+  },
+  {
+    name: "offset == size: OK with one empty message",
+    req: { itemId: "share/small.txt", offset: BigInt(SMALL.length) },
+    expect: Buffer.alloc(0),
+    start: SMALL.length,
+  },
+  {
+    name: "empty file from 0: OK and empty",
+    req: { itemId: "share/empty.dat", offset: 0n },
+    expect: Buffer.alloc(0),
+    start: 0,
+  },
   { name: "offset < 0", req: { itemId: "share/small.txt", offset: -1n }, code: Code.OutOfRange },
-  { name: "offset > size", req: { itemId: "share/small.txt", offset: BigInt(SMALL.length + 1) }, code: Code.OutOfRange },
+  {
+    name: "offset > size",
+    req: { itemId: "share/small.txt", offset: BigInt(SMALL.length + 1) },
+    code: Code.OutOfRange,
+  },
   { name: "offset far beyond int53", req: { itemId: "share/small.txt", offset: 2n ** 62n }, code: Code.OutOfRange },
   { name: "length < 0", req: { itemId: "share/small.txt", offset: 0n, length: -5n }, code: Code.InvalidArgument },
   { name: "unknown item", req: { itemId: "share/nope.txt", offset: 0n }, code: Code.NotFound },
   { name: "unknown share", req: { itemId: "other/small.txt", offset: 0n }, code: Code.NotFound },
   { name: "escaping id", req: { itemId: "share/../share/small.txt", offset: 0n }, code: Code.NotFound },
-  { name: "if_match equal to the etag", req: (etag) => ({ itemId: "share/small.txt", ifMatch: etag }), expect: SMALL, start: 0 },
-  { name: "if_match differs", req: () => ({ itemId: "share/small.txt", ifMatch: '"1-2-3"' }), code: Code.FailedPrecondition },
-  { name: "tiny chunk hint is clamped up to 16 KiB", req: { itemId: "share/big.bin", offset: 0n, length: 100_000n, chunkSize: 1 }, expect: BIG.subarray(0, 100_000), start: 0 },
-  { name: "huge chunk hint is clamped down to 2 MiB", req: { itemId: "share/big.bin", offset: 0n, length: 0n, chunkSize: 2 ** 30 }, expect: BIG, start: 0 },
+  {
+    name: "if_match equal to the etag",
+    req: (etag) => ({ itemId: "share/small.txt", ifMatch: etag }),
+    expect: SMALL,
+    start: 0,
+  },
+  {
+    name: "if_match differs",
+    req: () => ({ itemId: "share/small.txt", ifMatch: '"1-2-3"' }),
+    code: Code.FailedPrecondition,
+  },
+  {
+    name: "tiny chunk hint is clamped up to 16 KiB",
+    req: { itemId: "share/big.bin", offset: 0n, length: 100_000n, chunkSize: 1 },
+    expect: BIG.subarray(0, 100_000),
+    start: 0,
+  },
+  {
+    name: "huge chunk hint is clamped down to 2 MiB",
+    req: { itemId: "share/big.bin", offset: 0n, length: 0n, chunkSize: 2 ** 30 },
+    expect: BIG,
+    start: 0,
+  },
 ];
 
 for (const protocol of PEER_PROTOCOLS) {
@@ -119,7 +168,10 @@ for (const protocol of PEER_PROTOCOLS) {
     }
 
     test("first message metadata equals StatItem's", async () => {
-      const st = await client.statItem({ itemId: "share/big.bin" }, { headers: { authorization: `Bearer ${peer.key}` } });
+      const st = await client.statItem(
+        { itemId: "share/big.bin" },
+        { headers: { authorization: `Bearer ${peer.key}` } },
+      );
       const { messages, error } = await collect(client, { itemId: "share/big.bin", offset: 5n, length: 1n }, peer.key);
       assert.equal(error, undefined);
       const item = messages[0]?.item;
@@ -134,7 +186,11 @@ for (const protocol of PEER_PROTOCOLS) {
     });
 
     test("chunk sizes follow the clamped hint", async () => {
-      const { messages } = await collect(client, { itemId: "share/big.bin", offset: 0n, length: 0n, chunkSize: 1 }, peer.key);
+      const { messages } = await collect(
+        client,
+        { itemId: "share/big.bin", offset: 0n, length: 0n, chunkSize: 1 },
+        peer.key,
+      );
       assert.equal(messages[0]?.data.length, 16 * 1024);
       const def = await collect(client, { itemId: "share/big.bin" }, peer.key);
       assert.equal(def.messages[0]?.data.length, 1024 * 1024);

@@ -25,7 +25,9 @@ test("close() ends running streams, refuses new calls, and resolves promptly", a
         const controller = new AbortController();
         const client = peerClient(peer.url, protocol);
         await client.handshake({}, { headers }); // leaves a keep-alive connection behind
-        const it = client.readFile({ itemId: "share/big.bin", chunkSize: 16 * 1024 }, { headers, signal: controller.signal })[Symbol.asyncIterator]();
+        const it = client
+          .readFile({ itemId: "share/big.bin", chunkSize: 16 * 1024 }, { headers, signal: controller.signal })
+          [Symbol.asyncIterator]();
         assert.equal((await it.next()).done, false);
         return { protocol, it, controller };
       }),
@@ -50,7 +52,10 @@ test("close() ends running streams, refuses new calls, and resolves promptly", a
       })();
       assert.notEqual(outcome, "completed", `${protocol}: a 128 MiB stream cannot have completed`);
       // Retryable either way: UNAVAILABLE from the shutdown, or ABORTED when the connection went first.
-      assert.ok(outcome === Code.Unavailable || outcome === Code.Aborted, `${protocol}: ${outcome === "completed" ? outcome : Code[outcome]}`);
+      assert.ok(
+        outcome === Code.Unavailable || outcome === Code.Aborted,
+        `${protocol}: ${outcome === "completed" ? outcome : Code[outcome]}`,
+      );
     }
     await closing;
     const elapsed = Date.now() - started;
@@ -90,7 +95,9 @@ test("calls arriving while closing are refused on every protocol", async () => {
         // longer accepts: UNAVAILABLE, or, when the client raced to reuse the
         // closed connection, EPIPE/ECONNRESET (reported as INTERNAL/ABORTED).
         const ok =
-          err.code === Code.Unavailable || err.code === Code.Aborted || /REFUSED_STREAM|EPIPE|ECONNRESET/.test(err.message);
+          err.code === Code.Unavailable ||
+          err.code === Code.Aborted ||
+          /REFUSED_STREAM|EPIPE|ECONNRESET/.test(err.message);
         assert.ok(ok, `${protocol}: ${err.message}`);
         return ok;
       });

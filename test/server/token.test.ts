@@ -23,7 +23,8 @@ test("extractApiKey", () => {
     ["too long", undefined, "a".repeat(MAX_PRESENTED_KEY_LENGTH + 1), undefined],
     ["longest accepted", undefined, "a".repeat(MAX_PRESENTED_KEY_LENGTH), "a".repeat(MAX_PRESENTED_KEY_LENGTH)],
   ];
-  for (const [name, authorization, xApiKey, expected] of cases) assert.equal(extractApiKey(authorization, xApiKey), expected, name);
+  for (const [name, authorization, xApiKey, expected] of cases)
+    assert.equal(extractApiKey(authorization, xApiKey), expected, name);
 });
 
 test("apiKeyFromHeaders reads either header, case-insensitively", () => {

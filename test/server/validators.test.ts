@@ -19,7 +19,8 @@ test("strongEtag: any component change changes the tag", () => {
 });
 
 test("strongEtag: refuses negative or fractional sizes", () => {
-  for (const bad of [-1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 2]) assert.throws(() => strongEtag(bad, 0n, 0n), RangeError);
+  for (const bad of [-1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 2])
+    assert.throws(() => strongEtag(bad, 0n, 0n), RangeError);
 });
 
 test("contentTypeFor", () => {

@@ -54,7 +54,11 @@ export function createEnvelopeSplitter(readMaxBytes: number = DEFAULT_READ_MAX_B
         at += take;
         if (prefixFill < 5) break;
         flags = prefix[0] as number;
-        length = ((prefix[1] as number) * 2 ** 24) + ((prefix[2] as number) << 16) + ((prefix[3] as number) << 8) + (prefix[4] as number);
+        length =
+          (prefix[1] as number) * 2 ** 24 +
+          ((prefix[2] as number) << 16) +
+          ((prefix[3] as number) << 8) +
+          (prefix[4] as number);
         if (length > readMaxBytes) {
           throw new ConnectError(
             `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,

@@ -43,7 +43,11 @@ function sizeOf(fields: ReadFileFields): number {
 }
 
 /** Pumps `stream` through `decoder`. */
-export function pumpMessages(stream: Readable, decoder: ResponseDecoder, options: PumpOptions): AsyncIterator<ReadFileFields> {
+export function pumpMessages(
+  stream: Readable,
+  decoder: ResponseDecoder,
+  options: PumpOptions,
+): AsyncIterator<ReadFileFields> {
   const queue: ReadFileFields[] = [];
   let head = 0;
   let queuedBytes = 0;
@@ -81,7 +85,8 @@ export function pumpMessages(stream: Readable, decoder: ResponseDecoder, options
       head = 0;
     }
     queuedBytes -= sizeOf(fields);
-    if (queuedBytes < PUMP_HIGH_WATER_BYTES / 4 && stream.isPaused() && failure === undefined && !ended) stream.resume();
+    if (queuedBytes < PUMP_HIGH_WATER_BYTES / 4 && stream.isPaused() && failure === undefined && !ended)
+      stream.resume();
     return fields;
   };
   const onData = (buffer: Buffer): void => {
@@ -147,7 +152,8 @@ export function pumpMessages(stream: Readable, decoder: ResponseDecoder, options
       if (head < queue.length) return Promise.resolve({ done: false, value: take() });
       if (failure !== undefined) return Promise.reject(failure);
       if (ended) return Promise.resolve({ done: true, value: undefined });
-      if (waiter !== undefined) return Promise.reject(new Error("ReadFile pump: next() called while a call is pending"));
+      if (waiter !== undefined)
+        return Promise.reject(new Error("ReadFile pump: next() called while a call is pending"));
       return new Promise((resolve, reject) => {
         waiter = { resolve, reject };
       });

@@ -23,8 +23,10 @@ export function connectErrorFromNode(reason: unknown): ConnectError {
   const codes = errorCodes(reason);
   let code = Code.Internal;
   if (codes.includes("ERR_STREAM_WRITE_AFTER_END")) code = Code.Aborted;
-  else if (codes.some((c) => c === "ERR_STREAM_DESTROYED" || c === "ERR_HTTP2_INVALID_STREAM" || c === "ECONNRESET")) code = Code.Aborted;
-  else if (codes.some((c) => c === "ETIMEDOUT" || c === "ENOTFOUND" || c === "EAI_AGAIN" || c === "ECONNREFUSED")) code = Code.Unavailable;
+  else if (codes.some((c) => c === "ERR_STREAM_DESTROYED" || c === "ERR_HTTP2_INVALID_STREAM" || c === "ECONNRESET"))
+    code = Code.Aborted;
+  else if (codes.some((c) => c === "ETIMEDOUT" || c === "ENOTFOUND" || c === "EAI_AGAIN" || c === "ECONNREFUSED"))
+    code = Code.Unavailable;
   const error = ConnectError.from(reason, code);
   if (error !== reason) error.cause = reason;
   return error;
@@ -65,5 +67,8 @@ export function connectErrorFromH2ResetCode(rstCode: number | undefined): Connec
   if (rstCode === undefined) return undefined;
   const code = H2_CODES[rstCode];
   if (code === undefined) return undefined;
-  return new ConnectError(`http/2 stream closed with error code ${H2_NAMES[rstCode]} (0x${rstCode.toString(16)})`, code);
+  return new ConnectError(
+    `http/2 stream closed with error code ${H2_NAMES[rstCode]} (0x${rstCode.toString(16)})`,
+    code,
+  );
 }

@@ -66,7 +66,9 @@ function requestBody(request: FastReadRequest): Buffer {
 function requestHeaders(wire: FastReadWire): OutgoingHttpHeaders {
   const user = { authorization: wire.authorization };
   const headers =
-    wire.protocol === "connect" ? connectRequestHeader("server_streaming", true, undefined, user, true) : grpcRequestHeader(true, undefined, user);
+    wire.protocol === "connect"
+      ? connectRequestHeader("server_streaming", true, undefined, user, true)
+      : grpcRequestHeader(true, undefined, user);
   const out: OutgoingHttpHeaders = {};
   headers.forEach((value, key) => {
     out[key] = value;
@@ -160,7 +162,10 @@ async function readOverHttp2(
     };
     const onClose = (): void => {
       request.signal.removeEventListener("abort", onAbort);
-      reject(connectErrorFromH2ResetCode(stream.rstCode) ?? new ConnectError("the peer closed the stream before answering", Code.Unavailable));
+      reject(
+        connectErrorFromH2ResetCode(stream.rstCode) ??
+          new ConnectError("the peer closed the stream before answering", Code.Unavailable),
+      );
     };
     request.signal.addEventListener("abort", onAbort, { once: true });
     stream.once("error", onError);

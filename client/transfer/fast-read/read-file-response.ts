@@ -133,7 +133,8 @@ function skipField(cursor: Cursor, fieldNo: number, wireType: number): void {
 }
 
 function expectWireType(fieldNo: number, wireType: number, expected: number): void {
-  if (wireType !== expected) throw parseError(`field ${fieldNo} of ReadFileResponse has wire type ${wireType}, expected ${expected}`);
+  if (wireType !== expected)
+    throw parseError(`field ${fieldNo} of ReadFileResponse has wire type ${wireType}, expected ${expected}`);
 }
 
 /** Decodes a ReadFileResponse payload given as views. Throws ConnectError(Internal) on a malformed payload. */

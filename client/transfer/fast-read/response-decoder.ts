@@ -69,7 +69,9 @@ export function createResponseDecoder(
   headers: Headers,
   readMaxBytes?: number,
 ): ResponseDecoder {
-  return protocol === "connect" ? connectDecoder(status, headers, readMaxBytes) : grpcDecoder(status, headers, readMaxBytes);
+  return protocol === "connect"
+    ? connectDecoder(status, headers, readMaxBytes)
+    : grpcDecoder(status, headers, readMaxBytes);
 }
 
 function connectDecoder(status: number, headers: Headers, readMaxBytes: number | undefined): ResponseDecoder {
@@ -94,7 +96,11 @@ function connectDecoder(status: number, headers: Headers, readMaxBytes: number |
           }
           continue;
         }
-        if (ended) throw new ConnectError("protocol error: received extra message after EndStreamResponse", Code.InvalidArgument);
+        if (ended)
+          throw new ConnectError(
+            "protocol error: received extra message after EndStreamResponse",
+            Code.InvalidArgument,
+          );
         out.push(readFileFields(envelope.parts));
       }
       return out;

@@ -14,7 +14,12 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "pino";
-import { ItemSchema, ReadFileRequestSchema, ReadFileResponseSchema, type ReadFileRequest } from "../../../gen/peer/v1/peer_pb.js";
+import {
+  ItemSchema,
+  ReadFileRequestSchema,
+  ReadFileResponseSchema,
+  type ReadFileRequest,
+} from "../../../gen/peer/v1/peer_pb.js";
 import { authenticateRequest } from "../../auth/authenticate-request.js";
 import type { Authenticate, Principal } from "../../auth/principal.js";
 import { extractApiKey } from "../../auth/token.js";
@@ -89,7 +94,13 @@ export function createFastReadFile(deps: FastReadFileDeps): (req: FastRequest, r
     });
     req.on("error", () => undefined);
     req.on("end", () => {
-      void serveCall(deps, protocol, req.headers, size <= deps.readMaxBytes + 5 ? Buffer.concat(parts) : undefined, res).catch((error: unknown) => {
+      void serveCall(
+        deps,
+        protocol,
+        req.headers,
+        size <= deps.readMaxBytes + 5 ? Buffer.concat(parts) : undefined,
+        res,
+      ).catch((error: unknown) => {
         deps.logger.error({ err: error, method: METHOD }, "fast ReadFile failed");
       });
     });
@@ -97,7 +108,13 @@ export function createFastReadFile(deps: FastReadFileDeps): (req: FastRequest, r
   };
 }
 
-async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: IncomingHttpHeaders, body: Buffer | undefined, res: FastResponse): Promise<void> {
+async function serveCall(
+  deps: FastReadFileDeps,
+  protocol: Protocol,
+  headers: IncomingHttpHeaders,
+  body: Buffer | undefined,
+  res: FastResponse,
+): Promise<void> {
   const stats: CallLogStats = { bytes: 0 };
   let principal: Principal | undefined;
   const log = createCallLog({ logger: deps.logger, method: METHOD, stats, keyId: () => principal?.keyId });
@@ -132,13 +149,21 @@ async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: In
   let release: (() => void) | undefined;
   let file: OpenFile | undefined;
   try {
-    if (deps.shutdownSignal.aborted) throw fail(Code.Unavailable, "the server is shutting down; retry on another peer or later");
+    if (deps.shutdownSignal.aborted)
+      throw fail(Code.Unavailable, "the server is shutting down; retry on another peer or later");
     const timeout = parseCallTimeout(protocol, headers);
     if (timeout.error !== undefined) throw timeout.error;
     if (timeout.timeoutMs !== undefined) {
-      timer = setTimeout(() => call.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeout.timeoutMs);
+      timer = setTimeout(
+        () => call.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+        timeout.timeoutMs,
+      );
     }
-    if (body === undefined) throw new ConnectError(`message size is larger than configured readMaxBytes ${deps.readMaxBytes}`, Code.ResourceExhausted);
+    if (body === undefined)
+      throw new ConnectError(
+        `message size is larger than configured readMaxBytes ${deps.readMaxBytes}`,
+        Code.ResourceExhausted,
+      );
     const req = decodeRequest(body, deps.readMaxBytes);
     const presented = extractApiKey(header(headers.authorization), header(headers["x-api-key"]));
     const auth = await authenticateRequest(deps.authenticate, presented);
@@ -154,7 +179,12 @@ async function serveCall(deps: FastReadFileDeps, protocol: Protocol, headers: In
     const item = itemMessage(entry);
     sendHead();
     if (read.start === read.end) {
-      res.write(envelope(0, toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(read.start), item }))));
+      res.write(
+        envelope(
+          0,
+          toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(read.start), item })),
+        ),
+      );
     } else {
       await streamChunks(res, file, call.signal, {
         start: read.start,
@@ -190,13 +220,26 @@ function header(value: string | string[] | undefined): string | undefined {
 
 function decodeRequest(body: Buffer, readMaxBytes: number): ReadFileRequest {
   const payload = parseSingleEnvelope(body);
-  if (payload === undefined) throw new ConnectError("protocol error: the request must be exactly one uncompressed message", Code.InvalidArgument);
+  if (payload === undefined)
+    throw new ConnectError(
+      "protocol error: the request must be exactly one uncompressed message",
+      Code.InvalidArgument,
+    );
   if (payload.length > readMaxBytes) {
-    throw new ConnectError(`message size ${payload.length} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+    throw new ConnectError(
+      `message size ${payload.length} is larger than configured readMaxBytes ${readMaxBytes}`,
+      Code.ResourceExhausted,
+    );
   }
   try {
     return fromBinary(ReadFileRequestSchema, payload);
   } catch (cause) {
-    throw new ConnectError("failed to deserialize the request message", Code.InvalidArgument, undefined, undefined, cause);
+    throw new ConnectError(
+      "failed to deserialize the request message",
+      Code.InvalidArgument,
+      undefined,
+      undefined,
+      cause,
+    );
   }
 }

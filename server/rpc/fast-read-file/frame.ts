@@ -59,11 +59,13 @@ function chunkPayloadLength(offset: number, dataLength: number): number {
  * @param tailLength bytes that follow the data inside the same message. @default 0
  */
 export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: number, tailLength = 0): number {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
   if (!Number.isSafeInteger(dataLength) || dataLength < 0 || dataLength > 0xffffffff - 32) {
     throw new RangeError(`data length out of range: ${dataLength}`);
   }
-  if (!Number.isSafeInteger(tailLength) || tailLength < 0) throw new RangeError(`tail length out of range: ${tailLength}`);
+  if (!Number.isSafeInteger(tailLength) || tailLength < 0)
+    throw new RangeError(`tail length out of range: ${tailLength}`);
   const payload = chunkPayloadLength(offset, dataLength) + tailLength;
   buf[0] = 0;
   buf[1] = (payload >>> 24) & 0xff;
@@ -105,7 +107,8 @@ export function parseSingleEnvelope(body: Uint8Array): Uint8Array | undefined {
   if (body.length < 5) return undefined;
   const flags = body[0] as number;
   if (flags !== 0) return undefined;
-  const len = ((body[1] as number) * 2 ** 24) + ((body[2] as number) << 16) + ((body[3] as number) << 8) + (body[4] as number);
+  const len =
+    (body[1] as number) * 2 ** 24 + ((body[2] as number) << 16) + ((body[3] as number) << 8) + (body[4] as number);
   if (body.length !== 5 + len) return undefined;
   return body.subarray(5);
 }

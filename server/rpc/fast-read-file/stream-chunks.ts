@@ -28,7 +28,12 @@ export interface StreamPlan {
  * previous write drained, and a buffer is refilled only after the write that
  * used it called back (the socket no longer needs its bytes).
  */
-export async function streamChunks(res: FastResponse, file: OpenFile, signal: AbortSignal, plan: StreamPlan): Promise<void> {
+export async function streamChunks(
+  res: FastResponse,
+  file: OpenFile,
+  signal: AbortSignal,
+  plan: StreamPlan,
+): Promise<void> {
   const capacity = MAX_CHUNK_HEADER + Math.min(plan.chunkSize, plan.end - plan.start) + plan.tail.length;
   const buffers: Buffer[] = [Buffer.allocUnsafeSlow(capacity)];
   const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
@@ -50,7 +55,13 @@ export async function streamChunks(res: FastResponse, file: OpenFile, signal: Ab
     const tailLength = first ? plan.tail.length : 0;
     const hdr = writeChunkHeader(buf, pos, want, tailLength);
     // readChunks does the read and proves the file unchanged afterwards (never two versions in one stream).
-    for await (const data of readChunks(file, { start: pos, end: pos + want, chunkSize: want, signal, buffer: buf.subarray(hdr, hdr + want) })) {
+    for await (const data of readChunks(file, {
+      start: pos,
+      end: pos + want,
+      chunkSize: want,
+      signal,
+      buffer: buf.subarray(hdr, hdr + want),
+    })) {
       if (data.buffer !== buf.buffer || data.byteOffset !== buf.byteOffset + hdr) buf.set(data, hdr);
     }
     plan.onChunk(pos, want);

@@ -5,7 +5,11 @@
  * JSON, gRPC trailers, gRPC-Web trailer frame).
  */
 import type { ConnectError } from "@connectrpc/connect";
-import { endStreamFlag, endStreamToJson, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import {
+  endStreamFlag,
+  endStreamToJson,
+  parseTimeout as parseConnectTimeout,
+} from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { IncomingHttpHeaders } from "node:http";
@@ -28,7 +32,8 @@ export function protocolOf(headers: IncomingHttpHeaders, httpVersion: string | u
   if (ct === "application/grpc" || ct === "application/grpc+proto") {
     return identity(headers["grpc-encoding"]) && httpVersion === "2.0" ? "grpc" : undefined;
   }
-  if (ct === "application/grpc-web" || ct === "application/grpc-web+proto") return identity(headers["grpc-encoding"]) ? "grpc-web" : undefined;
+  if (ct === "application/grpc-web" || ct === "application/grpc-web+proto")
+    return identity(headers["grpc-encoding"]) ? "grpc-web" : undefined;
   return undefined;
 }
 
@@ -38,10 +43,15 @@ export function responseHeaders(protocol: Protocol): Record<string, string> {
 }
 
 /** The call's timeout from `connect-timeout-ms` / `grpc-timeout`, or the error the stock handler would answer. */
-export function parseCallTimeout(protocol: Protocol, headers: IncomingHttpHeaders): { timeoutMs?: number | undefined; error?: ConnectError | undefined } {
+export function parseCallTimeout(
+  protocol: Protocol,
+  headers: IncomingHttpHeaders,
+): { timeoutMs?: number | undefined; error?: ConnectError | undefined } {
   const raw = protocol === "connect" ? headers["connect-timeout-ms"] : headers["grpc-timeout"];
   const value = Array.isArray(raw) ? (raw[0] ?? null) : (raw ?? null);
-  return protocol === "connect" ? parseConnectTimeout(value, Number.MAX_SAFE_INTEGER) : parseGrpcTimeout(value, Number.MAX_SAFE_INTEGER);
+  return protocol === "connect"
+    ? parseConnectTimeout(value, Number.MAX_SAFE_INTEGER)
+    : parseGrpcTimeout(value, Number.MAX_SAFE_INTEGER);
 }
 
 /** How a stream ends: a last body frame and/or HTTP trailers. */

@@ -22,7 +22,9 @@ export interface BrowseInput {
 
 /** Rows of a folder with absolute web-page hrefs. */
 export function folderRows(listing: FolderListing): Row[] {
-  return listing.children.map((child) => (child.kind === "folder" ? { kind: "folder", name: child.name, href: browseHref(child.id) } : fileRow(child.entry)));
+  return listing.children.map((child) =>
+    child.kind === "folder" ? { kind: "folder", name: child.name, href: browseHref(child.id) } : fileRow(child.entry),
+  );
 }
 
 function fileRow(entry: FileEntry, withId = false): Row {
@@ -44,7 +46,9 @@ export function breadcrumbs(folderId: string | undefined): SafeHtml {
   const parts: SafeHtml[] = [segments.length === 0 ? html`<span>Shares</span>` : html`<a href="/">Shares</a>`];
   segments.forEach((name, i) => {
     const last = i === segments.length - 1;
-    parts.push(last ? html`<span>${name}</span>` : html`<a href="${browseHref(segments.slice(0, i + 1).join("/"))}">${name}</a>`);
+    parts.push(
+      last ? html`<span>${name}</span>` : html`<a href="${browseHref(segments.slice(0, i + 1).join("/"))}">${name}</a>`,
+    );
   });
   return html`<nav class="crumbs" aria-label="breadcrumbs">${parts.map((p, i) => (i === 0 ? p : html` / ${p}`))}</nav>`;
 }
@@ -66,7 +70,10 @@ export function browsePage(input: BrowseInput): SafeHtml {
   const summary = searching
     ? html`<p class="note">${rows.length} file${rows.length === 1 ? "" : "s"} matching “${query}” below ${title}. <a href="${here}">Clear</a></p>`
     : "";
-  const truncated = input.listing.truncated && !searching ? html`<p class="note">Only the first ${input.listing.children.length} entries are shown; search to find the others.</p>` : "";
+  const truncated =
+    input.listing.truncated && !searching
+      ? html`<p class="note">Only the first ${input.listing.children.length} entries are shown; search to find the others.</p>`
+      : "";
   return layout({
     title,
     csrf: input.csrf,

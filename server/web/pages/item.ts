@@ -26,7 +26,9 @@ export function itemPage(input: ItemInput): SafeHtml {
   const { entry } = input;
   const folderId = entry.id.split("/").slice(0, -1).join("/");
   const pending = html`<span class="note">being computed; reload in a moment</span>`;
-  const options = LINK_EXPIRY_CHOICES.map((c) => html`<option value="${c}"${c === "7d" ? html` selected` : ""}>${c}</option>`);
+  const options = LINK_EXPIRY_CHOICES.map(
+    (c) => html`<option value="${c}"${c === "7d" ? html` selected` : ""}>${c}</option>`,
+  );
   const torrent = input.torrents ? html`<a href="${torrentHref(entry.id)}">.torrent (BitTorrent v2)</a>` : "";
   return layout({
     title: entry.name,
@@ -57,13 +59,27 @@ ${input.torrents ? piecesRow(input, pending) : ""}
 
 /** The BEP 52 pieces root line (shown where torrents can be made). */
 function piecesRow(input: ItemInput, pending: SafeHtml): SafeHtml {
-  const root = input.piecesRoot === undefined ? (input.entry.size === 0 ? html`<span class="note">none (empty file)</span>` : pending) : html`<code>${input.piecesRoot}</code>`;
-  const length = input.pieceLength === undefined ? "" : html` <span class="note">(pieces of ${formatSize(input.pieceLength)})</span>`;
+  const root =
+    input.piecesRoot === undefined
+      ? input.entry.size === 0
+        ? html`<span class="note">none (empty file)</span>`
+        : pending
+      : html`<code>${input.piecesRoot}</code>`;
+  const length =
+    input.pieceLength === undefined
+      ? ""
+      : html` <span class="note">(pieces of ${formatSize(input.pieceLength)})</span>`;
   return html`<dt>Pieces root</dt><dd>${root}${length}</dd>`;
 }
 
 /** The page shown after a link was created: the URL, ready to copy. */
-export function linkCreatedPage(input: { url: string; itemId: string; name: string; expiresAt: number | null; csrf: string }): SafeHtml {
+export function linkCreatedPage(input: {
+  url: string;
+  itemId: string;
+  name: string;
+  expiresAt: number | null;
+  csrf: string;
+}): SafeHtml {
   return layout({
     title: `Link to ${input.name}`,
     csrf: input.csrf,

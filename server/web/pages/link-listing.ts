@@ -49,7 +49,9 @@ export function linkListingPage(input: LinkListingInput): SafeHtml {
     sort: input.sort,
     sortHref: (key, descending) => `?sort=${key}&order=${descending ? "desc" : "asc"}`,
   });
-  const truncated = input.listing.truncated ? html`<p class="note">Only the first ${input.listing.children.length} entries are shown.</p>` : "";
+  const truncated = input.listing.truncated
+    ? html`<p class="note">Only the first ${input.listing.children.length} entries are shown.</p>`
+    : "";
   return layout({
     title,
     body: html`<h1>${title}/</h1>

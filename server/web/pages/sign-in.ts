@@ -21,5 +21,9 @@ ${message}<form method="post" action="/web/sign-in">
 
 /** A short page with a title and a message (errors, "not found"). */
 export function messagePage(title: string, message: string, csrf?: string): SafeHtml {
-  return layout({ title, csrf, body: html`<h1>${title}</h1>\n<p>${message}</p>\n<p><a href="/">Back to the shares</a></p>` });
+  return layout({
+    title,
+    csrf,
+    body: html`<h1>${title}</h1>\n<p>${message}</p>\n<p><a href="/">Back to the shares</a></p>`,
+  });
 }

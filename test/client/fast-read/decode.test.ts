@@ -25,7 +25,8 @@ function assertSameAsStock(fields: ReadFileFields, payload: Uint8Array, name: st
   assert.equal(fields.offset, Number(stock.offset), `${name}: offset`);
   assert.deepEqual(joinedData(fields), stock.data, `${name}: data`);
   assert.equal(fields.item === undefined, stock.item === undefined, `${name}: item presence`);
-  if (fields.item !== undefined && stock.item !== undefined) assert.ok(equals(ItemSchema, fields.item, stock.item), `${name}: item`);
+  if (fields.item !== undefined && stock.item !== undefined)
+    assert.ok(equals(ItemSchema, fields.item, stock.item), `${name}: item`);
 }
 
 function cutsFor(length: number, seed: number): number[][] {
@@ -62,7 +63,11 @@ test("data is handed on as views of the network buffers, never copied", () => {
   assert.equal(chunks.length, 3);
   assert.equal(chunks[1]!.offset, fields.offset + chunks[0]!.data.length);
   assert.equal(chunks[2]!.offset, chunks[1]!.offset + chunks[1]!.data.length);
-  assert.deepEqual(chunksOf({ offset: 7, data: [], item: undefined }), [{ offset: 7, data: new Uint8Array(0) }], "an empty message is one empty chunk");
+  assert.deepEqual(
+    chunksOf({ offset: 7, data: [], item: undefined }),
+    [{ offset: 7, data: new Uint8Array(0) }],
+    "an empty message is one empty chunk",
+  );
 });
 
 test("malformed payloads are refused with Internal 'parse binary', as the stock client refuses them", () => {
@@ -70,7 +75,8 @@ test("malformed payloads are refused with Internal 'parse binary', as the stock 
     assert.throws(() => fromBinary(ReadFileResponseSchema, payload), `${name}: protobuf-es refuses it too`);
     assert.throws(
       () => readFileFields([payload]),
-      (e: unknown) => e instanceof ConnectError && e.code === Code.Internal && /^\[internal\] parse binary: /.test(e.message),
+      (e: unknown) =>
+        e instanceof ConnectError && e.code === Code.Internal && /^\[internal\] parse binary: /.test(e.message),
       name,
     );
   }
@@ -83,7 +89,12 @@ function connectBody(payloads: readonly Uint8Array[], end: object = {}): Uint8Ar
 const CONNECT_HEADERS = new Headers({ "content-type": "application/connect+proto" });
 const GRPC_HEADERS = new Headers({ "content-type": "application/grpc+proto" });
 
-function decodeAll(protocol: "connect" | "grpc", headers: Headers, buffers: readonly Uint8Array[], trailers = new Headers()): ReadFileFields[] {
+function decodeAll(
+  protocol: "connect" | "grpc",
+  headers: Headers,
+  buffers: readonly Uint8Array[],
+  trailers = new Headers(),
+): ReadFileFields[] {
   const decoder = createResponseDecoder(protocol, 200, headers);
   const out = buffers.flatMap((b) => decoder.push(b));
   decoder.finish(trailers);
@@ -103,7 +114,12 @@ test("a whole Connect stream decodes message by message wherever it is cut, end-
 test("a whole gRPC stream decodes the same; its status comes from the trailers", () => {
   const payloads = PAYLOADS.map((p) => p.payload);
   const body = concat(...payloads.map((p) => envelope(0, p)));
-  const messages = decodeAll("grpc", GRPC_HEADERS, splitAt(body, randomCuts(body.length, 12, 7)), new Headers({ "grpc-status": "0" }));
+  const messages = decodeAll(
+    "grpc",
+    GRPC_HEADERS,
+    splitAt(body, randomCuts(body.length, 12, 7)),
+    new Headers({ "grpc-status": "0" }),
+  );
   assert.equal(messages.length, payloads.length);
   for (const [k, m] of messages.entries()) assertSameAsStock(m, payloads[k]!, `message ${k}`);
 });
@@ -123,46 +139,140 @@ function rejects(fn: () => unknown, code: Code, pattern: RegExp, name: string): 
 
 test("stream errors: the stock client's codes, messages and metadata", () => {
   const one = PAYLOADS[2]!.payload;
-  const endError = { error: { code: "unavailable", message: "too many streams" }, metadata: { "retry-after-ms": ["1500"] } };
-  const e = rejects(() => decodeAll("connect", CONNECT_HEADERS, [connectBody([one], endError)]), Code.Unavailable, /too many streams/, "end-stream error");
+  const endError = {
+    error: { code: "unavailable", message: "too many streams" },
+    metadata: { "retry-after-ms": ["1500"] },
+  };
+  const e = rejects(
+    () => decodeAll("connect", CONNECT_HEADERS, [connectBody([one], endError)]),
+    Code.Unavailable,
+    /too many streams/,
+    "end-stream error",
+  );
   assert.equal(e.metadata.get("retry-after-ms"), "1500");
-  assert.equal(e.metadata.get("content-type"), "application/connect+proto", "response headers join the error's metadata");
-  rejects(() => decodeAll("connect", CONNECT_HEADERS, [envelope(0, one)]), Code.InvalidArgument, /missing EndStreamResponse/, "no end-stream");
-  rejects(() => decodeAll("connect", CONNECT_HEADERS, [concat(connectBody([]), envelope(0, one))]), Code.InvalidArgument, /extra message after EndStreamResponse/, "message after end");
-  rejects(() => decodeAll("connect", CONNECT_HEADERS, [concat(connectBody([]), envelope(0b10, new TextEncoder().encode("{}")))]), Code.InvalidArgument, /extra EndStreamResponse/, "two ends");
-  rejects(() => decodeAll("connect", CONNECT_HEADERS, [envelope(0b10, new TextEncoder().encode("not json"))]), Code.InvalidArgument, /failed to parse EndStreamResponse/, "bad end-stream JSON");
-  rejects(() => decodeAll("connect", CONNECT_HEADERS, [connectBody([one]).subarray(0, 12)]), Code.InvalidArgument, /incomplete envelope/, "body cut inside an envelope");
-  rejects(() => decodeAll("connect", CONNECT_HEADERS, [envelope(0b01, one)]), Code.Internal, /received compressed envelope.*uncompressed/, "Connect: compressed flag");
-  rejects(() => decodeAll("grpc", GRPC_HEADERS, [envelope(0b01, one)]), Code.Internal, /received compressed envelope/, "gRPC: compressed flag");
-  rejects(() => createEnvelopeSplitter(100).push(envelope(0, new Uint8Array(101))), Code.ResourceExhausted, /larger than configured readMaxBytes/, "too large");
+  assert.equal(
+    e.metadata.get("content-type"),
+    "application/connect+proto",
+    "response headers join the error's metadata",
+  );
+  rejects(
+    () => decodeAll("connect", CONNECT_HEADERS, [envelope(0, one)]),
+    Code.InvalidArgument,
+    /missing EndStreamResponse/,
+    "no end-stream",
+  );
+  rejects(
+    () => decodeAll("connect", CONNECT_HEADERS, [concat(connectBody([]), envelope(0, one))]),
+    Code.InvalidArgument,
+    /extra message after EndStreamResponse/,
+    "message after end",
+  );
+  rejects(
+    () =>
+      decodeAll("connect", CONNECT_HEADERS, [concat(connectBody([]), envelope(0b10, new TextEncoder().encode("{}")))]),
+    Code.InvalidArgument,
+    /extra EndStreamResponse/,
+    "two ends",
+  );
+  rejects(
+    () => decodeAll("connect", CONNECT_HEADERS, [envelope(0b10, new TextEncoder().encode("not json"))]),
+    Code.InvalidArgument,
+    /failed to parse EndStreamResponse/,
+    "bad end-stream JSON",
+  );
+  rejects(
+    () => decodeAll("connect", CONNECT_HEADERS, [connectBody([one]).subarray(0, 12)]),
+    Code.InvalidArgument,
+    /incomplete envelope/,
+    "body cut inside an envelope",
+  );
+  rejects(
+    () => decodeAll("connect", CONNECT_HEADERS, [envelope(0b01, one)]),
+    Code.Internal,
+    /received compressed envelope.*uncompressed/,
+    "Connect: compressed flag",
+  );
+  rejects(
+    () => decodeAll("grpc", GRPC_HEADERS, [envelope(0b01, one)]),
+    Code.Internal,
+    /received compressed envelope/,
+    "gRPC: compressed flag",
+  );
+  rejects(
+    () => createEnvelopeSplitter(100).push(envelope(0, new Uint8Array(101))),
+    Code.ResourceExhausted,
+    /larger than configured readMaxBytes/,
+    "too large",
+  );
   const g = rejects(
-    () => decodeAll("grpc", GRPC_HEADERS, [envelope(0, one)], new Headers({ "grpc-status": "14", "grpc-message": "busy, retry", "retry-after-ms": "250" })),
+    () =>
+      decodeAll(
+        "grpc",
+        GRPC_HEADERS,
+        [envelope(0, one)],
+        new Headers({ "grpc-status": "14", "grpc-message": "busy, retry", "retry-after-ms": "250" }),
+      ),
     Code.Unavailable,
     /busy, retry/,
     "gRPC trailer error",
   );
   assert.equal(g.metadata.get("retry-after-ms"), "250");
-  rejects(() => decodeAll("grpc", GRPC_HEADERS, [envelope(0, one)]), Code.Internal, /missing status/, "gRPC without status");
+  rejects(
+    () => decodeAll("grpc", GRPC_HEADERS, [envelope(0, one)]),
+    Code.Internal,
+    /missing status/,
+    "gRPC without status",
+  );
 });
 
 test("response heads: HTTP errors, wrong content types, compression and trailers-only gRPC errors", () => {
-  rejects(() => createResponseDecoder("connect", 503, CONNECT_HEADERS), Code.Unavailable, /HTTP 503/, "Connect HTTP 503");
-  rejects(() => createResponseDecoder("connect", 200, new Headers({ "content-type": "application/json" })), Code.Internal, /unsupported content type/, "Connect unary JSON type");
   rejects(
-    () => createResponseDecoder("connect", 200, new Headers({ "content-type": "application/connect+proto", "connect-content-encoding": "gzip" })),
+    () => createResponseDecoder("connect", 503, CONNECT_HEADERS),
+    Code.Unavailable,
+    /HTTP 503/,
+    "Connect HTTP 503",
+  );
+  rejects(
+    () => createResponseDecoder("connect", 200, new Headers({ "content-type": "application/json" })),
+    Code.Internal,
+    /unsupported content type/,
+    "Connect unary JSON type",
+  );
+  rejects(
+    () =>
+      createResponseDecoder(
+        "connect",
+        200,
+        new Headers({ "content-type": "application/connect+proto", "connect-content-encoding": "gzip" }),
+      ),
     Code.Internal,
     /unsupported response encoding "gzip"/,
     "Connect gzip",
   );
-  rejects(() => createResponseDecoder("grpc", 200, new Headers({ "content-type": "application/grpc", "grpc-encoding": "gzip" })), Code.Internal, /unsupported response encoding/, "gRPC gzip");
   rejects(
-    () => createResponseDecoder("grpc", 200, new Headers({ "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "no such item" })),
+    () =>
+      createResponseDecoder("grpc", 200, new Headers({ "content-type": "application/grpc", "grpc-encoding": "gzip" })),
+    Code.Internal,
+    /unsupported response encoding/,
+    "gRPC gzip",
+  );
+  rejects(
+    () =>
+      createResponseDecoder(
+        "grpc",
+        200,
+        new Headers({ "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "no such item" }),
+      ),
     Code.NotFound,
     /no such item/,
     "gRPC trailers-only",
   );
   rejects(() => createResponseDecoder("grpc", 502, GRPC_HEADERS), Code.Unavailable, /HTTP 502/, "gRPC HTTP 502");
   // A trailers-only OK (status in the headers, no body) ends cleanly without trailers.
-  const decoder = createResponseDecoder("grpc", 200, new Headers({ "content-type": "application/grpc", "grpc-status": "0" }));
+  const decoder = createResponseDecoder(
+    "grpc",
+    200,
+    new Headers({ "content-type": "application/grpc", "grpc-status": "0" }),
+  );
   decoder.finish(new Headers());
 });

@@ -28,7 +28,11 @@ function bytes(n: number, seed: number): Uint8Array {
 function encode(fields: { offset?: bigint; data?: Uint8Array; withItem?: boolean }): Uint8Array {
   return toBinary(
     ReadFileResponseSchema,
-    create(ReadFileResponseSchema, { offset: fields.offset ?? 0n, data: fields.data ?? new Uint8Array(0), item: fields.withItem ? item : undefined }),
+    create(ReadFileResponseSchema, {
+      offset: fields.offset ?? 0n,
+      data: fields.data ?? new Uint8Array(0),
+      item: fields.withItem ? item : undefined,
+    }),
   );
 }
 
@@ -41,14 +45,32 @@ export const PAYLOADS: ReadonlyArray<{ name: string; payload: Uint8Array }> = [
   { name: "empty message (all defaults)", payload: new Uint8Array(0) },
   { name: "first message: item, no data, offset 0", payload: encode({ withItem: true }) },
   { name: "first message: item and data at offset 0", payload: encode({ withItem: true, data: bytes(1000, 1) }) },
-  { name: "first message: item and data at a resumed offset", payload: encode({ withItem: true, offset: 1_048_576n, data: bytes(700, 2) }) },
+  {
+    name: "first message: item and data at a resumed offset",
+    payload: encode({ withItem: true, offset: 1_048_576n, data: bytes(700, 2) }),
+  },
   { name: "item alone at the end of the file (empty data)", payload: encode({ withItem: true, offset: 3_000_000n }) },
   { name: "data without item", payload: encode({ offset: 5n, data: bytes(300, 3) }) },
   { name: "offset beyond 2^32", payload: encode({ offset: 2n ** 40n + 7n, data: bytes(10, 4) }) },
-  { name: "fields out of order: data, item, offset", payload: concat(encode({ data: bytes(50, 5) }), encode({ withItem: true }), encode({ offset: 99n })) },
-  { name: "data twice: the last wins", payload: concat(encode({ data: bytes(40, 6) }), encode({ data: bytes(20, 7) })) },
-  { name: "offset twice: the last wins", payload: concat(encode({ offset: 1n }), encode({ offset: 2n, data: bytes(8, 8) })) },
-  { name: "item twice: fields merge", payload: concat(encode({ withItem: true }), toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { item: create(ItemSchema, { etag: '"new"' }) }))) },
+  {
+    name: "fields out of order: data, item, offset",
+    payload: concat(encode({ data: bytes(50, 5) }), encode({ withItem: true }), encode({ offset: 99n })),
+  },
+  {
+    name: "data twice: the last wins",
+    payload: concat(encode({ data: bytes(40, 6) }), encode({ data: bytes(20, 7) })),
+  },
+  {
+    name: "offset twice: the last wins",
+    payload: concat(encode({ offset: 1n }), encode({ offset: 2n, data: bytes(8, 8) })),
+  },
+  {
+    name: "item twice: fields merge",
+    payload: concat(
+      encode({ withItem: true }),
+      toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { item: create(ItemSchema, { etag: '"new"' }) })),
+    ),
+  },
   // Unknown fields: varint (field 9), fixed64 (10), length-delimited (11), fixed32 (12), an empty group (13).
   {
     name: "unknown fields of every wire type are skipped",

@@ -79,7 +79,14 @@ function recorder(partPath: string, count: number): Recorded {
   };
 }
 
-function params(name: string, data: Buffer, openRead: OpenRead, rec: Recorded, verified: Bitmap, signal = new AbortController().signal) {
+function params(
+  name: string,
+  data: Buffer,
+  openRead: OpenRead,
+  rec: Recorded,
+  verified: Bitmap,
+  signal = new AbortController().signal,
+) {
   const leaves = leafHashes(data, sha256);
   return {
     itemId: `share/${name}`,
@@ -130,7 +137,10 @@ test("a byte flipped in one piece → that piece alone is read again; the file i
   await runPieceTransfer(p, { bytesWritten: 0 });
   assert.deepEqual(await readFile(p.destination), data);
   assert.deepEqual(rec.failed, [{ index: 17, source: "test-source" }]);
-  assert.deepEqual(log, [{ offset: 0, length: data.length }, { offset: 17 * P, length: P }]);
+  assert.deepEqual(log, [
+    { offset: 0, length: data.length },
+    { offset: 17 * P, length: P },
+  ]);
   for (const c of rec.checkpoints) assert.ok(c.partSize >= c.verified.count * 0, "recorded");
 });
 
@@ -161,7 +171,8 @@ test("a resume reads only the missing pieces; recorded pieces are re-checked fro
   assert.ok(countPieces(kept) > 0 && countPieces(kept) < n, `kept ${countPieces(kept)} pieces`);
   for (const c of rec1.checkpoints) {
     for (let i = 0; i < n; i++) {
-      if (c.verified.bytes[i >> 3]! & (0x80 >> (i & 7))) assert.ok((i + 1) * P <= c.partSize || i === n - 1, `piece ${i} recorded beyond the part`);
+      if (c.verified.bytes[i >> 3]! & (0x80 >> (i & 7)))
+        assert.ok((i + 1) * P <= c.partSize || i === n - 1, `piece ${i} recorded beyond the part`);
     }
   }
   const log: Req[] = [];
@@ -202,7 +213,10 @@ test("another file's bytes under the same id after validation → caught at the 
   const log: Req[] = [];
   const rec = recorder(path.join(work.dir, "swap.bin.part"), 12);
   const p = params("swap.bin", data, source(other, log), rec, emptyBitmap(12));
-  await assert.rejects(runPieceTransfer(p, { bytesWritten: 0 }), (e: unknown) => e instanceof DownloadError && e.code === "bad-pieces");
+  await assert.rejects(
+    runPieceTransfer(p, { bytesWritten: 0 }),
+    (e: unknown) => e instanceof DownloadError && e.code === "bad-pieces",
+  );
   assert.equal(rec.failed[0]?.index, 0, "the first piece is the first failure");
   assert.ok(rec.failed.length <= 4, `${rec.failed.length} pieces failed before the attempt stopped`);
   assert.equal((await stat(p.partPath)).size, 0, "nothing of the other file was written");

@@ -56,12 +56,21 @@ test("bitmap: round trip, order (piece 0 = high bit), counts", () => {
   assert.equal(bits(9, [0]).bytes[0], 0x80);
   const b = bits(4, [1, 2]);
   setPiece(b, 1, false);
-  assert.deepEqual([0, 1, 2, 3].map((i) => hasPiece(b, i)), [false, false, true, false]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => hasPiece(b, i)),
+    [false, false, true, false],
+  );
 });
 
 test("nextRange: the first run of pieces neither verified nor busy", () => {
   const size = 10 * K - 100; // 10 pieces, the last short
-  const cases: Array<{ name: string; verified: number[]; busy?: number[]; from?: number; want: [number, number] | undefined }> = [
+  const cases: Array<{
+    name: string;
+    verified: number[];
+    busy?: number[];
+    from?: number;
+    want: [number, number] | undefined;
+  }> = [
     { name: "all verified", verified: [...Array(10).keys()], want: undefined },
     { name: "all busy or verified", verified: [0, 1, 2], busy: [3, 4, 5, 6, 7, 8, 9], want: undefined },
     { name: "nothing yet: the whole file", verified: [], want: [0, 10] },
@@ -71,7 +80,13 @@ test("nextRange: the first run of pieces neither verified nor busy", () => {
     { name: "from wraps around", verified: [5, 6, 7, 8, 9], from: 7, want: [0, 5] },
   ];
   for (const c of cases) {
-    const r = nextRange({ size, pieceLength: K, verified: bits(10, c.verified), busy: (i) => (c.busy ?? []).includes(i), from: c.from });
+    const r = nextRange({
+      size,
+      pieceLength: K,
+      verified: bits(10, c.verified),
+      busy: (i) => (c.busy ?? []).includes(i),
+      from: c.from,
+    });
     if (c.want === undefined) assert.equal(r, undefined, c.name);
     else {
       assert.deepEqual([r?.first, r?.end], c.want, c.name);
@@ -79,7 +94,11 @@ test("nextRange: the first run of pieces neither verified nor busy", () => {
       assert.equal(r?.length, Math.min(size, c.want[1] * K) - c.want[0] * K, c.name);
     }
   }
-  assert.equal(nextRange({ size: 0, pieceLength: K, verified: emptyBitmap(0), busy: () => false }), undefined, "empty file");
+  assert.equal(
+    nextRange({ size: 0, pieceLength: K, verified: emptyBitmap(0), busy: () => false }),
+    undefined,
+    "empty file",
+  );
 });
 
 test("candidatesOnDisk: only unverified pieces wholly inside the part", () => {
@@ -114,7 +133,13 @@ test("assembler: any chunk sizes → whole pieces in own buffers; skips; gaps an
 });
 
 test("nodeFromLeaves agrees with checkPiece (one piece, several pieces, short last piece)", () => {
-  for (const [size, P] of [[1, K], [K, K], [3 * K + 5, K], [10 * K, 4 * K], [9 * K + 1, 2 * K]] as const) {
+  for (const [size, P] of [
+    [1, K],
+    [K, K],
+    [3 * K + 5, K],
+    [10 * K, 4 * K],
+    [9 * K + 1, 2 * K],
+  ] as const) {
     const data = randomBytes(size);
     const leaves = leafHashes(data, sha256);
     const root = rootFromLeaves(leaves, sha256);
@@ -126,7 +151,10 @@ test("nodeFromLeaves agrees with checkPiece (one piece, several pieces, short la
       assert.equal(checkPiece({ index: i, piece, size, pieceLength: P, root, layer, hash: sha256 }), true);
       const bad = Buffer.from(piece);
       bad[0] = (bad[0] ?? 0) ^ 1;
-      assert.equal(nodeMatches(nodeFromLeaves(leafHashes(bad, sha256), P, size <= P, sha256), i, size, P, root, layer), false);
+      assert.equal(
+        nodeMatches(nodeFromLeaves(leafHashes(bad, sha256), P, size <= P, sha256), i, size, P, root, layer),
+        false,
+      );
     }
   }
 });

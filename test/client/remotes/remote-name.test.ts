@@ -47,5 +47,9 @@ test("keyLabel: the key id of a peer key, else the fingerprint; never the secret
   const key = "peer_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   assert.equal(keyLabel(key), "0123456789abcdef");
   assert.equal(keyLabel("some-other-token"), keyRef("some-other-token"));
-  assert.match(keyLabel("peer_0123456789abcdef_short"), /^sha256:[0-9a-f]{16}$/, "a malformed peer key shows its fingerprint");
+  assert.match(
+    keyLabel("peer_0123456789abcdef_short"),
+    /^sha256:[0-9a-f]{16}$/,
+    "a malformed peer key shows its fingerprint",
+  );
 });

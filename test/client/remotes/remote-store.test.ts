@@ -57,7 +57,10 @@ test("a change keeps 0600 even under a permissive umask", async () => {
     process.umask(old);
   }
   assert.equal((await stat(remotesPath(dir))).mode & 0o777, 0o600);
-  assert.deepEqual((await readRemotes(dir)).map((r) => r.name), ["attic", "nas"]);
+  assert.deepEqual(
+    (await readRemotes(dir)).map((r) => r.name),
+    ["attic", "nas"],
+  );
 });
 
 test("a file others may read is refused, with the chmod to run; so is a change to it", async () => {
@@ -127,12 +130,22 @@ test("a stale lock file (left by a dead process) is broken; a fresh one is waite
   const old = new Date(Date.now() - 60_000);
   await utimes(lock, old, old);
   await add(dir, remote("attic"));
-  assert.deepEqual((await readRemotes(dir)).map((r) => r.name), ["attic", "nas"]);
+  assert.deepEqual(
+    (await readRemotes(dir)).map((r) => r.name),
+    ["attic", "nas"],
+  );
   await writeFile(lock, "12345\n");
   const waiting = add(dir, remote("cellar"));
   await new Promise((r) => setTimeout(r, 200));
-  assert.deepEqual((await readRemotes(dir)).map((r) => r.name), ["attic", "nas"], "waits for the holder");
+  assert.deepEqual(
+    (await readRemotes(dir)).map((r) => r.name),
+    ["attic", "nas"],
+    "waits for the holder",
+  );
   await rm(lock);
   await waiting;
-  assert.deepEqual((await readRemotes(dir)).map((r) => r.name), ["attic", "cellar", "nas"]);
+  assert.deepEqual(
+    (await readRemotes(dir)).map((r) => r.name),
+    ["attic", "cellar", "nas"],
+  );
 });

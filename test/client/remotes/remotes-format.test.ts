@@ -28,7 +28,11 @@ test("parseRemotes refuses damaged files and never quotes them", () => {
     ["bad name", entry({ name: "Bad Name" }), /entry 1:.*not a remote name/],
     ["ftp URL", entry({ url: "ftp://x" }), /not http/],
     ["key with a newline", entry({ key: `${SECRET}\nX-Evil: 1` }), /key of "nas" is not usable/],
-    ["a name twice", JSON.stringify({ version: 1, remotes: [nas, { ...nas, key: "other" }] }), /entry 2: the name "nas" appears twice/],
+    [
+      "a name twice",
+      JSON.stringify({ version: 1, remotes: [nas, { ...nas, key: "other" }] }),
+      /entry 2: the name "nas" appears twice/,
+    ],
   ];
   for (const [name, text, want] of cases) {
     const r = parseRemotes(text);

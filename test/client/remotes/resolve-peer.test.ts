@@ -24,17 +24,49 @@ const cases: Array<[string, PeerArgument, Want]> = [
   ["name with a newline", { target: "nas\n", key: "k", remotes }, /not a URL/],
   ["unknown remote", { target: "attic", key: "k", remotes }, /no remote named "attic".*peer remote list/],
   ["unknown remote, no remotes at all", { target: "nas", key: undefined, remotes: [] }, /no remote named "nas"/],
-  ["URL without any key", { target: "http://127.0.0.1:9", key: undefined, remotes }, /API key is needed.*peer remote add/],
+  [
+    "URL without any key",
+    { target: "http://127.0.0.1:9", key: undefined, remotes },
+    /API key is needed.*peer remote add/,
+  ],
   ["URL with an empty key", { target: "http://127.0.0.1:9", key: "", remotes }, /API key is needed/],
-  ["URL shared by two remotes, no key", { target: "http://10.0.0.9:8080", key: undefined, remotes }, /several remotes.*twin-a, twin-b/],
+  [
+    "URL shared by two remotes, no key",
+    { target: "http://10.0.0.9:8080", key: undefined, remotes },
+    /several remotes.*twin-a, twin-b/,
+  ],
   // names
-  ["a remote's name gives its URL and key", { target: "nas", key: undefined, remotes }, { url: nas.url, key: nas.key, remote: "nas" }],
-  ["a remote's own key wins over --key", { target: "laptop", key: "other", remotes }, { url: laptop.url, key: laptop.key, remote: "laptop" }],
+  [
+    "a remote's name gives its URL and key",
+    { target: "nas", key: undefined, remotes },
+    { url: nas.url, key: nas.key, remote: "nas" },
+  ],
+  [
+    "a remote's own key wins over --key",
+    { target: "laptop", key: "other", remotes },
+    { url: laptop.url, key: laptop.key, remote: "laptop" },
+  ],
   // URLs
-  ["URL with --key", { target: "http://127.0.0.1:9/", key: "k", remotes }, { url: "http://127.0.0.1:9", key: "k", remote: null }],
-  ["a remote's URL with --key uses --key", { target: nas.url, key: "k", remotes }, { url: nas.url, key: "k", remote: null }],
-  ["a remote's URL without --key uses the remote's key", { target: `${nas.url}/`, key: undefined, remotes }, { url: nas.url, key: nas.key, remote: "nas" }],
-  ["URL shared by two remotes, with --key", { target: twinA.url, key: "k", remotes }, { url: twinA.url, key: "k", remote: null }],
+  [
+    "URL with --key",
+    { target: "http://127.0.0.1:9/", key: "k", remotes },
+    { url: "http://127.0.0.1:9", key: "k", remote: null },
+  ],
+  [
+    "a remote's URL with --key uses --key",
+    { target: nas.url, key: "k", remotes },
+    { url: nas.url, key: "k", remote: null },
+  ],
+  [
+    "a remote's URL without --key uses the remote's key",
+    { target: `${nas.url}/`, key: undefined, remotes },
+    { url: nas.url, key: nas.key, remote: "nas" },
+  ],
+  [
+    "URL shared by two remotes, with --key",
+    { target: twinA.url, key: "k", remotes },
+    { url: twinA.url, key: "k", remote: null },
+  ],
 ];
 
 for (const [name, arg, want] of cases) {

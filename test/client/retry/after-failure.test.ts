@@ -24,12 +24,49 @@ interface Case {
 
 const cases: Case[] = [
   // hostile and edge inputs first
-  { name: "retry budget exhausted without progress", code: "network", failures: 3, want: "fail", failCode: "retries-exhausted" },
-  { name: "budget exhausted but this attempt progressed: reset", code: "network", failures: 3, progressed: true, want: "retry" },
-  { name: "deadline passed", code: "unavailable", deadlineMs: 10, retryAfterMs: 60_000, want: "fail", failCode: "deadline" },
-  { name: "second digest mismatch fails, no file in place", code: "digest-mismatch", counters: { digestMismatches: 1 }, want: "fail", failCode: "digest-mismatch-repeated" },
-  { name: "bad pieces twice fail like digest mismatches", code: "bad-pieces", counters: { digestMismatches: 1 }, want: "fail", failCode: "digest-mismatch-repeated" },
-  { name: "file changed more than maxRestarts", code: "changed", counters: { restarts: 3 }, want: "fail", failCode: "changed-too-often" },
+  {
+    name: "retry budget exhausted without progress",
+    code: "network",
+    failures: 3,
+    want: "fail",
+    failCode: "retries-exhausted",
+  },
+  {
+    name: "budget exhausted but this attempt progressed: reset",
+    code: "network",
+    failures: 3,
+    progressed: true,
+    want: "retry",
+  },
+  {
+    name: "deadline passed",
+    code: "unavailable",
+    deadlineMs: 10,
+    retryAfterMs: 60_000,
+    want: "fail",
+    failCode: "deadline",
+  },
+  {
+    name: "second digest mismatch fails, no file in place",
+    code: "digest-mismatch",
+    counters: { digestMismatches: 1 },
+    want: "fail",
+    failCode: "digest-mismatch-repeated",
+  },
+  {
+    name: "bad pieces twice fail like digest mismatches",
+    code: "bad-pieces",
+    counters: { digestMismatches: 1 },
+    want: "fail",
+    failCode: "digest-mismatch-repeated",
+  },
+  {
+    name: "file changed more than maxRestarts",
+    code: "changed",
+    counters: { restarts: 3 },
+    want: "fail",
+    failCode: "changed-too-often",
+  },
   { name: "user cancel", code: "cancelled", want: "cancel" },
   { name: "shutdown", code: "shutdown", want: "cancel" },
   { name: "lease lost to another worker", code: "lease-lost", want: "cancel:lost" },
@@ -42,7 +79,13 @@ const cases: Case[] = [
   { name: "first bad pieces: retry (verified pieces stay)", code: "bad-pieces", want: "retry" },
   { name: "transient: retry with jittered delay", code: "short-stream", want: "retry", delayMs: 500 },
   { name: "server hint wins", code: "resource-exhausted", retryAfterMs: 1234, want: "retry", delayMs: 1234 },
-  { name: "server hint capped", code: "resource-exhausted", retryAfterMs: 10 ** 12, want: "retry", delayMs: DEFAULT_BACKOFF.maxHintMs },
+  {
+    name: "server hint capped",
+    code: "resource-exhausted",
+    retryAfterMs: 10 ** 12,
+    want: "retry",
+    delayMs: DEFAULT_BACKOFF.maxHintMs,
+  },
   { name: "INTERNAL tolerated a few times", code: "internal", want: "retry" },
 ];
 

@@ -12,7 +12,8 @@ test("lease owners: format and parse", () => {
   assert.match(named, /^w1@host-1\/4242\/[0-9a-f]{8}$/, "a worker's name goes first");
   assert.deepEqual(parseLeaseOwner(named), { host: "host-1", pid: 4242 }, "and does not change the host");
   assert.match(makeLeaseOwner("h", 1, "a/b@c"), /^a_b_c@h\/1\//, "no separators in the name");
-  for (const bad of ["", "host", "host/12", "host/x/0123abcd", "host/12/xyz"]) assert.equal(parseLeaseOwner(bad), undefined, bad);
+  for (const bad of ["", "host", "host/12", "host/x/0123abcd", "host/12/xyz"])
+    assert.equal(parseLeaseOwner(bad), undefined, bad);
 });
 
 test("isLeaseOwnerDead: only a missing pid on this host counts", () => {

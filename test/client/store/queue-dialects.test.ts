@@ -61,8 +61,12 @@ for (const dialect of dialectCases()) {
 
     test("constraints: one live row per destination, known statuses only", async () => {
       await repo.insertDownload(db, row({ id: "c1", destination: "/dl/same" }));
-      await assert.rejects(repo.insertDownload(db, row({ id: "c2", destination: "/dl/same" })), (e) => isUniqueViolation(e));
-      await assert.rejects(repo.insertDownload(db, row({ id: "c1", destination: "/dl/other" })), (e) => isUniqueViolation(e));
+      await assert.rejects(repo.insertDownload(db, row({ id: "c2", destination: "/dl/same" })), (e) =>
+        isUniqueViolation(e),
+      );
+      await assert.rejects(repo.insertDownload(db, row({ id: "c1", destination: "/dl/other" })), (e) =>
+        isUniqueViolation(e),
+      );
       await repo.insertDownload(db, row({ id: "c3", destination: "/dl/same", status: "completed" }));
       await assert.rejects(repo.insertDownload(db, row({ status: "bogus" as never })), /CHECK|check constraint/);
     });
@@ -72,9 +76,17 @@ for (const dialect of dialectCases()) {
       const t0 = 10_000;
       const a1 = await repo.claimDownloadLease(db, { id: "k1", owner: "A", nowMs: t0, leaseMs: 1000 });
       assert.equal(a1, 1);
-      assert.equal(await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 10, leaseMs: 1000 }), undefined, "held by A");
+      assert.equal(
+        await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 10, leaseMs: 1000 }),
+        undefined,
+        "held by A",
+      );
       assert.equal(await repo.renewLease(db, "k1", "A", t0 + 500, 1000, a1), true, "renewal with the token");
-      assert.equal(await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 1400, leaseMs: 1000 }), undefined, "renewed");
+      assert.equal(
+        await repo.claimDownloadLease(db, { id: "k1", owner: "B", nowMs: t0 + 1400, leaseMs: 1000 }),
+        undefined,
+        "renewed",
+      );
       // A claims again (a second attempt of the same process): its older claim is fenced off.
       const a2 = await repo.claimDownloadLease(db, { id: "k1", owner: "A", nowMs: t0 + 1500, leaseMs: 1000 });
       assert.equal(a2, 2);
@@ -89,7 +101,10 @@ for (const dialect of dialectCases()) {
       assert.equal((await repo.getDownloadRow(db, "k1"))?.committed_bytes, 5);
       // Finished rows are never claimed.
       assert.equal(await repo.updateOwnedDownload(db, "k1", "B", { status: "completed", lease_owner: null }, b), true);
-      assert.equal(await repo.claimDownloadLease(db, { id: "k1", owner: "C", nowMs: t0 + 99_999, leaseMs: 1000 }), undefined);
+      assert.equal(
+        await repo.claimDownloadLease(db, { id: "k1", owner: "C", nowMs: t0 + 99_999, leaseMs: 1000 }),
+        undefined,
+      );
     });
 
     test("the fenced rename runs only for the current claim, and holds the row while it runs", async () => {
@@ -99,20 +114,30 @@ for (const dialect of dialectCases()) {
       const fresh = await repo.claimDownloadLease(db, { id: "r1", owner: "B", nowMs: 5000, leaseMs: 60_000 });
       assert.ok(fresh !== undefined);
       let renamed = 0;
-      const lost = await repo.renameFenced(db, { id: "r1", owner: "A", token: old, nowMs: 5001, leaseMs: 1000 }, async () => {
-        renamed++;
-      });
+      const lost = await repo.renameFenced(
+        db,
+        { id: "r1", owner: "A", token: old, nowMs: 5001, leaseMs: 1000 },
+        async () => {
+          renamed++;
+        },
+      );
       assert.equal(lost, false);
       assert.equal(renamed, 0, "a lost lease never renames");
-      const ok = await repo.renameFenced(db, { id: "r1", owner: "B", token: fresh, nowMs: 5002, leaseMs: 60_000 }, async () => {
-        renamed++;
-      });
+      const ok = await repo.renameFenced(
+        db,
+        { id: "r1", owner: "B", token: fresh, nowMs: 5002, leaseMs: 60_000 },
+        async () => {
+          renamed++;
+        },
+      );
       assert.equal(ok, true);
       assert.equal(renamed, 1);
     });
 
     test("claim-next: workers claiming at once each get a different row, every row exactly once", async () => {
-      const batch = Array.from({ length: 40 }, (_, i) => row({ id: `q-${String(i).padStart(2, "0")}`, created_at: 50_000 + i }));
+      const batch = Array.from({ length: 40 }, (_, i) =>
+        row({ id: `q-${String(i).padStart(2, "0")}`, created_at: 50_000 + i }),
+      );
       for (const r of batch) await repo.insertDownload(db, r);
       const claimed: string[] = [];
       const worker = async (owner: string) => {
@@ -121,19 +146,36 @@ for (const dialect of dialectCases()) {
           if (next === undefined) return;
           claimed.push(next.id);
           // Finish it, so it leaves the queue.
-          assert.equal(await repo.updateOwnedDownload(db, next.id, owner, { status: "completed", lease_owner: null }, next.token), true);
+          assert.equal(
+            await repo.updateOwnedDownload(db, next.id, owner, { status: "completed", lease_owner: null }, next.token),
+            true,
+          );
         }
       };
       await Promise.all(["W1", "W2", "W3", "W4"].map(worker));
       const ours = claimed.filter((id) => id.startsWith("q-")).sort();
-      assert.deepEqual(ours, batch.map((r) => r.id));
+      assert.deepEqual(
+        ours,
+        batch.map((r) => r.id),
+      );
     });
 
     test("re-drive: an expired lease of a dead worker is claimed by the next worker, with a new token", async () => {
-      await repo.insertDownload(db, row({ id: "dead-1", created_at: 1, status: "downloading", lease_owner: "gone/1/00000000", lease_expires_at: 100, committed_bytes: 7 }));
+      await repo.insertDownload(
+        db,
+        row({
+          id: "dead-1",
+          created_at: 1,
+          status: "downloading",
+          lease_owner: "gone/1/00000000",
+          lease_expires_at: 100,
+          committed_bytes: 7,
+        }),
+      );
       const before = await repo.claimNextDownload(db, { owner: "W", nowMs: 50, leaseMs: 1000 });
       assert.notEqual(before?.id, "dead-1", "not before the lease expired");
-      if (before !== undefined) await repo.updateOwnedDownload(db, before.id, "W", { status: "completed", lease_owner: null }, before.token);
+      if (before !== undefined)
+        await repo.updateOwnedDownload(db, before.id, "W", { status: "completed", lease_owner: null }, before.token);
       let next = await repo.claimNextDownload(db, { owner: "W", nowMs: 101, leaseMs: 1000 });
       while (next !== undefined && next.id !== "dead-1") {
         await repo.updateOwnedDownload(db, next.id, "W", { status: "completed", lease_owner: null }, next.token);
@@ -147,7 +189,9 @@ for (const dialect of dialectCases()) {
     });
 
     test("reopening migrates nothing twice; three opens at once all succeed", async () => {
-      const others = await Promise.all([1, 2, 3].map(() => openDownloadsDatabase(where.dataDir, { databaseUrl: where.databaseUrl })));
+      const others = await Promise.all(
+        [1, 2, 3].map(() => openDownloadsDatabase(where.dataDir, { databaseUrl: where.databaseUrl })),
+      );
       for (const o of others) await o.destroy();
       assert.ok((await repo.listDownloadRows(db)).length > 0);
     });

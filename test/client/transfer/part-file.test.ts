@@ -15,10 +15,31 @@ after(async () => {
 });
 
 test("openPart: resume from min(committed, part size), truncating any unrecorded tail", async () => {
-  const cases: Array<{ name: string; onDisk: number | null; committed: number; expected: number | null; resume: number; discarded: boolean }> = [
+  const cases: Array<{
+    name: string;
+    onDisk: number | null;
+    committed: number;
+    expected: number | null;
+    resume: number;
+    discarded: boolean;
+  }> = [
     { name: "no part yet", onDisk: null, committed: 0, expected: 100, resume: 0, discarded: false },
-    { name: "tail written after the last checkpoint is dropped", onDisk: 80, committed: 50, expected: 100, resume: 50, discarded: false },
-    { name: "row ahead of the disk (lost writes): trust the disk", onDisk: 30, committed: 50, expected: 100, resume: 30, discarded: false },
+    {
+      name: "tail written after the last checkpoint is dropped",
+      onDisk: 80,
+      committed: 50,
+      expected: 100,
+      resume: 50,
+      discarded: false,
+    },
+    {
+      name: "row ahead of the disk (lost writes): trust the disk",
+      onDisk: 30,
+      committed: 50,
+      expected: 100,
+      resume: 30,
+      discarded: false,
+    },
     { name: "oversize part is discarded", onDisk: 150, committed: 150, expected: 100, resume: 0, discarded: true },
     { name: "size unknown after a restart", onDisk: 20, committed: 0, expected: null, resume: 0, discarded: false },
   ];

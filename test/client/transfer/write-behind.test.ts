@@ -55,10 +55,15 @@ test("one write in flight, bytes in order at their offsets, gathered only while 
   const fh = await open(file, "w+");
   const rec = recording(256 * 1024);
   let lastEnd = 0;
-  const wb = createWriteBehind({ fs: rec.fs, fh, start: 0, onWritten: (end) => {
-    assert.ok(end > lastEnd, "written only grows");
-    lastEnd = end;
-  } });
+  const wb = createWriteBehind({
+    fs: rec.fs,
+    fh,
+    start: 0,
+    onWritten: (end) => {
+      assert.ok(end > lastEnd, "written only grows");
+      lastEnd = end;
+    },
+  });
   for (let off = 0; off < data.length; off += 10_000) {
     await wb.push(off, data.subarray(off, Math.min(off + 10_000, data.length)));
     assert.ok(wb.written <= wb.pushed, "written never ahead of pushed");
@@ -119,6 +124,9 @@ test("after a failed write nothing more is written and pushes throw (invariant 4
   assert.equal(rec.writes.length, writesAtFailure, "no write after the failure");
   await fh.close();
   const out = await readFile(file);
-  assert.equal(wb.written, rec.writes.reduce((n, w) => n + w.length, 0));
+  assert.equal(
+    wb.written,
+    rec.writes.reduce((n, w) => n + w.length, 0),
+  );
   assert.deepEqual(out.subarray(0, wb.written), data.subarray(0, wb.written), "written covers exactly the good prefix");
 });

@@ -29,9 +29,17 @@ const accepted: Array<[string, string | undefined, { kind: string; display?: str
   ["nothing", undefined, { kind: "sqlite" }],
   ["an empty string", "", { kind: "sqlite" }],
   ["blanks", "  ", { kind: "sqlite" }],
-  ["postgres://", "postgres://u:p@db.example:6543/peer", { kind: "postgres", display: "db.example:6543/peer", host: "db.example" }],
+  [
+    "postgres://",
+    "postgres://u:p@db.example:6543/peer",
+    { kind: "postgres", display: "db.example:6543/peer", host: "db.example" },
+  ],
   ["postgresql://, default port", "postgresql://db/peer", { kind: "postgres", display: "db:5432/peer", host: "db" }],
-  ["no database name", "postgres://127.0.0.1", { kind: "postgres", display: "127.0.0.1:5432/(default)", host: "127.0.0.1" }],
+  [
+    "no database name",
+    "postgres://127.0.0.1",
+    { kind: "postgres", display: "127.0.0.1:5432/(default)", host: "127.0.0.1" },
+  ],
   ["a socket directory", "postgres:///peer?host=/run/postgresql", { kind: "postgres", host: "/run/postgresql" }],
 ];
 

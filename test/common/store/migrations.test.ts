@@ -23,7 +23,7 @@ const RELEASED_SQLITE_SCHEMA: Record<string, string> = {
   download:
     'CREATE TABLE "download" ("id" text primary key, "peer_url" text not null, "key_ref" text not null, "transport" text not null, "item_id" text not null, "file_name" text not null, "destination" text not null, "part_path" text not null, "expected_size" bigint, "expected_etag" text, "expected_sha256" text, "committed_bytes" bigint default 0 not null, "status" text not null check (status in (\'queued\',\'downloading\',\'verifying\',\'completed\',\'failed\',\'cancelled\',\'paused\')), "attempts" integer default 0 not null, "restarts" integer default 0 not null, "error_code" text, "error_message" text, "next_attempt_at" bigint, "lease_owner" text, "lease_expires_at" bigint, "created_at" bigint not null, "updated_at" bigint not null, "completed_at" bigint)',
   download_live_destination:
-    'CREATE UNIQUE INDEX "download_live_destination" on "download" ("destination") where "status" in (\'queued\', \'downloading\', \'verifying\', \'paused\')',
+    "CREATE UNIQUE INDEX \"download_live_destination\" on \"download\" (\"destination\") where \"status\" in ('queued', 'downloading', 'verifying', 'paused')",
   download_status: 'CREATE INDEX "download_status" on "download" ("status", "next_attempt_at")',
   api_key:
     'CREATE TABLE "api_key" ("id" text primary key, "name" text not null, "hash" text not null unique, "created_at" integer not null, "expires_at" integer, "revoked_at" integer, "last_used_at" integer)',
@@ -35,7 +35,10 @@ const client = { provider: clientMigrationProvider, label: "downloads", name: "c
 const server = { provider: serverMigrationProvider, label: "server", name: "server" };
 
 async function schemaOf(db: Kysely<unknown>): Promise<Record<string, string>> {
-  const { rows } = await sql<{ name: string; sql: string | null }>`select name, sql from sqlite_master where sql is not null`.execute(db);
+  const { rows } = await sql<{
+    name: string;
+    sql: string | null;
+  }>`select name, sql from sqlite_master where sql is not null`.execute(db);
   return Object.fromEntries(rows.filter((r) => !r.name.startsWith("kysely_")).map((r) => [r.name, r.sql ?? ""]));
 }
 
@@ -56,7 +59,9 @@ test("SQLite: the released migrations write the schema they always wrote", async
 /** Opens a bare handle on a location, for building an older schema. */
 async function bare(where: StoreLocation, file: string): Promise<Kysely<unknown>> {
   if (where.databaseUrl === undefined) {
-    return (await openSqliteFile<unknown>({ filename: path.join(where.dataDir, file), label: "t", busyTimeoutMs: 5000 })).db;
+    return (
+      await openSqliteFile<unknown>({ filename: path.join(where.dataDir, file), label: "t", busyTimeoutMs: 5000 })
+    ).db;
   }
   const target = parseDatabaseUrl(where.databaseUrl);
   assert.ok(target.ok && target.value.kind === "postgres");
@@ -78,7 +83,9 @@ for (const dialect of dialectCases()) {
       try {
         await migrateStore(old, { ...client, upTo: "0001_create_download" });
         await sql`insert into download (id, peer_url, key_ref, transport, item_id, file_name, destination, part_path, status, created_at, updated_at, committed_bytes)
-          values ('old', 'http://p', 'sha256:0', 'connect', 's/a', 'a', '/d/a', '/d/a.part', 'downloading', 1, 2, 42)`.execute(old);
+          values ('old', 'http://p', 'sha256:0', 'connect', 's/a', 'a', '/d/a', '/d/a.part', 'downloading', 1, 2, 42)`.execute(
+          old,
+        );
       } finally {
         await old.destroy();
       }
@@ -87,8 +94,15 @@ for (const dialect of dialectCases()) {
         const row = await db.selectFrom("download").selectAll().where("id", "=", "old").executeTakeFirstOrThrow();
         assert.equal(row.committed_bytes, 42);
         assert.equal(row.lease_token, 0);
-        const { rows } = await sql<{ name: string }>`select name from ${sql.table(isPostgres(db) ? "peer_client_migration" : "kysely_migration")} order by name`.execute(db);
-        assert.deepEqual(rows.map((r) => r.name), Object.keys(clientMigrations).sort());
+        const { rows } = await sql<{
+          name: string;
+        }>`select name from ${sql.table(isPostgres(db) ? "peer_client_migration" : "kysely_migration")} order by name`.execute(
+          db,
+        );
+        assert.deepEqual(
+          rows.map((r) => r.name),
+          Object.keys(clientMigrations).sort(),
+        );
       } finally {
         await db.destroy();
       }
@@ -98,7 +112,9 @@ for (const dialect of dialectCases()) {
       const old = await bare(where, "server.db");
       try {
         await migrateStore(old, { ...server, upTo: "0002_create_file_digest" });
-        await sql`insert into api_key (id, name, hash, created_at) values ('k', 'n', 'h', ${1_790_000_000_000})`.execute(old);
+        await sql`insert into api_key (id, name, hash, created_at) values ('k', 'n', 'h', ${1_790_000_000_000})`.execute(
+          old,
+        );
       } finally {
         await old.destroy();
       }
@@ -109,8 +125,15 @@ for (const dialect of dialectCases()) {
         await db.insertInto("file_digest").values({ item_id: "s/x", etag: '"e"', sha256: "00" }).execute();
         const digest = await db.selectFrom("file_digest").selectAll().executeTakeFirstOrThrow();
         assert.ok(Math.abs(digest.computed_at - Date.now()) < 600_000, "computed_at defaults to now in ms");
-        const { rows } = await sql<{ name: string }>`select name from ${sql.table(isPostgres(db) ? "peer_server_migration" : "kysely_migration")} order by name`.execute(db);
-        assert.deepEqual(rows.map((r) => r.name), Object.keys(serverMigrations).sort());
+        const { rows } = await sql<{
+          name: string;
+        }>`select name from ${sql.table(isPostgres(db) ? "peer_server_migration" : "kysely_migration")} order by name`.execute(
+          db,
+        );
+        assert.deepEqual(
+          rows.map((r) => r.name),
+          Object.keys(serverMigrations).sort(),
+        );
       } finally {
         await db.destroy();
       }

@@ -8,12 +8,20 @@ import { asciiFallback, contentDisposition, dispositionTypeFor } from "../../../
 const cases: [string, string, string][] = [
   ["double quote", 'a"b.txt', `attachment; filename=a_b.txt; filename*=UTF-8''a%22b.txt`],
   ["backslash", "a\\b.txt", `attachment; filename=a_b.txt; filename*=UTF-8''a%5Cb.txt`],
-  ["CR LF header injection", "a\r\nSet-Cookie: x=1", `attachment; filename="a__Set-Cookie: x=1"; filename*=UTF-8''a%0D%0ASet-Cookie%3A%20x%3D1`],
+  [
+    "CR LF header injection",
+    "a\r\nSet-Cookie: x=1",
+    `attachment; filename="a__Set-Cookie: x=1"; filename*=UTF-8''a%0D%0ASet-Cookie%3A%20x%3D1`,
+  ],
   ["NUL and tab", "a\u0000\tb", `attachment; filename=a__b; filename*=UTF-8''a%00%09b`],
   ["percent", "100%.txt", `attachment; filename=100_.txt; filename*=UTF-8''100%25.txt`],
   ["semicolon stays inside quotes", "a;b=c", `attachment; filename="a;b=c"`],
   ["lone surrogate does not throw", "a\ud800b", `attachment; filename=a_b; filename*=UTF-8''a%EF%BF%BDb`],
-  ["non-ASCII letters become underscores in the fallback", "été", `attachment; filename=_t_; filename*=UTF-8''%C3%A9t%C3%A9`],
+  [
+    "non-ASCII letters become underscores in the fallback",
+    "été",
+    `attachment; filename=_t_; filename*=UTF-8''%C3%A9t%C3%A9`,
+  ],
   ["emoji is one fallback char", "\u{1F600}.png", `attachment; filename=_.png; filename*=UTF-8''%F0%9F%98%80.png`],
   ["plain ASCII has no filename*", "report 2024.pdf", `attachment; filename="report 2024.pdf"`],
   ["attr-chars kept", "a!#$&+-.^_`|~z", "attachment; filename=a!#$&+-.^_`|~z"],
@@ -54,5 +62,6 @@ describe("dispositionTypeFor", () => {
     ["image/png", "inline"],
     ["text/plain; charset=utf-8", "inline"],
   ];
-  for (const [type, expected] of types) test(`${type} → ${expected}`, () => assert.equal(dispositionTypeFor(type), expected));
+  for (const [type, expected] of types)
+    test(`${type} → ${expected}`, () => assert.equal(dispositionTypeFor(type), expected));
 });

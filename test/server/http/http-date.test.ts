@@ -30,7 +30,11 @@ const cases: [string, string, number | undefined][] = [
   ["leap second reads as :59", "Wed, 31 Dec 2008 23:59:60 GMT", Date.UTC(2008, 11, 31, 23, 59, 59)],
   ["RFC 850 two-digit year in this century", "Thursday, 01-Jan-26 00:00:00 GMT", Date.UTC(2026, 0, 1)],
   ["RFC 850 year more than 50 years ahead is last century", "Friday, 01-Jan-99 00:00:00 GMT", Date.UTC(1999, 0, 1)],
-  ["a year below 100 is not mapped to 19xx", "Sat, 01 Jan 0050 00:00:00 GMT", new Date("0050-01-01T00:00:00Z").getTime()],
+  [
+    "a year below 100 is not mapped to 19xx",
+    "Sat, 01 Jan 0050 00:00:00 GMT",
+    new Date("0050-01-01T00:00:00Z").getTime(),
+  ],
 ];
 
 describe("parseHttpDate", () => {

@@ -1,7 +1,13 @@
 /** The pieces root on the HTTP route: X-Pieces-Root + X-Piece-Length on 200/206 (and HEAD), never malformed. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PIECE_LENGTH_HEADER, PIECES_ROOT_HEADER, piecesFields, planResponse, type FileFacts } from "../../../server/http/response-plan.js";
+import {
+  PIECE_LENGTH_HEADER,
+  PIECES_ROOT_HEADER,
+  piecesFields,
+  planResponse,
+  type FileFacts,
+} from "../../../server/http/response-plan.js";
 
 const ROOT = "3f".repeat(32);
 const facts = (extra: Partial<FileFacts> = {}): FileFacts => ({
@@ -25,10 +31,21 @@ test("piecesFields: table, hostile inputs first", () => {
     { name: "piece length below 16 KiB", piecesRoot: ROOT, pieceLength: 8192, want: {} },
     { name: "piece length not a power of two", piecesRoot: ROOT, pieceLength: 3 * 16384, want: {} },
     { name: "piece length NaN", piecesRoot: ROOT, pieceLength: Number.NaN, want: {} },
-    { name: "16 KiB", piecesRoot: ROOT, pieceLength: 16384, want: { [PIECES_ROOT_HEADER]: ROOT, [PIECE_LENGTH_HEADER]: "16384" } },
-    { name: "16 MiB", piecesRoot: ROOT, pieceLength: 16 << 20, want: { [PIECES_ROOT_HEADER]: ROOT, [PIECE_LENGTH_HEADER]: "16777216" } },
+    {
+      name: "16 KiB",
+      piecesRoot: ROOT,
+      pieceLength: 16384,
+      want: { [PIECES_ROOT_HEADER]: ROOT, [PIECE_LENGTH_HEADER]: "16384" },
+    },
+    {
+      name: "16 MiB",
+      piecesRoot: ROOT,
+      pieceLength: 16 << 20,
+      want: { [PIECES_ROOT_HEADER]: ROOT, [PIECE_LENGTH_HEADER]: "16777216" },
+    },
   ];
-  for (const c of cases) assert.deepEqual(piecesFields({ piecesRoot: c.piecesRoot, pieceLength: c.pieceLength }), c.want, c.name);
+  for (const c of cases)
+    assert.deepEqual(piecesFields({ piecesRoot: c.piecesRoot, pieceLength: c.pieceLength }), c.want, c.name);
   assert.equal(PIECES_ROOT_HEADER, "X-Pieces-Root");
   assert.equal(PIECE_LENGTH_HEADER, "X-Piece-Length");
 });

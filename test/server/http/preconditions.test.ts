@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseEntityTag, parseEntityTagList } from "../../../server/http/entity-tag.js";
 import { formatHttpDate } from "../../../server/http/http-date.js";
-import { evaluatePreconditions, type PreconditionResult, type RequestHeaders } from "../../../server/http/preconditions.js";
+import {
+  evaluatePreconditions,
+  type PreconditionResult,
+  type RequestHeaders,
+} from "../../../server/http/preconditions.js";
 
 const ETAG = '"3e8-abc-12"';
 const LM = Date.UTC(2025, 5, 1, 12, 0, 0) + 456; // sub-second part must not matter
@@ -67,7 +71,11 @@ const cases: [string, RequestHeaders, PreconditionResult][] = [
   ["If-Range later date does not match (send gets this wrong)", { range: "bytes=0-1", "if-range": LATER }, FULL],
   ["If-Range earlier date", { range: "bytes=0-1", "if-range": EARLIER }, FULL],
   ["If-Range list of tags is not an entity-tag", { range: "bytes=0-1", "if-range": `${ETAG}, ${ETAG}` }, FULL],
-  ["If-Range never 412s, even with a failing tag", { range: "bytes=0-1", "if-range": '"x"', "if-unmodified-since": LATER }, FULL],
+  [
+    "If-Range never 412s, even with a failing tag",
+    { range: "bytes=0-1", "if-range": '"x"', "if-unmodified-since": LATER },
+    FULL,
+  ],
   ["INM beats Range", { range: "bytes=0-1", "if-none-match": ETAG }, NOT_MODIFIED],
   ["If-Match failing beats Range", { range: "bytes=0-1", "if-match": '"x"' }, FAIL],
 ];
@@ -104,9 +112,15 @@ describe("entity tags", () => {
   test("lists keep the tags read before a syntax error", () => {
     assert.deepEqual(parseEntityTagList('"a", W/"b", junk, "c"'), {
       any: false,
-      tags: [{ weak: false, opaque: '"a"' }, { weak: true, opaque: '"b"' }],
+      tags: [
+        { weak: false, opaque: '"a"' },
+        { weak: true, opaque: '"b"' },
+      ],
     });
     assert.deepEqual(parseEntityTagList(" * "), { any: true, tags: [] });
-    assert.deepEqual(parseEntityTagList('"a,b" , "c"').tags.map((t) => t.opaque), ['"a,b"', '"c"']);
+    assert.deepEqual(
+      parseEntityTagList('"a,b" , "c"').tags.map((t) => t.opaque),
+      ['"a,b"', '"c"'],
+    );
   });
 });

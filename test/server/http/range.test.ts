@@ -3,8 +3,11 @@ import { describe, test } from "node:test";
 import { DEFAULT_RANGE_LIMITS, parseRange, type RangeResult } from "../../../server/http/range.js";
 
 const N = 1000;
-const r = (...pairs: [number, number][]): RangeResult => ({ kind: "ranges", ranges: pairs.map(([first, last]) => ({ first, last })) });
-const none = (reason: string): RangeResult => ({ kind: "none", reason } as RangeResult);
+const r = (...pairs: [number, number][]): RangeResult => ({
+  kind: "ranges",
+  ranges: pairs.map(([first, last]) => ({ first, last })),
+});
+const none = (reason: string): RangeResult => ({ kind: "none", reason }) as RangeResult;
 const unsat: RangeResult = { kind: "unsatisfiable" };
 
 // [name, header, size, expected]; hostile inputs first, then every row of http-ranges.md.
@@ -60,7 +63,12 @@ const cases: [string, string | undefined, number, RangeResult][] = [
   ["overlapping ranges coalesce", "bytes=0-10,5-20", N, r([0, 20])],
   ["adjacent ranges coalesce", "bytes=0-9,10-19", N, r([0, 19])],
   ["small gap coalesces", "bytes=0-9,50-59", N, r([0, 59])],
-  ["gap just over the limit stays apart", `bytes=0-9,${11 + DEFAULT_RANGE_LIMITS.coalesceGap}-200`, N, r([0, 9], [91, 200])],
+  [
+    "gap just over the limit stays apart",
+    `bytes=0-9,${11 + DEFAULT_RANGE_LIMITS.coalesceGap}-200`,
+    N,
+    r([0, 9], [91, 200]),
+  ],
   ["gap exactly at the limit coalesces", `bytes=0-9,${10 + DEFAULT_RANGE_LIMITS.coalesceGap}-200`, N, r([0, 200])],
   ["duplicates coalesce to one single range", "bytes=2-4,2-4", N, r([2, 4])],
   ["coalesced group keeps its earliest position", "bytes=800-809,0-9,5-15", N, r([800, 809], [0, 15])],
@@ -68,10 +76,24 @@ const cases: [string, string | undefined, number, RangeResult][] = [
   ["none satisfiable", `bytes=${N}-,${N + 10}-,-0`, N, unsat],
   ["suffix plus range", "bytes=0-9,-10", N, r([0, 9], [990, 999])],
   // Abuse limits.
-  ["33 ranges after coalescing", "bytes=" + Array.from({ length: 33 }, (_, i) => `${i * 100}-${i * 100}`).join(","), 10_000, none("too-many")],
-  ["32 ranges after coalescing are fine", "bytes=" + Array.from({ length: 32 }, (_, i) => `${i * 100}-${i * 100}`).join(","),
-    10_000, r(...Array.from({ length: 32 }, (_, i): [number, number] => [i * 100, i * 100]))],
-  ["Apache Killer: many overlapping ranges", "bytes=0-," + Array.from({ length: 1000 }, (_, i) => `5-${5 + i}`).join(","), N, none("overlap")],
+  [
+    "33 ranges after coalescing",
+    "bytes=" + Array.from({ length: 33 }, (_, i) => `${i * 100}-${i * 100}`).join(","),
+    10_000,
+    none("too-many"),
+  ],
+  [
+    "32 ranges after coalescing are fine",
+    "bytes=" + Array.from({ length: 32 }, (_, i) => `${i * 100}-${i * 100}`).join(","),
+    10_000,
+    r(...Array.from({ length: 32 }, (_, i): [number, number] => [i * 100, i * 100])),
+  ],
+  [
+    "Apache Killer: many overlapping ranges",
+    "bytes=0-," + Array.from({ length: 1000 }, (_, i) => `5-${5 + i}`).join(","),
+    N,
+    none("overlap"),
+  ],
   ["the same whole file twice", "bytes=0-,0-", N, none("overlap")],
   ["more specs than maxSpecs", "bytes=" + Array.from({ length: 1025 }, () => "0-0").join(","), N, none("too-many")],
   // Tiny files.

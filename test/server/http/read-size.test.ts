@@ -15,7 +15,8 @@ describe("nextReadSize (slow start)", () => {
     ["a maximum below the minimum wins", 0, 1024, 1024],
     ["a maximum below the minimum wins later too", 100 * MiB, 1024, 1024],
   ];
-  for (const [name, drained, max, expected] of cases) test(name, () => assert.equal(nextReadSize(drained, max), expected));
+  for (const [name, drained, max, expected] of cases)
+    test(name, () => assert.equal(nextReadSize(drained, max), expected));
   test("grows monotonically from the minimum to the maximum", () => {
     let prev = 0;
     for (let drained = 0; drained < 40 * MiB; drained += 123_457) {

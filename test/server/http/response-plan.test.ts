@@ -50,7 +50,10 @@ describe("planResponse: every row of http-ranges.md", () => {
           } else {
             assert.equal(h["Content-Range"], undefined, "no top-level Content-Range on multipart");
             const parts = parseMultipart(body, h["Content-Type"]!);
-            assert.deepEqual(parts.map((p) => [p.first, p.last]), ranges);
+            assert.deepEqual(
+              parts.map((p) => [p.first, p.last]),
+              ranges,
+            );
             for (const p of parts) {
               assert.equal(p.contentType, file.contentType);
               assert.equal(p.size, row.size);
@@ -93,8 +96,16 @@ describe("planResponse: other fields", () => {
     }
   });
   test("Content-Disposition carries the name safely; media is inline", () => {
-    const plan = planResponse({ method: "GET", headers: {}, file: facts(10, { name: 'é"\r\n.mp4', contentType: "video/mp4" }), boundary: "b" });
-    assert.equal(plan.headers["Content-Disposition"], `inline; filename=____.mp4; filename*=UTF-8''%C3%A9%22%0D%0A.mp4`);
+    const plan = planResponse({
+      method: "GET",
+      headers: {},
+      file: facts(10, { name: 'é"\r\n.mp4', contentType: "video/mp4" }),
+      boundary: "b",
+    });
+    assert.equal(
+      plan.headers["Content-Disposition"],
+      `inline; filename=____.mp4; filename*=UTF-8''%C3%A9%22%0D%0A.mp4`,
+    );
     assert.equal(plan.headers["Content-Type"], "video/mp4");
   });
   test("a multipart body larger than the file plus the slack is refused (200)", () => {
@@ -106,7 +117,12 @@ describe("planResponse: other fields", () => {
     assert.equal(refused.headers["Content-Length"], "100");
   });
   test("the boundary is used as given, and only for multipart", () => {
-    const multi = planResponse({ method: "GET", headers: { range: "bytes=0-0,500-500" }, file: facts(1000), boundary: "XyZ" });
+    const multi = planResponse({
+      method: "GET",
+      headers: { range: "bytes=0-0,500-500" },
+      file: facts(1000),
+      boundary: "XyZ",
+    });
     assert.equal(multi.headers["Content-Type"], "multipart/byteranges; boundary=XyZ");
   });
 });
@@ -122,10 +138,22 @@ describe("regressions named after the anchors' bugs (http-ranges.md, last sectio
     ["Go: 416 for 'Bytes=' → units are case-insensitive (206)", { range: "Bytes=0-1" }, 206],
     ["Go: broken 206 for bytes=-0 → 416", { range: "bytes=-0" }, 416],
     ["Go: broken 206 for a suffix on an empty file → 200", { range: "bytes=-5" }, 200, facts(0)],
-    ["nginx: stale IUS beats a matching If-Match → If-Match wins (200)", { "if-match": file.etag, "if-unmodified-since": formatHttpDate(MODIFIED - 60_000) }, 200],
+    [
+      "nginx: stale IUS beats a matching If-Match → If-Match wins (200)",
+      { "if-match": file.etag, "if-unmodified-since": formatHttpDate(MODIFIED - 60_000) },
+      200,
+    ],
     ["send: 416 for a suffix longer than the file → 206 of the whole file", { range: "bytes=-5000" }, 206],
-    ["send: weak ETag honoured by If-Range → ignore the Range (200)", { range: "bytes=0-1", "if-range": `W/${file.etag}` }, 200],
-    ["send: any later date honoured by If-Range → ignore the Range (200)", { range: "bytes=0-1", "if-range": later }, 200],
+    [
+      "send: weak ETag honoured by If-Range → ignore the Range (200)",
+      { range: "bytes=0-1", "if-range": `W/${file.etag}` },
+      200,
+    ],
+    [
+      "send: any later date honoured by If-Range → ignore the Range (200)",
+      { range: "bytes=0-1", "if-range": later },
+      200,
+    ],
     ["jack: 416 for an inverted range → ignore (200)", { range: "bytes=5-2" }, 200],
     ["jack: case-sensitive 'bytes' → 206", { range: "BYTES=0-1" }, 206],
     ["jack: multi-range ignored → multipart 206", { range: "bytes=0-1,500-501" }, 206],
@@ -141,6 +169,9 @@ describe("regressions named after the anchors' bugs (http-ranges.md, last sectio
   });
   test("jack: unescaped filename → quotes and CR/LF never reach the header", () => {
     const plan = planResponse({ method: "GET", headers: {}, file: facts(1, { name: 'a"\r\nb' }), boundary: "b" });
-    assert.match(plan.headers["Content-Disposition"] ?? "", /^attachment; filename=a___b; filename\*=UTF-8''a%22%0D%0Ab$/);
+    assert.match(
+      plan.headers["Content-Disposition"] ?? "",
+      /^attachment; filename=a___b; filename\*=UTF-8''a%22%0D%0Ab$/,
+    );
   });
 });

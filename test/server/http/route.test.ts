@@ -38,7 +38,8 @@ const cases: [string, string, RouteMatch][] = [
 
 describe("compileRoute(/v1/files/{item_id=**})", () => {
   test("prefix", () => assert.equal(route.prefix, "/v1/files/"));
-  for (const [name, target, expected] of cases) test(`${name}: ${target}`, () => assert.deepEqual(route.match(target), expected));
+  for (const [name, target, expected] of cases)
+    test(`${name}: ${target}`, () => assert.deepEqual(route.match(target), expected));
 });
 
 describe("route templates", () => {
@@ -52,7 +53,15 @@ describe("route templates", () => {
     assert.deepEqual(r.match("/a/x/y/raw"), NOT_FOUND);
     assert.deepEqual(r.match("/a/x/cooked"), NOT_FOUND);
   });
-  for (const bad of ["v1/files/{id}", "/v1/files", "/v1/{a}/{b}", "/v1/**/x/{id}", "/v1/files/{id=**}:get", "/v1//{id}", "/v1/{bad id}"]) {
+  for (const bad of [
+    "v1/files/{id}",
+    "/v1/files",
+    "/v1/{a}/{b}",
+    "/v1/**/x/{id}",
+    "/v1/files/{id=**}:get",
+    "/v1//{id}",
+    "/v1/{bad id}",
+  ]) {
     test(`refuses ${bad}`, () => assert.throws(() => compileRoute(bad), /route template/));
   }
   test("targetPath keeps the raw path", () => {

@@ -84,7 +84,18 @@ describe("real clients", { timeout: 180_000 }, () => {
     const { stdout: head } = await run("curl", ["-sS", "-I", "-H", authHeader, url1]);
     const etag = /^ETag: (.*)\r$/m.exec(head)?.[1];
     assert.ok(etag);
-    const { stdout } = await run("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", authHeader, "-H", `If-None-Match: ${etag}`, url1]);
+    const { stdout } = await run("curl", [
+      "-sS",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-H",
+      authHeader,
+      "-H",
+      `If-None-Match: ${etag}`,
+      url1,
+    ]);
     assert.equal(stdout, "304");
   });
 
@@ -105,7 +116,13 @@ describe("real clients", { timeout: 180_000 }, () => {
     const multi = await fetch(url1, { headers: { "x-api-key": TEST_KEY, range: "bytes=0-99,5000000-5000099" } });
     assert.equal(multi.status, 206);
     const parts = parseMultipart(Buffer.from(await multi.arrayBuffer()), multi.headers.get("content-type") ?? "");
-    assert.deepEqual(parts.map((p) => [p.first, p.last]), [[0, 99], [5_000_000, 5_000_099]]);
+    assert.deepEqual(
+      parts.map((p) => [p.first, p.last]),
+      [
+        [0, 99],
+        [5_000_000, 5_000_099],
+      ],
+    );
     for (const p of parts) assert.ok(p.body.equals(BYTES.subarray(p.first, p.last + 1)));
   });
 

@@ -22,7 +22,8 @@ const SEED = Number(process.env["FUZZ_SEED"] ?? 20261125);
 /** An independent, deliberately naive reading of a Range value: the satisfiable ranges asked for, or undefined if invalid. */
 function wanted(header: string, size: number): [number, number][] | undefined {
   const eq = header.indexOf("=");
-  if (eq <= 0 || !/^[A-Za-z]+$/.test(header.slice(0, eq)) || header.slice(0, eq).toLowerCase() !== "bytes") return undefined;
+  if (eq <= 0 || !/^[A-Za-z]+$/.test(header.slice(0, eq)) || header.slice(0, eq).toLowerCase() !== "bytes")
+    return undefined;
   const out: [number, number][] = [];
   let any = false;
   for (const raw of header.slice(eq + 1).split(",")) {
@@ -39,13 +40,18 @@ function wanted(header: string, size: number): [number, number][] | undefined {
     const first = BigInt(m[1]!);
     const last = m[2] === "" ? undefined : BigInt(m[2]!);
     if (last !== undefined && last < first) return undefined;
-    if (first < BigInt(size)) out.push([Number(first), last === undefined || last >= BigInt(size) ? size - 1 : Number(last)]);
+    if (first < BigInt(size))
+      out.push([Number(first), last === undefined || last >= BigInt(size) ? size - 1 : Number(last)]);
   }
   return any ? out : undefined;
 }
 
 /** The ranges a 206 served. */
-function served(status: number, headers: Readonly<Record<string, string | undefined>>, body: Buffer): [number, number][] {
+function served(
+  status: number,
+  headers: Readonly<Record<string, string | undefined>>,
+  body: Buffer,
+): [number, number][] {
   if (status !== 206) return [];
   const ct = headers["content-type"] ?? "";
   if (ct.startsWith("multipart/")) return parseMultipart(body, ct).map((p) => [p.first, p.last]);
@@ -54,17 +60,28 @@ function served(status: number, headers: Readonly<Record<string, string | undefi
 }
 
 /** Checks that a 206 covers every satisfiable range asked for, and that 416 / ignore match the naive reading. */
-function checkAgainstNaive(range: string, size: number, conditional: boolean, status: number, got: [number, number][], context: string): void {
+function checkAgainstNaive(
+  range: string,
+  size: number,
+  conditional: boolean,
+  status: number,
+  got: [number, number][],
+  context: string,
+): void {
   const asked = wanted(range, size);
   if (asked === undefined) {
     assert.ok(status !== 206 && status !== 416, `${context}: an invalid Range must be ignored, got ${status}`);
     return;
   }
   if (status === 416) assert.equal(asked.length, 0, `${context}: 416 although satisfiable`);
-  if (!conditional && size > 0 && asked.length === 0) assert.equal(status, 416, `${context}: unsatisfiable must be 416`);
+  if (!conditional && size > 0 && asked.length === 0)
+    assert.equal(status, 416, `${context}: unsatisfiable must be 416`);
   if (status === 206) {
     for (const [a, b] of asked) {
-      assert.ok(got.some(([x, y]) => x <= a && b <= y), `${context}: requested ${a}-${b} silently dropped from ${JSON.stringify(got)}`);
+      assert.ok(
+        got.some(([x, y]) => x <= a && b <= y),
+        `${context}: requested ${a}-${b} silently dropped from ${JSON.stringify(got)}`,
+      );
     }
   }
 }
@@ -89,11 +106,23 @@ describe(`randomized Range / If-* (seed ${SEED})`, () => {
       const method = g.chance(0.8) ? "GET" : "HEAD";
       const context = `#${i} ${method} size=${size} ${JSON.stringify(headers)}`;
       assert.doesNotThrow(() => parseRange(headers["range"], size), context);
-      const plan = planResponse({ method, headers, boundary: "fuzzb", file: { size, etag, modified, contentType: "application/octet-stream", name: "f" } });
+      const plan = planResponse({
+        method,
+        headers,
+        boundary: "fuzzb",
+        file: { size, etag, modified, contentType: "application/octet-stream", name: "f" },
+      });
       const body = renderPlan(plan, file);
       checkInvariants({ status: plan.status, headers: lower(plan.headers), body }, file, context);
       if (headers["range"] !== undefined && Object.keys(conditionals).length === 0) {
-        checkAgainstNaive(headers["range"], size, false, plan.status, served(plan.status, lower(plan.headers), body), context);
+        checkAgainstNaive(
+          headers["range"],
+          size,
+          false,
+          plan.status,
+          served(plan.status, lower(plan.headers), body),
+          context,
+        );
       }
       seen.add(plan.status);
     }
@@ -107,10 +136,17 @@ describe(`randomized Range / If-* (seed ${SEED})`, () => {
     let h2: H2Client;
     const validators = new Map<number, { etag: string; lm: number }>();
     before(async () => {
-      servers = await startRouteServers({ files: Object.fromEntries(SIZES.map((s) => [`f${s}`, fileBytes(s, s + 5)])), route: { chunkSize: 1024 } });
+      servers = await startRouteServers({
+        files: Object.fromEntries(SIZES.map((s) => [`f${s}`, fileBytes(s, s + 5)])),
+        route: { chunkSize: 1024 },
+      });
       h2 = connect2(servers.h2);
       for (const s of SIZES) {
-        const r = await request1(servers.h1, { method: "HEAD", path: filePath(SHARE, `f${s}`), headers: { "x-api-key": TEST_KEY } });
+        const r = await request1(servers.h1, {
+          method: "HEAD",
+          path: filePath(SHARE, `f${s}`),
+          headers: { "x-api-key": TEST_KEY },
+        });
         validators.set(s, { etag: r.headers["etag"]!, lm: parseHttpDate(r.headers["last-modified"]!)! });
       }
     });
@@ -136,14 +172,28 @@ describe(`randomized Range / If-* (seed ${SEED})`, () => {
         const context = `#${i} ${h2c ? "h2c" : "h1"} ${method} size=${size} ${JSON.stringify(headers)}`;
         const res: RawResponse = h2c ? await h2.request(req) : await request1(servers.h1, req);
         assert.ok(res.status < 500, `${context}: ${res.status}`);
-        checkInvariants({ status: res.status, headers: res.headers, body: method === "HEAD" ? undefined : res.body }, file, context);
+        checkInvariants(
+          { status: res.status, headers: res.headers, body: method === "HEAD" ? undefined : res.body },
+          file,
+          context,
+        );
         if (method === "HEAD") assert.equal(res.body.length, 0, context);
         if (method === "GET" && headers["range"] !== undefined && Object.keys(conditionals).length === 0) {
-          checkAgainstNaive(headers["range"], size, false, res.status, served(res.status, res.headers, res.body), context);
+          checkAgainstNaive(
+            headers["range"],
+            size,
+            false,
+            res.status,
+            served(res.status, res.headers, res.body),
+            context,
+          );
         }
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       }
-      assert.ok((statuses.get(206) ?? 0) > 30 && (statuses.get(200) ?? 0) > 50 && (statuses.get(416) ?? 0) >= 2, JSON.stringify([...statuses]));
+      assert.ok(
+        (statuses.get(206) ?? 0) > 30 && (statuses.get(200) ?? 0) > 50 && (statuses.get(416) ?? 0) >= 2,
+        JSON.stringify([...statuses]),
+      );
     });
   });
 });

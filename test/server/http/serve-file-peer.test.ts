@@ -29,7 +29,10 @@ describe("file route in the peer server", { timeout: 60_000 }, () => {
 
   test("HTTP/1.1 and h2c on the one port, with a range", async () => {
     const path = filePath(peer.shareName, "clip.mp4");
-    for (const send of [(h: Record<string, string>) => request1(peer.url, { path, headers: h }), (h: Record<string, string>) => h2.request({ path, headers: h })]) {
+    for (const send of [
+      (h: Record<string, string>) => request1(peer.url, { path, headers: h }),
+      (h: Record<string, string>) => h2.request({ path, headers: h }),
+    ]) {
       const res = await send({ ...auth, range: "bytes=1000-1999" });
       assert.equal(res.status, 206);
       assert.equal(res.headers["content-range"], `bytes 1000-1999/${BYTES.length}`);

@@ -77,7 +77,9 @@ describe("streaming", { timeout: 120_000 }, () => {
   test("HTTP/1.1: a reader that stops reading does not make the server read the file", async (t) => {
     const before = bytesRead();
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(`${servers.h1}${filePath(SHARE, "big.bin")}`, { headers: auth, agent: false }, resolve).on("error", reject);
+      http
+        .get(`${servers.h1}${filePath(SHARE, "big.bin")}`, { headers: auth, agent: false }, resolve)
+        .on("error", reject);
     });
     assert.equal(res.statusCode, 200);
     res.pause();
@@ -112,7 +114,9 @@ describe("streaming", { timeout: 120_000 }, () => {
   test("HTTP/1.1: a full download still works after the stalled ones", async () => {
     let total = 0;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get(`${servers.h1}${filePath(SHARE, "big.bin")}`, { headers: auth, agent: false }, resolve).on("error", reject);
+      http
+        .get(`${servers.h1}${filePath(SHARE, "big.bin")}`, { headers: auth, agent: false }, resolve)
+        .on("error", reject);
     });
     for await (const chunk of res) total += (chunk as Buffer).length;
     assert.equal(total, BIG);
@@ -148,11 +152,21 @@ describe("a file changed mid-response", { timeout: 120_000 }, () => {
     };
     if (transport === "h1") {
       const result = await new Promise<Downloaded>((resolve) => {
-        const req = http.get(`${servers.h1}${filePath(SHARE, "changing.bin")}`, { headers: auth, agent: false }, (res) => {
-          res.on("data", (c: Buffer) => onData(c, () => res.pause(), () => res.resume()));
-          res.on("end", () => resolve({ body: Buffer.concat(chunks), ended: res.complete ? "cleanly" : "error" }));
-          res.on("error", () => resolve({ body: Buffer.concat(chunks), ended: "error" }));
-        });
+        const req = http.get(
+          `${servers.h1}${filePath(SHARE, "changing.bin")}`,
+          { headers: auth, agent: false },
+          (res) => {
+            res.on("data", (c: Buffer) =>
+              onData(
+                c,
+                () => res.pause(),
+                () => res.resume(),
+              ),
+            );
+            res.on("end", () => resolve({ body: Buffer.concat(chunks), ended: res.complete ? "cleanly" : "error" }));
+            res.on("error", () => resolve({ body: Buffer.concat(chunks), ended: "error" }));
+          },
+        );
         req.on("error", () => resolve({ body: Buffer.concat(chunks), ended: "error" }));
       });
       await rewrite;
@@ -163,7 +177,13 @@ describe("a file changed mid-response", { timeout: 120_000 }, () => {
     try {
       const result = await new Promise<Downloaded>((resolve) => {
         const stream = session.request({ ":path": filePath(SHARE, "changing.bin"), ...auth }, { endStream: true });
-        stream.on("data", (c: Buffer) => onData(c, () => stream.pause(), () => stream.resume()));
+        stream.on("data", (c: Buffer) =>
+          onData(
+            c,
+            () => stream.pause(),
+            () => stream.resume(),
+          ),
+        );
         stream.on("end", () => resolve({ body: Buffer.concat(chunks), ended: stream.rstCode ? "error" : "cleanly" }));
         stream.on("error", () => resolve({ body: Buffer.concat(chunks), ended: "error" }));
       });
@@ -181,9 +201,16 @@ describe("a file changed mid-response", { timeout: 120_000 }, () => {
     ] as const) {
       test(`${transport}: ${how} → cut short, only bytes of the first version`, async () => {
         const { body, ended } = await download(transport, Buffer.from(replacement));
-        assert.equal(ended, "error", `the client sees an error, not a clean end (got ${body.length} of ${SIZE}, prefix ok: ${body.equals(original.subarray(0, body.length))})`);
+        assert.equal(
+          ended,
+          "error",
+          `the client sees an error, not a clean end (got ${body.length} of ${SIZE}, prefix ok: ${body.equals(original.subarray(0, body.length))})`,
+        );
         assert.ok(body.length < SIZE, `short body (${body.length} of ${SIZE})`);
-        assert.ok(body.equals(original.subarray(0, body.length)), "every byte received belongs to the original version");
+        assert.ok(
+          body.equals(original.subarray(0, body.length)),
+          "every byte received belongs to the original version",
+        );
         await waitFor(() => openCount(file) === 0, "the file to be closed");
       });
     }

@@ -48,7 +48,10 @@ function check(row: Case, res: RawResponse, method: "GET" | "HEAD", bytes: Buffe
       } else {
         assert.equal(h["content-range"], undefined, "no top-level Content-Range");
         const parts = parseMultipart(res.body, h["content-type"] ?? "");
-        assert.deepEqual(parts.map((p) => [p.first, p.last]), ranges.map(([a, b]) => [a, b]));
+        assert.deepEqual(
+          parts.map((p) => [p.first, p.last]),
+          ranges.map(([a, b]) => [a, b]),
+        );
         for (const p of parts) assert.ok(p.body.equals(bytes.subarray(p.first, p.last + 1)), "part body");
       }
       break;
@@ -86,7 +89,8 @@ describe("http-ranges.md over real sockets", () => {
       for (const row of CASES) {
         test(row.name, async () => {
           const v = validators.get(row.size)!;
-          const send = (req: RawRequest): Promise<RawResponse> => (transport === "h2c" ? h2.request(req) : request1(servers.h1, req));
+          const send = (req: RawRequest): Promise<RawResponse> =>
+            transport === "h2c" ? h2.request(req) : request1(servers.h1, req);
           const headers = { ...auth, ...fillHeaders(row.headers, v.etag, v.lm) };
           const path = filePath(SHARE, name(row.size));
           const bytes = fileBytes(row.size);

@@ -20,7 +20,13 @@ describe("file route", () => {
   let h2: H2Client;
   before(async () => {
     servers = await startRouteServers({
-      files: { "a.bin": BYTES, "dir/b c.txt": "hello\n", "été \"x\".mp4": "video", [GONE]: "soon moved", "photo.png": "png" },
+      files: {
+        "a.bin": BYTES,
+        "dir/b c.txt": "hello\n",
+        'été "x".mp4': "video",
+        [GONE]: "soon moved",
+        "photo.png": "png",
+      },
       digests: { sha256For: async (e) => (e.name === "a.bin" ? SHA : undefined) },
       // A catalog whose entry for GONE points at a path that does not exist: GET must fail to open, HEAD must not try.
       wrapCatalog: (real: Catalog): Catalog => ({
@@ -54,7 +60,11 @@ describe("file route", () => {
       ["Bearer", { authorization: `Bearer ${TEST_KEY}` }, 200],
       ["bearer, lower-case scheme", { authorization: `bearer ${TEST_KEY}` }, 200],
       ["X-Api-Key", { "x-api-key": TEST_KEY }, 200],
-      ["a non-Bearer Authorization is not overridden by X-Api-Key (as on the RPCs)", { authorization: "Basic Zm9vOmJhcg==", "x-api-key": TEST_KEY }, 401],
+      [
+        "a non-Bearer Authorization is not overridden by X-Api-Key (as on the RPCs)",
+        { authorization: "Basic Zm9vOmJhcg==", "x-api-key": TEST_KEY },
+        401,
+      ],
       ["an over-long key", { "x-api-key": "k".repeat(600) }, 401],
     ];
     for (const [name, headers, status] of cases) {
@@ -135,7 +145,10 @@ describe("file route", () => {
       const res = await get(filePath(SHARE, 'été "x".mp4'));
       assert.equal(res.status, 200);
       assert.equal(res.headers["content-type"], "video/mp4");
-      assert.equal(res.headers["content-disposition"], `inline; filename="_t_ _x_.mp4"; filename*=UTF-8''%C3%A9t%C3%A9%20%22x%22.mp4`);
+      assert.equal(
+        res.headers["content-disposition"],
+        `inline; filename="_t_ _x_.mp4"; filename*=UTF-8''%C3%A9t%C3%A9%20%22x%22.mp4`,
+      );
     });
     test("no digest fields when the digest is unknown", async () => {
       const res = await get(filePath(SHARE, "photo.png"));
@@ -151,7 +164,10 @@ describe("file route", () => {
 
   describe("HEAD does not open the file", () => {
     test("HEAD answers from the stat alone; GET of the same entry cannot open it", async () => {
-      for (const send of [(m: string) => get(filePath(SHARE, GONE), auth, m), (m: string) => h2.request({ method: m, path: filePath(SHARE, GONE), headers: auth })]) {
+      for (const send of [
+        (m: string) => get(filePath(SHARE, GONE), auth, m),
+        (m: string) => h2.request({ method: m, path: filePath(SHARE, GONE), headers: auth }),
+      ]) {
         const head = await send("HEAD");
         assert.equal(head.status, 200);
         assert.equal(head.headers["content-length"], String("soon moved".length));
@@ -235,7 +251,13 @@ describe("failures around the stream", () => {
     const http = await import("node:http");
     const { hostname, port } = new URL(servers.h1);
     const before = authCalls;
-    const req = http.request({ hostname, port, path: filePath(SHARE, "a.bin"), headers: { "x-api-key": "slow" }, agent: false });
+    const req = http.request({
+      hostname,
+      port,
+      path: filePath(SHARE, "a.bin"),
+      headers: { "x-api-key": "slow" },
+      agent: false,
+    });
     req.on("error", () => undefined);
     req.end();
     for (let i = 0; i < 400 && authCalls === before; i++) await new Promise((r) => setTimeout(r, 10));
@@ -266,12 +288,15 @@ describe("request log", () => {
   test("one line per request with status, bytes and key id; never the key or an OS path", async () => {
     await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: { ...auth, range: "bytes=0-99" } });
     await request1(servers.h1, { path: filePath(SHARE, "a.bin"), headers: { "x-api-key": "wrong-key-123" } });
-    for (let i = 0; i < 500 && capture.lines.filter((l) => l["msg"] === "http").length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && capture.lines.filter((l) => l["msg"] === "http").length < 2; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const lines = capture.lines.filter((l) => l["msg"] === "http");
     assert.equal(lines.length, 2);
     // A line is written once the file is closed, so the two may land in either order.
     assert.deepEqual(
-      lines.map((l) => [l["method"], l["item"], l["status"], l["bytes"], l["keyId"]]).sort((a, b) => Number(a[2]) - Number(b[2])),
+      lines
+        .map((l) => [l["method"], l["item"], l["status"], l["bytes"], l["keyId"]])
+        .sort((a, b) => Number(a[2]) - Number(b[2])),
       [
         ["HTTP GET", `${SHARE}/a.bin`, 206, 100, "k-test"],
         ["HTTP GET", `${SHARE}/a.bin`, 401, 0, undefined],
@@ -335,12 +360,21 @@ describe("outside the route", () => {
     const { mkdtemp, rm } = await import("node:fs/promises");
     const os = await import("node:os");
     const dir = await mkdtemp(path.join(os.tmpdir(), "peer-outside-"));
-    const route = createFileRoute({ catalog: createDirCatalog([{ name: "s", dir }]), authenticate: async () => undefined, logger: pino({ level: "silent" }) });
+    const route = createFileRoute({
+      catalog: createDirCatalog([{ name: "s", dir }]),
+      authenticate: async () => undefined,
+      logger: pino({ level: "silent" }),
+    });
     const seen: unknown[] = [];
     const server = http.createServer((req, res) => {
       const listeners = res.eventNames().map((e) => [e, res.listenerCount(e)]);
       const handled = route(req, res);
-      seen.push({ handled, same: JSON.stringify(listeners) === JSON.stringify(res.eventNames().map((e) => [e, res.listenerCount(e)])), headersSent: res.headersSent, fields: res.getHeaderNames() });
+      seen.push({
+        handled,
+        same: JSON.stringify(listeners) === JSON.stringify(res.eventNames().map((e) => [e, res.listenerCount(e)])),
+        headersSent: res.headersSent,
+        fields: res.getHeaderNames(),
+      });
       res.end("fallback");
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -22,8 +22,16 @@ describe("parseLinkPath", () => {
     ["other route", "/v1/files/share/a", { kind: "outside" }],
     ["prefix without slash", "/v1/links", { kind: "outside" }],
     ["file", `/v1/links/${T}/a.txt`, { kind: "match", token: T, segments: ["a.txt"], folder: false }],
-    ["file, query dropped", `/v1/links/${T}/a.txt?x=1`, { kind: "match", token: T, segments: ["a.txt"], folder: false }],
-    ["encoded name decoded once", `/v1/links/${T}/%C3%A9t%C3%A9%2520.txt`, { kind: "match", token: T, segments: ["été%20.txt"], folder: false }],
+    [
+      "file, query dropped",
+      `/v1/links/${T}/a.txt?x=1`,
+      { kind: "match", token: T, segments: ["a.txt"], folder: false },
+    ],
+    [
+      "encoded name decoded once",
+      `/v1/links/${T}/%C3%A9t%C3%A9%2520.txt`,
+      { kind: "match", token: T, segments: ["été%20.txt"], folder: false },
+    ],
     ["folder root", `/v1/links/${T}/`, { kind: "match", token: T, segments: [], folder: true }],
     ["sub-folder", `/v1/links/${T}/a/b/`, { kind: "match", token: T, segments: ["a", "b"], folder: true }],
     ["nested file", `/v1/links/${T}/a/b.txt`, { kind: "match", token: T, segments: ["a", "b.txt"], folder: false }],
@@ -58,9 +66,22 @@ describe("resolveLinkResource", () => {
 });
 
 describe("parseLinkTarget", () => {
-  const bad = ["", "share", "/share/a", "share/../a", "share//a", "share/a\\b", "../", "share/./", "share/a\u0000b", "x".repeat(5000)];
-  for (const text of bad) test(`refuses ${JSON.stringify(text.slice(0, 20))}`, () => assert.equal(parseLinkTarget(text).ok, false));
-  test("a file", () => assert.deepEqual(target("share/a b/c.txt"), { kind: "file", itemId: "share/a b/c.txt", name: "c.txt" }));
+  const bad = [
+    "",
+    "share",
+    "/share/a",
+    "share/../a",
+    "share//a",
+    "share/a\\b",
+    "../",
+    "share/./",
+    "share/a\u0000b",
+    "x".repeat(5000),
+  ];
+  for (const text of bad)
+    test(`refuses ${JSON.stringify(text.slice(0, 20))}`, () => assert.equal(parseLinkTarget(text).ok, false));
+  test("a file", () =>
+    assert.deepEqual(target("share/a b/c.txt"), { kind: "file", itemId: "share/a b/c.txt", name: "c.txt" }));
   test("a folder", () => assert.deepEqual(target("share/a/"), { kind: "folder", folderId: "share/a", name: "a" }));
   test("a whole share", () => assert.deepEqual(target("share/"), { kind: "folder", folderId: "share", name: "share" }));
 });
@@ -68,5 +89,6 @@ describe("parseLinkTarget", () => {
 describe("linkUrl", () => {
   test("a file name is percent-encoded", () =>
     assert.equal(linkUrl("http://h:1/", T, target("s/a #?%.txt")), `http://h:1/v1/links/${T}/a%20%23%3F%25.txt`));
-  test("a folder ends with a slash", () => assert.equal(linkUrl("https://x/p", T, target("s/d/")), `https://x/p/v1/links/${T}/`));
+  test("a folder ends with a slash", () =>
+    assert.equal(linkUrl("https://x/p", T, target("s/d/")), `https://x/p/v1/links/${T}/`));
 });

@@ -25,14 +25,21 @@ let peer: TestPeer;
 let work: string;
 const tokens: string[] = [];
 
-async function link(target: string, options: { maxDownloads?: number; expiresAt?: Date } = {}): Promise<{ id: string; url: string; token: string }> {
+async function link(
+  target: string,
+  options: { maxDownloads?: number; expiresAt?: Date } = {},
+): Promise<{ id: string; url: string; token: string }> {
   const created = await peer.server.links.create({ target, ...options });
   tokens.push(created.token);
   const { linkUrl } = await import("../../../server/links/link-path.js");
   return { id: created.id, token: created.token, url: linkUrl(peer.url, created.token, created.target) };
 }
 
-async function get(url: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(url, { headers, method });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
@@ -40,7 +47,13 @@ async function get(url: string, headers: Record<string, string> = {}, method = "
 before(async () => {
   peer = await startTestPeer({
     logger: log.logger,
-    files: { "movie.bin": BYTES, "dir/a.txt": "alpha\n", "dir/sub/b.txt": "beta\n", "other.txt": "other\n", "empty.bin": "" },
+    files: {
+      "movie.bin": BYTES,
+      "dir/a.txt": "alpha\n",
+      "dir/sub/b.txt": "beta\n",
+      "other.txt": "other\n",
+      "empty.bin": "",
+    },
   });
   work = await mkdtemp(path.join(os.tmpdir(), "peer-link-clients-"));
 });
@@ -119,7 +132,10 @@ describe("share links: every wrong link is the same 404", () => {
   const base = () => `${peer.url}/v1/links`;
   const cases: Array<[string, () => string]> = [
     ["unknown token", () => `${base()}/${"B".repeat(43)}/other.txt`],
-    ["wrong last character", () => `${base()}/${good.token.slice(0, -1)}${good.token.endsWith("A") ? "B" : "A"}/other.txt`],
+    [
+      "wrong last character",
+      () => `${base()}/${good.token.slice(0, -1)}${good.token.endsWith("A") ? "B" : "A"}/other.txt`,
+    ],
     ["truncated token", () => `${base()}/${good.token.slice(0, 20)}/other.txt`],
     ["token with one more character", () => `${base()}/${good.token}A/other.txt`],
     ["the other link's file name", () => `${base()}/${good.token}/a.txt`],
@@ -205,7 +221,8 @@ describe("share links: logs", () => {
     const text = log.text();
     assert.ok(tokens.length > 5);
     for (const token of tokens) assert.equal(text.includes(token), false, "a token reached the log");
-    for (const token of tokens) assert.equal(text.includes(token.slice(0, 16)), false, "part of a token reached the log");
+    for (const token of tokens)
+      assert.equal(text.includes(token.slice(0, 16)), false, "part of a token reached the log");
     assert.ok(log.lines.some((l) => typeof l.linkId === "string" && l.status === 200));
   });
 });
@@ -218,7 +235,13 @@ function rawGet(url: string): Promise<{ status: number; body: string; type: stri
     const req = http.request({ host: u.hostname, port: u.port, path: pathAndQuery, method: "GET" }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), type: res.headers["content-type"] ?? null }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          type: res.headers["content-type"] ?? null,
+        }),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);

@@ -1,7 +1,13 @@
 /** Link status and download counting (pure): the expiry instant, budgets in bytes, empty files. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { downloadBudget, downloadCharge, downloadsUsed, linkStatus, type LinkFacts } from "../../../server/links/link-status.js";
+import {
+  downloadBudget,
+  downloadCharge,
+  downloadsUsed,
+  linkStatus,
+  type LinkFacts,
+} from "../../../server/links/link-status.js";
 
 const live: LinkFacts = { expiresAt: null, revokedAt: null, maxDownloads: null, bytesServed: 0 };
 
@@ -18,7 +24,8 @@ describe("linkStatus", () => {
     ["empty file, one unit spent", { ...live, maxDownloads: 1, bytesServed: 1 }, 0, 0, "exhausted"],
     ["unlimited", { ...live, bytesServed: 1e12 }, 0, 1, "active"],
   ];
-  for (const [name, link, at, size, expected] of cases) test(name, () => assert.equal(linkStatus(link, at, size), expected));
+  for (const [name, link, at, size, expected] of cases)
+    test(name, () => assert.equal(linkStatus(link, at, size), expected));
 });
 
 describe("download counting", () => {
@@ -27,5 +34,6 @@ describe("download counting", () => {
   test("an empty file counts one unit per copy", () => assert.equal(downloadBudget(2, 0), 2));
   test("a range costs its bytes", () => assert.equal(downloadCharge(100, 1000), 100));
   test("a GET of an empty file costs one unit", () => assert.equal(downloadCharge(0, 0), 1));
-  test("two halves make one download", () => assert.equal(downloadsUsed(downloadCharge(500, 1000) + downloadCharge(500, 1000), 1000), 1));
+  test("two halves make one download", () =>
+    assert.equal(downloadsUsed(downloadCharge(500, 1000) + downloadCharge(500, 1000), 1000), 1));
 });

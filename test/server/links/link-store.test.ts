@@ -39,7 +39,15 @@ describe("link store", () => {
     const { token: other } = await s.create({ target: "share/b.txt" });
     assert.equal((await s.resolve(token))?.id, id);
     assert.notEqual((await s.resolve(other))?.id, id);
-    for (const wrong of [undefined, "", token.slice(0, -1), `${token}A`, token.toLowerCase(), `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`, "x".repeat(1000)]) {
+    for (const wrong of [
+      undefined,
+      "",
+      token.slice(0, -1),
+      `${token}A`,
+      token.toLowerCase(),
+      `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`,
+      "x".repeat(1000),
+    ]) {
       assert.equal(await s.resolve(wrong), undefined, `token ${JSON.stringify(wrong?.slice(0, 50))}`);
     }
   });
@@ -103,6 +111,7 @@ describe("link store", () => {
     ["a long note", { target: "share/a.txt", note: "x".repeat(201) }, /at most 200/],
   ];
   for (const [name, input, message] of refused) {
-    test(`create refuses ${name}`, async () => assert.rejects(store().create(input), (e: Error) => e instanceof RangeError && message.test(e.message)));
+    test(`create refuses ${name}`, async () =>
+      assert.rejects(store().create(input), (e: Error) => e instanceof RangeError && message.test(e.message)));
   }
 });

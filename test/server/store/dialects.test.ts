@@ -18,7 +18,9 @@ for (const dialect of dialectCases()) {
     before(async () => {
       where = await dialect.location();
       // Three replicas starting at once on a fresh database (migrations serialised).
-      replicas = await Promise.all([1, 2, 3].map(() => openServerDatabase(where.dataDir, { databaseUrl: where.databaseUrl })));
+      replicas = await Promise.all(
+        [1, 2, 3].map(() => openServerDatabase(where.dataDir, { databaseUrl: where.databaseUrl })),
+      );
     });
     after(async () => {
       for (const db of replicas ?? []) await db.destroy();
@@ -31,7 +33,8 @@ for (const dialect of dialectCases()) {
       const created = await a.create({ name: "shared" });
       for (const store of [a, b, c]) assert.equal((await store.authenticate(created.key))?.keyId, created.id);
       assert.equal(await b.revoke(created.id), true);
-      for (const store of [a, b, c]) assert.equal(await store.authenticate(created.key), undefined, "revoked everywhere");
+      for (const store of [a, b, c])
+        assert.equal(await store.authenticate(created.key), undefined, "revoked everywhere");
       assert.equal((await c.list()).find((k) => k.id === created.id)?.status, "revoked");
       assert.equal(await c.count(), 1);
     });
@@ -48,8 +51,16 @@ for (const dialect of dialectCases()) {
 
     test("key hashes are unique in the database", async () => {
       const [a] = replicas;
-      await a!.insertInto("api_key").values({ id: "u1", name: "x", hash: "same", created_at: 1, expires_at: null }).execute();
-      await assert.rejects(a!.insertInto("api_key").values({ id: "u2", name: "x", hash: "same", created_at: 1, expires_at: null }).execute());
+      await a!
+        .insertInto("api_key")
+        .values({ id: "u1", name: "x", hash: "same", created_at: 1, expires_at: null })
+        .execute();
+      await assert.rejects(
+        a!
+          .insertInto("api_key")
+          .values({ id: "u2", name: "x", hash: "same", created_at: 1, expires_at: null })
+          .execute(),
+      );
     });
 
     test("digests: one per item, replaced for a new etag, visible to every replica", async () => {

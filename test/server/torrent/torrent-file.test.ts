@@ -28,7 +28,8 @@ describe("torrentProblem", () => {
     ["a layer on a one-piece file", { size: 100 }, /0 hashes/],
     ["a name with a slash", { name: "a/b" }, /plain file name/],
   ];
-  for (const [name, change, message] of cases) test(name, () => assert.match(torrentProblem({ ...base, ...change }) ?? "", message));
+  for (const [name, change, message] of cases)
+    test(name, () => assert.match(torrentProblem({ ...base, ...change }) ?? "", message));
   test("a good input", () => assert.equal(torrentProblem(base), undefined));
 });
 
@@ -42,7 +43,10 @@ describe("buildTorrent", () => {
     assert.equal(info.has("pieces"), false, "v2 only: no v1 pieces");
   });
   test("file tree: length and pieces root", () => {
-    const leaf = ((info.get("file tree") as Map<string, unknown>).get("a.bin") as Map<string, unknown>).get("") as Map<string, unknown>;
+    const leaf = ((info.get("file tree") as Map<string, unknown>).get("a.bin") as Map<string, unknown>).get("") as Map<
+      string,
+      unknown
+    >;
     assert.equal(leaf.get("length"), 40_000);
     assert.equal(Buffer.from(leaf.get("pieces root") as Uint8Array).toString("hex"), ROOT);
   });
@@ -51,7 +55,10 @@ describe("buildTorrent", () => {
     assert.equal(Buffer.from(layers.get(Buffer.from(ROOT, "hex").toString("latin1"))!).toString("hex"), base.layer);
   });
   test("url-list is the web seed", () => {
-    assert.deepEqual((t.get("url-list") as Uint8Array[]).map((u) => Buffer.from(u).toString()), [base.webSeed]);
+    assert.deepEqual(
+      (t.get("url-list") as Uint8Array[]).map((u) => Buffer.from(u).toString()),
+      [base.webSeed],
+    );
   });
   test("a one-piece file has no piece layers", () => {
     const one = decode(buildTorrent({ ...base, size: 100, layer: "" })) as Map<string, unknown>;
@@ -72,5 +79,6 @@ describe("parseLinkExpires", () => {
     ["60", 60],
     ["86400", 86400],
   ];
-  for (const [input, expected] of cases) test(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(parseLinkExpires(input), expected));
+  for (const [input, expected] of cases)
+    test(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(parseLinkExpires(input), expected));
 });

@@ -37,7 +37,10 @@ async function torrentOf(itemId: string, headers: Record<string, string>): Promi
 }
 
 before(async () => {
-  peer = await startTestPeer({ logger: log.logger, files: { "big file.bin": BIG, "small.txt": "small\n", "empty.bin": "" } });
+  peer = await startTestPeer({
+    logger: log.logger,
+    files: { "big file.bin": BIG, "small.txt": "small\n", "empty.bin": "" },
+  });
   work = await mkdtemp(path.join(os.tmpdir(), "peer-torrent-"));
 });
 after(async () => {
@@ -49,7 +52,10 @@ describe("GET /v1/torrents/<item id>", () => {
   const auth = () => ({ authorization: `Bearer ${peer.key}` });
   test("no key: 401; a wrong key: 401; an unknown item: 404", async () => {
     assert.equal((await fetch(`${peer.url}/v1/torrents/share/small.txt`)).status, 401);
-    assert.equal((await fetch(`${peer.url}/v1/torrents/share/small.txt`, { headers: { authorization: "Bearer nope" } })).status, 401);
+    assert.equal(
+      (await fetch(`${peer.url}/v1/torrents/share/small.txt`, { headers: { authorization: "Bearer nope" } })).status,
+      401,
+    );
     assert.equal((await fetch(`${peer.url}/v1/torrents/share/nope.txt`, { headers: auth() })).status, 404);
     assert.equal((await fetch(`${peer.url}/v1/torrents/share/..%2Fx`, { headers: auth() })).status, 404);
   });
@@ -59,7 +65,10 @@ describe("GET /v1/torrents/<item id>", () => {
     assert.match(await res.text(), /empty file/);
   });
   test("a bad link-expires: 400", async () => {
-    assert.equal((await fetch(`${peer.url}/v1/torrents/share/small.txt?link-expires=5`, { headers: auth() })).status, 400);
+    assert.equal(
+      (await fetch(`${peer.url}/v1/torrents/share/small.txt?link-expires=5`, { headers: auth() })).status,
+      400,
+    );
   });
   test("a one-piece file: a v2 torrent without piece layers, its web seed a working link", async () => {
     const res = await torrentOf("share/small.txt", auth());
@@ -71,7 +80,9 @@ describe("GET /v1/torrents/<item id>", () => {
     const seed = Buffer.from((t.get("url-list") as Uint8Array[])[0]!).toString();
     assert.match(seed, /\/v1\/links\/[A-Za-z0-9_-]{43}\/$/);
     assert.equal(await (await fetch(`${seed}small.txt`)).text(), "small\n");
-    assert.ok((await peer.server.links.list()).some((l) => l.target === "share/small.txt" && l.note === "torrent web seed"));
+    assert.ok(
+      (await peer.server.links.list()).some((l) => l.target === "share/small.txt" && l.note === "torrent web seed"),
+    );
   });
 });
 
@@ -79,11 +90,15 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
   test("libtorrent loads the torrent and downloads the file from the web seed, every piece checked", async (t) => {
     const missing = await run(PYTHON, ["-c", "import libtorrent"]).then(
       () => undefined,
-      (e: Error) => `${PYTHON} cannot import libtorrent (apt-get install python3-libtorrent): ${e.message.split("\n")[0]}`,
+      (e: Error) =>
+        `${PYTHON} cannot import libtorrent (apt-get install python3-libtorrent): ${e.message.split("\n")[0]}`,
     );
     // The CLI part runs everywhere; only the BitTorrent client needs libtorrent.
     const out = path.join(work, "big.torrent");
-    const r = await runPeer(["torrent", peer.url, "share/big file.bin", "--link-expires", "2d", "--wait", "600", "-o", out], { cwd: work, env: { PEER_KEY: peer.key } });
+    const r = await runPeer(
+      ["torrent", peer.url, "share/big file.bin", "--link-expires", "2d", "--wait", "600", "-o", out],
+      { cwd: work, env: { PEER_KEY: peer.key } },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), out);
     const torrent = decode(await readFile(out)) as Map<string, unknown>;
@@ -91,7 +106,12 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
     assert.equal(info.get("meta version"), 2);
     assert.ok(torrent.has("piece layers"), "a multi-piece file carries its layer");
     const link = (await peer.server.links.list()).find((l) => l.target === "share/big file.bin");
-    assert.ok(link !== undefined && link.expiresAt !== null && Math.abs(link.expiresAt - (Date.now() + 2 * 86_400_000)) < 120_000, "the link lives --link-expires");
+    assert.ok(
+      link !== undefined &&
+        link.expiresAt !== null &&
+        Math.abs(link.expiresAt - (Date.now() + 2 * 86_400_000)) < 120_000,
+      "the link lives --link-expires",
+    );
     if (missing !== undefined) {
       if (process.env.CI === "true") assert.fail(`CI must run the libtorrent web-seed test: ${missing}`);
       console.log(`libtorrent web-seed download skipped: ${missing}`);
@@ -100,7 +120,16 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
     }
     const save = path.join(work, "lt");
     const { stdout } = await run(PYTHON, [SCRIPT, out, save, "120"], { maxBuffer: 1 << 20 });
-    const result = JSON.parse(stdout) as { version: string; v2: boolean; v1: boolean; seeding: boolean; hashFailures: number; errors: string[]; name: string; pieces: number };
+    const result = JSON.parse(stdout) as {
+      version: string;
+      v2: boolean;
+      v1: boolean;
+      seeding: boolean;
+      hashFailures: number;
+      errors: string[];
+      name: string;
+      pieces: number;
+    };
     assert.match(result.version, /^2\./);
     assert.equal(result.v2, true);
     assert.equal(result.v1, false);
@@ -109,11 +138,22 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
     assert.equal(result.hashFailures, 0, result.errors.join("\n"));
     assert.equal(result.seeding, true, `libtorrent did not finish: ${JSON.stringify(result)}`);
     assert.ok((await readFile(path.join(save, "big file.bin"))).equals(BIG), "byte-identical");
-    assert.equal(log.text().includes(Buffer.from((torrent.get("url-list") as Uint8Array[])[0]!).toString().split("/")[5]!), false, "no token in the log");
+    assert.equal(
+      log.text().includes(
+        Buffer.from((torrent.get("url-list") as Uint8Array[])[0]!)
+          .toString()
+          .split("/")[5]!,
+      ),
+      false,
+      "no token in the log",
+    );
   });
 
   test("peer torrent: a refused key and an unknown file fail with exit 1 and say why", async () => {
-    const bad = await runPeer(["torrent", peer.url, "share/small.txt"], { cwd: work, env: { PEER_KEY: "peer_0000000000000000_" + "A".repeat(43) } });
+    const bad = await runPeer(["torrent", peer.url, "share/small.txt"], {
+      cwd: work,
+      env: { PEER_KEY: "peer_0000000000000000_" + "A".repeat(43) },
+    });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /refused the key/);
     const unknown = await runPeer(["torrent", peer.url, "share/none.bin"], { cwd: work, env: { PEER_KEY: peer.key } });

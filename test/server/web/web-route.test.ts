@@ -14,12 +14,26 @@ const log = captureLogger();
 let peer: TestPeer;
 const secrets: string[] = [];
 
-async function req(path: string, init: { method?: string; cookie?: string; origin?: string | null; body?: string; headers?: Record<string, string> } = {}) {
+async function req(
+  path: string,
+  init: {
+    method?: string;
+    cookie?: string;
+    origin?: string | null;
+    body?: string;
+    headers?: Record<string, string>;
+  } = {},
+) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.cookie !== undefined) headers.cookie = `peer_session=${init.cookie}`;
   if (init.origin !== null) headers.origin = init.origin ?? peer.url;
   if (init.body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
-  const res = await fetch(`${peer.url}${path}`, { method: init.method ?? "GET", headers, body: init.body, redirect: "manual" });
+  const res = await fetch(`${peer.url}${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body,
+    redirect: "manual",
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -36,7 +50,10 @@ async function signIn(key: string): Promise<{ cookie: string; csrf: string }> {
 }
 
 before(async () => {
-  peer = await startTestPeer({ logger: log.logger, files: { "a.txt": "alpha\n", "dir/b.txt": "beta\n", "dir/deep/c.txt": "gamma\n" } });
+  peer = await startTestPeer({
+    logger: log.logger,
+    files: { "a.txt": "alpha\n", "dir/b.txt": "beta\n", "dir/deep/c.txt": "gamma\n" },
+  });
   secrets.push(peer.key);
 });
 after(() => peer?.close());
@@ -53,8 +70,21 @@ describe("without a session", () => {
     assert.doesNotMatch(res.text, /<script/);
   });
   test("every page answers the same whether the item exists or not", async () => {
-    const paths = ["/web/browse/share/", "/web/browse/nope/", "/web/item/share/a.txt", "/web/item/share/nope.txt", "/web/files/share/a.txt", "/web/files/share/nope.txt", "/web/whatever"];
-    const answers = await Promise.all(paths.map(async (p) => { const r = await req(p); return `${r.status} ${r.headers.get("location")} ${r.text}`; }));
+    const paths = [
+      "/web/browse/share/",
+      "/web/browse/nope/",
+      "/web/item/share/a.txt",
+      "/web/item/share/nope.txt",
+      "/web/files/share/a.txt",
+      "/web/files/share/nope.txt",
+      "/web/whatever",
+    ];
+    const answers = await Promise.all(
+      paths.map(async (p) => {
+        const r = await req(p);
+        return `${r.status} ${r.headers.get("location")} ${r.text}`;
+      }),
+    );
     assert.deepEqual(new Set(answers), new Set(["303 / "]));
   });
   test("a torrent needs a key or a session, whether the item exists or not", async () => {
@@ -69,11 +99,19 @@ describe("without a session", () => {
   });
   test("a cross-site sign-in is refused before the key is looked at", async () => {
     for (const origin of ["http://evil.example", "null"]) {
-      const res = await req("/web/sign-in", { method: "POST", origin, body: new URLSearchParams({ key: peer.key }).toString() });
+      const res = await req("/web/sign-in", {
+        method: "POST",
+        origin,
+        body: new URLSearchParams({ key: peer.key }).toString(),
+      });
       assert.equal(res.status, 403);
       assert.equal(res.headers.get("set-cookie"), null);
     }
-    const none = await req("/web/sign-in", { method: "POST", origin: null, body: new URLSearchParams({ key: peer.key }).toString() });
+    const none = await req("/web/sign-in", {
+      method: "POST",
+      origin: null,
+      body: new URLSearchParams({ key: peer.key }).toString(),
+    });
     assert.equal(none.status, 403);
   });
 });
@@ -102,7 +140,9 @@ describe("with a session", () => {
     assert.match(found2.text, /share\/dir\/deep\/c\.txt/);
     const item = await req("/web/item/share/dir/b.txt", { cookie: s.cookie });
     assert.match(item.text, /SHA-256/);
-    const dl = await fetch(`${peer.url}/web/files/share/dir/b.txt`, { headers: { cookie: `peer_session=${s.cookie}`, range: "bytes=1-2" } });
+    const dl = await fetch(`${peer.url}/web/files/share/dir/b.txt`, {
+      headers: { cookie: `peer_session=${s.cookie}`, range: "bytes=1-2" },
+    });
     assert.equal(dl.status, 206);
     assert.equal(await dl.text(), "et");
     assert.match(dl.headers.get("content-security-policy") ?? "", /sandbox/);
@@ -121,7 +161,11 @@ describe("with a session", () => {
     const body = (csrf: string) => new URLSearchParams({ csrf, item: "share/a.txt", expires: "1d" }).toString();
     const before = (await peer.server.links.list()).length;
     assert.equal((await req("/web/links", { method: "POST", cookie: s.cookie, body: body("wrong") })).status, 403);
-    assert.equal((await req("/web/links", { method: "POST", cookie: s.cookie, body: body(s.csrf), origin: "http://evil.example" })).status, 403);
+    assert.equal(
+      (await req("/web/links", { method: "POST", cookie: s.cookie, body: body(s.csrf), origin: "http://evil.example" }))
+        .status,
+      403,
+    );
     assert.equal((await req("/web/links", { method: "POST", body: body(s.csrf) })).status, 403);
     assert.equal((await peer.server.links.list()).length, before, "no link made by a refused post");
     const ok = await req("/web/links", { method: "POST", cookie: s.cookie, body: body(s.csrf) });
@@ -136,7 +180,11 @@ describe("with a session", () => {
   test("sign-out ends the session and clears the cookie", async () => {
     const mine = await signIn(peer.key);
     assert.equal((await req("/web/sign-out", { method: "POST", cookie: mine.cookie, body: "csrf=wrong" })).status, 403);
-    const out = await req("/web/sign-out", { method: "POST", cookie: mine.cookie, body: `csrf=${encodeURIComponent(mine.csrf)}` });
+    const out = await req("/web/sign-out", {
+      method: "POST",
+      cookie: mine.cookie,
+      body: `csrf=${encodeURIComponent(mine.csrf)}`,
+    });
     assert.equal(out.status, 303);
     assert.match(out.headers.get("set-cookie") ?? "", /Max-Age=0/);
     assert.match((await req("/", { cookie: mine.cookie })).text, /name="key" type="password"/);
@@ -173,7 +221,8 @@ describe("with a session", () => {
 describe("logs", () => {
   test("no key, cookie, CSRF token or link token in any log line; lines name the session id", () => {
     const text = log.text();
-    for (const secret of secrets) if (secret !== "") assert.equal(text.includes(secret), false, "a secret reached the log");
+    for (const secret of secrets)
+      if (secret !== "") assert.equal(text.includes(secret), false, "a secret reached the log");
     assert.ok(log.lines.some((l) => typeof l.sessionId === "string"));
   });
 });

@@ -41,14 +41,24 @@ export const CASES: readonly Case[] = [
   { name: "bytes=1-2-3 is ignored", size: N, headers: { range: "bytes=1-2-3" }, expect: ok },
   { name: "'bytes 0-1' is ignored", size: N, headers: { range: "bytes 0-1" }, expect: ok },
   { name: "unknown unit is ignored", size: N, headers: { range: "items=0-1" }, expect: ok },
-  { name: "33 ranges are ignored", size: BIG, headers: { range: "bytes=" + Array.from({ length: 33 }, (_, i) => `${i * 100}-${i * 100}`).join(",") }, expect: ok },
+  {
+    name: "33 ranges are ignored",
+    size: BIG,
+    headers: { range: "bytes=" + Array.from({ length: 33 }, (_, i) => `${i * 100}-${i * 100}`).join(",") },
+    expect: ok,
+  },
   {
     name: "32 ranges are served",
     size: BIG,
     headers: { range: "bytes=" + Array.from({ length: 32 }, (_, i) => `${i * 100}-${i * 100 + 1}`).join(",") },
     expect: { status: 206, ranges: Array.from({ length: 32 }, (_, i) => [i * 100, i * 100 + 1] as const) },
   },
-  { name: "Apache Killer is ignored", size: N, headers: { range: "bytes=0-," + Array.from({ length: 300 }, (_, i) => `5-${5 + i}`).join(",") }, expect: ok },
+  {
+    name: "Apache Killer is ignored",
+    size: N,
+    headers: { range: "bytes=0-," + Array.from({ length: 300 }, (_, i) => `5-${5 + i}`).join(",") },
+    expect: ok,
+  },
   // Single ranges.
   { name: "no Range", size: N, headers: {}, expect: ok },
   { name: "bytes=0-0", size: N, headers: { range: "bytes=0-0" }, expect: part(0, 0) },
@@ -65,21 +75,81 @@ export const CASES: readonly Case[] = [
   { name: "Bytes=2-4 (case-insensitive unit)", size: N, headers: { range: "Bytes=2-4" }, expect: part(2, 4) },
   { name: "OWS after =", size: N, headers: { range: "bytes= 2-4" }, expect: part(2, 4) },
   // Several ranges.
-  { name: "OWS around list elements", size: N, headers: { range: "bytes=0-1 , 500-501" }, expect: { status: 206, ranges: [[0, 1], [500, 501]] } },
-  { name: "empty list elements skipped", size: N, headers: { range: "bytes=0-1,,500-501" }, expect: { status: 206, ranges: [[0, 1], [500, 501]] } },
-  { name: "multipart in request order", size: N, headers: { range: "bytes=900-909,0-9,400-409" }, expect: { status: 206, ranges: [[900, 909], [0, 9], [400, 409]] } },
-  { name: "overlapping ranges coalesce into one single part", size: N, headers: { range: "bytes=0-10,5-20" }, expect: part(0, 20) },
+  {
+    name: "OWS around list elements",
+    size: N,
+    headers: { range: "bytes=0-1 , 500-501" },
+    expect: {
+      status: 206,
+      ranges: [
+        [0, 1],
+        [500, 501],
+      ],
+    },
+  },
+  {
+    name: "empty list elements skipped",
+    size: N,
+    headers: { range: "bytes=0-1,,500-501" },
+    expect: {
+      status: 206,
+      ranges: [
+        [0, 1],
+        [500, 501],
+      ],
+    },
+  },
+  {
+    name: "multipart in request order",
+    size: N,
+    headers: { range: "bytes=900-909,0-9,400-409" },
+    expect: {
+      status: 206,
+      ranges: [
+        [900, 909],
+        [0, 9],
+        [400, 409],
+      ],
+    },
+  },
+  {
+    name: "overlapping ranges coalesce into one single part",
+    size: N,
+    headers: { range: "bytes=0-10,5-20" },
+    expect: part(0, 20),
+  },
   { name: "adjacent ranges coalesce", size: N, headers: { range: "bytes=10-19,20-29" }, expect: part(10, 29) },
-  { name: "only some satisfiable", size: N, headers: { range: `bytes=0-9,${N}-,500-509` }, expect: { status: 206, ranges: [[0, 9], [500, 509]] } },
+  {
+    name: "only some satisfiable",
+    size: N,
+    headers: { range: `bytes=0-9,${N}-,500-509` },
+    expect: {
+      status: 206,
+      ranges: [
+        [0, 9],
+        [500, 509],
+      ],
+    },
+  },
   { name: "none satisfiable", size: N, headers: { range: `bytes=${N}-,-0` }, expect: unsat },
   // Validators and preconditions.
   { name: "If-Match matching", size: N, headers: { "if-match": "{etag}" }, expect: ok },
   { name: "If-Match *", size: N, headers: { "if-match": "*" }, expect: ok },
   { name: "If-Match other", size: N, headers: { "if-match": '"nope"' }, expect: { status: 412 } },
   { name: "If-Match weak", size: N, headers: { "if-match": "{weak}" }, expect: { status: 412 } },
-  { name: "IUS older than Last-Modified", size: N, headers: { "if-unmodified-since": "{lm-60}" }, expect: { status: 412 } },
+  {
+    name: "IUS older than Last-Modified",
+    size: N,
+    headers: { "if-unmodified-since": "{lm-60}" },
+    expect: { status: 412 },
+  },
   { name: "IUS equal", size: N, headers: { "if-unmodified-since": "{lm}" }, expect: ok },
-  { name: "If-Match true and stale IUS (nginx bug)", size: N, headers: { "if-match": "{etag}", "if-unmodified-since": "{lm-60}" }, expect: ok },
+  {
+    name: "If-Match true and stale IUS (nginx bug)",
+    size: N,
+    headers: { "if-match": "{etag}", "if-unmodified-since": "{lm-60}" },
+    expect: ok,
+  },
   { name: "If-None-Match matching", size: N, headers: { "if-none-match": "{etag}" }, expect: { status: 304 } },
   { name: "If-None-Match weak matching", size: N, headers: { "if-none-match": "{weak}" }, expect: { status: 304 } },
   { name: "If-None-Match *", size: N, headers: { "if-none-match": "*" }, expect: { status: 304 } },
@@ -88,15 +158,30 @@ export const CASES: readonly Case[] = [
   { name: "IMS later", size: N, headers: { "if-modified-since": "{lm+60}" }, expect: { status: 304 } },
   { name: "IMS earlier", size: N, headers: { "if-modified-since": "{lm-60}" }, expect: ok },
   { name: "IMS garbage", size: N, headers: { "if-modified-since": "garbage" }, expect: ok },
-  { name: "IMS ignored when INM present", size: N, headers: { "if-none-match": '"nope"', "if-modified-since": "{lm+60}" }, expect: ok },
+  {
+    name: "IMS ignored when INM present",
+    size: N,
+    headers: { "if-none-match": '"nope"', "if-modified-since": "{lm+60}" },
+    expect: ok,
+  },
   { name: "If-Range strong match", size: N, headers: { range: "bytes=2-4", "if-range": "{etag}" }, expect: part(2, 4) },
   { name: "If-Range exact date", size: N, headers: { range: "bytes=2-4", "if-range": "{lm}" }, expect: part(2, 4) },
   { name: "If-Range weak tag", size: N, headers: { range: "bytes=2-4", "if-range": "{weak}" }, expect: ok },
   { name: "If-Range other tag", size: N, headers: { range: "bytes=2-4", "if-range": '"nope"' }, expect: ok },
-  { name: "If-Range later date (send bug)", size: N, headers: { range: "bytes=2-4", "if-range": "{lm+60}" }, expect: ok },
+  {
+    name: "If-Range later date (send bug)",
+    size: N,
+    headers: { range: "bytes=2-4", "if-range": "{lm+60}" },
+    expect: ok,
+  },
   { name: "If-Range garbage", size: N, headers: { range: "bytes=2-4", "if-range": "garbage" }, expect: ok },
   { name: "If-Range never 412", size: N, headers: { range: `bytes=${N}-`, "if-range": '"nope"' }, expect: ok },
-  { name: "If-Range true and unsatisfiable is 416", size: N, headers: { range: `bytes=${N}-`, "if-range": "{etag}" }, expect: unsat },
+  {
+    name: "If-Range true and unsatisfiable is 416",
+    size: N,
+    headers: { range: `bytes=${N}-`, "if-range": "{etag}" },
+    expect: unsat,
+  },
   // Tiny files.
   { name: "1-byte 0-0", size: 1, headers: { range: "bytes=0-0" }, expect: part(0, 0) },
   { name: "1-byte 0-", size: 1, headers: { range: "bytes=0-" }, expect: part(0, 0) },
@@ -107,12 +192,21 @@ export const CASES: readonly Case[] = [
   { name: "empty file, no Range", size: 0, headers: {}, expect: ok },
   { name: "empty file, a Range is ignored", size: 0, headers: { range: "bytes=0-0" }, expect: ok },
   { name: "empty file, a suffix is ignored (Go bug)", size: 0, headers: { range: "bytes=-1" }, expect: ok },
-  { name: "64-byte file: far ends coalesce (gap < part overhead)", size: 64, headers: { range: "bytes=0-0,63-63" }, expect: part(0, 63) },
+  {
+    name: "64-byte file: far ends coalesce (gap < part overhead)",
+    size: 64,
+    headers: { range: "bytes=0-0,63-63" },
+    expect: part(0, 63),
+  },
   { name: "64-byte file: the same byte twice", size: 64, headers: { range: "bytes=5-5,5-5" }, expect: part(5, 5) },
 ];
 
 /** Fills the placeholders of a row's header values. */
-export function fillHeaders(headers: Readonly<Record<string, string>>, etag: string, lastModified: number): Record<string, string> {
+export function fillHeaders(
+  headers: Readonly<Record<string, string>>,
+  etag: string,
+  lastModified: number,
+): Record<string, string> {
   const values: Record<string, string> = {
     "{etag}": etag,
     "{weak}": `W/${etag}`,

@@ -29,11 +29,20 @@ export function request1(base: string, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     // host/port/path options, not a URL string: a URL would normalise "/../" away before it is sent.
     const { hostname, port } = new URL(base);
-    const options = { hostname, port, path: req.path, method: req.method ?? "GET", headers: { ...req.headers }, agent: false };
+    const options = {
+      hostname,
+      port,
+      path: req.path,
+      method: req.method ?? "GET",
+      headers: { ...req.headers },
+      agent: false,
+    };
     const r = http.request(options, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: flatten(res.headers), body: Buffer.concat(chunks) }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: flatten(res.headers), body: Buffer.concat(chunks) }),
+      );
       res.on("error", reject);
     });
     r.on("error", reject);
@@ -54,7 +63,10 @@ export function connect2(base: string): H2Client {
   return {
     request(req) {
       return new Promise((resolve, reject) => {
-        const stream = session.request({ ":method": req.method ?? "GET", ":path": req.path, ...req.headers }, { endStream: true });
+        const stream = session.request(
+          { ":method": req.method ?? "GET", ":path": req.path, ...req.headers },
+          { endStream: true },
+        );
         let status = 0;
         let headers: Record<string, string> = {};
         const chunks: Buffer[] = [];

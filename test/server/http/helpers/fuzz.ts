@@ -74,7 +74,7 @@ export class Gen {
 
   /** Deletes, inserts, duplicates or swaps characters. */
   mutate(value: string): string {
-    const alphabet = "0123456789-=,; abtsyBx\t*\"/W";
+    const alphabet = '0123456789-=,; abtsyBx\t*"/W';
     let v = value;
     for (let n = 1 + this.int(3); n > 0; n--) {
       const i = this.int(v.length + 1);
@@ -131,7 +131,8 @@ export function checkInvariants(res: Observed, file: Buffer, context: string): v
   assert.ok([200, 206, 304, 412, 416].includes(res.status), `${context}: status ${res.status}`);
   assert.equal(h["content-encoding"], undefined, context);
   const body = res.body;
-  if (body !== undefined && res.status !== 304) assert.equal(h["content-length"], String(body.length), `${context}: Content-Length`);
+  if (body !== undefined && res.status !== 304)
+    assert.equal(h["content-length"], String(body.length), `${context}: Content-Length`);
   if (res.status === 200) {
     assert.equal(h["content-range"], undefined, context);
     assert.equal(h["content-length"], String(size), context);

@@ -39,13 +39,21 @@ export function parseMultipart(body: Buffer, contentType: string): ParsedPart[] 
     assert.ok(headEnd > 0, "part header block ends");
     const lines = body.subarray(pos, headEnd).toString("latin1").split("\r\n");
     pos = headEnd + 4;
-    const fields = new Map(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+    const fields = new Map(
+      lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+    );
     const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(fields.get("content-range") ?? "");
     assert.ok(range, `part Content-Range: ${fields.get("content-range")}`);
     const first = Number(range[1]);
     const last = Number(range[2]);
     const partBody = body.subarray(pos, pos + last - first + 1);
     pos += last - first + 1;
-    parts.push({ contentType: fields.get("content-type") ?? "", first, last, size: Number(range[3]), body: Buffer.from(partBody) });
+    parts.push({
+      contentType: fields.get("content-type") ?? "",
+      first,
+      last,
+      size: Number(range[3]),
+      body: Buffer.from(partBody),
+    });
   }
 }

@@ -81,7 +81,9 @@ export async function startRouteServers(options: RouteServersOptions): Promise<R
     s.on("close", () => sessions.delete(s));
   });
   const listen = (s: http.Server | http2.Http2Server): Promise<string> =>
-    new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
+    new Promise((resolve) =>
+      s.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)),
+    );
   const [h1, h2] = await Promise.all([listen(s1), listen(s2)]);
   let closed: Promise<void> | undefined;
   return {
