@@ -18,12 +18,12 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `/v1/files/<item id>` with each path segment percent-encoded (protocol.md, HTTP mapping). */
+/** `/v1/files/<item id>` with each path segment percent-encoded (docs/protocol.md, HTTP mapping). */
 export function fileRoutePath(itemId: string): string {
   return `/v1/files/${itemId.split("/").map(encodeURIComponent).join("/")}`;
 }
 
-/** The Connect GET URL of `StatItem` for an item (protocol.md: NO_SIDE_EFFECTS unary calls). */
+/** The Connect GET URL of `StatItem` for an item (docs/protocol.md: NO_SIDE_EFFECTS unary calls). */
 export function statItemGetUrl(url: string, itemId: string): string {
   const message = encodeURIComponent(JSON.stringify({ itemId }));
   return `${url}/peer.v1.PeerService/StatItem?encoding=json&message=${message}`;

@@ -2,7 +2,7 @@
  * The download manager: a durable queue of jobs (SQLite through Kysely), run
  * under a global and a per-peer limit, each job held by a lease, each attempt
  * a transfer (see download-job.ts), failures classified once and retried with full-jitter
- * backoff, progress reported as typed events. See downloads.md.
+ * backoff, progress reported as typed events. See docs/downloads.md.
  */
 import path from "node:path";
 import type { Kysely } from "kysely";

@@ -2,7 +2,7 @@
  * One error model for the SDK: every failure becomes a {@link DownloadError}
  * with a stable code and a decision (retry, fail, pause, restart, cancel),
  * computed in one place by {@link classify} over the cause chain.
- * The transient/permanent table is downloads.md "Retries".
+ * The transient/permanent table is docs/downloads.md "Retries".
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseRetryAfter, parseRetryAfterMs } from "./retry/retry-after.js";
@@ -168,7 +168,7 @@ const NETWORK_ERRNO = new Set([
 
 const DISK_FULL_ERRNO = new Set(["ENOSPC", "EDQUOT"]);
 
-/** Maps an HTTP status to a code: RFC 9110 §15 and downloads.md "Retries". */
+/** Maps an HTTP status to a code: RFC 9110 §15 and docs/downloads.md "Retries". */
 export function codeForHttpStatus(status: number): DownloadErrorCode {
   switch (status) {
     case 408:

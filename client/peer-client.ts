@@ -1,7 +1,7 @@
 /**
- * The SDK's typed client over the generated PeerService client (style.md §9:
+ * The SDK's typed client over the generated PeerService client (CONTRIBUTING.md §9:
  * a factory returning a narrow interface). It adds the key header, turns
- * compression off (5–10× slower on file bytes, connect-notes.md), gives every
+ * compression off (5–10× slower on file bytes, docs/connect-notes.md), gives every
  * call its own AbortController aborted in `finally` (breaking out of a
  * `for await` does not cancel a Connect stream), tunes HTTP/2 windows, and
  * checks the protocol version through Handshake.
@@ -268,7 +268,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
           { signal: ctl.signal },
         );
       } finally {
-        // Breaking out of for-await does not cancel a Connect stream (connect-notes.md).
+        // Breaking out of for-await does not cancel a Connect stream (docs/connect-notes.md).
         unlink();
         ctl.abort();
       }

@@ -1,6 +1,6 @@
 /**
  * Registers the services on a Connect router. PeerService is registered with
- * compression off: gzip on file bytes was 5–10× slower (connect-notes.md).
+ * compression off: gzip on file bytes was 5–10× slower (docs/connect-notes.md).
  */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { PeerService } from "../gen/peer/v1/peer_pb.js";

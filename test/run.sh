@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test file under test/ with Node's built-in runner (through tsx).
 # Node 20 neither expands globs nor finds .ts files by default, so the files
-# are listed here; the run fails if no test ran (see connect-notes.md).
+# are listed here; the run fails if no test ran (see docs/connect-notes.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(find test -name '*.test.ts' | sort)

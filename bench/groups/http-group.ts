@@ -12,7 +12,7 @@ import { waitForDigests } from "../peer-ready.js";
 import { meetsGoal, type Goal } from "../stats.js";
 import { summarizeThroughput } from "../summarize.js";
 
-/** Read size of the pipeline baseline: 2 MiB reads came within ≈ 0.94× nginx (connect-notes.md). */
+/** Read size of the pipeline baseline: 2 MiB reads came within ≈ 0.94× nginx (docs/connect-notes.md). */
 export const PIPELINE_HIGH_WATER_MARK = 2 * 1048576;
 
 const FULL_GOAL: Goal = { op: ">=", threshold: 0.9 };

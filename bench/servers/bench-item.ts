@@ -35,7 +35,7 @@ export async function resolveBenchItem(root: string, itemId: string): Promise<Be
   return { path: file, size: st.size, item };
 }
 
-/** Same clamp as protocol.md: [16 KiB, 2 MiB], default 1 MiB. */
+/** Same clamp as docs/protocol.md: [16 KiB, 2 MiB], default 1 MiB. */
 export function clampChunkSize(requested: number): number {
   if (requested <= 0) return 1048576;
   return Math.min(2 * 1048576, Math.max(16 * 1024, requested));

@@ -1,5 +1,5 @@
 /**
- * The retry policy as data plus pure functions (style.md §11, got's
+ * The retry policy as data plus pure functions (CONTRIBUTING.md §11, got's
  * calculate-retry-delay, p-retry): full-jitter exponential backoff
  * (AWS Architecture Blog, "Exponential Backoff And Jitter"), a budget of
  * attempts that resets whenever an attempt made progress, an optional

@@ -1,6 +1,6 @@
 /**
  * Server retry hints: HTTP `Retry-After` (RFC 9110 §10.2.3: delay-seconds or
- * an HTTP-date) and the RPC `retry-after-ms` trailer (protocol.md). Both are
+ * an HTTP-date) and the RPC `retry-after-ms` trailer (docs/protocol.md). Both are
  * parsed here and capped by the retry policy, never trusted unbounded.
  */
 

@@ -1,4 +1,4 @@
-/** The one row → domain mapper (style.md §12). */
+/** The one row → domain mapper (CONTRIBUTING.md §12). */
 import { bitmapFromText, countPieces } from "../pieces/bitmap.js";
 import type { DownloadRow, DownloadStatus } from "./download.table.js";
 

@@ -1,5 +1,5 @@
 /**
- * The job row of downloads.md, as Kysely sees it (Kysely docs: `XTable`
+ * The job row of docs/downloads.md, as Kysely sees it (Kysely docs: `XTable`
  * interfaces, `Generated<>`, `T | null`, row aliases). Times are integers of
  * epoch milliseconds and sizes are integers (bigint columns), so the same
  * schema works on SQLite and PostgreSQL.

@@ -1,6 +1,6 @@
 /**
  * Decides, before a byte is written, whether an opened read fits the job
- * (downloads.md step 3): the offset asked, and the size and etag the part's
+ * (docs/downloads.md step 3): the offset asked, and the size and etag the part's
  * bytes came from. Pure.
  */
 import type { ReadMeta } from "./read-source.js";

@@ -1,5 +1,5 @@
 /**
- * Pure checks of an HTTP file-route response (RFC 9110 §14, downloads.md
+ * Pure checks of an HTTP file-route response (RFC 9110 §14, docs/downloads.md
  * "The HTTP route as a second transport").
  */
 

@@ -1,6 +1,6 @@
 /**
  * The part file next to the destination (same filesystem, so the final rename
- * is atomic). Durability order (downloads.md steps 2, 4, 5): resume from
+ * is atomic). Durability order (docs/downloads.md steps 2, 4, 5): resume from
  * min(committed, part size) after truncating — never trust a tail written after
  * the last fsync — and at the end fsync the part, rename, fsync the directory.
  */

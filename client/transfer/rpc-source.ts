@@ -11,10 +11,10 @@ import { fastReadFile, type FastReadWire } from "./fast-read/read-file-call.js";
 import type { ReadFileFields } from "./fast-read/read-file-response.js";
 import type { Chunk, OpenRead, OpenedRead, ReadMeta, ReadRequest } from "./read-source.js";
 
-/** Preferred chunk size asked of the peer (connect-notes.md: 256 KiB–1 MiB is the sweet spot). */
+/** Preferred chunk size asked of the peer (docs/connect-notes.md: 256 KiB–1 MiB is the sweet spot). */
 export const RPC_CHUNK_SIZE = 1024 * 1024;
 
-/** Smallest chunk size the server accepts (protocol.md: clamped to [16 KiB, 2 MiB]). */
+/** Smallest chunk size the server accepts (docs/protocol.md: clamped to [16 KiB, 2 MiB]). */
 export const RPC_MIN_CHUNK_SIZE = 16 * 1024;
 
 /**

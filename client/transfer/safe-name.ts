@@ -1,6 +1,6 @@
 /**
  * The peer's file name becomes a path on this machine: accept only a plain
- * basename (downloads.md "One attempt" step 1), checked before any row or
+ * basename (docs/downloads.md "One attempt" step 1), checked before any row or
  * file exists. Returns a message saying what is wrong, or undefined when safe.
  */
 

@@ -1,5 +1,5 @@
 /**
- * One attempt of one download (downloads.md "One attempt"): open the part at
+ * One attempt of one download (docs/downloads.md "One attempt"): open the part at
  * the resume point, hash the kept prefix, open the read (RPC or HTTP), check it
  * before writing a byte, write with backpressure while hashing, checkpoint
  * (fsync, then commit), verify size and digest, fsync → rename → fsync dir.

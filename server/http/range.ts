@@ -23,7 +23,7 @@ export type IgnoreReason =
   | "invalid"
   /** A unit other than `bytes` (§14.1: MUST ignore). */
   | "unit"
-  /** Empty file: ignoring beats 416 (http-ranges.md prefers 200 with Content-Length: 0). */
+  /** Empty file: ignoring beats 416 (docs/http.md prefers 200 with Content-Length: 0). */
   | "empty-file"
   /** More ranges than {@link RangeLimits.maxRanges} after coalescing, or more specs than maxSpecs. */
   | "too-many"

@@ -1,5 +1,5 @@
 /**
- * The HTTP file route, `GET|HEAD /v1/files/<item id>` (protocol.md, "HTTP
+ * The HTTP file route, `GET|HEAD /v1/files/<item id>` (docs/protocol.md, "HTTP
  * mapping"). A thin I/O shell around pure decisions: route.ts finds the item
  * id, response-plan.ts decides status, header fields and body layout; this
  * module authenticates and stats, and serve-entry.ts opens and streams with
@@ -33,7 +33,7 @@ export interface FileRouteOptions {
   /** Caps concurrent body streams per key (429 + Retry-After when refused); unlimited when absent. */
   readonly limiter?: StreamLimiter | undefined;
   /**
-   * Largest read from disk. Measured (connect-notes.md): 2 MiB reads serve
+   * Largest read from disk. Measured (docs/connect-notes.md): 2 MiB reads serve
    * curl at ≈ 0.94× nginx, 64 KiB reads only ≈ 0.36×. Each response starts
    * with 64 KiB reads and grows to this as the client drains (read-size.ts).
    * @default DEFAULT_CHUNK_SIZE

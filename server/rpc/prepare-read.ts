@@ -35,7 +35,7 @@ export interface PreparedRead {
 }
 
 /**
- * Checks `req` (protocol.md's ReadFile table): length ≥ 0 → INVALID_ARGUMENT; unknown item → NOT_FOUND;
+ * Checks `req` (docs/protocol.md's ReadFile table): length ≥ 0 → INVALID_ARGUMENT; unknown item → NOT_FOUND;
  * `if_match` differs → FAILED_PRECONDITION; offset outside the file → OUT_OF_RANGE; `signal` aborted → its
  * reason; no slot for `keyId` → RESOURCE_EXHAUSTED with a retry hint. Throws the ConnectError; on success
  * the caller owns the slot and must call `release`.

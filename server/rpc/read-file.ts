@@ -1,5 +1,5 @@
 /**
- * ReadFile: streams one item's bytes from an offset (protocol.md's table).
+ * ReadFile: streams one item's bytes from an offset (docs/protocol.md's table).
  * The checks before the first byte are prepare-read.ts's (shared with the
  * fast path); this handler only does the I/O: open → pull chunks with
  * backpressure → close on every path.

@@ -1,5 +1,5 @@
 /**
- * Pure decisions of ReadFile (Google ByteStream's read contract, protocol.md):
+ * Pure decisions of ReadFile (Google ByteStream's read contract, docs/protocol.md):
  * which bytes a request asks for, or which error it earns. Table-tested.
  */
 import { Code } from "@connectrpc/connect";
@@ -8,7 +8,7 @@ import { Code } from "@connectrpc/connect";
 export const MIN_CHUNK_SIZE = 16 * 1024;
 /** Largest chunk: well under the 4 MiB receive limit of other gRPC stacks. */
 export const MAX_CHUNK_SIZE = 2 * 1024 * 1024;
-/** Chunk size when the client gives no hint; measured faster than 256 KiB (connect-notes.md). */
+/** Chunk size when the client gives no hint; measured faster than 256 KiB (docs/connect-notes.md). */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 
 /** Outcome of {@link checkReadRequest}: a byte range to stream, or an error code and message. */

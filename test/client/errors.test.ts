@@ -7,7 +7,7 @@ function errno(code: string): Error {
   return Object.assign(new Error(`${code}: something`), { code });
 }
 
-test("classify: the transient/permanent table of downloads.md", () => {
+test("classify: the transient/permanent table of docs/downloads.md", () => {
   const cases: Array<{ name: string; err: unknown; code: string; action: string }> = [
     { name: "UNAVAILABLE", err: new ConnectError("x", Code.Unavailable), code: "unavailable", action: "retry" },
     {

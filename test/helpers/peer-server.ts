@@ -110,7 +110,7 @@ export const PEER_PROTOCOLS = ["connect", "grpc", "grpc-web"] as const;
 export type PeerProtocol = (typeof PEER_PROTOCOLS)[number];
 
 /**
- * A client transport for `protocol` without compression (see connect-notes.md):
+ * A client transport for `protocol` without compression (see docs/connect-notes.md):
  * Connect and gRPC-Web over HTTP/1.1, gRPC over h2c.
  */
 export function peerTransport(url: string, protocol: PeerProtocol): Transport {

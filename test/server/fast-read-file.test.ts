@@ -75,7 +75,7 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Rows of protocol.md's ReadFile table (and the chunk-size clamp). `key: null` sends no key, "bad" a wrong one. */
+/** Rows of docs/protocol.md's ReadFile table (and the chunk-size clamp). `key: null` sends no key, "bad" a wrong one. */
 const rows: Array<{ name: string; req: () => ReadInit; key?: "good" | "bad" | "none" }> = [
   { name: "whole file, default chunks", req: () => ({ itemId: "share/big.bin" }) },
   {

@@ -71,7 +71,7 @@ describe("client abort stops the server's reads", () => {
       assert.equal(reads.length, countAtEnd, "no disk reads after the stream ended");
       const last = reads[reads.length - 1];
       assert.ok(last, "some chunks were read");
-      // protocol.md: reading stops as soon as the call's signal aborts.
+      // docs/protocol.md: reading stops as soon as the call's signal aborts.
       assert.ok(last.at - abortedAt < 1000, `last read ${last.at - abortedAt} ms after the abort`);
       assert.ok(reads.length * 16 * 1024 < 256 * MiB, "the server did not read the whole file");
       reads.length = 0;

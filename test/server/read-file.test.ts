@@ -1,5 +1,5 @@
 /**
- * ReadFile, every row of protocol.md's table, over Connect (HTTP/1.1), gRPC
+ * ReadFile, every row of docs/protocol.md's table, over Connect (HTTP/1.1), gRPC
  * (h2c) and gRPC-Web, against a real server on 127.0.0.1:0.
  */
 import { after, before, describe, test } from "node:test";

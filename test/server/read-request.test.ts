@@ -9,7 +9,7 @@ import {
   MIN_CHUNK_SIZE,
 } from "../../server/rpc/read-request.js";
 
-test("checkReadRequest: protocol.md's ReadFile table", () => {
+test("checkReadRequest: docs/protocol.md's ReadFile table", () => {
   const cases: Array<[string, bigint, bigint, number, { start: number; end: number } | Code]> = [
     ["negative offset", -1n, 0n, 10, Code.OutOfRange],
     ["offset past the end", 11n, 0n, 10, Code.OutOfRange],

@@ -10,7 +10,7 @@ const r = (...pairs: [number, number][]): RangeResult => ({
 const none = (reason: string): RangeResult => ({ kind: "none", reason }) as RangeResult;
 const unsat: RangeResult = { kind: "unsatisfiable" };
 
-// [name, header, size, expected]; hostile inputs first, then every row of http-ranges.md.
+// [name, header, size, expected]; hostile inputs first, then every row of docs/http.md.
 const cases: [string, string | undefined, number, RangeResult][] = [
   ["huge last-pos clamps to the whole file", "bytes=0-99999999999999999999", N, r([0, N - 1])],
   ["huge first-pos is unsatisfiable", "bytes=99999999999999999999-", N, unsat],

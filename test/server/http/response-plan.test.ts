@@ -16,7 +16,7 @@ const facts = (size: number, extra: Partial<FileFacts> = {}): FileFacts => ({
   ...extra,
 });
 
-describe("planResponse: every row of http-ranges.md", () => {
+describe("planResponse: every row of docs/http.md", () => {
   for (const row of CASES) {
     test(row.name, () => {
       const file = facts(row.size);
@@ -127,7 +127,7 @@ describe("planResponse: other fields", () => {
   });
 });
 
-describe("regressions named after the anchors' bugs (http-ranges.md, last section)", () => {
+describe("regressions named after the anchors' bugs (docs/http.md, last section)", () => {
   const file = facts(1000);
   const lm = formatHttpDate(MODIFIED);
   const later = formatHttpDate(MODIFIED + 60_000);

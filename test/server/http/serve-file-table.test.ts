@@ -1,5 +1,5 @@
 /**
- * Every row of http-ranges.md over real sockets: GET and HEAD, on HTTP/1.1
+ * Every row of docs/http.md over real sockets: GET and HEAD, on HTTP/1.1
  * and on h2c, against a real directory catalog.
  */
 import assert from "node:assert/strict";
@@ -66,7 +66,7 @@ function check(row: Case, res: RawResponse, method: "GET" | "HEAD", bytes: Buffe
   }
 }
 
-describe("http-ranges.md over real sockets", () => {
+describe("docs/http.md over real sockets", () => {
   let servers: RouteServers;
   let h2: H2Client;
   const validators = new Map<number, { etag: string; lm: number }>();

@@ -1,5 +1,5 @@
 /**
- * Every row of http-ranges.md as data, shared by the pure decision tests and
+ * Every row of docs/http.md as data, shared by the pure decision tests and
  * the real-socket tests (GET and HEAD, HTTP/1.1 and h2c), so both check the
  * same table. Header values may hold placeholders filled per file:
  * `{etag}`, `{weak}` (W/ + etag), `{lm}`, `{lm+60}`, `{lm-60}` (HTTP-dates).
