@@ -6,6 +6,7 @@ import path from "node:path";
 import { parseDatabaseUrl } from "../common/store/database-url.js";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Parsed } from "./duration.js";
+import { type Column, formatTable } from "./format.js";
 
 /** Exit codes of the `peer` command. */
 export const ExitCode = {
@@ -130,4 +131,23 @@ export function commandPath(command: Command): string {
   const names: string[] = [];
   for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.name());
   return names.join(" ");
+}
+
+/**
+ * Prints a listing (`keys list`, `links list`, `remote list`): one JSON object per row with --json;
+ * otherwise a table on stdout, or `emptyHint` on stderr when there are no rows.
+ */
+export function printListing<T>(
+  rows: readonly T[],
+  o: { json: boolean | undefined; toJson: (row: T) => unknown; emptyHint: string; columns: readonly Column<T>[] },
+): void {
+  if (o.json) {
+    for (const row of rows) writeJsonLine(o.toJson(row));
+    return;
+  }
+  if (rows.length === 0) {
+    writeErr(o.emptyHint);
+    return;
+  }
+  writeOut(formatTable(rows, o.columns));
 }

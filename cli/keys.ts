@@ -19,9 +19,10 @@ import {
   writeErr,
   writeJsonLine,
   writeOut,
+  printListing,
 } from "./common.js";
 import { parseExpiry } from "./duration.js";
-import { formatDate, formatTable } from "./format.js";
+import { formatDate } from "./format.js";
 
 /** Registers `peer keys` and its subcommands. */
 export function register(program: Command): void {
@@ -82,24 +83,19 @@ export function register(program: Command): void {
       const list = databaseExists(options.dataDir, options.database)
         ? await withKeyStore(options.dataDir, (store) => store.list(), options.database)
         : [];
-      if (options.json) {
-        for (const key of list) writeJsonLine(keyInfoJson(key));
-        return;
-      }
-      if (list.length === 0) {
-        writeErr("No keys yet. Create one with: peer keys create --name NAME\n");
-        return;
-      }
-      writeOut(
-        formatTable(list, [
+      printListing(list, {
+        json: options.json,
+        toJson: keyInfoJson,
+        emptyHint: "No keys yet. Create one with: peer keys create --name NAME\n",
+        columns: [
           { header: "ID", value: (k) => k.id },
           { header: "STATUS", value: (k) => k.status },
           { header: "CREATED", value: (k) => formatDate(k.createdAt) },
           { header: "EXPIRES", value: (k) => (k.expiresAt === null ? "never" : formatDate(k.expiresAt)) },
           { header: "LAST USED", value: (k) => formatDate(k.lastUsedAt) },
           { header: "NAME", value: (k) => k.name },
-        ]),
-      );
+        ],
+      });
     });
 
   keys

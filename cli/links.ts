@@ -14,9 +14,10 @@ import {
   writeErr,
   writeJsonLine,
   writeOut,
+  printListing,
 } from "./common.js";
 import { parseExpiry } from "./duration.js";
-import { formatBytes, formatDate, formatTable } from "./format.js";
+import { formatBytes, formatDate } from "./format.js";
 
 /** Registers `peer links` and its subcommands. */
 export function register(program: Command): void {
@@ -74,16 +75,11 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .action(async (options: { json?: boolean; dataDir: string }) => {
       const list = await withLinkStore(options.dataDir, (store) => store.list());
-      if (options.json) {
-        for (const link of list) writeJsonLine(linkInfoJson(link));
-        return;
-      }
-      if (list.length === 0) {
-        writeErr("No links yet. Create one with: peer links create share/path/file --expires 7d\n");
-        return;
-      }
-      writeOut(
-        formatTable(list, [
+      printListing(list, {
+        json: options.json,
+        toJson: linkInfoJson,
+        emptyHint: "No links yet. Create one with: peer links create share/path/file --expires 7d\n",
+        columns: [
           { header: "ID", value: (l) => l.id },
           { header: "STATUS", value: (l) => l.status },
           { header: "CREATED", value: (l) => formatDate(new Date(l.createdAt)) },
@@ -91,8 +87,8 @@ export function register(program: Command): void {
           { header: "SERVED", value: (l) => formatBytes(l.bytesServed), right: true },
           { header: "MAX", value: (l) => (l.maxDownloads === null ? "-" : String(l.maxDownloads)), right: true },
           { header: "TARGET", value: (l) => (l.note === null ? l.target : `${l.target}  (${l.note})`) },
-        ]),
-      );
+        ],
+      });
     });
 
   links

@@ -18,9 +18,9 @@ import {
   usageError,
   writeErr,
   writeJsonLine,
-  writeOut,
+  printListing,
 } from "./common.js";
-import { formatDate, formatTable } from "./format.js";
+import { formatDate } from "./format.js";
 import { loadRemotes } from "./peer-target.js";
 
 /** Options of `peer remote add`. */
@@ -101,22 +101,17 @@ export function register(program: Command): void {
     .addHelpText("after", "\nWith --json, prints one object per remote: name, url, keyId, addedAt.\n")
     .action(async (options: { json?: boolean; dataDir?: string }) => {
       const remotes = await loadRemotes(options.dataDir);
-      if (options.json) {
-        for (const r of remotes) writeJsonLine(remoteJson(r));
-        return;
-      }
-      if (remotes.length === 0) {
-        writeErr("No remotes. Add one with: peer remote add NAME URL --key-stdin\n");
-        return;
-      }
-      writeOut(
-        formatTable(remotes, [
+      printListing(remotes, {
+        json: options.json,
+        toJson: remoteJson,
+        emptyHint: "No remotes. Add one with: peer remote add NAME URL --key-stdin\n",
+        columns: [
           { header: "NAME", value: (r) => r.name },
           { header: "KEY", value: (r) => keyLabel(r.key) },
           { header: "ADDED", value: (r) => formatDate(new Date(r.addedAt)) },
           { header: "URL", value: (r) => r.url },
-        ]),
-      );
+        ],
+      });
     });
 
   remote
