@@ -18,6 +18,7 @@ import { createStreamLimiter, type StreamLimiter } from "./limits/stream-limiter
 import { createCallLogInterceptor } from "./logging/call-log-interceptor.js";
 import { openServerDatabase } from "./store/database.js";
 import { type Listener, listen, type RequestListener } from "./listen.js";
+import { isGrpcRequest, specGrpcMessages } from "./rpc/grpc-message.js";
 import { createRoutes } from "./routes.js";
 import { fail } from "./errors.js";
 import { isValidAuthority, localAuthority } from "./request-guard.js";
@@ -180,6 +181,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       if (h2) req.headers[":authority"] = replacement;
       else req.headers.host = replacement;
     }
+    // grpc-js reads `grpc-message` per the gRPC spec, not Connect-ES's encodeURIComponent (grpc-message.ts).
+    if (isGrpcRequest(req.headers["content-type"])) specGrpcMessages(res);
     try {
       // Binary, uncompressed ReadFile calls; everything else goes to the adapter.
       if (fastReadFile?.(req as FastRequest, res as unknown as FastResponse)) return;
