@@ -268,6 +268,7 @@ class PieceTransfer {
   /** Checks a hashed piece; writes and counts it when good, else charges the source. Returns its length. */
   private async settlePiece(entry: Hashing | undefined): Promise<number> {
     if (entry === undefined) return 0;
+    this.ctl.signal.throwIfAborted(); // a cancel or pause stops at once, even with hashed pieces waiting
     const { p } = this;
     const { node, piece: bytes } = await entry.node;
     const { index, offset } = entry;
