@@ -11,7 +11,11 @@ const encodeCases: [string, string, string][] = [
   ["CR LF and NUL are encoded", "a\r\nb\0", "a%0D%0Ab%00"],
   ["non-ASCII as UTF-8 bytes", "été", "%C3%A9t%C3%A9"],
   ["lone surrogate becomes U+FFFD", "a\ud800", "a%EF%BF%BD"],
-  ["comma, colon, slash, question mark stay (the grpc-js bug)", "unknown, expired: a/b?c&d=e", "unknown, expired: a/b?c&d=e"],
+  [
+    "comma, colon, slash, question mark stay (the grpc-js bug)",
+    "unknown, expired: a/b?c&d=e",
+    "unknown, expired: a/b?c&d=e",
+  ],
   ["empty", "", ""],
 ];
 
@@ -34,7 +38,11 @@ describe("encodeGrpcMessage", () => {
 describe("reencodeGrpcMessage", () => {
   const cases: [string, string, string][] = [
     ["not valid percent-encoding is left as is", "%E0%A4%A", "%E0%A4%A"],
-    ["Connect-ES's encodeURIComponent form", encodeURIComponent("unknown, expired or revoked"), "unknown, expired or revoked"],
+    [
+      "Connect-ES's encodeURIComponent form",
+      encodeURIComponent("unknown, expired or revoked"),
+      "unknown, expired or revoked",
+    ],
     ["already in the spec's form", "a b", "a b"],
   ];
   for (const [name, value, expected] of cases) test(name, () => assert.equal(reencodeGrpcMessage(value), expected));
@@ -50,7 +58,8 @@ describe("isGrpcRequest", () => {
     ["application/grpc+proto", true],
     ["Application/GRPC+json", true],
   ];
-  for (const [type, expected] of cases) test(`${type} → ${expected}`, () => assert.equal(isGrpcRequest(type), expected));
+  for (const [type, expected] of cases)
+    test(`${type} → ${expected}`, () => assert.equal(isGrpcRequest(type), expected));
 });
 
 /** A raw gRPC call over HTTP/2 (what grpc-js sends); returns the trailers as they arrive on the wire. */
@@ -95,7 +104,8 @@ describe("grpc-message on the wire", { timeout: 120_000 }, () => {
     const client = peerClient(peer.url, "grpc");
     await assert.rejects(
       client.statItem({ itemId: "share/a.txt" }, { headers: { "x-api-key": "not-a-real-key" } }),
-      (error: unknown) => error instanceof ConnectError && error.rawMessage === "the API key is not valid (unknown, expired or revoked)",
+      (error: unknown) =>
+        error instanceof ConnectError && error.rawMessage === "the API key is not valid (unknown, expired or revoked)",
     );
   });
 });

@@ -159,7 +159,9 @@ test("a resume reads only the missing pieces; recorded pieces are re-checked fro
     if (seen === 2) ctl.abort(new DownloadError("shutdown", "stopped"));
   };
   const stats: PieceStats = { bytesWritten: 0 };
-  await assert.rejects(runPieceTransfer(params("resume.bin", data, source(data, []), rec1, emptyBitmap(n), ctl.signal), stats));
+  await assert.rejects(
+    runPieceTransfer(params("resume.bin", data, source(data, []), rec1, emptyBitmap(n), ctl.signal), stats),
+  );
   const kept = stats.verified!;
   assert.ok(countPieces(kept) > 0 && countPieces(kept) < n, `kept ${countPieces(kept)} pieces`);
   for (const c of rec1.checkpoints) {
