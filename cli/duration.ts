@@ -61,3 +61,19 @@ export function parseExpiry(text: string, now: number): Parsed<Date> {
   }
   return { ok: true, value: new Date(now + duration.value) };
 }
+
+/**
+ * `--expires` as given: checked now, resolved to a date only when the thing is created, so
+ * `--expires 1s` means one second after creation however slowly the store opens (a duration
+ * measured from argument parsing could already be over: seen on a loaded CI machine).
+ */
+export type ExpiryOption = (createdAt: number) => Date;
+
+/** Parses `--expires` into an {@link ExpiryOption}; the same inputs and errors as {@link parseExpiry}. */
+export function parseExpiryOption(text: string, now: number): Parsed<ExpiryOption> {
+  const checked = parseExpiry(text, now);
+  if (!checked.ok) return checked;
+  const afterMs = checked.value.getTime() - now;
+  const fixed = checked.value;
+  return { ok: true, value: ISO_DATE.test(text.trim()) ? () => fixed : (createdAt) => new Date(createdAt + afterMs) };
+}

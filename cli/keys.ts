@@ -21,7 +21,7 @@ import {
   writeOut,
   printListing,
 } from "./common.js";
-import { parseExpiry } from "./duration.js";
+import { type ExpiryOption, parseExpiryOption } from "./duration.js";
 import { formatDate } from "./format.js";
 
 /** Registers `peer keys` and its subcommands. */
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     )
     .addOption(
       new Option("--expires <when>", "expiry: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31)").argParser(
-        argParser((text) => parseExpiry(text, Date.now())),
+        argParser((text) => parseExpiryOption(text, Date.now())),
       ),
     )
     .addOption(jsonOption())
@@ -54,24 +54,26 @@ export function register(program: Command): void {
       '\nWith --json, prints {"id":…,"name":…,"key":"…","expiresAt":ISO date or null}.\n' +
         'Callers send the key as "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n',
     )
-    .action(async (options: { name: string; expires?: Date; json?: boolean; dataDir: string; database?: string }) => {
-      const created = await withKeyStore(
-        options.dataDir,
-        (store) => store.create({ name: options.name, expiresAt: options.expires }),
-        options.database,
-      );
-      const expiresAt = created.expiresAt === null ? null : created.expiresAt.toISOString();
-      if (options.json) {
-        writeJsonLine({ id: created.id, name: created.name, key: created.key, expiresAt });
-        return;
-      }
-      writeErr(
-        `Created key "${created.name}" (id ${created.id}), ${expiresAt === null ? "never expires" : `expires ${expiresAt}`}.\n` +
-          "This is the only time the key is shown; store it now:\n",
-      );
-      writeOut(`${created.key}\n`);
-      writeErr('Use it as PEER_KEY, or send "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n');
-    });
+    .action(
+      async (options: { name: string; expires?: ExpiryOption; json?: boolean; dataDir: string; database?: string }) => {
+        const created = await withKeyStore(
+          options.dataDir,
+          (store) => store.create({ name: options.name, expiresAt: options.expires?.(Date.now()) }),
+          options.database,
+        );
+        const expiresAt = created.expiresAt === null ? null : created.expiresAt.toISOString();
+        if (options.json) {
+          writeJsonLine({ id: created.id, name: created.name, key: created.key, expiresAt });
+          return;
+        }
+        writeErr(
+          `Created key "${created.name}" (id ${created.id}), ${expiresAt === null ? "never expires" : `expires ${expiresAt}`}.\n` +
+            "This is the only time the key is shown; store it now:\n",
+        );
+        writeOut(`${created.key}\n`);
+        writeErr('Use it as PEER_KEY, or send "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n');
+      },
+    );
 
   keys
     .command("list")

@@ -16,7 +16,7 @@ import {
   writeOut,
   printListing,
 } from "./common.js";
-import { parseExpiry } from "./duration.js";
+import { type ExpiryOption, parseExpiryOption } from "./duration.js";
 import { formatBytes, formatDate } from "./format.js";
 
 /** Registers `peer links` and its subcommands. */
@@ -33,7 +33,7 @@ export function register(program: Command): void {
       new Option(
         "--expires <when>",
         "expiry: a duration (7d, 12h, 90m, 2w) or a date (2027-01-31); default never",
-      ).argParser(argParser((text) => parseExpiry(text, Date.now()))),
+      ).argParser(argParser((text) => parseExpiryOption(text, Date.now()))),
     )
     .addOption(
       new Option(
@@ -55,7 +55,7 @@ export function register(program: Command): void {
         try {
           return await store.create({
             target: itemId,
-            expiresAt: options.expires,
+            expiresAt: options.expires?.(Date.now()),
             maxDownloads: options.maxDownloads,
             note: options.note,
           });
@@ -113,7 +113,7 @@ export function register(program: Command): void {
 }
 
 interface CreateOptions {
-  expires?: Date;
+  expires?: ExpiryOption;
   maxDownloads?: number;
   note?: string;
   baseUrl?: string;

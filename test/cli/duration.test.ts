@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MAX_DURATION_MS, parseDuration, parseExpiry } from "../../cli/duration.js";
+import { MAX_DURATION_MS, parseDuration, parseExpiry, parseExpiryOption } from "../../cli/duration.js";
 
 const S = 1000;
 const M = 60 * S;
@@ -79,5 +79,26 @@ describe("parseExpiry", () => {
       assert.equal(result.ok, false);
       if (!result.ok) assert.match(result.error, error);
     });
+  }
+});
+
+test("parseExpiryOption: a duration counts from creation, a date stays fixed, errors are parseExpiry's", () => {
+  const parsedAt = Date.parse("2030-01-01T00:00:00Z");
+  const createdAt = parsedAt + 5_000; // the store opened slowly
+  const cases: Array<[string, string | undefined, string | undefined]> = [
+    ["1s", "2030-01-01T00:00:06.000Z", undefined],
+    ["2h", "2030-01-01T02:00:05.000Z", undefined],
+    ["2031-02-03", "2031-02-03T00:00:00.000Z", undefined],
+    ["2029-12-31", undefined, "in the past"],
+    ["soon", undefined, "neither a duration"],
+  ];
+  for (const [input, expected, error] of cases) {
+    const r = parseExpiryOption(input, parsedAt);
+    if (error !== undefined) {
+      assert.ok(!r.ok && r.error.includes(error), `${input}: ${JSON.stringify(r)}`);
+      continue;
+    }
+    assert.ok(r.ok, input);
+    assert.equal(r.value(createdAt).toISOString(), expected, input);
   }
 });
