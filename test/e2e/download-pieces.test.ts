@@ -15,6 +15,7 @@ import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { createPeerClient } from "../../client/index.js";
 import { keyRef } from "../../client/key-ref.js";
+import { seededRandom } from "../../client/retry/backoff.js";
 import * as createDownload from "../../client/store/migrations/0001_create_download.js";
 import { bitmapFromText, hasPiece } from "../../client/pieces/bitmap.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
@@ -65,18 +66,6 @@ function completed(dbFile: string): boolean {
   }
 }
 
-/** A small seeded PRNG (mulberry32) so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function verifiedNow(dbFile: string): ((i: number) => boolean) | undefined {
   try {
     const db = new Database(dbFile, { readonly: true, fileMustExist: true });
@@ -98,7 +87,7 @@ function verifiedNow(dbFile: string): ((i: number) => boolean) | undefined {
 test("kill -9 at random points across runs: no verified piece is read again, the file ends byte-identical", async (t) => {
   const seed = Number(process.env.PEER_TEST_SEED ?? Date.now() % 100_000);
   t.diagnostic(`seed ${seed} (PEER_TEST_SEED replays it)`);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const proxy = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), bytesPerSecond: 1536 * 1024 });
   t.after(() => proxy.close());
   const dir = path.join(work.dir, "kill");
