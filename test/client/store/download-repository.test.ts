@@ -12,6 +12,7 @@ import {
 import * as repo from "../../../client/store/download.repository.js";
 import type { NewDownloadRow } from "../../../client/store/download.table.js";
 import { toDownload } from "../../../client/store/download-mapper.js";
+import { downloadRow } from "../../helpers/download-rows.js";
 
 let dir: string;
 let db: Kysely<ClientDatabase>;
@@ -25,30 +26,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-let n = 0;
-function row(over: Partial<NewDownloadRow> = {}): NewDownloadRow {
-  n++;
-  return {
-    id: `job-${n}`,
-    peer_url: "http://127.0.0.1:1",
-    key_ref: "sha256:0000000000000000",
-    transport: "connect",
-    item_id: "s/f",
-    file_name: "f",
-    destination: `/dl/f-${n}`,
-    part_path: `/dl/f-${n}.part`,
-    expected_size: 10,
-    expected_etag: '"e"',
-    expected_sha256: null,
-    committed_bytes: 0,
-    status: "queued",
-    attempts: 0,
-    restarts: 0,
-    created_at: 1000 + n,
-    updated_at: 1000 + n,
-    ...over,
-  };
-}
+const row = downloadRow;
 
 test("opening runs the migrations; WAL and busy_timeout are set; reopening is a no-op", async () => {
   const again = await openDownloadsDatabase(dir);

@@ -9,33 +9,10 @@ import type { Kysely } from "kysely";
 import { isUniqueViolation } from "../../../common/store/dialect.js";
 import { openDownloadsDatabase, type ClientDatabase } from "../../../client/store/database.js";
 import * as repo from "../../../client/store/download.repository.js";
-import type { NewDownloadRow } from "../../../client/store/download.table.js";
 import { dialectCases, type StoreLocation } from "../../helpers/dialects.js";
+import { downloadRow } from "../../helpers/download-rows.js";
 
-let n = 0;
-function row(over: Partial<NewDownloadRow> = {}): NewDownloadRow {
-  n++;
-  return {
-    id: `job-${n}`,
-    peer_url: "http://127.0.0.1:1",
-    key_ref: "sha256:0000000000000000",
-    transport: "connect",
-    item_id: "s/f",
-    file_name: "f",
-    destination: `/dl/f-${n}`,
-    part_path: `/dl/f-${n}.part`,
-    expected_size: 10,
-    expected_etag: '"e"',
-    expected_sha256: null,
-    committed_bytes: 0,
-    status: "queued",
-    attempts: 0,
-    restarts: 0,
-    created_at: 1000 + n,
-    updated_at: 1000 + n,
-    ...over,
-  };
-}
+const row = downloadRow;
 
 for (const dialect of dialectCases()) {
   describe(`download queue on ${dialect.name}`, { skip: dialect.skip, timeout: 120_000 }, () => {
