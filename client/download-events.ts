@@ -35,6 +35,8 @@ export type DownloadEvent =
       readonly size: number | null;
       readonly bytesPerSecond: number;
       readonly etaSeconds: number | null;
+      /** Per source (pieces path only; absent on the whole-file path): what each delivered and at what rate. */
+      readonly sources?: readonly SourceProgress[];
     })
   | (EventBase & { readonly type: "restarted"; readonly reason: string; readonly restarts: number })
   | (EventBase & {
@@ -62,9 +64,29 @@ export type DownloadEvent =
       /** Who sent the bytes (the peer's URL), or "disk" for a part damaged on disk. */
       readonly source: string;
     })
+  | (EventBase & {
+      readonly type: "source-banned";
+      /** The source's URL (a peer's base URL or a mirror URL). */
+      readonly source: string;
+      /** Why: the piece that failed its hash, or the size it served. */
+      readonly reason: string;
+    })
   | (EventBase & { readonly type: "failed"; readonly error: EventError })
   | (EventBase & { readonly type: "paused"; readonly error: EventError })
   | (EventBase & { readonly type: "cancelled" });
+
+/** One source's share of a download, in progress events. */
+export interface SourceProgress {
+  /** The peer's base URL or the mirror's URL. */
+  readonly url: string;
+  readonly kind: "peer" | "mirror";
+  /** Verified bytes it delivered in this attempt. */
+  readonly bytes: number;
+  /** Its measured rate (bytes per second; 0 until measured). */
+  readonly bytesPerSecond: number;
+  /** `active`: reading now or ready; `waiting`: backing off after a failure; `banned`; `unusable` (lacks the content, ignores ranges, or failed for good). */
+  readonly state: "active" | "waiting" | "banned" | "unusable";
+}
 
 /** What a completed download was checked against. */
 export type Verification = "pieces root" | "sha256" | "size only";

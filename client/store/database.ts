@@ -10,11 +10,13 @@ import type { Kysely } from "kysely";
 import { openSqliteStoreFile, openStore } from "../../common/store/open-store.js";
 import type { SqliteFile } from "../../common/store/sqlite-file.js";
 import type { DownloadTable } from "./download.table.js";
+import type { DownloadSourceTable } from "./download-source.table.js";
 import { clientMigrationProvider } from "./migrations/index.js";
 
 /** The client schema. */
 export interface ClientDatabase {
   download: DownloadTable;
+  download_source: DownloadSourceTable;
 }
 
 /** File name of the job database inside the data directory. */

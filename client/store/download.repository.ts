@@ -273,5 +273,6 @@ export async function updateDownloadIfStatus(
 
 /** Deletes a row. */
 export async function deleteDownloadRow(db: Db, id: string): Promise<boolean> {
+  await db.deleteFrom("download_source").where("download_id", "=", id).execute();
   return changed(await db.deleteFrom("download").where("id", "=", id).executeTakeFirst());
 }

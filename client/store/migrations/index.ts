@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as createDownload from "./0001_create_download.js";
 import * as pieces from "./0002_pieces.js";
 import * as addLeaseToken from "./0003_add_lease_token.js";
+import * as downloadSource from "./0004_download_source.js";
 
 /** The client database's migrations, listed statically (no directory scan). */
 export const clientMigrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001_create_download": createDownload,
   "0002_pieces": pieces,
   "0003_add_lease_token": addLeaseToken,
+  "0004_download_source": downloadSource,
 });
 
 /** A MigrationProvider over {@link clientMigrations}. */
