@@ -44,6 +44,7 @@ export type DownloadErrorCode =
   | "deadline"
   | "superseded"
   | "no-key"
+  | "sources-banned"
   // restart from 0
   | "changed"
   | "digest-mismatch"
@@ -85,6 +86,7 @@ const ACTION: Record<DownloadErrorCode, ErrorAction> = {
   deadline: "fail",
   superseded: "fail",
   "no-key": "fail",
+  "sources-banned": "fail",
   changed: "restart",
   "digest-mismatch": "restart",
   "disk-full": "pause",

@@ -84,6 +84,8 @@ export interface ListItemsParams {
   pageSize?: number;
   /** Token from a previous page. */
   pageToken?: string;
+  /** Only items with this BEP 52 pieces root (64 lower-case hex): the same content (docs/pieces.md). */
+  piecesRoot?: string;
 }
 
 /** A GetPieceHashes request (one page of the piece layer). */

@@ -5,7 +5,8 @@
  * yet, or its GetPieceHashes cannot be reached, {@link planPieces} says so and the
  * whole-file path runs instead.
  */
-import { classify } from "./errors.js";
+import { classify, DownloadError } from "./errors.js";
+import { createSourceBook, openSources, type SourceBook } from "./job-sources.js";
 import type { AttemptInput, AttemptResult } from "./download-attempt.js";
 import { createProgressMeter } from "./progress-meter.js";
 import { eventBase, type JobClaim } from "./job-claim.js";
@@ -13,9 +14,8 @@ import { bitmapFromText, emptyBitmap, hasPiece, setPiece, type Bitmap } from "./
 import { sharedHashPool } from "./pieces/hash-pool.js";
 import { fetchPieceLayer, type CheckedLayer } from "./pieces/piece-layer-fetch.js";
 import type { DownloadRow } from "./store/download.table.js";
-import { httpSource } from "./transfer/http-source.js";
 import { runPieceTransfer, type PieceHooks, type PieceStats } from "./transfer/piece-transfer.js";
-import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
+import { chunkSizeAfterFailures } from "./transfer/rpc-source.js";
 
 /** What a pieces attempt works from. */
 export interface PiecePlan {
@@ -82,16 +82,20 @@ async function knownContent(claim: JobClaim, r: DownloadRow, signal: AbortSignal
   return { root: item.piecesRoot, etag: item.etag, size: Number(item.size) };
 }
 
-/** Runs the piece transfer of a planned attempt. */
+/** Runs the piece transfer of a planned attempt, with every usable source of the job. */
 export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise<AttemptResult> {
   const { claim, row: r } = a;
-  const { entry, ctx } = claim;
+  const { ctx } = claim;
   const trusted = claim.trustedPieces;
   const stats: PieceStats = a.stats;
+  const signal = claim.attemptCtl.signal;
+  const sources = await openSources(claim, r, plan, chunkSizeAfterFailures(a.failures), signal);
+  if (sources.length === 0)
+    throw new DownloadError("unavailable", "no source of this job can be reached now (see peer downloads show)");
+  const book = createSourceBook(claim);
   try {
     const result = await runPieceTransfer(
       {
-        itemId: r.item_id,
         partPath: r.part_path,
         destination: r.destination,
         size: plan.size,
@@ -101,10 +105,10 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
         layer: plan.layer.layer,
         verified: plan.verified,
         recheck: (i) => trusted === undefined || trusted.count !== plan.verified.count || !hasPiece(trusted, i),
-        source: r.peer_url,
-        openRead: entry.client.transport === "http" ? httpSource(entry.client) : rpcSource(entry.client),
-        chunkSize: chunkSizeAfterFailures(a.failures),
-        signal: claim.attemptCtl.signal,
+        sources,
+        backoff: ctx.o.backoff,
+        random: ctx.random,
+        signal,
         idleTimeoutMs: ctx.o.idleTimeoutMs,
         checkpointBytes: ctx.o.checkpointBytes,
         checkpointMs: ctx.o.checkpointMs,
@@ -112,7 +116,7 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
         fs: ctx.fs,
         now: ctx.now,
         pool: sharedHashPool(),
-        hooks: pieceHooks(claim, r, plan),
+        hooks: pieceHooks(claim, r, plan, book, stats),
       },
       stats,
     );
@@ -120,6 +124,7 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
     return { size: result.size, sha256, computedSha256: undefined, verified: "pieces root", piecesRoot: plan.rootHex };
   } finally {
     claim.trustedPieces = merge(trusted, stats.confirmed, plan.verified.count);
+    await book.flush(stats.sources).catch(() => undefined);
   }
 }
 
@@ -131,7 +136,7 @@ function merge(a: Bitmap | undefined, b: Bitmap | undefined, count: number): Bit
 }
 
 /** Row updates (only while we hold the lease) and events of a pieces attempt. */
-function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan): PieceHooks {
+function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan, book: SourceBook, stats: PieceStats): PieceHooks {
   const { ctx } = claim;
   const { o, now, emit } = ctx;
   const base = () => eventBase(r, now);
@@ -160,11 +165,18 @@ function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan): PieceHook
       meter.add(t, verifiedBytes);
       if (t - lastProgressAt >= o.progressIntervalMs || verifiedBytes === size) {
         lastProgressAt = t;
-        emit({ ...base(), type: "progress", bytes: verifiedBytes, size, ...meter.read(size) });
+        const sources = stats.sources?.map((run) => run.snapshot());
+        emit({ ...base(), type: "progress", bytes: verifiedBytes, size, ...meter.read(size), sources });
       }
     },
+    onSourceBanned: async (run, reason) => {
+      await book.banned(run, reason);
+      emit({ ...base(), type: "source-banned", source: run.source.url, reason });
+    },
+    onSourceFailed: (run, error, decision) => book.failed(run, error, decision),
     onCheckpoint: async (verified, prefixBytes) => {
       await claim.owned({ pieces_verified: verified, committed_bytes: prefixBytes, updated_at: now() });
+      await book.flush(stats.sources);
     },
     onVerifying: async (verified, fileSize) => {
       await claim.owned({

@@ -17,6 +17,12 @@ export interface LimiterOptions {
 export interface Limiter {
   /** Waits for both slots; the returned release frees both. */
   acquire(peer: string, signal?: AbortSignal): Promise<Release>;
+  /**
+   * Takes a slot of `peer` only (no global slot), without waiting: for a job's extra sources,
+   * which count against their peer's limit but are part of a job that holds its global slot.
+   * Undefined when the peer is at its limit.
+   */
+  tryAcquirePeer(peer: string): Release | undefined;
   /** The global semaphore (for inspection). */
   readonly global: Semaphore;
 }
@@ -25,14 +31,21 @@ export interface Limiter {
 export function createLimiter(options: LimiterOptions): Limiter {
   const global = createSemaphore(options.global);
   const peers = new Map<string, Semaphore>();
+  const peerSemaphore = (peer: string): Semaphore => {
+    let sem = peers.get(peer);
+    if (sem === undefined) {
+      sem = createSemaphore(options.perPeer);
+      peers.set(peer, sem);
+    }
+    return sem;
+  };
   return {
     global,
+    tryAcquirePeer(peer) {
+      return peerSemaphore(peer).tryAcquire();
+    },
     async acquire(peer, signal) {
-      let sem = peers.get(peer);
-      if (sem === undefined) {
-        sem = createSemaphore(options.perPeer);
-        peers.set(peer, sem);
-      }
+      const sem = peerSemaphore(peer);
       const releasePeer = await sem.acquire(signal);
       try {
         const releaseGlobal = await global.acquire(signal);

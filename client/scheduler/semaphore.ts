@@ -12,6 +12,8 @@ export type Release = () => void;
 export interface Semaphore {
   /** Waits for a permit; rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<Release>;
+  /** A permit now, or undefined when none is free (never queues). */
+  tryAcquire(): Release | undefined;
   /** Free permits now. */
   readonly available: number;
   /** Callers waiting now. */
@@ -47,6 +49,11 @@ export function createSemaphore(permits: number): Semaphore {
     },
     get waiting() {
       return queue.length;
+    },
+    tryAcquire(): Release | undefined {
+      if (free <= 0 || queue.length > 0) return undefined;
+      free--;
+      return makeRelease();
     },
     acquire(signal?: AbortSignal): Promise<Release> {
       if (signal?.aborted) return Promise.reject(signal.reason);

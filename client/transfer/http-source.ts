@@ -36,12 +36,7 @@ export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): Open
     } else if (req.ifMatch !== undefined) {
       headers["if-match"] = req.ifMatch;
     }
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const mod = url.protocol === "https:" ? https : http;
-      const r = mod.request(url, { method: "GET", headers, signal: req.signal }, resolve);
-      r.on("error", reject);
-      r.end();
-    });
+    const res = await requestGet(url, headers, req.signal);
     try {
       return openResponse(res, req.offset, ranged, req.expectedSize, req.ifMatch, req.length);
     } catch (err) {
@@ -49,6 +44,16 @@ export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): Open
       throw err;
     }
   };
+}
+
+/** One GET with node:http(s) (large reads, no WHATWG streams: docs/performance.md). */
+export function requestGet(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const mod = url.protocol === "https:" ? https : http;
+    const r = mod.request(url, { method: "GET", headers, signal }, resolve);
+    r.on("error", reject);
+    r.end();
+  });
 }
 
 function metaOf(res: IncomingMessage, size: number): ReadMeta {
@@ -63,7 +68,8 @@ function metaOf(res: IncomingMessage, size: number): ReadMeta {
   };
 }
 
-function openResponse(
+/** Checks a GET's status and range against the request; the body as chunks. Throws on a mismatch. */
+export function openResponse(
   res: IncomingMessage,
   offset: number,
   ranged: boolean,
@@ -79,7 +85,7 @@ function openResponse(
         "unknown-size",
         "the peer sent no Content-Length; the size must be known to verify a download",
       );
-    return { meta: metaOf(res, length), start: 0, body: bodyOf(res, 0) };
+    return { meta: metaOf(res, length), start: 0, body: bodyOf(res, 0), full: true };
   }
   if (status === 206) {
     if (!ranged) throw new DownloadError("protocol", "the peer answered 206 to a request without a Range");

@@ -1,16 +1,24 @@
 /** Inputs, hooks and results of the piece transfer (client/transfer/piece-transfer.ts). */
 import type { Bitmap } from "../pieces/bitmap.js";
 import type { HashPool } from "../pieces/hash-pool.js";
+import type { DownloadError } from "../errors.js";
+import type { BackoffOptions } from "../retry/backoff.js";
+import type { SourceFailureDecision } from "../retry/source-failure.js";
 import type { TransferFs } from "./part-file.js";
-import type { OpenRead, ReadMeta } from "./read-source.js";
+import type { ReadMeta } from "./read-source.js";
+import type { SourceRun, TransferSource } from "./source-run.js";
 import type { TransferStats } from "./transfer.js";
 
 /** What the attempt reports (hooks may write the job row). */
 export interface PieceHooks {
   /** The first read was accepted. `verifiedBytes` are already verified. */
   onValidated(meta: ReadMeta, verifiedBytes: number): Promise<void>;
-  /** A piece failed its hash (`source` sent it, or "disk" for a damaged part). */
+  /** A piece failed its hash (`source` sent it: its URL, or "disk" for a damaged part). */
   onPieceFailed(index: number, source: string): void;
+  /** A source sent a piece that failed its hash (or another file's size) while another source remains: banned. */
+  onSourceBanned(run: SourceRun, reason: string): Promise<void>;
+  /** A source's read failed; the attempt goes on with the others unless `decision` ends it. */
+  onSourceFailed(run: SourceRun, error: DownloadError, decision: SourceFailureDecision): void;
   /** Verified bytes in hand (written or about to be). */
   onBytes(verifiedBytes: number): void;
   /**
@@ -26,10 +34,10 @@ export interface PieceHooks {
 
 /** Inputs of one attempt. */
 export interface PieceTransferParams {
-  readonly itemId: string;
   readonly partPath: string;
   readonly destination: string;
   readonly size: number;
+  /** The job's etag (its primary peer's), reported when the first read is accepted. */
   readonly etag: string;
   readonly root: Uint8Array;
   readonly pieceLength: number;
@@ -38,10 +46,12 @@ export interface PieceTransferParams {
   readonly verified: Bitmap;
   /** Recorded pieces to re-check from disk in the background (those an earlier process wrote). */
   readonly recheck: (index: number) => boolean;
-  /** Who sends the bytes (named in piece-failed events). */
-  readonly source: string;
-  readonly openRead: OpenRead;
-  readonly chunkSize?: number | undefined;
+  /** Where pieces come from (at least one; the job's own peer first). */
+  readonly sources: readonly TransferSource[];
+  /** Per-source backoff between failed reads (multi-source jobs). */
+  readonly backoff: Pick<BackoffOptions, "baseMs" | "capMs" | "maxHintMs">;
+  /** Random in [0, 1) for the backoff's jitter. @default Math.random */
+  readonly random?: () => number;
   readonly signal: AbortSignal;
   readonly idleTimeoutMs: number;
   readonly checkpointBytes: number;
@@ -72,4 +82,6 @@ export interface PieceStats extends TransferStats {
   verified?: Bitmap;
   /** Pieces this attempt wrote itself or found good on disk (no need to re-check them in this process). */
   confirmed?: Bitmap;
+  /** The sources' states (set when the attempt starts). */
+  sources?: readonly SourceRun[];
 }

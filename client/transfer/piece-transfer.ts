@@ -6,6 +6,13 @@
  * On a resume, pieces whose bytes are on disk but not recorded are checked from disk, and
  * pieces recorded by an earlier process are re-checked in the background (a damaged part
  * is caught before the rename, without delaying the first new byte).
+ *
+ * Several sources (docs/downloads.md "Sources"): one reader per source, each asking
+ * source-schedule.ts for its next range; pieces from any source go through the same
+ * hash → write → checkpoint path, one at a time. A source whose read fails backs off
+ * (retry/source-failure.ts decides) while the others go on; a source that sends a bad
+ * piece while another remains is banned. With one source, this is exactly the one-peer
+ * engine: its first failure ends the attempt.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { DownloadError, classify } from "../errors.js";
@@ -21,15 +28,34 @@ import {
 } from "../pieces/bitmap.js";
 import { createPieceAssembler, type AssembledPiece } from "../pieces/piece-assembler.js";
 import { nodeMatches } from "../pieces/piece-node.js";
-import { candidatesOnDisk, nextRange, type PieceRange } from "../pieces/piece-planner.js";
+import { candidatesOnDisk } from "../pieces/piece-planner.js";
+import { assignRange, type Assignment } from "../pieces/source-schedule.js";
+import { decideSourceFailure } from "../retry/source-failure.js";
 import { checkReadStart } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
 import { createNetworkWait, type NetworkWait } from "./network-wait.js";
+import { checkMirrorRead } from "./mirror-source.js";
 import { commitPartGuarded } from "./part-file.js";
 import type { PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
+import type { OpenedRead } from "./read-source.js";
+import { SourceRun } from "./source-run.js";
 import { createWriteBehind, type WriteBehind } from "./write-behind.js";
 
 export type { PieceHooks, PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
+export type { TransferSource } from "./source-run.js";
+
+/** Why a read was stopped by the transfer itself: another source delivered its pieces first (endgame). */
+const SUPERSEDED = Symbol("superseded");
+
+/** A source's answer that rules it out: banned (not the file) or unusable (cannot serve ranges). */
+class SourceRefused extends Error {
+  constructor(
+    readonly verdict: "ban" | "unusable",
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Runs one attempt. Throws a DownloadError (or something `classify` understands). */
 export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransferResult> {
@@ -39,6 +65,7 @@ export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats
 
 /** A piece in the hashing pipeline. */
 interface Hashing {
+  readonly run: SourceRun;
   readonly index: number;
   readonly offset: number;
   readonly node: Promise<{ node: Uint8Array; piece: Uint8Array }>;
@@ -48,14 +75,18 @@ interface Hashing {
 class PieceTransfer {
   private readonly ctl = new AbortController();
   private readonly wb: WriteBehind;
-  private readonly net: NetworkWait;
+  private readonly runs: SourceRun[];
+  /** Sources reading each piece now. */
+  private readonly readers: Uint8Array;
+  /** Pieces go to the write-behind and the checkpoint one at a time, whichever source sent them. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private waiters: Array<() => void> = [];
   /** Verified and pushed to the write-behind (or found good on disk). Includes the recorded pieces. */
   private readonly inHand: Bitmap;
   /** Pieces being checked from disk. */
   private readonly checking = new Set<number>();
   private readonly failures = new Map<number, number>();
   private readonly checks: Promise<void>[] = [];
-  private wake: (() => void) | undefined;
   private pendingBytes = 0;
   private lastCheckpointAt: number;
   private validated = false;
@@ -101,7 +132,9 @@ class PieceTransfer {
       start: 0,
       onWritten: (_end, length) => (stats.bytesWritten += length),
     });
-    this.net = createNetworkWait(this.ctl, p.idleTimeoutMs, () => this.wb.inFlight);
+    this.runs = p.sources.map((source) => new SourceRun(source));
+    stats.sources = this.runs;
+    this.readers = new Uint8Array(p.verified.count);
   }
 
   async run(): Promise<PieceTransferResult> {
@@ -114,7 +147,6 @@ class PieceTransfer {
       await this.keepWhatArrived(err);
       throw this.errorOf(err);
     } finally {
-      this.net.clear();
       this.p.signal.removeEventListener("abort", this.onOuterAbort);
       this.ctl.abort(new DownloadError("cancelled", "the attempt ended"));
       await Promise.allSettled(this.checks);
@@ -122,23 +154,171 @@ class PieceTransfer {
     }
   }
 
-  /** Reads runs of missing pieces until every piece is verified (or being checked from disk). */
+  /** One reader per source until every piece is verified (or being checked from disk). */
   private async fetchMissing(): Promise<void> {
-    for (;;) {
+    const readers = this.runs.map((run) =>
+      this.readFrom(run).catch((err: unknown) => {
+        // One reader ending the attempt stops the others at once.
+        if (!this.ctl.signal.aborted) this.ctl.abort(err);
+        throw err;
+      }),
+    );
+    const results = await Promise.allSettled(readers);
+    // The first cause, not the aborts it caused in the other readers.
+    this.ctl.signal.throwIfAborted();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    if (!this.allInHand()) throw this.noSourceLeft();
+  }
+
+  /** A source's reader: ranges from the schedule until nothing is missing or the source is gone. */
+  private async readFrom(run: SourceRun): Promise<void> {
+    while (!run.gone) {
       this.ctl.signal.throwIfAborted();
-      const range = nextRange({
-        size: this.p.size,
-        pieceLength: this.p.pieceLength,
-        verified: this.inHand,
-        busy: (i) => this.checking.has(i),
-      });
-      if (range !== undefined) {
-        await this.readRange(range);
+      if (this.allInHand() && this.checking.size === 0) return;
+      const now = this.p.now();
+      if (run.retryAt > now) {
+        run.state = "waiting";
+        await this.sleep(run.retryAt - now);
         continue;
       }
-      if (this.checking.size === 0) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      run.state = "active";
+      const assignment = this.assign(run);
+      if (assignment === undefined) {
+        if (this.allInHand() && this.checking.size === 0) return;
+        await this.changed();
+        continue;
+      }
+      const release = run.source.tryAcquire === undefined ? () => undefined : run.source.tryAcquire();
+      if (release === undefined) {
+        // Its peer is at its per-peer limit: ask again in a moment.
+        run.retryAt = this.p.now() + 500;
+        continue;
+      }
+      try {
+        await this.readAssigned(run, assignment);
+      } finally {
+        release();
+      }
     }
+  }
+
+  /** The schedule's answer for one source (source-schedule.ts). */
+  private assign(run: SourceRun): Assignment | undefined {
+    const { p } = this;
+    const owner = (i: number) =>
+      this.runs.find((r) => r.reading !== undefined && i >= r.reading.first && i < r.reading.end);
+    return assignRange({
+      count: p.verified.count,
+      pieceLength: p.pieceLength,
+      missing: (i) => !hasPiece(this.inHand, i) && !this.checking.has(i),
+      readers: (i) => this.readers[i] ?? 0,
+      mine: (i) => run.reading !== undefined && i >= run.reading.first && i < run.reading.end,
+      distance: (i) => i - (owner(i)?.reading?.position ?? i),
+      rate: run.rate(),
+      activeSources: this.runs.filter((r) => !r.gone).length,
+    });
+  }
+
+  /** Reads one assigned range; a failure is decided per source and may end the attempt. */
+  private async readAssigned(run: SourceRun, a: Assignment): Promise<void> {
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort(this.ctl.signal.reason);
+    this.ctl.signal.addEventListener("abort", onAbort, { once: true });
+    run.reading = { first: a.first, end: a.end, position: a.first, ctl };
+    for (let i = a.first; i < a.end; i++) this.readers[i] = (this.readers[i] ?? 0) + 1;
+    try {
+      await this.readRange(run, a, ctl);
+      run.failures = 0;
+    } catch (err) {
+      if (ctl.signal.reason === SUPERSEDED && !this.ctl.signal.aborted) return;
+      await this.sourceFailed(run, err);
+    } finally {
+      this.ctl.signal.removeEventListener("abort", onAbort);
+      for (let i = a.first; i < a.end; i++) this.readers[i] = Math.max(0, (this.readers[i] ?? 0) - 1);
+      run.reading = undefined;
+      this.notify();
+    }
+  }
+
+  /** After a failed read: back off, drop or ban the source, or end the attempt (rethrows). */
+  private async sourceFailed(run: SourceRun, err: unknown): Promise<void> {
+    if (this.ctl.signal.aborted) throw err; // the attempt is ending anyway (cancel, pause, disk)
+    const others = this.runs.filter((r) => r !== run && !r.gone).length;
+    if (err instanceof SourceRefused) {
+      if (others === 0) throw new DownloadError("protocol", `${run.source.url}: ${err.message}`);
+      if (err.verdict === "ban") return this.ban(run, err.message);
+      run.state = "unusable";
+      run.reason = err.message;
+      this.p.hooks.onSourceFailed(run, new DownloadError("protocol", err.message), {
+        kind: "drop",
+        reason: err.message,
+      });
+      return;
+    }
+    const error = classify(err);
+    run.failures++;
+    run.lastError = error;
+    const decision = decideSourceFailure({
+      error,
+      failures: run.failures,
+      othersUsable: others,
+      backoff: this.p.backoff,
+      random: this.p.random ?? Math.random,
+    });
+    this.p.hooks.onSourceFailed(run, error, decision);
+    if (decision.kind === "end-attempt") throw err;
+    if (decision.kind === "drop") {
+      run.state = "unusable";
+      run.reason = decision.reason;
+    } else {
+      run.state = "waiting";
+      run.retryAt = this.p.now() + decision.delayMs;
+    }
+  }
+
+  /** Bans a source from the job: its read stops, its pieces go to the others. */
+  private async ban(run: SourceRun, reason: string): Promise<void> {
+    if (run.state === "banned") return;
+    run.state = "banned";
+    run.reason = reason;
+    run.reading?.ctl.abort(SUPERSEDED);
+    await this.p.hooks.onSourceBanned(run, reason);
+  }
+
+  /** Every source is banned or dropped with pieces still missing. */
+  private noSourceLeft(): DownloadError {
+    const why = this.runs.map((r) => `${r.source.url}: ${r.reason ?? r.lastError?.message ?? r.state}`).join("; ");
+    return new DownloadError("unavailable", `no source can send the missing pieces (${why})`);
+  }
+
+  private allInHand(): boolean {
+    return isFull(this.inHand);
+  }
+
+  /** Resolves at the next change of what is in hand, being read or checked. */
+  private changed(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  /** Sleeps `ms`, or less when the attempt ends. */
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      const signal = this.ctl.signal;
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   /**
@@ -184,57 +364,83 @@ class PieceTransfer {
       }
     } finally {
       this.checking.delete(index);
-      this.wake?.();
-      this.wake = undefined;
+      this.notify();
     }
   }
 
-  /** One read for a run of missing pieces; each piece is hashed in the pool, checked, then written. */
-  private async readRange(range: PieceRange): Promise<void> {
+  /** One read of a range from one source; each piece is hashed in the pool, checked, then written. */
+  private async readRange(run: SourceRun, a: Assignment, ctl: AbortController): Promise<void> {
     const { p } = this;
-    const read = await this.net.wait(
-      p.openRead({
-        itemId: p.itemId,
-        offset: range.offset,
-        length: range.length,
-        ifMatch: p.etag,
-        expectedSize: p.size,
-        chunkSize: p.chunkSize,
-        signal: this.ctl.signal,
-      }),
-    );
-    const body = read.body;
+    const { source } = run;
+    const offset = a.first * p.pieceLength;
+    const length = Math.min(p.size, a.end * p.pieceLength) - offset;
+    const net = createNetworkWait(ctl, p.idleTimeoutMs, () => this.wb.inFlight);
     try {
-      const expected = { size: p.size, etag: p.etag, sha256: null };
-      const decision = checkReadStart(range.offset, read.start, read.meta, expected, p.maxFileSize);
-      // A peer that ignored the range sent the whole file from 0: pieces are written at their
-      // own offsets, so that body is used as is (verified pieces are skipped).
-      if (decision.kind !== "ok" && decision.kind !== "restart-with-body")
-        throw new DownloadError(decision.kind, decision.reason);
-      if (read.atEnd === true)
-        throw new DownloadError("protocol", "the peer answered a piece read as if the file were complete");
-      if (!this.validated) {
-        this.validated = true;
-        await p.hooks.onValidated(read.meta, this.verifiedBytes());
+      const read = await net.wait(
+        source.openRead({
+          itemId: source.itemId,
+          offset,
+          length,
+          ifMatch: source.etag,
+          expectedSize: p.size,
+          chunkSize: source.chunkSize,
+          signal: ctl.signal,
+        }),
+      );
+      const body = read.body;
+      try {
+        const whole = this.checkRead(run, read, offset, length);
+        if (!this.validated) {
+          this.validated = true;
+          await p.hooks.onValidated({ ...read.meta, etag: p.etag, size: p.size }, this.verifiedBytes());
+        }
+        await this.receive(run, read, whole ? 0 : offset, whole ? p.size : offset + length, net);
+      } finally {
+        await body.return?.().catch(() => undefined);
       }
-      const whole = decision.kind === "restart-with-body";
-      const start = whole ? 0 : range.offset;
-      const end = whole ? p.size : range.offset + range.length;
-      const asm = createPieceAssembler({
-        start,
-        end,
-        pieceLength: p.pieceLength,
-        size: p.size,
-        skip: (i) => hasPiece(this.inHand, i) || this.checking.has(i),
-      });
-      const pipeline: Hashing[] = [];
-      let pipelineBytes = 0;
-      const limit = Math.max(2 * p.pieceLength, 16 * 1024 * 1024);
+    } finally {
+      net.clear();
+    }
+  }
+
+  /** Whether a read can be used; true when it carries the whole file from 0 (a peer that ignored the range). */
+  private checkRead(run: SourceRun, read: OpenedRead, offset: number, length: number): boolean {
+    const { p } = this;
+    if (run.source.kind === "mirror") {
+      const verdict = checkMirrorRead(read, { offset, length }, p.size);
+      if (verdict.kind !== "ok") throw new SourceRefused(verdict.kind, verdict.reason);
+      return false;
+    }
+    const expected = { size: p.size, etag: run.source.etag ?? null, sha256: null };
+    const decision = checkReadStart(offset, read.start, read.meta, expected, p.maxFileSize);
+    // A peer that ignored the range sent the whole file from 0: pieces are written at their
+    // own offsets, so that body is used as is (verified pieces are skipped).
+    if (decision.kind !== "ok" && decision.kind !== "restart-with-body")
+      throw new DownloadError(decision.kind, decision.reason);
+    if (read.atEnd === true)
+      throw new DownloadError("protocol", "the peer answered a piece read as if the file were complete");
+    return decision.kind === "restart-with-body";
+  }
+
+  /** Assembles the body's bytes into pieces, hashes them in the pool, and settles them in order. */
+  private async receive(run: SourceRun, read: OpenedRead, start: number, end: number, net: NetworkWait) {
+    const { p } = this;
+    const asm = createPieceAssembler({
+      start,
+      end,
+      pieceLength: p.pieceLength,
+      size: p.size,
+      skip: (i) => hasPiece(this.inHand, i) || this.checking.has(i),
+    });
+    const pipeline: Hashing[] = [];
+    let pipelineBytes = 0;
+    const limit = Math.max(2 * p.pieceLength, 16 * 1024 * 1024);
+    try {
       for (;;) {
-        const r = await this.net.wait(body.next());
+        const r = await net.wait(read.body.next());
         if (r.done === true) break;
         for (const piece of asm.push(r.value.offset, r.value.data)) {
-          pipeline.push(this.hash(piece));
+          pipeline.push(this.hash(run, piece));
           pipelineBytes += piece.bytes.length;
         }
         // Pieces whose hash is back are written at once (in order); a full pipeline waits for its head.
@@ -245,14 +451,15 @@ class PieceTransfer {
       asm.finish();
       while (pipeline.length > 0) await this.settlePiece(pipeline.shift());
     } finally {
-      await body.return?.().catch(() => undefined);
+      for (const h of pipeline) h.node.catch(() => undefined);
     }
   }
 
   /** Sends a piece to the pool (its buffer is transferred). */
-  private hash(piece: AssembledPiece): Hashing {
+  private hash(run: SourceRun, piece: AssembledPiece): Hashing {
     const { p } = this;
     const entry: Hashing = {
+      run,
       index: piece.index,
       offset: piece.offset,
       done: false,
@@ -271,34 +478,65 @@ class PieceTransfer {
     this.ctl.signal.throwIfAborted(); // a cancel or pause stops at once, even with hashed pieces waiting
     const { p } = this;
     const { node, piece: bytes } = await entry.node;
-    const { index, offset } = entry;
+    const { index, offset, run } = entry;
+    if (run.reading !== undefined) run.reading.position = Math.max(run.reading.position, index + 1);
     if (!nodeMatches(node, index, p.size, p.pieceLength, p.root, p.layer)) {
-      this.pieceFailed(index);
+      await this.pieceFailed(run, index);
       return bytes.length;
     }
-    if (this.failures.has(index)) this.refetched++;
-    await this.wb.push(offset, bytes);
-    setPiece(this.inHand, index);
-    setPiece(this.confirmed, index);
-    this.pendingBytes += bytes.length;
-    p.hooks.onBytes(this.verifiedBytes());
-    const due = { pendingBytes: this.pendingBytes, sinceLastMs: p.now() - this.lastCheckpointAt };
-    if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs }))
-      await this.checkpoint();
+    await this.inOrder(async () => {
+      if (hasPiece(this.inHand, index)) return; // the endgame's other copy arrived first
+      if (this.failures.has(index)) this.refetched++;
+      await this.wb.push(offset, bytes);
+      setPiece(this.inHand, index);
+      setPiece(this.confirmed, index);
+      run.delivered(p.now(), bytes.length);
+      this.pendingBytes += bytes.length;
+      p.hooks.onBytes(this.verifiedBytes());
+      const due = { pendingBytes: this.pendingBytes, sinceLastMs: p.now() - this.lastCheckpointAt };
+      if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs }))
+        await this.checkpoint();
+    });
+    this.cancelLosers();
+    this.notify();
     return bytes.length;
   }
 
-  private pieceFailed(index: number): void {
+  /** Runs `step` after every earlier one (the write-behind and the checkpoints take one caller at a time). */
+  private inOrder(step: () => Promise<void>): Promise<void> {
+    const next = this.serial.then(step);
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Endgame: stops reads whose remaining pieces all arrived from another source. */
+  private cancelLosers(): void {
+    for (const r of this.runs) {
+      const reading = r.reading;
+      if (reading === undefined || reading.ctl.signal.aborted) continue;
+      let needed = false;
+      for (let i = reading.position; i < reading.end && !needed; i++) needed = !hasPiece(this.inHand, i);
+      if (!needed) reading.ctl.abort(SUPERSEDED);
+    }
+  }
+
+  /** A piece failed its hash: ban its source when another remains, else the one-source rule. */
+  private async pieceFailed(run: SourceRun, index: number): Promise<void> {
     const { p } = this;
     const n = (this.failures.get(index) ?? 0) + 1;
     this.failures.set(index, n);
     this.badPieces++;
-    p.hooks.onPieceFailed(index, p.source);
+    const url = run.source.url;
+    p.hooks.onPieceFailed(index, url);
+    if (this.runs.some((r) => r !== run && !r.gone)) {
+      await this.ban(run, `piece ${index} failed its hash`);
+      throw new DownloadError("bad-pieces", `${url} sent piece ${index}, which failed its hash: banned`);
+    }
     const max = p.maxFailuresPerPiece ?? 2;
     if (n >= max || this.badPieces >= (p.maxBadPieces ?? 4)) {
       const what =
         n >= max ? `piece ${index} failed its hash ${n} times` : `${this.badPieces} pieces failed their hash`;
-      throw new DownloadError("bad-pieces", `${what}; ${p.source} sends bytes that are not the file's`);
+      throw new DownloadError("bad-pieces", `${what}; ${url} sends bytes that are not the file's`);
     }
   }
 

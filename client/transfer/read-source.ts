@@ -28,6 +28,8 @@ export interface OpenedRead {
   readonly start: number;
   /** The bytes. */
   readonly body: AsyncIterator<Chunk>;
+  /** True when an HTTP server answered with the whole file (200) rather than the range asked. */
+  readonly full?: boolean;
   /** True when the whole item is already present (HTTP 416 at the end of a complete part). */
   readonly atEnd?: boolean;
 }

@@ -14,7 +14,12 @@ import { DownloadError } from "../../../client/errors.js";
 import { bitmapFromText, countPieces, emptyBitmap, type Bitmap } from "../../../client/pieces/bitmap.js";
 import { createHashPool } from "../../../client/pieces/hash-pool.js";
 import { realTransferFs } from "../../../client/transfer/part-file.js";
-import { runPieceTransfer, type PieceHooks, type PieceStats } from "../../../client/transfer/piece-transfer.js";
+import {
+  runPieceTransfer,
+  type PieceHooks,
+  type PieceStats,
+  type TransferSource,
+} from "../../../client/transfer/piece-transfer.js";
 import type { Chunk, OpenRead } from "../../../client/transfer/read-source.js";
 import { tempDir } from "../../helpers/download-fixtures.js";
 
@@ -55,6 +60,8 @@ function source(data: Buffer, log: Req[], tamper?: (n: number, chunk: Buffer, of
 
 interface Recorded {
   hooks: PieceHooks;
+  banned: Array<{ url: string; reason: string }>;
+  sourceFailures: Array<{ url: string; code: string; decision: string }>;
   failed: Array<{ index: number; source: string }>;
   checkpoints: Array<{ verified: Bitmap; partSize: number }>;
 }
@@ -62,12 +69,21 @@ interface Recorded {
 function recorder(partPath: string, count: number): Recorded {
   const failed: Recorded["failed"] = [];
   const checkpoints: Recorded["checkpoints"] = [];
+  const banned: Recorded["banned"] = [];
+  const sourceFailures: Recorded["sourceFailures"] = [];
   return {
     failed,
     checkpoints,
+    banned,
+    sourceFailures,
     hooks: {
       onValidated: async () => undefined,
       onPieceFailed: (index, src) => failed.push({ index, source: src }),
+      onSourceBanned: async (run, reason) => {
+        banned.push({ url: run.source.url, reason });
+      },
+      onSourceFailed: (run, error, decision) =>
+        sourceFailures.push({ url: run.source.url, code: error.code, decision: decision.kind }),
       onBytes: () => undefined,
       onCheckpoint: async (verified) => {
         checkpoints.push({ verified: bitmapFromText(verified, count), partSize: (await stat(partPath)).size });
@@ -82,14 +98,17 @@ function recorder(partPath: string, count: number): Recorded {
 function params(
   name: string,
   data: Buffer,
-  openRead: OpenRead,
+  openRead: OpenRead | readonly TransferSource[],
   rec: Recorded,
   verified: Bitmap,
   signal = new AbortController().signal,
 ) {
   const leaves = leafHashes(data, sha256);
+  const sources: readonly TransferSource[] =
+    typeof openRead === "function"
+      ? [{ id: "s1", url: "test-source", kind: "peer", itemId: `share/${name}`, etag: '"e"', openRead }]
+      : openRead;
   return {
-    itemId: `share/${name}`,
     partPath: path.join(work.dir, `${name}.part`),
     destination: path.join(work.dir, name),
     size: data.length,
@@ -99,8 +118,8 @@ function params(
     layer: pieceLayer(leaves, P, sha256),
     verified,
     recheck: () => true,
-    source: "test-source",
-    openRead,
+    sources,
+    backoff: { baseMs: 10, capMs: 50, maxHintMs: 50 },
     signal,
     idleTimeoutMs: 60_000,
     checkpointBytes: 4 * P,
@@ -215,4 +234,103 @@ test("another file's bytes under the same id after validation → caught at the 
   assert.equal(rec.failed[0]?.index, 0, "the first piece is the first failure");
   assert.ok(rec.failed.length <= 4, `${rec.failed.length} pieces failed before the attempt stopped`);
   assert.equal((await stat(p.partPath)).size, 0, "nothing of the other file was written");
+});
+
+// Several sources (docs/downloads.md "Sources"): in-memory sources here; real peers,
+// proxies and mirrors in test/e2e/download-sources.test.ts.
+
+function peerSource(name: string, url: string, open: OpenRead): TransferSource {
+  return { id: url, url, kind: "peer", itemId: `share/${name}`, etag: '"e"', openRead: open };
+}
+
+/** A source that waits `delayMs` before each chunk. */
+function slow(data: Buffer, log: Req[], delayMs: number): OpenRead {
+  const inner = source(data, log);
+  return async (req) => {
+    const read = await inner(req);
+    const body = read.body;
+    return {
+      ...read,
+      body: {
+        async next() {
+          await new Promise((r) => setTimeout(r, delayMs));
+          return body.next();
+        },
+        return: body.return?.bind(body),
+      },
+    };
+  };
+}
+
+test("three sources, one flipping a byte in every range → banned; the others finish; the file is right", async () => {
+  const name = "three.bin";
+  const data = randomBytes(300 * P + 77);
+  const logs: Req[][] = [[], [], []];
+  const flipper = source(data, logs[2] as Req[], (_n, chunk) => {
+    chunk[0] = (chunk[0] ?? 0) ^ 0x01;
+    return chunk;
+  });
+  const sources = [
+    peerSource(name, "http://a", source(data, logs[0] as Req[])),
+    peerSource(name, "http://b", source(data, logs[1] as Req[])),
+    peerSource(name, "http://bad", flipper),
+  ];
+  const rec = recorder(path.join(work.dir, `${name}.part`), count(data.length));
+  const stats: PieceStats = { bytesWritten: 0 };
+  await runPieceTransfer(params(name, data, sources, rec, emptyBitmap(count(data.length))), stats);
+  assert.deepEqual(await readFile(path.join(work.dir, name)), data);
+  assert.deepEqual(
+    rec.banned.map((b) => b.url),
+    ["http://bad"],
+  );
+  assert.ok(rec.failed.every((f) => f.source === "http://bad"));
+  assert.equal(logs[2]?.length, 1, "the banned source was not asked again");
+  const byUrl = new Map(stats.sources?.map((r) => [r.source.url, r]));
+  assert.equal(byUrl.get("http://bad")?.state, "banned");
+  assert.equal((byUrl.get("http://a")?.bytes ?? 0) + (byUrl.get("http://b")?.bytes ?? 0), data.length);
+  assert.ok((byUrl.get("http://a")?.bytes ?? 0) > 0 && (byUrl.get("http://b")?.bytes ?? 0) > 0, "both delivered");
+});
+
+test("a source whose reads fail backs off while the other finishes the file", async () => {
+  const name = "flaky.bin";
+  const data = randomBytes(200 * P + 5);
+  const log: Req[] = [];
+  let calls = 0;
+  const failing: OpenRead = async () => {
+    calls++;
+    throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+  };
+  const sources = [peerSource(name, "http://down", failing), peerSource(name, "http://up", source(data, log))];
+  const rec = recorder(path.join(work.dir, `${name}.part`), count(data.length));
+  await runPieceTransfer(params(name, data, sources, rec, emptyBitmap(count(data.length))), { bytesWritten: 0 });
+  assert.deepEqual(await readFile(path.join(work.dir, name)), data);
+  assert.ok(calls >= 1);
+  assert.ok(rec.sourceFailures.length >= 1);
+  assert.ok(rec.sourceFailures.every((f) => f.url === "http://down" && f.code === "network"));
+  assert.ok(rec.sourceFailures.every((f) => f.decision === "backoff" || f.decision === "drop"));
+  assert.deepEqual(rec.banned, []);
+});
+
+test("endgame: the last pieces a slow source holds are read again from a fast one, and the slow read is cancelled", async () => {
+  const name = "endgame.bin";
+  const data = randomBytes(64 * P);
+  const fastLog: Req[] = [];
+  const slowLog: Req[] = [];
+  const sources = [
+    peerSource(name, "http://slow", slow(data, slowLog, 40)),
+    peerSource(name, "http://fast", source(data, fastLog)),
+  ];
+  const rec = recorder(path.join(work.dir, `${name}.part`), 64);
+  const stats: PieceStats = { bytesWritten: 0 };
+  await runPieceTransfer(params(name, data, sources, rec, emptyBitmap(64)), stats);
+  assert.deepEqual(await readFile(path.join(work.dir, name)), data);
+  const slowRun = stats.sources?.find((r) => r.source.url === "http://slow");
+  const fastRun = stats.sources?.find((r) => r.source.url === "http://fast");
+  assert.ok((fastRun?.bytes ?? 0) > (slowRun?.bytes ?? 0), "the fast source delivered more");
+  const slowFirst = slowLog[0];
+  assert.ok(slowFirst !== undefined && slowFirst.length !== undefined);
+  const slowPieces = new Set<number>();
+  for (let i = slowFirst.offset / P; i < (slowFirst.offset + slowFirst.length) / P; i++) slowPieces.add(i);
+  const duplicated = fastLog.some((r) => slowPieces.has(r.offset / P));
+  assert.ok(duplicated, "a piece of the slow source's range was asked of the fast one");
 });
