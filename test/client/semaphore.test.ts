@@ -116,3 +116,27 @@ test("limiter: cancelling while waiting for the global slot gives the peer slot 
   c();
   assert.equal(limiter.global.available, 1);
 });
+
+test("tryAcquire takes a free permit at once and never queues", async () => {
+  const sem = createSemaphore(1);
+  const r1 = sem.tryAcquire();
+  assert.ok(r1 !== undefined);
+  assert.equal(sem.tryAcquire(), undefined, "none free");
+  const waiting = sem.acquire();
+  r1();
+  const r2 = await waiting;
+  assert.equal(sem.tryAcquire(), undefined, "a queued waiter got the released permit first");
+  r2();
+  assert.ok(sem.tryAcquire() !== undefined);
+});
+
+test("limiter.tryAcquirePeer counts against the peer's limit only", async () => {
+  const limiter = createLimiter({ global: 1, perPeer: 2 });
+  const job = await limiter.acquire("http://a");
+  const extra = limiter.tryAcquirePeer("http://a");
+  assert.ok(extra !== undefined, "the second per-peer slot, while the only global slot is taken");
+  assert.equal(limiter.tryAcquirePeer("http://a"), undefined, "the peer is at its limit");
+  assert.ok(limiter.tryAcquirePeer("http://b") !== undefined, "another peer has its own limit");
+  extra();
+  job();
+});
