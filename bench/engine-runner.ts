@@ -83,7 +83,9 @@ export async function runEngineDownload(
     await manager.start({ runQueue: false });
     const peer = { url: task.baseUrl, key: task.apiKey, transport: task.transport };
     const ids: string[] = [];
-    for (const itemId of task.itemIds) ids.push(await manager.enqueue(peer, itemId, { outDir: task.destDir, signal }));
+    const sources = task.sources?.map((x) => ({ ...x, transport: task.transport }));
+    for (const itemId of task.itemIds)
+      ids.push(await manager.enqueue(peer, itemId, { outDir: task.destDir, signal, sources }));
     let bytes = 0;
     let attempts = 0;
     let restarts = 0;

@@ -3,7 +3,7 @@
  */
 
 /** Benchmark groups, in the order they run (docs/performance.md). */
-export const GROUPS = ["cli", "http", "rpc", "download", "memory", "resume", "small", "hashing"] as const;
+export const GROUPS = ["cli", "http", "rpc", "download", "memory", "resume", "small", "hashing", "sources"] as const;
 
 /** One of {@link GROUPS}. */
 export type GroupName = (typeof GROUPS)[number];

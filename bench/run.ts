@@ -20,6 +20,7 @@ import { runResumeGroup } from "./groups/resume-group.js";
 import { runRpcGroup } from "./groups/rpc-group.js";
 import { runSmallGroup } from "./groups/small-group.js";
 import { runHashingGroup } from "./groups/hashing-group.js";
+import { runSourcesGroup } from "./groups/sources-group.js";
 import { describeMachine } from "./machine.js";
 import type { GroupResult } from "./model.js";
 import { formatSize, parseBenchArgs, USAGE, type BenchOptions, type GroupName } from "./options.js";
@@ -35,6 +36,7 @@ const RUNNERS: Record<GroupName, (ctx: BenchContext) => Promise<GroupResult>> = 
   resume: runResumeGroup,
   small: runSmallGroup,
   hashing: runHashingGroup,
+  sources: runSourcesGroup,
 };
 
 function log(line: string): void {

@@ -39,7 +39,8 @@ export interface ServerPool {
     nginx(): Promise<Started<NginxServer>>;
     pipeline(highWaterMark: number): Promise<Started<NodeChild<{ url: string }>>>;
     stock(): Promise<Started<NodeChild<StockInfo>>>;
-    peer(): Promise<Started<NodeChild<PeerServerInfo>>>;
+    /** `linkTargets`: item ids to create share links for (announced in `info.links`). */
+    peer(linkTargets?: readonly string[]): Promise<Started<NodeChild<PeerServerInfo>>>;
     worker(): Promise<ClientWorker>;
   };
   /** Stops everything the pool started. */
@@ -113,7 +114,7 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
         (c) => c.stop(),
         track,
       ),
-    peer: (track: boolean) =>
+    peer: (track: boolean, linkTargets?: readonly string[]) =>
       guard(
         async () => {
           const dataDir = await mkdtemp(path.join(os.tmpdir(), "peer-bench-server-"));
@@ -123,6 +124,7 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
               root,
               dataDir,
               maxStreams: BENCH_MAX_STREAMS,
+              linkTargets,
             },
             { nodeArgs },
           ).catch(async (err: unknown) => {
@@ -157,7 +159,7 @@ export function createServerPool(root: string, poolOptions: ServerPoolOptions = 
       nginx: () => starters.nginx(false),
       pipeline: (hwm) => starters.pipeline(hwm, false),
       stock: () => starters.stock(false),
-      peer: () => starters.peer(false),
+      peer: (linkTargets) => starters.peer(false, linkTargets),
       worker: () => startClientWorker(nodeArgs),
     },
     stopAll: async () => {

@@ -42,6 +42,8 @@ export interface DownloadTask {
   readonly backoffBaseMs?: number;
   /** Verify per piece when the peer has a pieces root (false: the whole-file SHA-256 path). @default true */
   readonly verifyPieces?: boolean;
+  /** More peers holding the same file (`peer get --source`). @default none */
+  readonly sources?: ReadonlyArray<{ readonly url: string; readonly key: string }>;
 }
 
 /** Checks whether the SDK / the engine can be loaded. */

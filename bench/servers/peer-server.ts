@@ -14,12 +14,16 @@ export interface PeerServerParams {
   readonly dataDir: string;
   /** Stream limits, raised so 32 stalled readers are all served rather than refused. */
   readonly maxStreams: number;
+  /** Share links to create (item ids), announced as URLs for clients that take no header (aria2c mirrors). @default none */
+  readonly linkTargets?: readonly string[];
 }
 
 /** What the child announces. */
 export interface PeerServerInfo {
   readonly url: string;
   readonly key: string;
+  /** One URL per `linkTargets` entry. */
+  readonly links?: readonly string[];
 }
 
 /** The part of server/index.ts the bench relies on (checked at run time). */
@@ -28,6 +32,7 @@ interface ServerModule {
     url: string;
     port: number;
     keys: { create(input: { name: string }): Promise<{ key: string }> | { key: string } };
+    links: { create(input: { target: string }): Promise<{ token: string }> };
     close(): Promise<void>;
   }>;
 }
@@ -56,5 +61,11 @@ const server = await mod.startPeerServer({
   maxStreamsPerKey: params.maxStreams,
 });
 const { key } = await server.keys.create({ name: "bench" });
-announceReady({ url: server.url.replace(/\/+$/, ""), key } satisfies PeerServerInfo);
+const base = server.url.replace(/\/+$/, "");
+const links: string[] = [];
+for (const target of params.linkTargets ?? []) {
+  const link = await server.links.create({ target });
+  links.push(`${base}/v1/links/${link.token}/${encodeURIComponent(target.split("/").at(-1) ?? "")}`);
+}
+announceReady({ url: base, key, links } satisfies PeerServerInfo);
 exitOn(() => server.close());

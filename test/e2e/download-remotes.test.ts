@@ -14,7 +14,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { keyRef } from "../../client/key-ref.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startThrottleProxy } from "../helpers/throttle-proxy.js";
+import { startThrottleProxy } from "../../bench/throttle-proxy.js";
 import { spawnCli, runCli } from "../helpers/download-cli.js";
 import { tempDir, waitFor } from "../helpers/download-fixtures.js";
 import { startPeer } from "../cli/run-peer.js";

@@ -17,7 +17,7 @@ import { openDownloadsDatabase } from "../../client/store/database.js";
 import { listSources, upsertSource } from "../../client/store/download-source.repository.js";
 import { findNginx, startNginx, type NginxServer } from "../../bench/nginx.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startThrottleProxy } from "../helpers/throttle-proxy.js";
+import { startThrottleProxy } from "../../bench/throttle-proxy.js";
 import { startManager, tempDir, waitFor, type TestManager } from "../helpers/download-fixtures.js";
 
 const MiB = 1024 * 1024;

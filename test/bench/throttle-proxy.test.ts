@@ -7,8 +7,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { BURST_MS, createLinkPacer } from "./link-pacer.js";
-import { startThrottleProxy, type ThrottleProxy } from "./throttle-proxy.js";
+import { BURST_MS, createLinkPacer } from "../../bench/link-pacer.js";
+import { startThrottleProxy, type ThrottleProxy } from "../../bench/throttle-proxy.js";
 
 const MiB = 1024 * 1024;
 const payload = randomBytes(3 * MiB);
