@@ -214,7 +214,8 @@ async function addSources(trx: Transaction<ClientDatabase>, id: string, job: New
         "and delete the job (peer downloads cancel, peer downloads rm) to start it again with the ones you want",
     );
   }
-  for (const s of specs) await sourcesRepo.upsertSource(trx, id, s, t);
+  // One millisecond apart: sources list oldest first, and the ones of one enqueue keep their order.
+  for (const [i, s] of specs.entries()) await sourcesRepo.upsertSource(trx, id, s, t + i);
 }
 
 function newRow(id: string, job: NewJob, t: number) {
