@@ -7,7 +7,6 @@
  * the command runs, not when it is registered (docs/performance.md).
  */
 import { type Command, Option } from "commander";
-import { checkMirrorUrl } from "../client/mirror-url.js";
 import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
 import type { TransportKind } from "../client/transport-kind.js";
 import {
@@ -17,7 +16,6 @@ import {
   ExitCode,
   jsonOption,
   keyOption,
-  repeatableArgParser,
   resolveDataDir,
   usageError,
 } from "./common.js";
@@ -68,7 +66,7 @@ export function register(program: Command): void {
       new Option(
         "--mirror <http-url>",
         "a plain HTTP(S) URL serving the same file with ranges (repeatable; one item id only; never trusted)",
-      ).argParser(repeatableArgParser(checkMirrorUrl)),
+      ).argParser(collect),
     )
     .addOption(keyOption())
     .addOption(concurrencyOption())
