@@ -31,6 +31,7 @@ import {
   transportOption,
 } from "./download-options.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
+import { formatSources, sourceJson } from "./source-format.js";
 import { resolvePeerArgument, storedRemoteKeys } from "./peer-target.js";
 import { StoreError } from "../common/store/store-error.js";
 
@@ -179,13 +180,22 @@ export function register(program: Command): void {
 
   downloads
     .command("show")
-    .description("show one job")
+    .description("show one job and its sources (peers and mirrors, with their state)")
     .argument("<id>", "job id (or its first 8 characters)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
-      await withManager(options, async (m) => printJob(await mustGet(m, id), options.json));
+      await withManager(options, async (m) => {
+        const d = await mustGet(m, id);
+        const sources = await m.sources(d.id);
+        if (options.json) {
+          writeJsonLine({ ...downloadJson(d), sources: sources.map(sourceJson) });
+          return;
+        }
+        printJob(d, false);
+        writeOut(`\nsources (${sources.length}; peer* = the primary peer)\n${formatSources(sources)}`);
+      });
     });
 
   downloads

@@ -6,9 +6,19 @@
  * and running the same command again resumes at once. The engine is loaded when
  * the command runs, not when it is registered (docs/performance.md).
  */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
 import type { TransportKind } from "../client/transport-kind.js";
-import { CliError, databaseOption, dataDirOption, ExitCode, jsonOption, keyOption, resolveDataDir } from "./common.js";
+import {
+  CliError,
+  databaseOption,
+  dataDirOption,
+  ExitCode,
+  jsonOption,
+  keyOption,
+  resolveDataDir,
+  usageError,
+} from "./common.js";
 import {
   concurrencyOption,
   DEFAULT_IDLE_TIMEOUT_SECONDS,
@@ -16,7 +26,12 @@ import {
   perPeerOption,
   transportOption,
 } from "./download-options.js";
-import { resolvePeerArgument } from "./peer-target.js";
+import { resolvePeerArguments } from "./peer-target.js";
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 /** Options of `peer get`. */
 interface GetOptions {
@@ -29,6 +44,8 @@ interface GetOptions {
   json?: boolean;
   dataDir?: string;
   database?: string;
+  source?: string[];
+  mirror?: string[];
 }
 
 /** Registers `peer get`. */
@@ -39,6 +56,18 @@ export function register(program: Command): void {
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
     .argument("<item-id...>", "item ids as listed by peer ls, e.g. share/dir/file.mkv")
     .option("--out <dir>", "directory for the files (default: the current directory)")
+    .addOption(
+      new Option(
+        "--source <peer>",
+        "another peer with the same content (repeatable; a URL or a remote's name; asked by pieces root)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        "--mirror <http-url>",
+        "a plain HTTP(S) URL serving the same file with ranges (repeatable; one item id only; never trusted)",
+      ).argParser(collect),
+    )
     .addOption(keyOption())
     .addOption(concurrencyOption())
     .addOption(perPeerOption())
@@ -52,13 +81,23 @@ export function register(program: Command): void {
       "\nState (jobs, committed offsets) lives in <data-dir>/downloads.db; partial files are <file>.part next to\n" +
         "the destination. Interrupt at any time and run the same command again to resume.\n" +
         "Exit codes: 0 every file complete and verified, 1 some failed or paused, 2 bad arguments, 130 interrupted.\n" +
-        "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n",
+        "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n" +
+        "\nSeveral sources: each --source peer (its remote's key, else --key) and each --mirror URL serves pieces of\n" +
+        "the same file; every piece is checked against the pieces root, and a source that sends a bad one is banned.\n" +
+        "Example: peer get nas share/film.mkv --source laptop --source http://10.0.0.7:8080 \\\n" +
+        "           --mirror https://cdn.example.com/film.mkv\n",
     )
     .action(async (url: string, itemIds: string[], options: GetOptions, command: Command) => {
       const { classify, createDownloadManager } = await import("../client/index.js");
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
       const { lookupWithRetry } = await import("./lookup-retry.js");
-      const { url: baseUrl, key } = await resolvePeerArgument(command, url, options);
+      const { checkSourceArguments } = await import("./get-sources.js");
+      const [primary, ...extra] = await resolvePeerArguments(command, [url, ...(options.source ?? [])], options);
+      const { url: baseUrl, key } = primary as ResolvedPeer;
+      const mirrors = options.mirror ?? [];
+      const sources = extra.map((r) => ({ url: r.url, key: r.key, transport: options.transport as TransportKind }));
+      const problem = checkSourceArguments({ primaryUrl: baseUrl, itemCount: itemIds.length, sources, mirrors });
+      if (problem !== undefined) usageError(command, problem);
       const json = options.json === true || !process.stdout.isTTY;
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
@@ -68,7 +107,7 @@ export function register(program: Command): void {
         perPeer: options.perPeer,
         transport: options.transport as TransportKind,
         idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
-        keys: [key],
+        keys: [key, ...extra.map((r) => r.key)],
       });
       const code = await runDownloads(manager, json, async (m, fail, lookup) => {
         const ids: string[] = [];
@@ -76,7 +115,11 @@ export function register(program: Command): void {
           try {
             // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
             const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
-            ids.push(await lookupWithRetry(itemId, lookup, (signal) => m.enqueue(peerRef, itemId, { signal })));
+            ids.push(
+              await lookupWithRetry(itemId, lookup, (signal) =>
+                m.enqueue(peerRef, itemId, { signal, sources, mirrors }),
+              ),
+            );
           } catch (error) {
             if (lookup.signal.aborted) break;
             fail(itemId, classify(error));

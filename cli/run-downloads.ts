@@ -15,6 +15,7 @@ import {
 } from "../client/index.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes } from "./format.js";
+import { sourcesSummary } from "./source-format.js";
 import { StoreError } from "../common/store/store-error.js";
 import type { RetryNotice } from "../client/retry/with-retry.js";
 import { lookupRetryJson, type LookupContext } from "./lookup-retry.js";
@@ -128,7 +129,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
   }
   const multi = new cliProgress.MultiBar(
     {
-      format: " {file} |{bar}| {percentage}% | {done} of {size} | {speed} | ETA {etaText}",
+      format: " {file} |{bar}| {percentage}% | {done} of {size} | {speed}{sources} | ETA {etaText}",
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -150,6 +151,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         done: "0 B",
         size: formatBytes(size),
         speed: "-",
+        sources: "",
         etaText: "-",
       });
       bars.set(e.id, bar);
@@ -177,9 +179,12 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         case "progress": {
           const bar = barFor(e, e.size ?? 0);
           if (e.size !== null) bar.setTotal(Math.max(1, e.size));
+          // With several sources: how many are active, and their rates added up (docs/downloads.md "Sources").
+          const summary = e.sources === undefined ? undefined : sourcesSummary(e.sources);
           bar.update(e.bytes, {
             done: formatBytes(e.bytes),
-            speed: `${formatBytes(e.bytesPerSecond)}/s`,
+            speed: `${formatBytes(summary?.bytesPerSecond ?? e.bytesPerSecond)}/s`,
+            sources: summary === undefined ? "" : ` from ${summary.text}`,
             etaText: e.etaSeconds === null ? "-" : formatEta(e.etaSeconds),
           });
           break;
@@ -189,6 +194,9 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
           break;
         case "piece-failed":
           log(`${e.fileName}: piece ${e.index} from ${e.source} failed its hash; reading it again`);
+          break;
+        case "source-banned":
+          log(`${e.fileName}: banned ${e.source}: ${e.reason}`);
           break;
         case "retrying":
           log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);

@@ -26,6 +26,9 @@ import { createPeerClient, normalizePeerUrl, type TransportKind } from "./peer-c
 import { createLimiter } from "./scheduler/limiter.js";
 import { makeCommitsDurable, openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
 import { toDownload, type Download } from "./store/download-mapper.js";
+import { deleteSources, listSources } from "./store/download-source.repository.js";
+import { toDownloadSource, type DownloadSource } from "./store/download-source-mapper.js";
+import { planSources } from "./plan-sources.js";
 import * as repo from "./store/download.repository.js";
 import { LIVE_STATUSES, RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
 import { makeLeaseOwner } from "./store/lease.js";
@@ -47,6 +50,18 @@ export interface EnqueueOptions {
   outDir?: string;
   /** Aborts the metadata lookup. */
   signal?: AbortSignal;
+  /**
+   * More peers holding the same content (asked by pieces root, docs/downloads.md "Sources"); each
+   * key is registered like the primary's and never stored; a source without a transport uses the
+   * manager's. Added to (or refreshed in) the job. @default none
+   */
+  sources?: readonly PeerRef[];
+  /**
+   * Plain HTTP(S) URLs serving the same bytes with Range support; never trusted (every piece is
+   * checked against the pieces root) and used only once the root is known. No user name or
+   * password in the URL. At most 16 sources in all (the peer, `sources` and `mirrors`). @default none
+   */
+  mirrors?: readonly string[];
 }
 
 /** Result of {@link DownloadManager.delete}. */
@@ -85,6 +100,8 @@ export interface DownloadManager {
    * only inside the download directory and only when no other live job refers to them.
    */
   delete(id: string): Promise<DeleteResult>;
+  /** A job's sources (peers and mirrors, oldest first) with their state; no key material. */
+  sources(id: string): Promise<DownloadSource[]>;
   /** Jobs, newest first. */
   list(statuses?: readonly DownloadStatus[]): Promise<Download[]>;
   /** One job by id or unique id prefix. */
@@ -220,15 +237,23 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     async enqueue(peer, itemId, enqueueOptions = {}) {
       const d = database();
       checkItemId(itemId);
+      const peerUrl = normalizePeerUrl(peer.url);
+      const extra = planSources({
+        primaryUrl: peerUrl,
+        sources: enqueueOptions.sources,
+        mirrors: enqueueOptions.mirrors,
+        defaultTransport: o.transport,
+      });
       const ref = keyRef(peer.key);
       keys.set(ref, peer.key);
+      for (const source of extra.peers) keys.set(source.keyRef, source.key);
       const transport = peer.transport ?? o.transport;
-      const entry = clientFor({ peer_url: normalizePeerUrl(peer.url), transport, key_ref: ref });
+      const entry = clientFor({ peer_url: peerUrl, transport, key_ref: ref });
       if (entry === undefined) throw new Error("unreachable: key registered above");
       const item = await lookUpItem(entry, itemId, enqueueOptions.signal);
       checkItem(item, itemId, o.maxFileSize);
       const destination = await destinationFor(path.resolve(enqueueOptions.outDir ?? downloadDir), item);
-      const job = { peerUrl: entry.client.baseUrl, keyRef: ref, transport, itemId, item, destination };
+      const job = { peerUrl: entry.client.baseUrl, keyRef: ref, transport, itemId, item, destination, extra };
       const slot = await createOrReuseJob(d, job, now, emit);
       schedule(slot.id);
       return slot.id;
@@ -306,7 +331,14 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       }
       const result = await deleteJobFiles(d, row, downloadDir);
       await repo.deleteDownloadRow(d, row.id);
+      await deleteSources(d, row.id);
       return result;
+    },
+
+    async sources(id) {
+      const row = await requireRow(id);
+      const t = now();
+      return (await listSources(database(), row.id)).map((s) => toDownloadSource(s, row.peer_url, t));
     },
 
     async list(statuses) {

@@ -23,8 +23,17 @@ export {
 } from "./download-manager.js";
 export type { DownloadManagerOptions } from "./options.js";
 export { DOWNLOAD_DEFAULTS } from "./options.js";
-export type { DownloadEvent, DownloadEventType, DownloadListener, Verification } from "./download-events.js";
+export type {
+  DownloadEvent,
+  DownloadEventType,
+  DownloadListener,
+  SourceProgress,
+  Verification,
+} from "./download-events.js";
 export type { Download } from "./store/download-mapper.js";
+export type { DownloadSource, DownloadSourceState } from "./store/download-source-mapper.js";
+export { MAX_JOB_SOURCES } from "./plan-sources.js";
+export { checkMirrorUrl } from "./mirror-url.js";
 export type { DownloadStatus } from "./store/download.table.js";
 export { DOWNLOAD_STATUSES } from "./store/download.table.js";
 export { openDownloadsDatabase, DOWNLOADS_DATABASE_FILE } from "./store/database.js";

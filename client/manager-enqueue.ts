@@ -1,18 +1,23 @@
 /**
  * `enqueue` of the download manager, step by step: check the item id, look the item up
  * (handshake, StatItem), check its name and size, then create the job or reuse the live
- * one for the same destination.
+ * one for the same content at the destination, adding its sources.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, realpath } from "node:fs/promises";
 import path from "node:path";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Item } from "../gen/peer/v1/peer_pb.js";
 import { classify, DownloadError } from "./errors.js";
 import type { ClientEntry } from "./job-context.js";
 import type { DownloadEvent } from "./download-events.js";
 import type { ClientDatabase } from "./store/database.js";
+import { compareJobs, type ContentFacts } from "./job-identity.js";
+import { MAX_JOB_SOURCES, type PlannedSources } from "./plan-sources.js";
 import * as repo from "./store/download.repository.js";
+import * as sourcesRepo from "./store/download-source.repository.js";
+import type { SourceSpec } from "./store/download-source.repository.js";
+import { type DownloadRow, type DownloadRowUpdate, LIVE_STATUSES } from "./store/download.table.js";
 import { checkFileName } from "./transfer/safe-name.js";
 
 /** Refuses an item id that cannot name an item. */
@@ -59,17 +64,21 @@ export interface NewJob {
   readonly itemId: string;
   readonly item: Item;
   readonly destination: string;
+  /** Extra peers and mirrors (checked by plan-sources.ts). @default none */
+  readonly extra?: PlannedSources | undefined;
 }
 
 /** Result of {@link createOrReuseJob}. */
 export type JobSlot =
-  | { readonly kind: "reused"; readonly id: string }
+  | { readonly kind: "reused"; readonly id: string; readonly identity: "same-item" | "same-content" }
   | { readonly kind: "created"; readonly id: string };
 
 /**
- * Creates the job, or reuses the live one for the same destination when it is the same
- * peer and item (re-running a download resumes it; a paused one is re-queued). Another
- * live job on the destination is refused with "destination-busy".
+ * Creates the job, or reuses the live one for the same destination when it is the same content
+ * (client/job-identity.ts): the same peer and item, or the same bytes from another address or
+ * peer, which then becomes the job's primary peer; either way the peer is added (or refreshed) as
+ * a source with the extra ones, and a paused job is re-queued. Another live job on the
+ * destination is refused with "destination-busy" (docs/downloads.md "Sources").
  */
 export async function createOrReuseJob(
   d: Kysely<ClientDatabase>,
@@ -80,29 +89,29 @@ export async function createOrReuseJob(
   for (let tries = 0; tries < 3; tries++) {
     const existing = await repo.findLiveByDestination(d, job.destination);
     if (existing !== undefined) {
-      if (existing.peer_url !== job.peerUrl || existing.item_id !== job.itemId) {
+      const identity = compareJobs(rowFacts(existing), itemFacts(job));
+      if (identity === "different") {
         throw new DownloadError(
           "destination-busy",
-          `${job.destination} is the destination of job ${existing.id} (${existing.item_id}); cancel it or choose another --out`,
+          `${job.destination} is the destination of job ${existing.id} (${existing.item_id} from ` +
+            `${existing.peer_url}), other content than ${job.itemId}; cancel it or choose another --out`,
         );
       }
-      if (existing.status === "paused") {
-        const patch = { status: "queued" as const, error_code: null, error_message: null, updated_at: now() };
-        await repo.updateDownloadIfStatus(d, existing.id, ["paused"], patch);
-      }
-      if (existing.key_ref !== job.keyRef || existing.transport !== job.transport) {
-        await d
-          .updateTable("download")
-          .set({ key_ref: job.keyRef, transport: job.transport })
-          .where("id", "=", existing.id)
-          .execute();
-      }
-      return { kind: "reused", id: existing.id };
+      const stillLive = await d.transaction().execute(async (trx) => {
+        if (!(await takeOver(trx, existing, job, identity, now()))) return false;
+        await addSources(trx, existing.id, job, now());
+        return true;
+      });
+      if (!stillLive) continue; // it finished or was cancelled meanwhile: look again
+      return { kind: "reused", id: existing.id, identity };
     }
     const id = randomUUID();
     const t = now();
     try {
-      await repo.insertDownload(d, newRow(id, job, t));
+      await d.transaction().execute(async (trx) => {
+        await repo.insertDownload(trx, newRow(id, job, t));
+        await addSources(trx, id, job, t);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) continue; // someone inserted meanwhile: look again
       throw err;
@@ -117,6 +126,96 @@ export async function createOrReuseJob(
     return { kind: "created", id };
   }
   throw new DownloadError("destination-busy", `${job.destination} is being claimed by another process; try again`);
+}
+
+function rowFacts(row: DownloadRow): ContentFacts {
+  return {
+    peerUrl: row.peer_url,
+    itemId: row.item_id,
+    size: row.expected_size === null ? null : Number(row.expected_size),
+    etag: row.expected_etag,
+    sha256: row.expected_sha256,
+    piecesRoot: row.pieces_root ?? null,
+  };
+}
+
+function itemFacts(job: NewJob): ContentFacts {
+  const { item } = job;
+  return {
+    peerUrl: job.peerUrl,
+    itemId: job.itemId,
+    size: Number(item.size),
+    etag: item.etag,
+    sha256: item.sha256,
+    piecesRoot: item.piecesRoot,
+  };
+}
+
+/**
+ * Points the live job at the new peer: its key and transport (same item), or, for the same
+ * content elsewhere, the peer itself with its item id and etag (the etag is sent as If-Match
+ * to the primary; the content was checked equal, so no byte is fetched again). Re-queues a
+ * paused job. False when the row is no longer live.
+ */
+async function takeOver(
+  trx: Transaction<ClientDatabase>,
+  existing: DownloadRow,
+  job: NewJob,
+  identity: "same-item" | "same-content",
+  t: number,
+): Promise<boolean> {
+  const { item } = job;
+  const patch: DownloadRowUpdate =
+    identity === "same-item"
+      ? { key_ref: job.keyRef, transport: job.transport, updated_at: t }
+      : {
+          peer_url: job.peerUrl,
+          key_ref: job.keyRef,
+          transport: job.transport,
+          item_id: job.itemId,
+          expected_etag: item.etag === "" ? existing.expected_etag : item.etag,
+          expected_sha256: existing.expected_sha256 ?? (item.sha256 === "" ? null : item.sha256.toLowerCase()),
+          updated_at: t,
+        };
+  // A write first: on SQLite it takes the write lock at once (a read first could not upgrade under load).
+  const live = await repo.updateDownloadIfStatus(trx, existing.id, LIVE_STATUSES, patch);
+  if (!live) return false;
+  const requeue = { status: "queued" as const, error_code: null, error_message: null, updated_at: t };
+  await repo.updateDownloadIfStatus(trx, existing.id, ["paused"], requeue);
+  return true;
+}
+
+/** Adds (or refreshes) the job's primary peer and the extra sources; refuses a job over the limit. */
+async function addSources(trx: Transaction<ClientDatabase>, id: string, job: NewJob, t: number): Promise<void> {
+  const specs: SourceSpec[] = [
+    {
+      kind: "peer",
+      url: job.peerUrl,
+      keyRef: job.keyRef,
+      transport: job.transport,
+      itemId: job.itemId,
+      etag: job.item.etag === "" ? null : job.item.etag,
+    },
+    ...(job.extra?.peers ?? []).map((p) => ({
+      kind: "peer" as const,
+      url: p.url,
+      keyRef: p.keyRef,
+      transport: p.transport,
+      itemId: null,
+    })),
+    ...(job.extra?.mirrors ?? []).map((url) => ({ kind: "mirror" as const, url })),
+  ];
+  const urls = new Set((await sourcesRepo.listSources(trx, id)).map((s) => s.url));
+  for (const s of specs) urls.add(s.url);
+  if (urls.size > MAX_JOB_SOURCES) {
+    throw new DownloadError(
+      "invalid-argument",
+      `job ${id} would have ${urls.size} sources, more than ${MAX_JOB_SOURCES}; give fewer sources, or cancel ` +
+        "and delete the job (peer downloads cancel, peer downloads rm) to start it again with the ones you want",
+    );
+  }
+  // One millisecond apart: sources list oldest first, and the ones of one enqueue keep their order.
+  for (const [i, s] of specs.entries()) await sourcesRepo.upsertSource(trx, id, s, t + i);
 }
 
 function newRow(id: string, job: NewJob, t: number) {
