@@ -23,7 +23,7 @@ import { dialectCases, type StoreLocation } from "../helpers/dialects.js";
 import { runCli } from "../helpers/download-cli.js";
 import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startThrottleProxy } from "../helpers/throttle-proxy.js";
+import { startThrottleProxy } from "../../bench/throttle-proxy.js";
 
 let peer: TestPeer;
 let work: { dir: string; remove: () => Promise<void> };
