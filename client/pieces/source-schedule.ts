@@ -6,9 +6,10 @@
  *   measured rate: a fast source gets longer ranges, so it delivers more; a source not yet
  *   measured starts with `startBytes`. Ranges stay contiguous, so one source's bytes arrive
  *   as one stream.
- * - Endgame: when every missing piece is claimed, an idle source duplicates one piece another
- *   source is still reading, the one furthest from that reader's position (it would arrive
- *   last). The first copy to arrive wins; the transfer cancels the other read.
+ * - Endgame: when every missing piece is claimed, an idle source duplicates the tail of what
+ *   another source is still reading (the pieces that would arrive last: a stalled or slow
+ *   source's range is shared, not waited for). The first copy to arrive wins; the transfer
+ *   cancels a read whose remaining pieces all arrived from elsewhere.
  */
 
 /** A piece range: pieces [first, end). */
@@ -68,16 +69,21 @@ export function assignRange(input: ScheduleInput): Assignment | undefined {
   return endgamePiece(input);
 }
 
-/** A missing piece another source is reading, furthest from its reader's position. */
+/**
+ * Endgame: the tail of what another source still has to read — from the piece furthest from
+ * its reader's position back to the middle of what is left (at most one range of this source).
+ * The reader keeps the head; whichever copy of a piece arrives first wins.
+ */
 function endgamePiece(input: ScheduleInput): Assignment | undefined {
   const maxReaders = input.maxReaders ?? 2;
+  const stealable = (i: number, readers: number) =>
+    input.missing(i) && !input.mine(i) && input.readers(i) === readers && readers > 0 && readers < maxReaders;
   let best = -1;
   let bestReaders = Number.POSITIVE_INFINITY;
   let bestDistance = -1;
   for (let i = 0; i < input.count; i++) {
-    if (!input.missing(i) || input.mine(i)) continue;
     const n = input.readers(i);
-    if (n === 0 || n >= maxReaders) continue;
+    if (!stealable(i, n)) continue;
     const d = input.distance(i);
     if (n < bestReaders || (n === bestReaders && d > bestDistance)) {
       best = i;
@@ -85,5 +91,15 @@ function endgamePiece(input: ScheduleInput): Assignment | undefined {
       bestDistance = d;
     }
   }
-  return best < 0 ? undefined : { first: best, end: best + 1, duplicate: true };
+  if (best < 0) return undefined;
+  const cap = rangePieces(input);
+  let first = best;
+  while (
+    first > 0 &&
+    best + 1 - first < cap &&
+    stealable(first - 1, bestReaders) &&
+    input.distance(first - 1) * 2 >= bestDistance
+  )
+    first--;
+  return { first, end: best + 1, duplicate: true };
 }

@@ -54,9 +54,19 @@ const cases: Array<[string, ScheduleInput, ReturnType<typeof assignRange>]> = [
     { first: 0, end: 4, duplicate: false },
   ],
   [
-    "endgame: every missing piece is being read → the one furthest from its reader",
-    input({ activeSources: 2, have: [0, 1, 2, 3, 4, 5, 6], reading: { 7: 1, 8: 1, 9: 1 } }),
-    { first: 9, end: 10, duplicate: true },
+    "endgame: every missing piece is being read → the tail half of what its reader has left",
+    input({ activeSources: 2, have: [0, 1, 2, 3, 4, 5, 6], reading: { 7: 1, 8: 1, 9: 1 }, distance: (i) => i - 7 }),
+    { first: 8, end: 10, duplicate: true },
+  ],
+  [
+    "endgame: a stalled reader's long range → its tail half",
+    input({ activeSources: 2, reading: { 0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1 } }),
+    { first: 5, end: 10, duplicate: true },
+  ],
+  [
+    "endgame: the stolen tail is at most one range of the stealer",
+    input({ activeSources: 2, rate: 128 * K, reading: { 0: 1, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1 } }),
+    { first: 6, end: 10, duplicate: true },
   ],
   [
     "endgame: pieces already read twice are not taken a third time",
