@@ -6,20 +6,23 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createPeerClient } from "../../client/index.js";
 import { keyRef } from "../../client/key-ref.js";
 import { openDownloadsDatabase } from "../../client/store/database.js";
 import { listSources, upsertSource } from "../../client/store/download-source.repository.js";
 import { findNginx, startNginx, type NginxServer } from "../../bench/nginx.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startThrottleProxy } from "../../bench/throttle-proxy.js";
+import { startThrottleProxy, type ThrottleProxy } from "../../bench/throttle-proxy.js";
 import { startManager, tempDir, waitFor, type TestManager } from "../helpers/download-fixtures.js";
 
+const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../helpers/download-child.ts");
 const MiB = 1024 * 1024;
 const data = randomBytes(12 * MiB + 4321);
 const other = randomBytes(data.length);
@@ -254,3 +257,66 @@ test("a mirror that ignores Range (200 with the whole file) is not used for rang
   assert.equal(row?.banned_reason, null, "not banned: its bytes may be right, it just cannot serve ranges");
   assert.ok(requests <= 1, `asked ${requests} times`);
 });
+
+test("kill -9 while three sources deliver, then a run with one: the file is byte-identical", async () => {
+  const [pa, pb, pc] = peers as [TestPeer, TestPeer, TestPeer];
+  const pxs = await Promise.all([pa, pb, pc].map((p) => proxy(p, { downBytesPerSecond: MiB })));
+  const dir = path.join(work.dir, "kill3");
+  await mkdir(dir, { recursive: true });
+  const base = {
+    dataDir: path.join(dir, "state"),
+    downloadDir: dir,
+    itemId: "share/movie.bin",
+    checkpointBytes: 256 * 1024,
+  };
+  const [a, b, c] = pxs as [ThrottleProxy, ThrottleProxy, ThrottleProxy];
+  const three = {
+    ...base,
+    url: a.url,
+    key: pa.key,
+    sources: [
+      { url: b.url, key: pb.key },
+      { url: c.url, key: pc.key },
+    ],
+  };
+  const first = runChild(three);
+  // Killed once every source has delivered verified bytes.
+  await waitFor(
+    () => {
+      const busy = first.events().filter((e) => e.type === "progress" && Array.isArray(e.sources));
+      const last = busy.at(-1) as { sources?: Array<{ bytes: number }> } | undefined;
+      return last?.sources !== undefined && last.sources.filter((s) => s.bytes > 0).length === 3 ? true : undefined;
+    },
+    "all three sources delivering",
+    120_000,
+  );
+  first.child.kill("SIGKILL");
+  assert.equal((await first.done).signal, "SIGKILL");
+  for (const p of pxs) p.setRate({ down: undefined });
+  const second = runChild({ ...base, url: a.url, key: pa.key });
+  const end = await second.done;
+  assert.equal(end.code, 0, second.output());
+  assert.deepEqual(await readFile(path.join(dir, "movie.bin")), data);
+  assert.ok(second.events().some((e) => e.type === "completed" && e.verified === "pieces root"));
+  const started = second.events().find((e) => e.type === "validated") as { resumeFrom?: number } | undefined;
+  assert.ok((started?.resumeFrom ?? 0) > 0, "the second run resumed from the verified pieces");
+});
+
+function runChild(config: Record<string, unknown>) {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
+    env: { ...process.env, PEER_CHILD_CONFIG: JSON.stringify(config) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  const events = () =>
+    out
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { child, done, output: () => out, events };
+}

@@ -14,6 +14,8 @@ interface ChildConfig {
   itemId: string;
   checkpointBytes?: number;
   transport?: TransportKind;
+  /** More peers holding the same file (`peer get --source`). */
+  sources?: Array<{ url: string; key: string }>;
 }
 
 const config = JSON.parse(process.env.PEER_CHILD_CONFIG ?? "{}") as ChildConfig;
@@ -22,12 +24,12 @@ const m = createDownloadManager({
   downloadDir: config.downloadDir,
   checkpointBytes: config.checkpointBytes,
   transport: config.transport,
-  keys: [config.key],
+  keys: [config.key, ...(config.sources ?? []).map((s) => s.key)],
   backoff: { baseMs: 20, capMs: 200 },
 });
 m.on((e) => process.stdout.write(`${JSON.stringify(e)}\n`));
 await m.start({ runQueue: false });
-const id = await m.enqueue({ url: config.url, key: config.key }, config.itemId);
+const id = await m.enqueue({ url: config.url, key: config.key }, config.itemId, { sources: config.sources });
 const done = await m.wait(id);
 await m.close();
 process.exitCode = done.status === "completed" ? 0 : 1;
