@@ -88,44 +88,56 @@ export async function createOrReuseJob(
 ): Promise<JobSlot> {
   for (let tries = 0; tries < 3; tries++) {
     const existing = await repo.findLiveByDestination(d, job.destination);
-    if (existing !== undefined) {
-      const identity = compareJobs(rowFacts(existing), itemFacts(job));
-      if (identity === "different") {
-        throw new DownloadError(
-          "destination-busy",
-          `${job.destination} is the destination of job ${existing.id} (${existing.item_id} from ` +
-            `${existing.peer_url}), other content than ${job.itemId}; cancel it or choose another --out`,
-        );
-      }
-      const stillLive = await d.transaction().execute(async (trx) => {
-        if (!(await takeOver(trx, existing, job, identity, now()))) return false;
-        await addSources(trx, existing.id, job, now());
-        return true;
-      });
-      if (!stillLive) continue; // it finished or was cancelled meanwhile: look again
-      return { kind: "reused", id: existing.id, identity };
-    }
-    const id = randomUUID();
-    const t = now();
-    try {
-      await d.transaction().execute(async (trx) => {
-        await repo.insertDownload(trx, newRow(id, job, t));
-        await addSources(trx, id, job, t);
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) continue; // someone inserted meanwhile: look again
-      throw err;
-    }
-    emit({
-      id,
-      fileName: job.item.name,
-      time: new Date(t).toISOString(),
-      type: "queued",
-      destination: job.destination,
-    });
-    return { kind: "created", id };
+    // Undefined: the live job ended, or another process inserted one meanwhile; look again.
+    const slot = existing === undefined ? await insertJob(d, job, now, emit) : await reuseJob(d, existing, job, now);
+    if (slot !== undefined) return slot;
   }
   throw new DownloadError("destination-busy", `${job.destination} is being claimed by another process; try again`);
+}
+
+/** Reuses the live job when it is the same content; undefined when it is no longer live. */
+async function reuseJob(
+  d: Kysely<ClientDatabase>,
+  existing: DownloadRow,
+  job: NewJob,
+  now: () => number,
+): Promise<JobSlot | undefined> {
+  const identity = compareJobs(rowFacts(existing), itemFacts(job));
+  if (identity === "different") {
+    throw new DownloadError(
+      "destination-busy",
+      `${job.destination} is the destination of job ${existing.id} (${existing.item_id} from ` +
+        `${existing.peer_url}), other content than ${job.itemId}; cancel it or choose another --out`,
+    );
+  }
+  const stillLive = await d.transaction().execute(async (trx) => {
+    if (!(await takeOver(trx, existing, job, identity, now()))) return false;
+    await addSources(trx, existing.id, job, now());
+    return true;
+  });
+  return stillLive ? { kind: "reused", id: existing.id, identity } : undefined;
+}
+
+/** Inserts the job and its sources in one transaction; undefined when another live job took the destination. */
+async function insertJob(
+  d: Kysely<ClientDatabase>,
+  job: NewJob,
+  now: () => number,
+  emit: (e: DownloadEvent) => void,
+): Promise<JobSlot | undefined> {
+  const id = randomUUID();
+  const t = now();
+  try {
+    await d.transaction().execute(async (trx) => {
+      await repo.insertDownload(trx, newRow(id, job, t));
+      await addSources(trx, id, job, t);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined;
+    throw err;
+  }
+  emit({ id, fileName: job.item.name, time: new Date(t).toISOString(), type: "queued", destination: job.destination });
+  return { kind: "created", id };
 }
 
 function rowFacts(row: DownloadRow): ContentFacts {

@@ -241,6 +241,19 @@ for (const dialect of dialectCases()) {
         assert.equal(list[0]?.itemId, "share/film.mkv");
         assert.ok(!JSON.stringify(list).includes("key"), "no key or key_ref in the public shape");
         await assert.rejects(manager.sources("nope-nope"), (e: unknown) => (e as DownloadError).code === "not-found");
+        // Sources are checked before any lookup: nothing listens on port 9, yet the answer is about the mirror.
+        const bad: Array<[object, RegExp]> = [
+          [{ mirrors: ["ftp://m.example/f"] }, /got "ftp:"/],
+          [{ mirrors: ["https://user:pw@m.example/f"] }, /user name or password/],
+          [{ mirrors: Array.from({ length: 16 }, (_, i) => `https://m${i}.example/f`) }, /at most 16 sources/],
+          [{ sources: [{ url: "http://10.0.0.2:1", key: "" }] }, /has no API key/],
+        ];
+        for (const [options, message] of bad) {
+          await assert.rejects(
+            manager.enqueue({ url: "http://127.0.0.1:9", key: "k" }, "share/film.mkv", options),
+            (e: unknown) => e instanceof DownloadError && e.code === "invalid-argument" && message.test(e.message),
+          );
+        }
         // After its retry time a waiting source is ready again.
         const later = toDownloadSource((await sources.listSources(db, created.id))[2]!, "", 9_001);
         assert.equal(later.state, "ready");
