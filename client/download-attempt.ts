@@ -4,7 +4,8 @@
  * verifying). Returns what was put in place; throws what the attempt failed with.
  */
 import { createProgressMeter } from "./progress-meter.js";
-import { DownloadError } from "./errors.js";
+import { classify, DownloadError } from "./errors.js";
+import { jobSourceRows } from "./job-sources.js";
 import { eventBase, type JobClaim } from "./job-claim.js";
 import type { DownloadRow } from "./store/download.table.js";
 import { httpSource } from "./transfer/http-source.js";
@@ -47,10 +48,12 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   const { entry } = claim;
   const signal = claim.attemptCtl.signal;
   if (entry.handshake === undefined) entry.handshake = entry.client.handshake({ signal });
-  await entry.handshake.catch((e: unknown) => {
+  try {
+    await entry.handshake;
+  } catch (e) {
     entry.handshake = undefined;
-    throw e;
-  });
+    if (!(await otherPeersCanServe(claim, r, e))) throw e;
+  }
   const plan = claim.ctx.o.verifyPieces ? await planPieces(claim, r, signal) : undefined;
   if (plan !== undefined) return runPieceAttempt(a, plan);
   if (r.pieces_verified !== null && r.pieces_verified !== undefined) {
@@ -173,4 +176,14 @@ function attemptHooks(
     // The rename runs only while our claim (owner + fencing token) still holds the row.
     guardRename: claim.guardRename,
   };
+}
+
+/**
+ * True when the job's own peer is away (a passing fault) but the job knows its pieces root and
+ * has another peer: the attempt goes on without it (docs/downloads.md "Scheduling").
+ */
+async function otherPeersCanServe(claim: JobClaim, r: DownloadRow, e: unknown): Promise<boolean> {
+  if (classify(e).action !== "retry" || r.pieces_root === null || !claim.ctx.o.verifyPieces) return false;
+  const rows = await jobSourceRows(claim, r);
+  return rows.some((s) => s.kind === "peer" && s.url !== r.peer_url && s.banned_reason === null);
 }

@@ -12,6 +12,7 @@ import type { DownloadSourceRow } from "./store/download-source.table.js";
 import type { DownloadRow } from "./store/download.table.js";
 import { httpSource } from "./transfer/http-source.js";
 import { mirrorSource } from "./transfer/mirror-source.js";
+import { fetchPieceLayer, type CheckedLayer } from "./pieces/piece-layer-fetch.js";
 import { rpcSource } from "./transfer/rpc-source.js";
 import type { SourceRun, TransferSource } from "./transfer/source-run.js";
 import type { SourceFailureDecision } from "./retry/source-failure.js";
@@ -127,6 +128,38 @@ async function findByRoot(
     await note(claim, row, `not reachable: ${classify(e).message}`);
     return undefined;
   }
+}
+
+/**
+ * The piece layer from the job's other peers, when its own peer cannot give it now: each
+ * (not banned, item found by root) is asked in turn; the layer is checked against the root,
+ * so any of them will do. Undefined when none answers.
+ */
+export async function layerFromOtherPeers(
+  claim: JobClaim,
+  r: DownloadRow,
+  known: { root: string; etag: string; size: number },
+  signal: AbortSignal,
+): Promise<CheckedLayer | undefined> {
+  const rows = await jobSourceRows(claim, r);
+  const content = { rootHex: known.root, etag: known.etag, size: known.size };
+  for (const row of rows) {
+    if (row.kind !== "peer" || row.url === r.peer_url || row.banned_reason !== null) continue;
+    const entry = claim.ctx.clientFor({
+      peer_url: row.url,
+      transport: row.transport ?? r.transport,
+      key_ref: row.key_ref ?? "",
+    });
+    if (entry === undefined) continue;
+    const item = await findByRoot(claim, row, entry, content, signal);
+    if (item === undefined) continue;
+    try {
+      return await fetchPieceLayer(entry.client, { ...item, size: known.size, root: known.root }, signal);
+    } catch (e) {
+      await note(claim, row, `no piece layer: ${classify(e).message}`);
+    }
+  }
+  return undefined;
 }
 
 async function note(claim: JobClaim, row: DownloadSourceRow, message: string): Promise<void> {

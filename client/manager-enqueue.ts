@@ -244,6 +244,10 @@ function newRow(id: string, job: NewJob, t: number) {
     expected_size: Number(item.size),
     expected_etag: item.etag === "" ? null : item.etag,
     expected_sha256: item.sha256 === "" ? null : item.sha256.toLowerCase(),
+    // The job's identity from the start (docs/downloads.md "Job identity"); a peer still hashing has none yet.
+    ...(/^[0-9a-f]{64}$/.test(item.piecesRoot) && item.pieceLength > 0n
+      ? { pieces_root: item.piecesRoot, piece_length: Number(item.pieceLength) }
+      : {}),
     committed_bytes: 0,
     status: "queued" as const,
     attempts: 0,

@@ -6,7 +6,7 @@
  * whole-file path runs instead.
  */
 import { classify, DownloadError } from "./errors.js";
-import { createSourceBook, openSources, type SourceBook } from "./job-sources.js";
+import { createSourceBook, layerFromOtherPeers, openSources, type SourceBook } from "./job-sources.js";
 import type { AttemptInput, AttemptResult } from "./download-attempt.js";
 import { createProgressMeter } from "./progress-meter.js";
 import { eventBase, type JobClaim } from "./job-claim.js";
@@ -40,12 +40,25 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
   } catch (e) {
     const error = classify(e);
     if (error.action === "restart" || error.action === "cancel") throw error;
+    // The job's peer is away: another peer of the job can give the layer (checked against the root).
+    const other = error.action === "retry" ? await layerFromOtherPeers(claim, r, known, signal) : undefined;
+    if (other !== undefined) return plan(claim, r, known, other);
     // A passing fault with verified pieces on record: try again rather than drop them for the
     // whole-file path. Otherwise (the RPC not served, or nothing verified yet) check the whole file.
     const hasPieces = r.pieces_verified !== null && r.pieces_verified !== undefined;
     if (error.action === "retry" && hasPieces) throw error;
     return undefined;
   }
+  return plan(claim, r, known, layer);
+}
+
+/** Stores what the plan learnt (root, piece length, the bitmap that still fits) and returns it. */
+async function plan(
+  claim: JobClaim,
+  r: DownloadRow,
+  known: { root: string; etag: string; size: number },
+  layer: CheckedLayer,
+): Promise<PiecePlan> {
   const count = Math.ceil(known.size / layer.pieceLength);
   let verified = emptyBitmap(count);
   let stored: string | null = null;

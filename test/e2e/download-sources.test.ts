@@ -320,3 +320,33 @@ function runChild(config: Record<string, unknown>) {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { child, done, output: () => out, events };
 }
+
+test("the job's own peer gone for good: another peer gives the piece layer and every piece", async () => {
+  const [pa, pb] = peers as [TestPeer, TestPeer];
+  const a = await proxy(pa);
+  const b = await proxy(pb, { downBytesPerSecond: 16 * MiB });
+  const dataDir = path.join(work.dir, "primary-gone", "data");
+  const outDir = path.join(work.dir, "primary-gone", "out");
+  await mkdir(outDir, { recursive: true });
+  const keys = [pa.key, pb.key];
+  const creator = await startManager({ dataDir, downloadDir: outDir, keys }, { runJobs: false });
+  const id = await creator.m.enqueue({ url: a.url, key: pa.key }, "share/movie.bin", {
+    sources: [{ url: b.url, key: pb.key }],
+  });
+  await creator.m.close();
+  await a.cut(); // before the first attempt: no StatItem, no GetPieceHashes, no bytes from it
+  const t = await startManager({ dataDir, downloadDir: outDir, keys }, { runQueue: false });
+  closers.push(() => t.m.close());
+  assert.equal(await t.m.runNext(), id);
+  await waitDone(t, id);
+  const done = t.of("completed").find((e) => e.id === id);
+  assert.ok(done, t.events.map((e) => (e.type === "failed" ? `failed: ${e.error.message}` : e.type)).join(","));
+  assert.equal(done.verified, "pieces root");
+  assert.deepEqual(await readFile(path.join(outDir, "movie.bin")), data);
+  const rows = await sourcesOf(dataDir, id);
+  assert.equal(
+    Number(rows.find((r) => r.url === b.url)?.bytes_delivered),
+    data.length,
+    "every byte from the other peer",
+  );
+});
