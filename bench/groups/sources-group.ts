@@ -81,13 +81,15 @@ export async function runSourcesGroup(ctx: BenchContext): Promise<GroupResult> {
       {
         group: "sources",
         id: "sources.aria2c",
-        label: "`aria2c -s3` with the three peers' link URLs as mirrors",
+        label: "`aria2c -s3 -x3` with the three peers' link URLs as mirrors",
         unavailable: unavailable ?? aria2Missing(),
         unavailableStatus: "skipped",
         run: async () => {
           await unlink(aria2File).catch(() => undefined);
           const urls = peers.map((p, i) => via(i, p.links?.[0] ?? ""));
-          const args = ["-q", "-s3", "-x1", "--allow-overwrite=true", "--auto-file-renaming=false"];
+          // -x3: the three URLs share one host name (127.0.0.1), and aria2c counts connections per host;
+          // each proxy caps its own link whatever the number of connections.
+          const args = ["-q", "-s3", "-x3", "--allow-overwrite=true", "--auto-file-renaming=false"];
           const r = await runTimed("aria2c", [...args, "-d", path.dirname(aria2File), "-o", name, ...urls]);
           if (r.code !== 0) throw new Error(`aria2c failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
           return { seconds: r.seconds, bytes: size, clientCpuSeconds: r.cpuSeconds };
