@@ -10,7 +10,7 @@
 // chunk resolves beside the entry: the two hash worker files are put there under the
 // names their pools ask for (client/pieces/hash-pool.ts, server/digest/hash-worker-pool.ts).
 // Plain JavaScript with node: modules and esbuild only: it runs before anything is compiled.
-import { cpSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const OUT = "dist/cli";
@@ -37,6 +37,10 @@ const common = {
   sourcemap: "linked",
   banner: { js: REQUIRE_SHIM },
   logLevel: "warning",
+  // Every loaded chunk's source stays in memory as a string: no comments, no indentation.
+  // Names are kept, and the source maps give stack traces their original lines.
+  minifyWhitespace: true,
+  legalComments: "none",
 };
 
 // Sources that may resolve files with import.meta.url: each asks for a file this script
@@ -51,6 +55,25 @@ function checkMetaUrlUsers(metafile) {
       throw new Error(
         `${input} uses import.meta.url, which points at dist/cli/ once bundled: ` +
           "put the file it loads beside the bundle in scripts/build.mjs and add it to META_URL_USERS",
+      );
+    }
+  }
+}
+
+/**
+ * Warns about non-ASCII characters left in the output (esbuild escapes them in strings
+ * but not in template literals): one such character makes V8 hold that whole chunk's
+ * source as UTF-16, twice the memory of every process that loads it.
+ */
+function warnNonAscii() {
+  for (const name of readdirSync(OUT)) {
+    if (!name.endsWith(".js") && !name.endsWith(".mjs")) continue;
+    const text = readFileSync(`${OUT}/${name}`, "utf8");
+    const at = text.search(/[^\x00-\x7f]/);
+    if (at >= 0) {
+      process.stderr.write(
+        `build: warning: ${OUT}/${name} has a non-ASCII character near ${JSON.stringify(text.slice(at - 30, at + 10))}; ` +
+          "write it as a \\u escape in the source\n",
       );
     }
   }
@@ -71,3 +94,4 @@ checkMetaUrlUsers(cli.metafile);
 await build({ ...common, entryPoints: ["server/digest/hash-worker.ts"], outfile: `${OUT}/hash-worker.mjs` });
 // The client's piece hasher is plain JavaScript already.
 cpSync("client/pieces/hash-worker.js", `${OUT}/hash-worker.js`);
+warnNonAscii();
