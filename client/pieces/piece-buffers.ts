@@ -12,8 +12,12 @@
  * released (a bad piece, an aborted attempt) is simply collected.
  */
 
-/** Free bytes kept per piece length; more is left to the garbage collector. */
-export const FREE_BYTES_PER_LENGTH = 32 * 1024 * 1024;
+/**
+ * Free bytes kept per piece length (at least two buffers); more is left to the garbage
+ * collector. A piece is released just before the next ones are taken, so a few suffice,
+ * and every free buffer is resident memory on top of the pieces in flight.
+ */
+export const FREE_BYTES_PER_LENGTH = 8 * 1024 * 1024;
 
 /** Free buffers are dropped after this long without a release (an idle process keeps none). */
 export const FREE_IDLE_MS = 2000;
@@ -48,7 +52,7 @@ export function releasePieceBuffer(bytes: Uint8Array): void {
     list = [];
     free.set(buffer.byteLength, list);
   }
-  if ((list.length + 1) * buffer.byteLength <= FREE_BYTES_PER_LENGTH) list.push(buffer);
+  if (list.length < 2 || (list.length + 1) * buffer.byteLength <= FREE_BYTES_PER_LENGTH) list.push(buffer);
   if (dropTimer === undefined) {
     dropTimer = setTimeout(dropFree, FREE_IDLE_MS);
     dropTimer.unref();
