@@ -19,7 +19,7 @@ function newestMtime(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(full).mtimeMs);
+    else if (/\.(ts|js|mjs)$/.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
@@ -32,7 +32,8 @@ export async function ensureBuilt(log: (line: string) => void): Promise<string |
   } catch {
     built = 0;
   }
-  const sources = ["cli", "client", "server", "gen", "common"]
+  // The hash workers are plain .js/.mjs; scripts/ holds the build itself.
+  const sources = ["cli", "client", "server", "gen", "common", "scripts"]
     .map((d) => path.join(REPO_ROOT, d))
     .filter((d) => {
       try {

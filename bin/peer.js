@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `peer` command. It runs the JavaScript that `npm ci` compiles into dist/
-// (the `prepare` script, `npm run build`): loading TypeScript through tsx at
+// The `peer` command. It runs the bundle that `npm ci` builds into dist/cli/
+// (the `prepare` script, `npm run build`, scripts/build.mjs): loading TypeScript through tsx at
 // run time cost seconds per start (docs/performance.md). Tests and development
 // run the sources instead: `node --import tsx cli/entry.ts`.
 import { existsSync } from "node:fs";

@@ -2,15 +2,18 @@
  * Cuts a stream of chunks (any sizes, consecutive offsets) into whole pieces, each in a
  * buffer of its own (so it can be transferred to a hashing worker and written at its
  * offset). Pieces the job does not want (already verified) are skipped, not copied.
- * Pure apart from allocating the piece buffers.
+ * Pure apart from taking the piece buffers from piece-buffers.ts: a piece's buffer goes
+ * back there once the write-behind has written it, so nothing may keep a piece's bytes
+ * after pushing them to the write-behind.
  */
 import { DownloadError } from "../errors.js";
+import { acquirePieceBuffer } from "./piece-buffers.js";
 
 /** A whole piece. */
 export interface AssembledPiece {
   readonly index: number;
   readonly offset: number;
-  /** Owns its ArrayBuffer. */
+  /** Owns its ArrayBuffer (lent by piece-buffers.ts; given back after its write). */
   readonly bytes: Uint8Array;
 }
 
@@ -47,7 +50,7 @@ export function createPieceAssembler(o: AssemblerOptions): PieceAssembler {
   function open(index: number) {
     const offset = index * o.pieceLength;
     const length = Math.min(o.pieceLength, o.size - offset);
-    current = o.skip(index) ? undefined : { index, offset, bytes: new Uint8Array(length), filled: 0 };
+    current = o.skip(index) ? undefined : { index, offset, bytes: acquirePieceBuffer(length), filled: 0 };
   }
 
   return {

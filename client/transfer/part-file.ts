@@ -14,6 +14,11 @@ export interface TransferFs {
   /** Writes all of `data` at `position`. */
   write(fh: FileHandle, data: Uint8Array, position: number): Promise<void>;
   /**
+   * Writes all of `parts`, one after the other, from `position` (gathered writes without
+   * joining them first). @default undefined: the write-behind joins the parts and calls `write`
+   */
+  writev?: ((fh: FileHandle, parts: readonly Uint8Array[], position: number) => Promise<void>) | undefined;
+  /**
    * While a write is in flight, received chunks are gathered into one write of up to about
    * this many bytes (an idle disk gets each chunk at once); either way one write stays in
    * flight while the next chunk is read. @default 0: one write per received chunk (1 MiB for
@@ -33,6 +38,21 @@ export const realTransferFs: TransferFs = {
     while (done < data.length) {
       const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
       done += bytesWritten;
+    }
+  },
+  async writev(fh, parts, position) {
+    let { bytesWritten: done } = await fh.writev(parts as Uint8Array[], position);
+    // A short writev (rare on a regular file): the rest part by part.
+    let at = 0;
+    for (const part of parts) {
+      if (done >= part.length) {
+        done -= part.length;
+        at += part.length;
+        continue;
+      }
+      await realTransferFs.write(fh, part.subarray(done), position + at + done);
+      at += part.length;
+      done = 0;
     }
   },
 };

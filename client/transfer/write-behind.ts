@@ -13,6 +13,7 @@
  *    when contiguous with what is gathered; an idle disk gets each push at once.
  */
 import type { FileHandle } from "node:fs/promises";
+import { releasePieceBuffer } from "../pieces/piece-buffers.js";
 import type { TransferFs } from "./part-file.js";
 
 /** Options of {@link createWriteBehind}. */
@@ -72,17 +73,20 @@ export function createWriteBehind(o: WriteBehindOptions): WriteBehind {
     await settle();
     if (broken) throw new Error("a previous write to the part file failed");
     if (gatheredBytes === 0) return;
-    const data = gathered.length === 1 ? (gathered[0] as Uint8Array) : Buffer.concat(gathered, gatheredBytes);
+    const parts = gathered;
+    const length = gatheredBytes;
     const at = gatheredAt;
     gathered = [];
     gatheredBytes = 0;
-    gatheredAt = at + data.length;
+    gatheredAt = at + length;
     writing = true;
-    const w = o.fs.write(o.fh, data, at).then(
+    const w = writeParts(parts, at).then(
       () => {
         writing = false;
-        written = at + data.length;
-        o.onWritten?.(written, data.length);
+        written = at + length;
+        // The file holds these bytes now: pooled piece buffers go back (piece-buffers.ts).
+        for (const part of parts) releasePieceBuffer(part);
+        o.onWritten?.(written, length);
       },
       (e: unknown) => {
         writing = false;
@@ -92,6 +96,13 @@ export function createWriteBehind(o: WriteBehindOptions): WriteBehind {
     );
     w.catch(() => undefined); // observed by settle(); never an unhandled rejection meanwhile
     inFlight = w;
+  }
+
+  /** One write of the parts: gathered in the kernel (writev) when the layer can, else joined here. */
+  function writeParts(parts: Uint8Array[], at: number): Promise<void> {
+    if (parts.length === 1) return o.fs.write(o.fh, parts[0] as Uint8Array, at);
+    if (o.fs.writev !== undefined) return o.fs.writev(o.fh, parts, at);
+    return o.fs.write(o.fh, Buffer.concat(parts), at);
   }
 
   return {

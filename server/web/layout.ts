@@ -44,6 +44,7 @@ export interface LayoutOptions {
 }
 
 /** A whole HTML document. */
+// The title separator is written \u00b7 (·): scripts/build.mjs keeps the bundle ASCII.
 export function layout(options: LayoutOptions): SafeHtml {
   const signOut =
     options.csrf === undefined
@@ -55,7 +56,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
-<title>${options.title} · peer</title>
+<title>${options.title} \u00b7 peer</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>

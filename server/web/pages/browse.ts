@@ -67,8 +67,9 @@ export function browsePage(input: BrowseInput): SafeHtml {
     showIds: searching,
     sortHref: (key, descending) => `${here}${qs(`sort=${key}&order=${descending ? "desc" : "asc"}`)}`,
   });
+  // Quotes written \u201c \u201d: scripts/build.mjs keeps the bundle ASCII.
   const summary = searching
-    ? html`<p class="note">${rows.length} file${rows.length === 1 ? "" : "s"} matching “${query}” below ${title}. <a href="${here}">Clear</a></p>`
+    ? html`<p class="note">${rows.length} file${rows.length === 1 ? "" : "s"} matching \u201c${query}\u201d below ${title}. <a href="${here}">Clear</a></p>`
     : "";
   const truncated =
     input.listing.truncated && !searching

@@ -1,0 +1,97 @@
+// `npm run build` (and `prepare`, so `npm ci` is all a newcomer runs): bundles the
+// `peer` command into dist/cli/ with esbuild. One ESM bundle split at every dynamic
+// import: `peer --help` loads the entry chunk (commander and the command modules),
+// and a command's action loads its own chunks when it runs. Node then resolves and
+// compiles a few dozen files instead of about 560 (Kysely alone is 263 ESM files),
+// which halved `peer serve`'s start-up and took 18 MiB off its idle RSS
+// (docs/performance.md).
+//
+// Everything lands in one flat directory, so `new URL("./x", import.meta.url)` in any
+// chunk resolves beside the entry: the two hash worker files are put there under the
+// names their pools ask for (client/pieces/hash-pool.ts, server/digest/hash-worker-pool.ts).
+// Plain JavaScript with node: modules and esbuild only: it runs before anything is compiled.
+import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { build } from "esbuild";
+
+const OUT = "dist/cli";
+
+// Native addons and CommonJS packages that find files at run time stay in node_modules.
+const EXTERNAL = ["better-sqlite3", "pg", "pg-native", "pino"];
+
+// ESM output has no `require`; bundled CommonJS packages (commander, mime-types…) need it
+// for node: built-ins.
+const REQUIRE_SHIM =
+  'import { createRequire as __peerCreateRequire } from "node:module"; ' +
+  "const require = __peerCreateRequire(import.meta.url);";
+
+/** Options every bundle shares. */
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: `node${readFileSync(".nvmrc", "utf8").trim()}`,
+  external: EXTERNAL,
+  // Bundling renames clashing top-level names; commander names its errors from
+  // `this.constructor.name`, so keep the original names.
+  keepNames: true,
+  sourcemap: "linked",
+  banner: { js: REQUIRE_SHIM },
+  logLevel: "warning",
+  // Every loaded chunk's source stays in memory as a string: no comments, no indentation.
+  // Names are kept, and the source maps give stack traces their original lines.
+  minifyWhitespace: true,
+  legalComments: "none",
+};
+
+// Sources that may resolve files with import.meta.url: each asks for a file this script
+// puts in OUT (or, for cli/main.ts, for package.json two levels up).
+const META_URL_USERS = new Set(["cli/main.ts", "client/pieces/hash-pool.ts", "server/digest/hash-worker-pool.ts"]);
+
+/** Fails the build when a source finds a file next to itself that the bundle would not have. */
+function checkMetaUrlUsers(metafile) {
+  for (const input of Object.keys(metafile.inputs)) {
+    if (input.startsWith("node_modules/") || META_URL_USERS.has(input)) continue;
+    if (readFileSync(input, "utf8").includes("import.meta.url")) {
+      throw new Error(
+        `${input} uses import.meta.url, which points at dist/cli/ once bundled: ` +
+          "put the file it loads beside the bundle in scripts/build.mjs and add it to META_URL_USERS",
+      );
+    }
+  }
+}
+
+/**
+ * Warns about non-ASCII characters left in the output (esbuild escapes them in strings
+ * but not in template literals): one such character makes V8 hold that whole chunk's
+ * source as UTF-16, twice the memory of every process that loads it.
+ */
+function warnNonAscii() {
+  for (const name of readdirSync(OUT)) {
+    if (!name.endsWith(".js") && !name.endsWith(".mjs")) continue;
+    const text = readFileSync(`${OUT}/${name}`, "utf8");
+    const at = text.search(/[^\x00-\x7f]/);
+    if (at >= 0) {
+      process.stderr.write(
+        `build: warning: ${OUT}/${name} has a non-ASCII character near ${JSON.stringify(text.slice(at - 30, at + 10))}; ` +
+          "write it as a \\u escape in the source\n",
+      );
+    }
+  }
+}
+
+rmSync("dist", { recursive: true, force: true });
+const cli = await build({
+  ...common,
+  entryPoints: { entry: "cli/entry.ts" },
+  outdir: OUT,
+  splitting: true,
+  chunkNames: "chunk-[hash]",
+  metafile: true,
+});
+checkMetaUrlUsers(cli.metafile);
+// The server's digest worker: bundled on its own (in the sources hash-worker.mjs
+// registers tsx to run hash-worker.ts; the bundle needs no loader).
+await build({ ...common, entryPoints: ["server/digest/hash-worker.ts"], outfile: `${OUT}/hash-worker.mjs` });
+// The client's piece hasher is plain JavaScript already.
+cpSync("client/pieces/hash-worker.js", `${OUT}/hash-worker.js`);
+warnNonAscii();
