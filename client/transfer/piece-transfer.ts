@@ -440,8 +440,8 @@ class PieceTransfer {
         const r = await net.wait(read.body.next());
         if (r.done === true) break;
         for (const piece of asm.push(r.value.offset, r.value.data)) {
+          pipelineBytes += piece.bytes.length; // before hash(): it transfers (detaches) the buffer
           pipeline.push(this.hash(run, piece));
-          pipelineBytes += piece.bytes.length;
         }
         // Pieces whose hash is back are written at once (in order); a full pipeline waits for its head.
         while (pipeline.length > 0 && (pipelineBytes > limit || pipeline[0]?.done === true)) {
@@ -478,11 +478,13 @@ class PieceTransfer {
     this.ctl.signal.throwIfAborted(); // a cancel or pause stops at once, even with hashed pieces waiting
     const { p } = this;
     const { node, piece: bytes } = await entry.node;
+    // Read once: after its write the buffer goes back to piece-buffers.ts and may be lent (and detached) again.
+    const length = bytes.length;
     const { index, offset, run } = entry;
     if (run.reading !== undefined) run.reading.position = Math.max(run.reading.position, index + 1);
     if (!nodeMatches(node, index, p.size, p.pieceLength, p.root, p.layer)) {
       await this.pieceFailed(run, index);
-      return bytes.length;
+      return length;
     }
     await this.inOrder(async () => {
       if (hasPiece(this.inHand, index)) return; // the endgame's other copy arrived first
@@ -490,8 +492,8 @@ class PieceTransfer {
       await this.wb.push(offset, bytes);
       setPiece(this.inHand, index);
       setPiece(this.confirmed, index);
-      run.delivered(p.now(), bytes.length);
-      this.pendingBytes += bytes.length;
+      run.delivered(p.now(), length);
+      this.pendingBytes += length;
       p.hooks.onBytes(this.verifiedBytes());
       const due = { pendingBytes: this.pendingBytes, sinceLastMs: p.now() - this.lastCheckpointAt };
       if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs }))
@@ -499,7 +501,7 @@ class PieceTransfer {
     });
     this.cancelLosers();
     this.notify();
-    return bytes.length;
+    return length;
   }
 
   /** Runs `step` after every earlier one (the write-behind and the checkpoints take one caller at a time). */
