@@ -88,8 +88,8 @@ export async function runSourcesGroup(ctx: BenchContext): Promise<GroupResult> {
           await unlink(aria2File).catch(() => undefined);
           const urls = peers.map((p, i) => via(i, p.links?.[0] ?? ""));
           // -x3: the three URLs share one host name (127.0.0.1), and aria2c counts connections per host;
-          // each proxy caps its own link whatever the number of connections.
-          const args = ["-q", "-s3", "-x3", "--allow-overwrite=true", "--auto-file-renaming=false"];
+          // each proxy caps its own link whatever the number of connections. -k1M: split even a small file.
+          const args = ["-q", "-s3", "-x3", "-k1M", "--allow-overwrite=true", "--auto-file-renaming=false"];
           const r = await runTimed("aria2c", [...args, "-d", path.dirname(aria2File), "-o", name, ...urls]);
           if (r.code !== 0) throw new Error(`aria2c failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
           return { seconds: r.seconds, bytes: size, clientCpuSeconds: r.cpuSeconds };
