@@ -7,9 +7,9 @@
  * pieces recorded by an earlier process are re-checked in the background (a damaged part
  * is caught before the rename, without delaying the first new byte).
  *
- * Several sources (docs/downloads.md "Sources"): one reader per source, each asking
- * source-schedule.ts for its next range; pieces from any source go through the same
- * hash → write → checkpoint path, one at a time. A source whose read fails backs off
+ * Several sources (docs/downloads.md "Sources"): source-readers.ts runs one reader per
+ * source and decides who reads what; pieces from any source go through the same
+ * hash → write → checkpoint path here, one at a time. A source whose read fails backs off
  * (retry/source-failure.ts decides) while the others go on; a source that sends a bad
  * piece while another remains is banned. With one source, this is exactly the one-peer
  * engine: its first failure ends the attempt.
@@ -29,8 +29,7 @@ import {
 import { createPieceAssembler, type AssembledPiece } from "../pieces/piece-assembler.js";
 import { nodeMatches } from "../pieces/piece-node.js";
 import { candidatesOnDisk } from "../pieces/piece-planner.js";
-import { assignRange, type Assignment } from "../pieces/source-schedule.js";
-import { decideSourceFailure } from "../retry/source-failure.js";
+import type { Assignment } from "../pieces/source-schedule.js";
 import { checkReadStart } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
 import { createNetworkWait, type NetworkWait } from "./network-wait.js";
@@ -38,24 +37,12 @@ import { checkMirrorRead } from "./mirror-source.js";
 import { commitPartGuarded } from "./part-file.js";
 import type { PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
 import type { OpenedRead } from "./read-source.js";
+import { SourceReaders, SourceRefused } from "./source-readers.js";
 import { SourceRun } from "./source-run.js";
 import { createWriteBehind, type WriteBehind } from "./write-behind.js";
 
 export type { PieceHooks, PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
 export type { TransferSource } from "./source-run.js";
-
-/** Why a read was stopped by the transfer itself: another source delivered its pieces first (endgame). */
-const SUPERSEDED = Symbol("superseded");
-
-/** A source's answer that rules it out: banned (not the file) or unusable (cannot serve ranges). */
-class SourceRefused extends Error {
-  constructor(
-    readonly verdict: "ban" | "unusable",
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Runs one attempt. Throws a DownloadError (or something `classify` understands). */
 export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransferResult> {
@@ -75,12 +62,9 @@ interface Hashing {
 class PieceTransfer {
   private readonly ctl = new AbortController();
   private readonly wb: WriteBehind;
-  private readonly runs: SourceRun[];
-  /** Sources reading each piece now. */
-  private readonly readers: Uint8Array;
+  private readonly readers: SourceReaders;
   /** Pieces go to the write-behind and the checkpoint one at a time, whichever source sent them. */
   private serial: Promise<unknown> = Promise.resolve();
-  private waiters: Array<() => void> = [];
   /** Verified and pushed to the write-behind (or found good on disk). Includes the recorded pieces. */
   private readonly inHand: Bitmap;
   /** Pieces being checked from disk. */
@@ -132,9 +116,23 @@ class PieceTransfer {
       start: 0,
       onWritten: (_end, length) => (stats.bytesWritten += length),
     });
-    this.runs = p.sources.map((source) => new SourceRun(source));
-    stats.sources = this.runs;
-    this.readers = new Uint8Array(p.verified.count);
+    const runs = p.sources.map((source) => new SourceRun(source));
+    stats.sources = runs;
+    this.readers = new SourceReaders(runs, {
+      ctl: this.ctl,
+      count: p.verified.count,
+      pieceLength: p.pieceLength,
+      now: p.now,
+      backoff: p.backoff,
+      random: p.random,
+      missing: (i) => !hasPiece(this.inHand, i) && !this.checking.has(i),
+      inHand: (i) => hasPiece(this.inHand, i),
+      allInHand: () => isFull(this.inHand),
+      done: () => isFull(this.inHand) && this.checking.size === 0,
+      read: (run, a, ctl) => this.readRange(run, a, ctl),
+      onSourceFailed: (run, error, decision) => p.hooks.onSourceFailed(run, error, decision),
+      onSourceBanned: (run, reason) => p.hooks.onSourceBanned(run, reason),
+    });
   }
 
   async run(): Promise<PieceTransferResult> {
@@ -155,170 +153,8 @@ class PieceTransfer {
   }
 
   /** One reader per source until every piece is verified (or being checked from disk). */
-  private async fetchMissing(): Promise<void> {
-    const readers = this.runs.map((run) =>
-      this.readFrom(run).catch((err: unknown) => {
-        // One reader ending the attempt stops the others at once.
-        if (!this.ctl.signal.aborted) this.ctl.abort(err);
-        throw err;
-      }),
-    );
-    const results = await Promise.allSettled(readers);
-    // The first cause, not the aborts it caused in the other readers.
-    this.ctl.signal.throwIfAborted();
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    if (!this.allInHand()) throw this.noSourceLeft();
-  }
-
-  /** A source's reader: ranges from the schedule until nothing is missing or the source is gone. */
-  private async readFrom(run: SourceRun): Promise<void> {
-    while (!run.gone) {
-      this.ctl.signal.throwIfAborted();
-      if (this.allInHand() && this.checking.size === 0) return;
-      const now = this.p.now();
-      if (run.retryAt > now) {
-        run.state = "waiting";
-        await this.sleep(run.retryAt - now);
-        continue;
-      }
-      run.state = "active";
-      const assignment = this.assign(run);
-      if (assignment === undefined) {
-        if (this.allInHand() && this.checking.size === 0) return;
-        await this.changed();
-        continue;
-      }
-      const release = run.source.tryAcquire === undefined ? () => undefined : run.source.tryAcquire();
-      if (release === undefined) {
-        // Its peer is at its per-peer limit: ask again in a moment.
-        run.retryAt = this.p.now() + 500;
-        continue;
-      }
-      try {
-        await this.readAssigned(run, assignment);
-      } finally {
-        release();
-      }
-    }
-  }
-
-  /** The schedule's answer for one source (source-schedule.ts). */
-  private assign(run: SourceRun): Assignment | undefined {
-    const { p } = this;
-    const owner = (i: number) =>
-      this.runs.find((r) => r.reading !== undefined && i >= r.reading.first && i < r.reading.end);
-    return assignRange({
-      count: p.verified.count,
-      pieceLength: p.pieceLength,
-      missing: (i) => !hasPiece(this.inHand, i) && !this.checking.has(i),
-      readers: (i) => this.readers[i] ?? 0,
-      mine: (i) => run.reading !== undefined && i >= run.reading.first && i < run.reading.end,
-      distance: (i) => i - (owner(i)?.reading?.position ?? i),
-      rate: run.rate(),
-      activeSources: this.runs.filter((r) => !r.gone).length,
-    });
-  }
-
-  /** Reads one assigned range; a failure is decided per source and may end the attempt. */
-  private async readAssigned(run: SourceRun, a: Assignment): Promise<void> {
-    const ctl = new AbortController();
-    const onAbort = () => ctl.abort(this.ctl.signal.reason);
-    this.ctl.signal.addEventListener("abort", onAbort, { once: true });
-    run.reading = { first: a.first, end: a.end, position: a.first, ctl };
-    for (let i = a.first; i < a.end; i++) this.readers[i] = (this.readers[i] ?? 0) + 1;
-    try {
-      await this.readRange(run, a, ctl);
-      run.failures = 0;
-    } catch (err) {
-      if (ctl.signal.reason === SUPERSEDED && !this.ctl.signal.aborted) return;
-      await this.sourceFailed(run, err);
-    } finally {
-      this.ctl.signal.removeEventListener("abort", onAbort);
-      for (let i = a.first; i < a.end; i++) this.readers[i] = Math.max(0, (this.readers[i] ?? 0) - 1);
-      run.reading = undefined;
-      this.notify();
-    }
-  }
-
-  /** After a failed read: back off, drop or ban the source, or end the attempt (rethrows). */
-  private async sourceFailed(run: SourceRun, err: unknown): Promise<void> {
-    if (this.ctl.signal.aborted) throw err; // the attempt is ending anyway (cancel, pause, disk)
-    const others = this.runs.filter((r) => r !== run && !r.gone).length;
-    if (err instanceof SourceRefused) {
-      if (others === 0) throw new DownloadError("protocol", `${run.source.url}: ${err.message}`);
-      if (err.verdict === "ban") return this.ban(run, err.message);
-      run.state = "unusable";
-      run.reason = err.message;
-      this.p.hooks.onSourceFailed(run, new DownloadError("protocol", err.message), {
-        kind: "drop",
-        reason: err.message,
-      });
-      return;
-    }
-    const error = classify(err);
-    run.failures++;
-    run.lastError = error;
-    const decision = decideSourceFailure({
-      error,
-      failures: run.failures,
-      othersUsable: others,
-      backoff: this.p.backoff,
-      random: this.p.random ?? Math.random,
-    });
-    this.p.hooks.onSourceFailed(run, error, decision);
-    if (decision.kind === "end-attempt") throw err;
-    if (decision.kind === "drop") {
-      run.state = "unusable";
-      run.reason = decision.reason;
-    } else {
-      run.state = "waiting";
-      run.retryAt = this.p.now() + decision.delayMs;
-    }
-  }
-
-  /** Bans a source from the job: its read stops, its pieces go to the others. */
-  private async ban(run: SourceRun, reason: string): Promise<void> {
-    if (run.state === "banned") return;
-    run.state = "banned";
-    run.reason = reason;
-    run.reading?.ctl.abort(SUPERSEDED);
-    await this.p.hooks.onSourceBanned(run, reason);
-  }
-
-  /** Every source is banned or dropped with pieces still missing. */
-  private noSourceLeft(): DownloadError {
-    const why = this.runs.map((r) => `${r.source.url}: ${r.reason ?? r.lastError?.message ?? r.state}`).join("; ");
-    return new DownloadError("unavailable", `no source can send the missing pieces (${why})`);
-  }
-
-  private allInHand(): boolean {
-    return isFull(this.inHand);
-  }
-
-  /** Resolves at the next change of what is in hand, being read or checked. */
-  private changed(): Promise<void> {
-    return new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const resolve of w) resolve();
-  }
-
-  /** Sleeps `ms`, or less when the attempt ends. */
-  private async sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      const signal = this.ctl.signal;
-      function done() {
-        clearTimeout(t);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    });
+  private fetchMissing(): Promise<void> {
+    return this.readers.fetch();
   }
 
   /**
@@ -364,7 +200,7 @@ class PieceTransfer {
       }
     } finally {
       this.checking.delete(index);
-      this.notify();
+      this.readers.notify();
     }
   }
 
@@ -499,8 +335,8 @@ class PieceTransfer {
       if (checkpointDue({ ...due, checkpointBytes: p.checkpointBytes, checkpointMs: p.checkpointMs }))
         await this.checkpoint();
     });
-    this.cancelLosers();
-    this.notify();
+    this.readers.cancelLosers();
+    this.readers.notify();
     return length;
   }
 
@@ -511,17 +347,6 @@ class PieceTransfer {
     return next;
   }
 
-  /** Endgame: stops reads whose remaining pieces all arrived from another source. */
-  private cancelLosers(): void {
-    for (const r of this.runs) {
-      const reading = r.reading;
-      if (reading === undefined || reading.ctl.signal.aborted) continue;
-      let needed = false;
-      for (let i = reading.position; i < reading.end && !needed; i++) needed = !hasPiece(this.inHand, i);
-      if (!needed) reading.ctl.abort(SUPERSEDED);
-    }
-  }
-
   /** A piece failed its hash: ban its source when another remains, else the one-source rule. */
   private async pieceFailed(run: SourceRun, index: number): Promise<void> {
     const { p } = this;
@@ -530,8 +355,8 @@ class PieceTransfer {
     this.badPieces++;
     const url = run.source.url;
     p.hooks.onPieceFailed(index, url);
-    if (this.runs.some((r) => r !== run && !r.gone)) {
-      await this.ban(run, `piece ${index} failed its hash`);
+    if (this.readers.othersUsable(run)) {
+      await this.readers.ban(run, `piece ${index} failed its hash`);
       throw new DownloadError("bad-pieces", `${url} sent piece ${index}, which failed its hash: banned`);
     }
     const max = p.maxFailuresPerPiece ?? 2;
