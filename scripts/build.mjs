@@ -15,8 +15,10 @@ import { build } from "esbuild";
 
 const OUT = "dist/cli";
 
-// Native addons and CommonJS packages that find files at run time stay in node_modules.
-const EXTERNAL = ["better-sqlite3", "pg", "pg-native", "pino"];
+// Native addons stay in node_modules (pg is loaded only for PostgreSQL). pino is bundled: only
+// pino.transport() finds files at run time (its worker), and peer logs with pino.destination;
+// a transport would need pino external again.
+const EXTERNAL = ["better-sqlite3", "pg", "pg-native"];
 
 // ESM output has no `require`; bundled CommonJS packages (commander, mime-types…) need it
 // for node: built-ins.
