@@ -107,7 +107,11 @@ export function register(program: Command): void {
           : undefined;
       const dataDir = resolveDataDir(options.dataDir);
       // Loaded here, not at the top: `--help` and usage errors stay fast.
-      const [{ startPeerServer }, { pino }] = await Promise.all([import("../server/index.js"), import("pino")]);
+      // pino's default export: the bundle (scripts/build.mjs) gives a CommonJS package no named exports.
+      const [{ startPeerServer }, { default: pino }] = await Promise.all([
+        import("../server/index.js"),
+        import("pino"),
+      ]);
       const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
 
       let server: PeerServer;

@@ -15,8 +15,10 @@ import { build } from "esbuild";
 
 const OUT = "dist/cli";
 
-// Native addons and CommonJS packages that find files at run time stay in node_modules.
-const EXTERNAL = ["better-sqlite3", "pg", "pg-native", "pino"];
+// Native addons stay in node_modules (pg is loaded only for PostgreSQL). pino is bundled: only
+// pino.transport() finds files at run time (its worker), and peer logs with pino.destination;
+// a transport would need pino external again.
+const EXTERNAL = ["better-sqlite3", "pg", "pg-native"];
 
 // ESM output has no `require`; bundled CommonJS packages (commander, mime-types…) need it
 // for node: built-ins.
@@ -45,7 +47,13 @@ const common = {
 
 // Sources that may resolve files with import.meta.url: each asks for a file this script
 // puts in OUT (or, for cli/main.ts, for package.json two levels up).
-const META_URL_USERS = new Set(["cli/main.ts", "client/pieces/hash-pool.ts", "server/digest/hash-worker-pool.ts"]);
+// server/files/validators.ts only builds a `require` with it (mime-types, loaded from node_modules on first use).
+const META_URL_USERS = new Set([
+  "cli/main.ts",
+  "client/pieces/hash-pool.ts",
+  "server/digest/hash-worker-pool.ts",
+  "server/files/validators.ts",
+]);
 
 /** Fails the build when a source finds a file next to itself that the bundle would not have. */
 function checkMetaUrlUsers(metafile) {

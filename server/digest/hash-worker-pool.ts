@@ -14,11 +14,7 @@ import type { HashTask, HashTaskResult } from "./hash-worker-protocol.js";
 export interface HashWorkerPoolOptions {
   /** Workers at most (the caller bounds concurrent tasks too). @default 1 */
   readonly size?: number;
-  /**
-   * An idle worker is ended after this many ms: its isolate holds ≈ 11 MiB of a serving process
-   * (docs/performance.md), and the bundled worker starts again in tens of ms (a tsx start-up in
-   * the sources). @default 5000
-   */
+  /** An idle worker is ended after this many ms (a new one costs a tsx start-up). @default 60000 */
   readonly idleMs?: number;
 }
 
@@ -49,7 +45,7 @@ const WORKER_URL = new URL("./hash-worker.mjs", import.meta.url);
 /** Creates a {@link HashWorkerPool}. */
 export function createHashWorkerPool(options: HashWorkerPoolOptions = {}): HashWorkerPool {
   const size = options.size ?? 1;
-  const idleMs = options.idleMs ?? 5_000;
+  const idleMs = options.idleMs ?? 60_000;
   const slots = new Set<Slot>();
   const waiting: Array<(slot: Slot) => void> = [];
   let nextId = 1;

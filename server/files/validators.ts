@@ -2,7 +2,16 @@
  * Pure validators derived from a file's stat: the strong ETag and the media
  * type. No I/O here, so both are table-tested.
  */
-import { contentType, lookup } from "mime-types";
+import { createRequire } from "node:module";
+import type * as MimeTypes from "mime-types";
+
+// mime-types builds its maps over all of mime-db when loaded (≈ 35 ms of a `peer serve` start,
+// docs/performance.md): loaded on the first media type asked for, not at start-up.
+let mimeTypes: typeof MimeTypes | undefined;
+function mime(): typeof MimeTypes {
+  mimeTypes ??= createRequire(import.meta.url)("mime-types") as typeof MimeTypes;
+  return mimeTypes;
+}
 
 /**
  * Strong entity tag (RFC 9110 §8.8.3), quoted, built from size, mtime in ns and
@@ -29,6 +38,6 @@ export function contentTypeFor(name: string): string {
   if (dot <= 0 || dot === name.length - 1) return DEFAULT_CONTENT_TYPE;
   // mime-db (through mime-types) knows the media library's extensions too (.srt, .vtt, .nfo, .m2ts, .mka…);
   // contentType() adds `charset=utf-8` to text types.
-  const type = lookup(name.slice(dot + 1).toLowerCase());
-  return type === false ? DEFAULT_CONTENT_TYPE : contentType(type) || DEFAULT_CONTENT_TYPE;
+  const type = mime().lookup(name.slice(dot + 1).toLowerCase());
+  return type === false ? DEFAULT_CONTENT_TYPE : mime().contentType(type) || DEFAULT_CONTENT_TYPE;
 }
