@@ -270,7 +270,8 @@ class PieceTransfer {
     });
     const pipeline: Hashing[] = [];
     let pipelineBytes = 0;
-    const limit = Math.max(2 * p.pieceLength, 16 * 1024 * 1024);
+    // Bytes hashing or waiting to be written, per read: bounds the client's memory (docs/performance.md).
+    const limit = Math.max(2 * p.pieceLength, 4 * 1024 * 1024);
     try {
       for (;;) {
         const r = await net.wait(read.body.next());
