@@ -6,11 +6,9 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { createPeerClient } from "../../client/index.js";
@@ -22,8 +20,8 @@ import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { startTcpProxy } from "../helpers/proxy-tcp.js";
 import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
 import { runCli } from "../helpers/download-cli.js";
+import { runDownloadChild } from "../helpers/run-download-child.js";
 
-const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../helpers/download-child.ts");
 const P = 16 * 1024; // the piece length rule gives 16 KiB pieces for files up to 32 MiB
 let peer: TestPeer;
 let work: { dir: string; remove: () => Promise<void> };
@@ -101,19 +99,7 @@ test("kill -9 at random points across runs: no verified piece is read again, the
     checkpointBytes: 256 * 1024,
   };
   const dbFile = path.join(config.dataDir, "downloads.db");
-  const runChild = () => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
-      env: { ...process.env, PEER_CHILD_CONFIG: JSON.stringify(config) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("close", (code, signal) => resolve({ code, signal })),
-    );
-    return { child, done, output: () => out };
-  };
+  const runChild = () => runDownloadChild(config);
   let kills = 0;
   for (let run = 0; run < 4 && !completed(dbFile); run++) {
     const verified = verifiedNow(dbFile);

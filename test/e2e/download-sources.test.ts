@@ -6,13 +6,11 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createPeerClient } from "../../client/index.js";
 import { keyRef } from "../../client/key-ref.js";
 import { openDownloadsDatabase } from "../../client/store/database.js";
@@ -21,8 +19,8 @@ import { findNginx, startNginx, type NginxServer } from "../../bench/nginx.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { startThrottleProxy, type ThrottleProxy } from "../../bench/throttle-proxy.js";
 import { startManager, tempDir, waitFor, type TestManager } from "../helpers/download-fixtures.js";
+import { runDownloadChild } from "../helpers/run-download-child.js";
 
-const CHILD = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../helpers/download-child.ts");
 const MiB = 1024 * 1024;
 const data = randomBytes(12 * MiB + 4321);
 const other = randomBytes(data.length);
@@ -279,7 +277,7 @@ test("kill -9 while three sources deliver, then a run with one: the file is byte
       { url: c.url, key: pc.key },
     ],
   };
-  const first = runChild(three);
+  const first = runDownloadChild(three);
   // Killed once every source has delivered verified bytes.
   await waitFor(
     () => {
@@ -293,7 +291,7 @@ test("kill -9 while three sources deliver, then a run with one: the file is byte
   first.child.kill("SIGKILL");
   assert.equal((await first.done).signal, "SIGKILL");
   for (const p of pxs) p.setRate({ down: undefined });
-  const second = runChild({ ...base, url: a.url, key: pa.key });
+  const second = runDownloadChild({ ...base, url: a.url, key: pa.key });
   const end = await second.done;
   assert.equal(end.code, 0, second.output());
   assert.deepEqual(await readFile(path.join(dir, "movie.bin")), data);
@@ -301,25 +299,6 @@ test("kill -9 while three sources deliver, then a run with one: the file is byte
   const started = second.events().find((e) => e.type === "validated") as { resumeFrom?: number } | undefined;
   assert.ok((started?.resumeFrom ?? 0) > 0, "the second run resumed from the verified pieces");
 });
-
-function runChild(config: Record<string, unknown>) {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
-    env: { ...process.env, PEER_CHILD_CONFIG: JSON.stringify(config) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal })),
-  );
-  const events = () =>
-    out
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { child, done, output: () => out, events };
-}
 
 test("the job's own peer gone for good: another peer gives the piece layer and every piece", async () => {
   const [pa, pb] = peers as [TestPeer, TestPeer];
