@@ -5,6 +5,10 @@
  * 206 must start at the offset asked and end at the expected size, a 206 to an
  * unranged request is an error, and 416 at the end of a complete part means
  * "verify what we have".
+ *
+ * A read whose caller copies every chunk at once (`transient`, the pieces path) over plain
+ * `http:` goes through raw-http/raw-request.ts (one reused read buffer); any other through
+ * node:http(s).
  */
 import http from "node:http";
 import https from "node:https";
@@ -12,12 +16,53 @@ import type { IncomingMessage } from "node:http";
 import { DownloadError, HttpStatusError } from "../errors.js";
 import type { PeerClient } from "../peer-client.js";
 import { itemPath, parseContentLength, parseContentRange, parseDigestHeaders } from "./http-response.js";
+import { rawRequest } from "./raw-http/raw-request.js";
 import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";
 
-const header = (res: IncomingMessage, name: string): string | undefined => {
-  const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
+/** A response head and its body, whichever HTTP client read it. */
+export interface HttpResponse {
+  readonly status: number;
+  /** A header's value (the first, when sent as a list). */
+  header(name: string): string | undefined;
+  /** The body's bytes in order. */
+  readonly chunks: AsyncIterator<Uint8Array>;
+  /** Reads past the body (keeps a reusable connection). */
+  discard(): void;
+  /** Drops the body and the connection. */
+  destroy(): void;
+}
+
+/** A node:http response as an {@link HttpResponse}. */
+export function fromIncoming(res: IncomingMessage): HttpResponse {
+  return {
+    status: res.statusCode ?? 0,
+    header: (name) => {
+      const v = res.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
+    chunks: res[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>,
+    discard: () => res.resume(),
+    destroy: () => res.destroy(),
+  };
+}
+
+/** One GET: over raw-http when the caller copies each chunk and the URL is plain http:, else node:http(s). */
+export async function getResponse(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  transient: boolean,
+): Promise<HttpResponse> {
+  if (!transient || url.protocol !== "http:") return fromIncoming(await requestGet(url, headers, signal));
+  const res = await rawRequest({ method: "GET", url, headers, signal });
+  return {
+    status: res.status,
+    header: (name) => res.headers[name],
+    chunks: res.body,
+    discard: () => res.destroy(),
+    destroy: () => res.destroy(),
+  };
+}
 
 /** An OpenRead over the HTTP file route of `client.baseUrl`. */
 export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): OpenRead {
@@ -36,7 +81,7 @@ export function httpSource(client: Pick<PeerClient, "baseUrl" | "apiKey">): Open
     } else if (req.ifMatch !== undefined) {
       headers["if-match"] = req.ifMatch;
     }
-    const res = await requestGet(url, headers, req.signal);
+    const res = await getResponse(url, headers, req.signal, req.transient === true);
     try {
       return openResponse(res, req.offset, ranged, req.expectedSize, req.ifMatch, req.length);
     } catch (err) {
@@ -56,13 +101,13 @@ export function requestGet(url: URL, headers: Record<string, string>, signal: Ab
   });
 }
 
-function metaOf(res: IncomingMessage, size: number): ReadMeta {
-  const root = header(res, "x-pieces-root")?.trim().toLowerCase();
-  const pieceLength = parseContentLength(header(res, "x-piece-length"));
+function metaOf(res: HttpResponse, size: number): ReadMeta {
+  const root = res.header("x-pieces-root")?.trim().toLowerCase();
+  const pieceLength = parseContentLength(res.header("x-piece-length"));
   return {
     size,
-    etag: header(res, "etag") ?? "",
-    sha256: parseDigestHeaders(header(res, "x-content-sha256"), header(res, "repr-digest")),
+    etag: res.header("etag") ?? "",
+    sha256: parseDigestHeaders(res.header("x-content-sha256"), res.header("repr-digest")),
     piecesRoot: root !== undefined && /^[0-9a-f]{64}$/.test(root) ? root : undefined,
     pieceLength: pieceLength !== undefined && pieceLength > 0 ? pieceLength : undefined,
   };
@@ -70,16 +115,16 @@ function metaOf(res: IncomingMessage, size: number): ReadMeta {
 
 /** Checks a GET's status and range against the request; the body as chunks. Throws on a mismatch. */
 export function openResponse(
-  res: IncomingMessage,
+  res: HttpResponse,
   offset: number,
   ranged: boolean,
   expectedSize: number | undefined,
   ifMatch: string | undefined,
   length?: number,
 ) {
-  const status = res.statusCode ?? 0;
+  const status = res.status;
   if (status === 200) {
-    const length = parseContentLength(header(res, "content-length"));
+    const length = parseContentLength(res.header("content-length"));
     if (length === undefined)
       throw new DownloadError(
         "unknown-size",
@@ -89,7 +134,7 @@ export function openResponse(
   }
   if (status === 206) {
     if (!ranged) throw new DownloadError("protocol", "the peer answered 206 to a request without a Range");
-    const cr = parseContentRange(header(res, "content-range"));
+    const cr = parseContentRange(res.header("content-range"));
     if (cr === undefined || cr.kind !== "range")
       throw new DownloadError("protocol", "the peer's 206 has no valid Content-Range");
     if (cr.first !== offset)
@@ -100,8 +145,8 @@ export function openResponse(
     return { meta: metaOf(res, cr.size), start: cr.first, body: bodyOf(res, cr.first) };
   }
   if (status === 416) {
-    const cr = parseContentRange(header(res, "content-range"));
-    res.resume();
+    const cr = parseContentRange(res.header("content-range"));
+    res.discard();
     // Asking from the end of a complete part gets 416: verify what we have (size and digest), else restart.
     if (
       cr?.kind === "unsatisfied" &&
@@ -120,16 +165,16 @@ export function openResponse(
     }
     throw new DownloadError("changed", "the peer cannot serve the range asked (416): the file changed");
   }
-  res.resume();
-  throw new HttpStatusError(status, header(res, "retry-after"));
+  res.discard();
+  throw new HttpStatusError(status, res.header("retry-after"));
 }
 
 function emptyBody(): AsyncIterator<Chunk> {
   return { next: async () => ({ done: true, value: undefined }) };
 }
 
-function bodyOf(res: IncomingMessage, start: number): AsyncIterator<Chunk> {
-  const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+function bodyOf(res: HttpResponse, start: number): AsyncIterator<Chunk> {
+  const it = res.chunks;
   let position = start;
   return {
     async next() {

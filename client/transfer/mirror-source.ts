@@ -5,7 +5,7 @@
  * root. {@link checkMirrorRead} decides whether an answer can be used at all.
  */
 import type { OpenRead, OpenedRead } from "./read-source.js";
-import { openResponse, requestGet } from "./http-source.js";
+import { getResponse, openResponse } from "./http-source.js";
 
 /** An OpenRead over a mirror URL: `GET <url>` with `Range: bytes=<first>-<last>`. */
 export function mirrorSource(url: string): OpenRead {
@@ -17,7 +17,7 @@ export function mirrorSource(url: string): OpenRead {
       // Ranges are about the bytes on disk: never a content-coding (RFC 9110 §14.1.1).
       "accept-encoding": "identity",
     };
-    const res = await requestGet(target, headers, req.signal);
+    const res = await getResponse(target, headers, req.signal, req.transient === true);
     try {
       return openResponse(res, req.offset, true, req.expectedSize, undefined, req.length);
     } catch (err) {

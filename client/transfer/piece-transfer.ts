@@ -220,6 +220,7 @@ class PieceTransfer {
           ifMatch: source.etag,
           expectedSize: p.size,
           chunkSize: source.chunkSize,
+          transient: true, // receive() copies every chunk into its piece before the next
           signal: ctl.signal,
         }),
       );

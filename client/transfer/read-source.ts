@@ -46,6 +46,11 @@ export interface ReadRequest {
   readonly expectedSize: number | undefined;
   /** Preferred RPC message size (smaller after failures without progress). */
   readonly chunkSize?: number | undefined;
+  /**
+   * True when the caller copies each chunk's bytes before asking for the next one (the piece
+   * assembler): a source may then hand out views of one reused read buffer. @default false
+   */
+  readonly transient?: boolean | undefined;
   /** Aborts the read; the transfer aborts it when the attempt ends. */
   readonly signal: AbortSignal;
 }
