@@ -22,6 +22,8 @@ export interface PiecePlan {
   readonly rootHex: string;
   readonly etag: string;
   readonly size: number;
+  /** The whole file's SHA-256 as the row or the peer's StatItem gives it for this etag; null when unknown. */
+  readonly sha256: string | null;
   readonly layer: CheckedLayer;
   readonly verified: Bitmap;
 }
@@ -53,12 +55,7 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
 }
 
 /** Stores what the plan learnt (root, piece length, the bitmap that still fits) and returns it. */
-async function plan(
-  claim: JobClaim,
-  r: DownloadRow,
-  known: { root: string; etag: string; size: number },
-  layer: CheckedLayer,
-): Promise<PiecePlan> {
+async function plan(claim: JobClaim, r: DownloadRow, known: KnownContent, layer: CheckedLayer): Promise<PiecePlan> {
   const count = Math.ceil(known.size / layer.pieceLength);
   let verified = emptyBitmap(count);
   let stored: string | null = null;
@@ -73,26 +70,39 @@ async function plan(
   await claim.owned({
     expected_size: known.size,
     expected_etag: known.etag,
+    expected_sha256: known.sha256,
     pieces_root: known.root,
     piece_length: layer.pieceLength,
     pieces_verified: stored,
     updated_at: claim.ctx.now(),
   });
-  return { rootHex: known.root, etag: known.etag, size: known.size, layer, verified };
+  return { rootHex: known.root, etag: known.etag, size: known.size, sha256: known.sha256, layer, verified };
 }
 
-/** Root, etag and size from the row, else from StatItem when it agrees with the row. */
-async function knownContent(claim: JobClaim, r: DownloadRow, signal: AbortSignal) {
+/** What the row or the peer says the content is. */
+interface KnownContent {
+  readonly root: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly sha256: string | null;
+}
+
+/**
+ * Root, etag, size and SHA-256 from the row, else from StatItem when it agrees with the row (a
+ * digest the peer finished after the enqueue is learnt here, so the completed job records it).
+ */
+async function knownContent(claim: JobClaim, r: DownloadRow, signal: AbortSignal): Promise<KnownContent | undefined> {
   const size = r.expected_size === null ? null : Number(r.expected_size);
   if (r.pieces_root !== null && r.pieces_root !== undefined && r.expected_etag !== null && size !== null && size > 0) {
-    return { root: r.pieces_root, etag: r.expected_etag, size };
+    return { root: r.pieces_root, etag: r.expected_etag, size, sha256: r.expected_sha256 };
   }
   const item = await claim.entry.client.statItem(r.item_id, { signal }).catch(() => undefined);
   if (item === undefined || item.piecesRoot === "" || item.size <= 0n) return undefined;
   // Another version than the part's bytes: the whole-file path's read sees it and restarts.
   if ((r.expected_etag !== null && item.etag !== r.expected_etag) || (size !== null && Number(item.size) !== size))
     return undefined;
-  return { root: item.piecesRoot, etag: item.etag, size: Number(item.size) };
+  const sha256 = /^[0-9a-f]{64}$/i.test(item.sha256) ? item.sha256.toLowerCase() : r.expected_sha256;
+  return { root: item.piecesRoot, etag: item.etag, size: Number(item.size), sha256 };
 }
 
 /** Runs the piece transfer of a planned attempt, with every usable source of the job. */
@@ -133,8 +143,13 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
       },
       stats,
     );
-    const sha256 = plan.etag === r.expected_etag ? r.expected_sha256 : null;
-    return { size: result.size, sha256, computedSha256: undefined, verified: "pieces root", piecesRoot: plan.rootHex };
+    return {
+      size: result.size,
+      sha256: plan.sha256,
+      computedSha256: undefined,
+      verified: "pieces root",
+      piecesRoot: plan.rootHex,
+    };
   } finally {
     claim.trustedPieces = merge(trusted, stats.confirmed, plan.verified.count);
     await book.flush(stats.sources).catch(() => undefined);

@@ -73,6 +73,7 @@ function fastSource(wire: FastReadWire): OpenRead {
       length: req.length,
       ifMatch: req.ifMatch,
       chunkSize: req.chunkSize ?? RPC_CHUNK_SIZE,
+      transient: req.transient,
       signal: req.signal,
     });
     const first = await messages.next();

@@ -47,8 +47,14 @@ function transportFor(kind: Kind, info: PeerServerInfo): Transport {
   }
 }
 
-/** Reads a whole opened read: its start, metadata and bytes (chunks must be contiguous). */
-async function drain(read: OpenedRead): Promise<{ start: number; meta: OpenedRead["meta"]; bytes: Buffer }> {
+/**
+ * Reads a whole opened read: its start, metadata and bytes (chunks must be contiguous). With
+ * `copy`, each chunk is copied before the next is asked for (a transient read reuses its buffer).
+ */
+async function drain(
+  read: OpenedRead,
+  copy = false,
+): Promise<{ start: number; meta: OpenedRead["meta"]; bytes: Buffer }> {
   const parts: Uint8Array[] = [];
   let next = read.start;
   for (;;) {
@@ -56,7 +62,7 @@ async function drain(read: OpenedRead): Promise<{ start: number; meta: OpenedRea
     if (r.done === true) break;
     assert.equal(r.value.offset, next, "chunks are contiguous");
     next += r.value.data.length;
-    parts.push(r.value.data);
+    parts.push(copy ? Buffer.from(r.value.data) : r.value.data);
   }
   return { start: read.start, meta: read.meta, bytes: Buffer.concat(parts) };
 }
@@ -125,7 +131,10 @@ describe("ReadFile fast paths on the bench's peer server", () => {
     for (const [name, offset, chunkSize] of offsets) {
       it(`${transport}: the SDK's fast path reads the same as its stock path: ${name}`, async () => {
         const results = [];
-        for (const readPath of ["fast", "stock"] as const) {
+        // "transient": the fast path told that each chunk is copied at once (the pieces path);
+        // over Connect h1 it reads through one reused buffer (client/transfer/raw-http/).
+        for (const path of ["fast", "transient", "stock"] as const) {
+          const readPath = path === "stock" ? "stock" : "fast";
           const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport, readPath });
           assert.equal(client.fastRead !== undefined, readPath === "fast");
           try {
@@ -135,18 +144,22 @@ describe("ReadFile fast paths on the bench's peer server", () => {
               ifMatch: undefined,
               expectedSize: SIZE,
               chunkSize,
+              transient: path === "transient",
               signal: new AbortController().signal,
             });
-            results.push(await drain(read));
+            results.push(await drain(read, path === "transient"));
           } finally {
             client.close();
           }
         }
-        const [fast, stock] = results;
+        const [fast, transient, stock] = results;
         assert.deepEqual(fast?.meta, stock?.meta);
+        assert.deepEqual(transient?.meta, stock?.meta);
         assert.equal(fast?.start, offset);
+        assert.equal(transient?.start, offset);
         assert.equal(stock?.start, offset);
         assert.ok(fast?.bytes.equals(file.subarray(offset)), "the fast path's bytes are the file's");
+        assert.ok(transient?.bytes.equals(file.subarray(offset)), "the transient fast path's bytes are the file's");
         assert.ok(stock?.bytes.equals(file.subarray(offset)));
       });
     }
@@ -175,7 +188,8 @@ describe("ReadFile fast paths on the bench's peer server", () => {
     it(`${transport}: the SDK's fast and stock paths fail alike (code, message, engine classification)`, async () => {
       for (const [name, itemId, offset, ifMatch, code] of errors) {
         const seen = [];
-        for (const readPath of ["fast", "stock"] as const) {
+        for (const path of ["fast", "transient", "stock"] as const) {
+          const readPath = path === "stock" ? "stock" : "fast";
           const client = createPeerClient({ baseUrl: peer.info.url, apiKey: peer.info.key, transport, readPath });
           try {
             const error = await rpcSource(client)({
@@ -183,19 +197,21 @@ describe("ReadFile fast paths on the bench's peer server", () => {
               offset,
               ifMatch,
               expectedSize: undefined,
+              transient: path === "transient",
               signal: new AbortController().signal,
             }).then(
               () => assert.fail(`${name}: expected an error`),
               (e: unknown) => e,
             );
-            assert.ok(error instanceof ConnectError, `${name} (${readPath}): ${String(error)}`);
-            assert.equal(error.code, code, `${name} (${readPath})`);
+            assert.ok(error instanceof ConnectError, `${name} (${path}): ${String(error)}`);
+            assert.equal(error.code, code, `${name} (${path})`);
             seen.push({ message: error.rawMessage, classified: classify(error).code });
           } finally {
             client.close();
           }
         }
-        assert.deepEqual(seen[0], seen[1], name);
+        assert.deepEqual(seen[0], seen[2], name);
+        assert.deepEqual(seen[1], seen[2], `${name} (transient)`);
       }
     });
   }

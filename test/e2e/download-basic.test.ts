@@ -55,3 +55,31 @@ for (const transport of ["connect", "connect-h2", "grpc", "http"] as const) {
     }
   });
 }
+
+test("a digest the peer finishes after the enqueue is learnt by the attempt: the completed job records its SHA-256", async (t) => {
+  // A fresh peer: its background hasher has not hashed the file when the job is enqueued.
+  const body = randomBytes(2 * 1024 * 1024 + 5);
+  const own = await startTestPeer({ files: { "late.bin": body } });
+  t.after(() => own.close());
+  const dataDir = path.join(work, "late-digest");
+  const admin = createDownloadManager({ dataDir, downloadDir: path.join(work, "late") });
+  await admin.start({ runJobs: false });
+  const id = await admin.enqueue({ url: own.url, key: own.key }, "share/late.bin");
+  await admin.close();
+  await own.server.hasher.idle(); // the digest is ready before the job runs
+  const m = createDownloadManager({ dataDir, downloadDir: path.join(work, "late"), keys: [own.key] });
+  const events: DownloadEvent[] = [];
+  m.on((e) => events.push(e));
+  await m.start();
+  try {
+    const done = await m.wait(id);
+    assert.equal(done.status, "completed", JSON.stringify(done.error));
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    const completed = events.find((e) => e.type === "completed");
+    assert.equal(completed?.type === "completed" && completed.sha256, sha256);
+    assert.equal(done.sha256, sha256, "the job's row records it too");
+    assert.deepEqual(await readFile(path.join(work, "late", "late.bin")), body);
+  } finally {
+    await m.close();
+  }
+});

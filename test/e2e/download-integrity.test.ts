@@ -11,7 +11,7 @@ import { readFile as readFileP } from "node:fs/promises";
 import path from "node:path";
 import { createPeerClient } from "../../client/index.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startTcpProxy } from "../helpers/proxy-tcp.js";
+import { isFileRead, startTcpProxy } from "../helpers/proxy-tcp.js";
 import { startHttpFaultProxy } from "../helpers/proxy-http.js";
 import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
 
@@ -54,9 +54,10 @@ const exists = async (p: string) =>
 for (const transport of ["connect", "http"] as const) {
   test(`${transport}: the file changes between attempts → restart from 0, the final file is the new version`, async (t) => {
     const name = transport === "connect" ? "c.bin" : "d.bin";
+    let reads = 0;
     const proxy = await startTcpProxy({
       targetPort: Number(new URL(peer.url).port),
-      plan: (i) => (i < 2 ? { dropAfter: 400_000 } : undefined),
+      plan: (_i, request) => (isFileRead(request) && reads++ < 2 ? { dropAfter: 400_000 } : undefined),
     });
     t.after(() => proxy.close());
     const out = path.join(work.dir, `changed-${transport}`);
@@ -119,9 +120,10 @@ const PIECE = 16 * 1024; // the piece length rule gives 16 KiB pieces for a 1 Mi
 
 test("rpc: one byte flipped on the wire mid-file → exactly that piece is read again, no restart, ≤ 2 pieces re-sent", async (t) => {
   const flipAt = 600_000;
+  let reads = 0;
   const proxy = await startTcpProxy({
     targetPort: Number(new URL(peer.url).port),
-    plan: (i) => (i === 0 ? { flipAt } : undefined),
+    plan: (_i, request) => (isFileRead(request) && reads++ === 0 ? { flipAt } : undefined),
   });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "flip-rpc");

@@ -10,7 +10,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { startPeerServer } from "../../server/index.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startTcpProxy } from "../helpers/proxy-tcp.js";
+import { isFileRead, startTcpProxy } from "../helpers/proxy-tcp.js";
 import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
 
 let peer: TestPeer;
@@ -68,9 +68,10 @@ for (const transport of ["connect", "grpc", "http"] as const) {
 }
 
 test("a stalled peer trips the idle timeout; the attempt is retried and finishes", async (t) => {
+  let reads = 0;
   const proxy = await startTcpProxy({
     targetPort: Number(new URL(peer.url).port),
-    plan: (i) => (i === 0 ? { stallAfter: 500_000 } : undefined),
+    plan: (_i, request) => (isFileRead(request) && reads++ === 0 ? { stallAfter: 500_000 } : undefined),
   });
   t.after(() => proxy.close());
   const out = path.join(work.dir, "stall");

@@ -16,12 +16,26 @@ export interface ConnectionPlan {
   flipAt?: number;
 }
 
+/**
+ * True when an HTTP/1.1 request reads file bytes (ReadFile over Connect h1, or the HTTP file
+ * route): the connection a fault meant for the file's bytes should hit, whichever connection
+ * the client's unary calls used before it.
+ */
+export function isFileRead(request: string): boolean {
+  return /^POST \/peer\.v1\.PeerService\/ReadFile |^GET \/v1\/files\//.test(request);
+}
+
 /** Options of {@link startTcpProxy}. */
 export interface TcpProxyOptions {
   /** Port of the real server on 127.0.0.1. */
   targetPort: number;
-  /** Faults for the n-th connection (0-based); undefined for none. */
-  plan?: (index: number) => ConnectionPlan | undefined;
+  /**
+   * Faults for the n-th connection (0-based); undefined for none. Asked with each chunk the
+   * client sends (`request`, latin1: see {@link isFileRead}) until it returns a plan, whose
+   * byte offsets then count from that moment (a keep-alive connection may carry a few unary
+   * calls before the file read a fault is meant for).
+   */
+  plan?: (index: number, request: string) => ConnectionPlan | undefined;
   /** Server → client rate limit per connection. */
   bytesPerSecond?: number;
 }
@@ -54,7 +68,18 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const index = connections++;
-    const plan = options.plan?.(index) ?? {};
+    let plan: ConnectionPlan = {};
+    let planned = false;
+    /** Server → client bytes forwarded before the plan was chosen. */
+    let base = 0;
+    client.on("data", (chunk: Buffer) => {
+      if (planned) return;
+      const chosen = options.plan?.(index, chunk.toString("latin1"));
+      if (chosen === undefined) return;
+      plan = chosen;
+      planned = true;
+      base = sent;
+    });
     const upstream = net.connect({ host: "127.0.0.1", port: targetPort });
     sockets.add(client);
     sockets.add(upstream);
@@ -84,12 +109,13 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       queue = queue.then(async () => {
         let data = Buffer.from(chunk);
         if (stalled || client.destroyed) return;
-        if (plan.flipAt !== undefined && plan.flipAt >= sent && plan.flipAt < sent + data.length) {
-          const i = plan.flipAt - sent;
+        const at = sent - base; // offsets of the plan count from its choice
+        if (plan.flipAt !== undefined && plan.flipAt >= at && plan.flipAt < at + data.length) {
+          const i = plan.flipAt - at;
           data[i] = (data[i] ?? 0) ^ 0xff;
         }
         const limit = Math.min(plan.dropAfter ?? Infinity, plan.stallAfter ?? Infinity);
-        const allowed = Math.max(0, Math.min(data.length, limit - sent));
+        const allowed = Math.max(0, Math.min(data.length, limit - at));
         const cut = allowed < data.length;
         data = data.subarray(0, allowed);
         // Throttle in slices of at most 1/20 s worth of bytes.
@@ -102,7 +128,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
           if (rate !== undefined) await new Promise((r) => setTimeout(r, (slice.length / rate!) * 1000));
         }
         if (cut) {
-          if (plan.dropAfter !== undefined && sent >= plan.dropAfter) kill();
+          if (plan.dropAfter !== undefined && sent - base >= plan.dropAfter) kill();
           else stalled = true;
           return;
         }

@@ -5,6 +5,11 @@
  * when it fits in one buffer, as it mostly does). Only the 5-byte prefix is
  * ever copied, when a buffer boundary cuts through it. Pure; see
  * docs/performance.md "Client read path".
+ *
+ * With `transient` pushed buffers (a reader that reuses one read buffer), a payload still
+ * incomplete at the end of a push is copied into one of two scratch buffers, which take
+ * turns: a message completed in one push is consumed before the next push, so the scratch
+ * it lies in is free again by the time the message after next needs it.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 
@@ -34,9 +39,17 @@ export interface EnvelopeSplitter {
 /**
  * Creates a splitter.
  * @param readMaxBytes largest payload accepted; a larger one is refused with ResourceExhausted. @default 0xffffffff
+ * @param transient pushed buffers are reused once the envelopes a push returned were consumed. @default false
  */
-export function createEnvelopeSplitter(readMaxBytes: number = DEFAULT_READ_MAX_BYTES): EnvelopeSplitter {
+export function createEnvelopeSplitter(
+  readMaxBytes: number = DEFAULT_READ_MAX_BYTES,
+  transient = false,
+): EnvelopeSplitter {
   const prefix = new Uint8Array(5);
+  const scratch = [new Uint8Array(0), new Uint8Array(0)];
+  let turn: 0 | 1 = 0;
+  /** Bytes of the current payload already copied to `scratch[turn]` (transient buffers only). */
+  let retained = 0;
   let prefixFill = 0;
   let flags = 0;
   let length = 0;
@@ -67,6 +80,7 @@ export function createEnvelopeSplitter(readMaxBytes: number = DEFAULT_READ_MAX_B
         }
         remaining = length;
         parts = [];
+        retained = 0;
       }
       const take = Math.min(remaining, buffer.length - at);
       if (take > 0) parts.push(buffer.subarray(at, at + take));
@@ -78,7 +92,26 @@ export function createEnvelopeSplitter(readMaxBytes: number = DEFAULT_READ_MAX_B
         remaining = -1;
       }
     }
+    if (transient && remaining > 0 && parts.length > 0) retain();
     return out;
+  }
+
+  /** Copies the incomplete payload's bytes out of the pushed buffer (which its reader will reuse). */
+  function retain(): void {
+    if (retained === 0) {
+      turn = turn === 0 ? 1 : 0;
+      const free = scratch[turn] as Uint8Array;
+      if (free.length < length) scratch[turn] = new Uint8Array(Math.max(length, 2 * free.length));
+    }
+    const into = scratch[turn] as Uint8Array;
+    let at = retained;
+    for (const part of parts) {
+      if (part.buffer === into.buffer) continue; // the prefix copied by an earlier push
+      into.set(part, at);
+      at += part.length;
+    }
+    retained = at;
+    parts = [into.subarray(0, at)];
   }
 
   return {

@@ -4,6 +4,8 @@
  * client sends them), then the response is read with node:http (Connect over
  * HTTP/1.1) or an HTTP/2 stream of the client's session manager (Connect over
  * HTTP/2, gRPC) and decoded by response-decoder.ts without joining buffers.
+ * A `transient` call over plain http: HTTP/1.1 reads through raw-http/ instead (one
+ * reused read buffer, no copy by Node's HTTP parser) and transient-pump.ts.
  */
 import http from "node:http";
 import https from "node:https";
@@ -14,10 +16,12 @@ import { requestHeader as connectRequestHeader } from "@connectrpc/connect/proto
 import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol-grpc";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
+import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
 import { pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "./read-file-response.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
+import { pumpTransient } from "./transient-pump.js";
 
 /** How the fast path reaches a peer (made by createPeerClient for its own transports). */
 export interface FastReadWire {
@@ -39,6 +43,11 @@ export interface FastReadRequest {
   readonly length?: number | undefined;
   readonly ifMatch: string | undefined;
   readonly chunkSize: number;
+  /**
+   * The caller copies each message's data before asking for the next message: Connect over
+   * plain-http HTTP/1.1 may then read through one reused buffer (raw-http/). @default false
+   */
+  readonly transient?: boolean | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -76,7 +85,9 @@ function requestHeaders(wire: FastReadWire): OutgoingHttpHeaders {
   return out;
 }
 
-function webHeaders(headers: IncomingHttpHeaders | http.IncomingHttpHeaders): Headers {
+function webHeaders(
+  headers: IncomingHttpHeaders | http.IncomingHttpHeaders | Readonly<Record<string, string>>,
+): Headers {
   const out = new Headers();
   for (const [key, value] of Object.entries(headers)) {
     if (key.startsWith(":") || value === undefined) continue;
@@ -89,7 +100,35 @@ function webHeaders(headers: IncomingHttpHeaders | http.IncomingHttpHeaders): He
 /** Opens a ReadFile call; resolves once the response head is in and valid, with the messages to come. */
 export function fastReadFile(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
   if (request.signal.aborted) return Promise.reject(ConnectError.from(request.signal.reason, Code.Canceled));
-  return wire.http2 === undefined ? readOverHttp1(wire, request) : readOverHttp2(wire, wire.http2, request);
+  if (wire.http2 !== undefined) return readOverHttp2(wire, wire.http2, request);
+  const raw = request.transient === true && new URL(wire.baseUrl).protocol === "http:";
+  return raw ? readOverRawHttp1(wire, request) : readOverHttp1(wire, request);
+}
+
+async function readOverRawHttp1(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(requestHeaders(wire)))
+    if (value !== undefined) headers[key] = String(value);
+  let res: RawResponse;
+  try {
+    res = await rawRequest({
+      method: "POST",
+      url: new URL(wire.baseUrl + METHOD_PATH),
+      headers,
+      body: requestBody(request),
+      signal: request.signal,
+    });
+  } catch (error) {
+    if (request.signal.aborted) throw ConnectError.from(request.signal.reason, Code.Canceled);
+    throw connectErrorFromNode(error);
+  }
+  try {
+    const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers), undefined, true);
+    return pumpTransient(res.body, decoder, { signal: request.signal, destroy: () => res.destroy() });
+  } catch (error) {
+    res.destroy();
+    throw error;
+  }
 }
 
 function readOverHttp1(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {

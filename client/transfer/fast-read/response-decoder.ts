@@ -16,7 +16,7 @@ import {
   validateResponseWithCompression as validateGrpcResponse,
   validateTrailer,
 } from "@connectrpc/connect/protocol-grpc";
-import { createEnvelopeSplitter, type Envelope } from "./envelope-splitter.js";
+import { createEnvelopeSplitter, type Envelope, type EnvelopeSplitter } from "./envelope-splitter.js";
 import { readFileFields, type ReadFileFields } from "./read-file-response.js";
 
 /** The protocols of the fast read path (binary, uncompressed). */
@@ -62,21 +62,22 @@ function joined(parts: readonly Uint8Array[], length: number): Uint8Array {
  * the stock client throws for a bad head (HTTP error status, wrong content type,
  * a compressed encoding, a gRPC error in the headers).
  * @param readMaxBytes largest message accepted. @default 0xffffffff (connect-es's default)
+ * @param transient pushed buffers are reused once the messages of a push were consumed. @default false
  */
 export function createResponseDecoder(
   protocol: FastReadProtocol,
   status: number,
   headers: Headers,
   readMaxBytes?: number,
+  transient = false,
 ): ResponseDecoder {
   return protocol === "connect"
-    ? connectDecoder(status, headers, readMaxBytes)
-    : grpcDecoder(status, headers, readMaxBytes);
+    ? connectDecoder(status, headers, createEnvelopeSplitter(readMaxBytes, transient))
+    : grpcDecoder(status, headers, createEnvelopeSplitter(readMaxBytes, transient));
 }
 
-function connectDecoder(status: number, headers: Headers, readMaxBytes: number | undefined): ResponseDecoder {
+function connectDecoder(status: number, headers: Headers, splitter: EnvelopeSplitter): ResponseDecoder {
   validateConnectResponse("server_streaming", [], true, status, headers);
-  const splitter = createEnvelopeSplitter(readMaxBytes);
   let ended = false;
   return {
     push(buffer) {
@@ -112,10 +113,9 @@ function connectDecoder(status: number, headers: Headers, readMaxBytes: number |
   };
 }
 
-function grpcDecoder(status: number, headers: Headers, readMaxBytes: number | undefined): ResponseDecoder {
+function grpcDecoder(status: number, headers: Headers, splitter: EnvelopeSplitter): ResponseDecoder {
   const { foundStatus, headerError } = validateGrpcResponse([], status, headers);
   if (headerError !== undefined) throw headerError;
-  const splitter = createEnvelopeSplitter(readMaxBytes);
   return {
     push(buffer) {
       const out: ReadFileFields[] = [];

@@ -276,3 +276,69 @@ test("response heads: HTTP errors, wrong content types, compression and trailers
   );
   decoder.finish(new Headers());
 });
+
+/**
+ * Decodes `body` as a reader reusing ONE read buffer would deliver it: each cut is copied into
+ * the same buffer, the messages of a push are consumed (their data copied), then the buffer is
+ * overwritten with garbage before the next push.
+ */
+function decodeThroughOneBuffer(protocol: "connect" | "grpc", headers: Headers, body: Uint8Array, cuts: number[]) {
+  const readBuffer = new Uint8Array(body.length + 1);
+  const decoder = createResponseDecoder(protocol, 200, headers, undefined, true);
+  const out: Array<{ offset: number; data: Uint8Array; item: ReadFileFields["item"] }> = [];
+  for (const read of splitAt(body, cuts)) {
+    readBuffer.set(read);
+    for (const m of decoder.push(readBuffer.subarray(0, read.length)))
+      out.push({ offset: m.offset, data: concat(...m.data), item: m.item });
+    readBuffer.fill(0xee);
+  }
+  decoder.finish(new Headers(protocol === "grpc" ? { "grpc-status": "0" } : {}));
+  return out;
+}
+
+test("transient buffers: a reused read buffer overwritten after every push still decodes as protobuf-es", () => {
+  const payloads = PAYLOADS.map((p) => p.payload);
+  const body = connectBody(payloads);
+  const grpcBody = concat(...payloads.map((p) => envelope(0, p)));
+  for (let i = 0; i < 80; i++) {
+    for (const [protocol, headers, b] of [
+      ["connect", CONNECT_HEADERS, body],
+      ["grpc", GRPC_HEADERS, grpcBody],
+    ] as const) {
+      const cuts = randomCuts(b.length, 1 + (i % 23), 1000 + i);
+      const messages = decodeThroughOneBuffer(protocol, headers, b, cuts);
+      assert.equal(messages.length, payloads.length, `${protocol} cuts ${cuts.join(",")}`);
+      for (const [k, m] of messages.entries())
+        assertSameAsStock({ ...m, data: [m.data] }, payloads[k]!, `${protocol} message ${k}, cuts ${cuts.join(",")}`);
+    }
+  }
+  // Every single cut position of a small stream, and a message cut in three (scratch reused across pushes).
+  const small = connectBody(PAYLOADS.filter((p) => p.payload.length < 400).map((p) => p.payload));
+  for (let c = 0; c <= small.length; c++) {
+    const messages = decodeThroughOneBuffer("connect", CONNECT_HEADERS, small, [c, Math.min(small.length, c + 7)]);
+    assert.equal(messages.length, PAYLOADS.filter((p) => p.payload.length < 400).length, `cut at ${c}`);
+  }
+});
+
+test("transient buffers: only a payload cut at the end of a push is copied, into two scratch buffers taking turns", () => {
+  const { payload } = PAYLOADS.find((p) => p.name === "a large chunk (1 MiB)")!;
+  const body = concat(envelope(0, payload), envelope(0, payload), envelope(0, payload));
+  const splitter = createEnvelopeSplitter(undefined, true);
+  const one = envelope(0, payload).length;
+  // Push 1 ends inside message 1; push 2 completes it and ends inside message 2; push 3 holds
+  // the end of message 2 and ALL of message 3.
+  const pushes = splitAt(body, [one - 1000, 2 * one - 10]);
+  const e1 = splitter.push(pushes[0]!);
+  assert.equal(e1.length, 0);
+  const e2 = splitter.push(pushes[1]!);
+  assert.equal(e2.length, 1);
+  assert.equal(e2[0]!.parts.length, 2, "the retained start, then a view of this push");
+  assert.notEqual(e2[0]!.parts[0]!.buffer, pushes[0]!.buffer, "the start was copied out of push 1");
+  assert.equal(e2[0]!.parts[1]!.buffer, pushes[1]!.buffer, "the rest is a view of push 2");
+  const scratchOfMessage1 = e2[0]!.parts[0]!.buffer;
+  const e3 = splitter.push(pushes[2]!);
+  assert.equal(e3.length, 2);
+  assert.notEqual(e3[0]!.parts[0]!.buffer, scratchOfMessage1, "message 2 retained in the other scratch buffer");
+  assert.equal(e3[1]!.parts.length, 1);
+  assert.equal(e3[1]!.parts[0]!.buffer, pushes[2]!.buffer, "a message whole in one push is not copied");
+});
