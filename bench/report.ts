@@ -135,7 +135,7 @@ export function renderGoalTable(run: BenchRun): string[] {
   const rows = goalRows(run);
   if (rows.length === 0) return [];
   return [
-    "| goal (issue 6) | target | measured | |",
+    "| goal | target | measured | |",
     "|---|---|---:|---|",
     ...rows.map((r) => `| ${r.what} | ${r.goal} | ${r.measured} | ${r.mark} |`),
   ];

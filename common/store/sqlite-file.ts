@@ -2,10 +2,12 @@
  * The one way both stores open SQLite: better-sqlite3 under Kysely, a busy
  * timeout (the CLI, `peer serve` and `peer get` processes share files), WAL
  * (readers never block the writer), synchronous=NORMAL (a process crash loses
- * nothing; the commits that must survive a power loss fsync the WAL themselves).
+ * nothing; the commits that must survive a power loss fsync the WAL themselves), and
+ * each distinct statement prepared once (statement-cache.ts).
  */
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
+import { cachingStatements } from "./statement-cache.js";
 import { StoreError } from "./store-error.js";
 
 /** How to open one SQLite file. */
@@ -47,7 +49,7 @@ export async function openSqliteFile<DB>(o: SqliteFileOptions): Promise<SqliteFi
     sqlite.close();
     throw new StoreError(`cannot use the ${o.label} database ${o.filename}: ${describe(cause)}`, { cause });
   }
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }), sqlite };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) }), sqlite };
 }
 
 /**
