@@ -7,10 +7,10 @@
  */
 import type { FileEntry } from "../catalog/catalog.js";
 import { FileChangedError, openEntry, readChunks, type OpenFile } from "../files/file-reader.js";
-import { randomBoundary } from "./multipart.js";
+import { randomBoundary } from "../../common/http/multipart.js";
 import { abortResponse, drained } from "./node-response.js";
 import { nextReadSize } from "./read-size.js";
-import { planResponse, type ResponsePlan } from "./response-plan.js";
+import { planResponse, type ResponsePlan } from "../../common/http/response-plan.js";
 import { sendHead, sendNotFound, sendText, type Call } from "./route-call.js";
 
 /** What the route that authorised the request lets this response do. */

@@ -17,7 +17,7 @@ import type { Authenticate } from "../auth/principal.js";
 import { extractApiKey } from "../auth/token.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
-import { headerValue } from "./preconditions.js";
+import { headerValue } from "../../common/http/preconditions.js";
 import { compileRoute } from "./route.js";
 import { runCall, sendNotFound, sendText, type Call, type RouteRequest, type RouteResponse } from "./route-call.js";
 import { serveEntry } from "./serve-entry.js";

@@ -10,7 +10,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import { compileRoute } from "../http/route.js";
 import { runCall, sendHead, sendNotFound, sendText, type Call } from "../http/route-call.js";
 import { presentedKey, resolveChunkSize, type FileRoute } from "../http/serve-file.js";
-import { contentDisposition } from "../http/content-disposition.js";
+import { contentDisposition } from "../../common/http/content-disposition.js";
 import { linkBase } from "../links/link-path.js";
 import type { LinkStore } from "../links/link-store.js";
 import type { StoredPieces } from "../store/pieces-repository.js";

@@ -1,5 +1,5 @@
 /** Small I/O helpers of the web page: reading a form body, sending a page or a redirect, request facts. */
-import { headerValue } from "../http/preconditions.js";
+import { headerValue } from "../../common/http/preconditions.js";
 import { sendHead, type Call } from "../http/route-call.js";
 import type { SafeHtml } from "./html.js";
 import { pageHeaders } from "./layout.js";

@@ -10,7 +10,7 @@ import { timingSafeEqual } from "node:crypto";
 import type pino from "pino";
 import type { Authenticate } from "../auth/principal.js";
 import type { Catalog, FileEntry, FolderListing } from "../catalog/catalog.js";
-import { headerValue } from "../http/preconditions.js";
+import { headerValue } from "../../common/http/preconditions.js";
 import { decodeSegment, targetPath } from "../http/route.js";
 import { runCall, sendHead, type Call } from "../http/route-call.js";
 import { resolveChunkSize, type FileRoute } from "../http/serve-file.js";

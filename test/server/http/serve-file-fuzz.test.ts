@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { parseHttpDate } from "../../../server/http/http-date.js";
-import { parseRange } from "../../../server/http/range.js";
-import { planResponse } from "../../../server/http/response-plan.js";
+import { parseHttpDate } from "../../../common/http/http-date.js";
+import { parseRange } from "../../../common/http/range.js";
+import { planResponse } from "../../../common/http/response-plan.js";
 import { fileBytes } from "./helpers/cases.js";
 import { connect2, filePath, request1, type H2Client, type RawResponse } from "./helpers/client.js";
 import { Gen, checkInvariants, prng } from "./helpers/fuzz.js";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { parseHttpDate } from "../../../server/http/http-date.js";
+import { parseHttpDate } from "../../../common/http/http-date.js";
 import { CASES, CASE_SIZES, fileBytes, fillHeaders, type Case } from "./helpers/cases.js";
 import { connect2, filePath, request1, type H2Client, type RawRequest, type RawResponse } from "./helpers/client.js";
 import { parseMultipart } from "./helpers/multipart.js";

@@ -4,7 +4,7 @@
  * same table. Header values may hold placeholders filled per file:
  * `{etag}`, `{weak}` (W/ + etag), `{lm}`, `{lm+60}`, `{lm-60}` (HTTP-dates).
  */
-import { formatHttpDate } from "../../../../server/http/http-date.js";
+import { formatHttpDate } from "../../../../common/http/http-date.js";
 
 /** What a row expects. */
 export interface Expect {

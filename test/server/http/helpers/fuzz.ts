@@ -4,7 +4,7 @@
  * the invariants every response must satisfy.
  */
 import assert from "node:assert/strict";
-import { formatHttpDate } from "../../../../server/http/http-date.js";
+import { formatHttpDate } from "../../../../common/http/http-date.js";
 import { parseMultipart } from "./multipart.js";
 import { seededRandom } from "../../../../client/retry/backoff.js";
 

@@ -1,5 +1,5 @@
 /** Test helper: the exact GET body a ResponsePlan describes, built from the file's bytes in memory. */
-import type { ResponsePlan } from "../../../../server/http/response-plan.js";
+import type { ResponsePlan } from "../../../../common/http/response-plan.js";
 
 /** Concatenates part heads, file slices and the tail, as serve-file.ts streams them. */
 export function renderPlan(plan: ResponsePlan, file: Buffer): Buffer {

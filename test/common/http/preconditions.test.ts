@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseEntityTag, parseEntityTagList } from "../../../server/http/entity-tag.js";
-import { formatHttpDate } from "../../../server/http/http-date.js";
+import { parseEntityTag, parseEntityTagList } from "../../../common/http/entity-tag.js";
+import { formatHttpDate } from "../../../common/http/http-date.js";
 import {
   evaluatePreconditions,
   type PreconditionResult,
   type RequestHeaders,
-} from "../../../server/http/preconditions.js";
+} from "../../../common/http/preconditions.js";
 
 const ETAG = '"3e8-abc-12"';
 const LM = Date.UTC(2025, 5, 1, 12, 0, 0) + 456; // sub-second part must not matter

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatHttpDate, parseHttpDate, truncateToSecond } from "../../../server/http/http-date.js";
+import { formatHttpDate, parseHttpDate, truncateToSecond } from "../../../common/http/http-date.js";
 
 const T = Date.UTC(1994, 10, 6, 8, 49, 37); // RFC 9110's example instant
 const NOW = Date.UTC(2026, 0, 1);

@@ -7,7 +7,7 @@ import {
   piecesFields,
   planResponse,
   type FileFacts,
-} from "../../../server/http/response-plan.js";
+} from "../../../common/http/response-plan.js";
 
 const ROOT = "3f".repeat(32);
 const facts = (extra: Partial<FileFacts> = {}): FileFacts => ({

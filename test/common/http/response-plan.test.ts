@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatHttpDate, parseHttpDate } from "../../../server/http/http-date.js";
-import { planResponse, type FileFacts } from "../../../server/http/response-plan.js";
-import { CASES, fileBytes, fillHeaders } from "./helpers/cases.js";
-import { parseMultipart } from "./helpers/multipart.js";
-import { renderPlan } from "./helpers/render-plan.js";
+import { formatHttpDate, parseHttpDate } from "../../../common/http/http-date.js";
+import { planResponse, type FileFacts } from "../../../common/http/response-plan.js";
+import { CASES, fileBytes, fillHeaders } from "../../server/http/helpers/cases.js";
+import { parseMultipart } from "../../server/http/helpers/multipart.js";
+import { renderPlan } from "../../server/http/helpers/render-plan.js";
 
 const MODIFIED = Date.UTC(2025, 5, 1, 12, 0, 0) + 250;
 const facts = (size: number, extra: Partial<FileFacts> = {}): FileFacts => ({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parse } from "content-disposition";
-import { asciiFallback, contentDisposition, dispositionTypeFor } from "../../../server/http/content-disposition.js";
+import { asciiFallback, contentDisposition, dispositionTypeFor } from "../../../common/http/content-disposition.js";
 
 // [name, file name, expected header]; hostile names first. `filename` is a token when it can be one
 // (RFC 6266 §4.1 allows token or quoted-string); `filename*` appears only when the fallback lost something.

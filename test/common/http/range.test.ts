@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DEFAULT_RANGE_LIMITS, parseRange, type RangeResult } from "../../../server/http/range.js";
+import { DEFAULT_RANGE_LIMITS, parseRange, type RangeResult } from "../../../common/http/range.js";
 
 const N = 1000;
 const r = (...pairs: [number, number][]): RangeResult => ({
