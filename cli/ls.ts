@@ -17,6 +17,7 @@ import {
 } from "./common.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
 import { resolvePeerArgument } from "./peer-target.js";
+import { parseFolderArgument, relativeToFolder } from "./folder-argument.js";
 
 /** Options of `peer ls`. */
 interface LsOptions {
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .command("ls")
     .description("list the items a peer shares")
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
+    .argument("[folder]", "only the tree of this folder, <share>/<folder>/ (with the trailing /)")
     .addOption(keyOption())
     .option("--share <name>", "only items of this share")
     .option("--query <text>", "only items whose name contains this text (case-insensitive)")
@@ -50,9 +52,19 @@ export function register(program: Command): void {
       "after",
       "\nWith --json, prints one object per item: id, share, name, size, modified, etag, sha256, contentType,\n" +
         "piecesRoot (BEP 52 pieces root, null until the peer has hashed the file; docs/pieces.md).\n" +
-        "Example: PEER_KEY=peer_… peer ls http://127.0.0.1:8080 --query .mkv\n",
+        "With a folder, prints its tree: paths relative to the folder and sizes, empty folders ending in /\n" +
+        "(--json adds path and isFolder).\n" +
+        "Example: PEER_KEY=peer_… peer ls http://127.0.0.1:8080 --query .mkv\n" +
+        "Example: peer ls nas 'media/Shows/Season 1/'\n",
     )
-    .action(async (url: string, options: LsOptions, command: Command) => {
+    .action(async (url: string, folderText: string | undefined, options: LsOptions, command: Command) => {
+      const folder = folderText === undefined ? undefined : parseFolderArgument(folderText);
+      if (folderText !== undefined && folder === undefined)
+        throw new CliError(`"${folderText.slice(0, 200)}" is not a folder: end it with / (<share>/<folder>/)`, {
+          exitCode: 2,
+        });
+      if (folder !== undefined && "error" in folder) throw new CliError(folder.error, { exitCode: 2 });
+      const folderId = folder?.folderId;
       // Loaded here, not at the top: `--help` and usage errors stay fast.
       const { classify, createPeerClient } = await import("../client/index.js");
       const peer = await resolvePeerArgument(command, url, options);
@@ -66,22 +78,34 @@ export function register(program: Command): void {
       const items: Item[] = [];
       let count = 0;
       try {
-        await client.handshake();
-        const filter = { share: options.share ?? "", query: options.query ?? "" };
+        const hello = await client.handshake();
+        if (folderId !== undefined && !hello.capabilities.includes("folders"))
+          throw new CliError(`the peer at ${baseUrl} cannot list folders (no "folders" capability); upgrade it`);
+        const filter = { share: options.share ?? "", query: options.query ?? "", folder: folderId ?? "" };
         for await (const item of client.listAllItems(filter)) {
-          if (options.json) writeJsonLine(itemJson(item));
+          if (options.json) writeJsonLine(folderId === undefined ? itemJson(item) : treeItemJson(folderId, item));
           else items.push(item);
           count++;
           if (options.limit !== undefined && count >= options.limit) break;
         }
       } catch (error) {
+        if (error instanceof CliError) throw error;
         throw new CliError(describeFailure(classify(error), baseUrl, peer.remote), { cause: error });
       } finally {
         client.close();
       }
       if (options.json) return;
       if (items.length === 0) {
-        writeErr("No items.\n");
+        writeErr(folderId === undefined ? "No items.\n" : "The folder is empty.\n");
+        return;
+      }
+      if (folderId !== undefined) {
+        writeOut(
+          formatTable(items, [
+            { header: "SIZE", value: (i) => (i.isFolder ? "-" : formatBytes(Number(i.size))), right: true },
+            { header: "PATH", value: (i) => relativeToFolder(folderId, i.id) + (i.isFolder ? "/" : "") },
+          ]),
+        );
         return;
       }
       writeOut(
@@ -118,6 +142,11 @@ export function itemJson(item: Item): Record<string, unknown> {
     contentType: item.contentType,
     piecesRoot: item.piecesRoot === "" ? null : item.piecesRoot,
   };
+}
+
+/** The JSON form of an item of a folder listing: {@link itemJson} plus `path` (relative) and `isFolder`. */
+export function treeItemJson(folderId: string, item: Item): Record<string, unknown> {
+  return { ...itemJson(item), path: relativeToFolder(folderId, item.id), isFolder: item.isFolder };
 }
 
 /** A message for a failed `ls`, saying what to check (`remote`: the remote whose key was used, if any). */

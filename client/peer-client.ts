@@ -86,6 +86,8 @@ export interface ListItemsParams {
   pageToken?: string;
   /** Only items with this BEP 52 pieces root (64 lower-case hex): the same content (docs/pieces.md). */
   piecesRoot?: string;
+  /** Only the files under this folder id (`share/a/b`, no trailing `/`), recursively, plus its empty folders; needs the "folders" capability. */
+  folder?: string;
 }
 
 /** A GetPieceHashes request (one page of the piece layer). */

@@ -6,6 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { FileChangedError } from "./files/file-reader.js";
 import { InvalidPageTokenError } from "./catalog/page-token.js";
+import { UnknownFolderError } from "./catalog/catalog.js";
 
 /** Trailer (gRPC) / header (Connect unary, HTTP) carrying the suggested retry delay in ms. */
 export const RETRY_AFTER_MS_HEADER = "retry-after-ms";
@@ -45,6 +46,7 @@ export function toConnectError(error: unknown): ConnectError {
     });
   }
   if (error instanceof InvalidPageTokenError) return fail(Code.InvalidArgument, error.message, { cause: error });
+  if (error instanceof UnknownFolderError) return fail(Code.NotFound, error.message, { cause: error });
   if (error instanceof Error && error.name === "AbortError") {
     return fail(Code.Canceled, "the call was canceled", { cause: error });
   }

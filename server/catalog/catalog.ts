@@ -51,13 +51,46 @@ export interface ListRequest {
   readonly pageToken?: string | undefined;
   /** Aborts a long walk. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Only the files under this folder id (`share` or `share/a/b`), recursively,
+   * plus its empty folders in `emptyFolders`; throws {@link UnknownFolderError}
+   * when it is not a folder of a share. All files when undefined.
+   */
+  readonly folder?: string | undefined;
+}
+
+/** A folder with nothing listable under it (listed by folder listings so that clients recreate it). */
+export interface EmptyFolder {
+  /** `share/a/b` (no trailing slash). */
+  readonly id: string;
+  readonly share: string;
+  /** Plain name. */
+  readonly name: string;
 }
 
 /** One page of items, ordered by id. */
 export interface ListPage {
   readonly items: readonly FileEntry[];
+  /**
+   * Empty folders on this page (folder listings only). Merged with `items` in
+   * the order of {@link listOrderKey}: a folder sorts as its id plus `/`.
+   */
+  readonly emptyFolders?: readonly EmptyFolder[] | undefined;
   /** Token for the next page; undefined on the last page. */
   readonly nextPageToken?: string | undefined;
+}
+
+/** The folder of a folder listing is not a folder of a share (unknown, a file, or escaping): NOT_FOUND. */
+export class UnknownFolderError extends Error {
+  constructor(readonly folderId: string) {
+    super(`folder ${JSON.stringify(folderId.slice(0, 200))} not found`);
+    this.name = "UnknownFolderError";
+  }
+}
+
+/** Where a listed thing sorts in a page: a file by its id, an empty folder by its id plus `/`. */
+export function listOrderKey(item: FileEntry | EmptyFolder): string {
+  return "etag" in item ? item.id : `${item.id}/`;
 }
 
 /** One child of a folder: a sub-folder, or a file. */

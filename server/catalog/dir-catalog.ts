@@ -10,7 +10,16 @@
 import { realpathSync, statSync, type BigIntStats } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Catalog, FileEntry, FolderChild, FolderListing, ListPage, ListRequest } from "./catalog.js";
+import {
+  UnknownFolderError,
+  type Catalog,
+  type EmptyFolder,
+  type FileEntry,
+  type FolderChild,
+  type FolderListing,
+  type ListPage,
+  type ListRequest,
+} from "./catalog.js";
 import { parseItemId } from "./item-id.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import { createDirListingCache, type DirChild } from "./dir-listing-cache.js";
@@ -117,12 +126,32 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
     }
   }
 
+  /** The real directory of a folder id (`share` or `share/a/b`); undefined when unknown, not a folder, or escaping. */
+  async function folderDir(folderId: string): Promise<{ root: Root; dirReal: string } | undefined> {
+    const parsed = parseItemId(folderId.includes("/") ? folderId : `${folderId}/x`);
+    const root = parsed === undefined ? undefined : roots.get(parsed.share);
+    if (parsed === undefined || root === undefined) return undefined;
+    const segments = folderId.includes("/") ? parsed.segments : [];
+    try {
+      const dirReal = await realpath(path.join(root.real, ...segments));
+      if (dirReal !== root.real && !isInside(root, dirReal)) return undefined;
+      if (!(await stat(dirReal)).isDirectory()) return undefined;
+      return { root, dirReal };
+    } catch {
+      return undefined;
+    }
+  }
+
   async function list(request: ListRequest): Promise<ListPage> {
     const after = request.pageToken ? decodePageToken(request.pageToken) : undefined;
     const query = request.query ? request.query.toLowerCase() : undefined;
     const pageSize = Math.max(1, Math.floor(request.pageSize));
     const signal = request.signal;
     const items: FileEntry[] = [];
+    const emptyFolders: EmptyFolder[] = [];
+    // Empty folders are listed by folder listings only, and not when filtering by name.
+    const listFolders = request.folder !== undefined && query === undefined;
+    let lastKey: string | undefined;
     let more = false;
 
     /** True when every id starting with `prefix` sorts at or before `after`. */
@@ -130,15 +159,17 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
       after !== undefined && !after.startsWith(prefix) && compare(after, prefix) > 0;
 
     let steps = 0;
-    async function walk(root: Root, dirReal: string, idPrefix: string): Promise<void> {
-      if (pruned(idPrefix)) return;
+    /** Walks one directory; true when anything under it was listed (or would be, on a later page). */
+    async function walk(root: Root, dirReal: string, idPrefix: string, nested: boolean): Promise<boolean> {
+      if (pruned(idPrefix)) return true;
+      let found = false;
       const children = await listings.children(dirReal);
-      if (children === undefined) return; // vanished or unreadable: nothing to list there
+      if (children === undefined) return false; // vanished or unreadable: nothing to list there
       // Children are sorted by key, so those entirely at or before the token
       // form a prefix of the array: skip it by binary search.
       let i = after === undefined ? 0 : firstAfter(children, idPrefix, after);
       for (; i < children.length; i++) {
-        if (more) return;
+        if (more) return true;
         // Long runs of non-matching names: let other work in now and then.
         if (++steps % 2048 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
@@ -146,39 +177,62 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
         const id = idPrefix + child.name;
         const childPath = path.join(dirReal, child.name);
         if (child.kind === "dir") {
-          await walk(root, childPath, id + "/");
+          if (await walk(root, childPath, id + "/", true)) found = true;
           continue;
         }
         if (query !== undefined && !child.name.toLowerCase().includes(query)) continue;
-        // Symlinked files are listed when they stay inside the share; symlinked
-        // directories are not followed (loops, duplicates).
-        let real = childPath;
-        let st: BigIntStats;
-        try {
-          if (child.kind === "symlink") {
-            real = await realpath(childPath);
-            if (!isInside(root, real)) continue;
-          }
-          st = await stat(real, { bigint: true });
-        } catch {
-          continue;
-        }
-        if (!st.isFile()) continue;
-        if (items.length === pageSize) {
+        const file = await fileAt(root, childPath, child.kind);
+        if (file === undefined) continue;
+        found = true;
+        if (items.length + emptyFolders.length === pageSize) {
           more = true; // one match beyond the page: there is a next page
-          return;
+          return true;
         }
-        items.push(await toEntry(root, id, child.name, real, st));
+        items.push(await toEntry(root, id, child.name, file.real, file.st));
+        lastKey = id;
       }
+      // A folder sorts as its id + "/", before everything under it: list it only
+      // when nothing under it was skipped by the token and nothing was found.
+      if (found || !nested || !listFolders || (after !== undefined && compare(idPrefix, after) <= 0)) return found;
+      if (items.length + emptyFolders.length === pageSize) {
+        more = true;
+        return true;
+      }
+      const id = idPrefix.slice(0, -1);
+      emptyFolders.push({ id, share: root.name, name: id.slice(id.lastIndexOf("/") + 1) });
+      lastKey = idPrefix;
+      return true;
     }
 
-    const selected = request.share ? walkOrder.filter((r) => r.name === request.share) : walkOrder;
-    for (const root of selected) {
-      if (more) break;
-      await walk(root, root.real, root.name + "/");
+    if (request.folder !== undefined) {
+      const start = await folderDir(request.folder);
+      if (start === undefined) throw new UnknownFolderError(request.folder);
+      await walk(start.root, start.dirReal, `${request.folder}/`, false);
+    } else {
+      const selected = request.share ? walkOrder.filter((r) => r.name === request.share) : walkOrder;
+      for (const root of selected) {
+        if (more) break;
+        await walk(root, root.real, root.name + "/", false);
+      }
     }
-    const last = items[items.length - 1];
-    return more && last !== undefined ? { items, nextPageToken: encodePageToken(last.id) } : { items };
+    const page = listFolders ? { items, emptyFolders } : { items };
+    return more && lastKey !== undefined ? { ...page, nextPageToken: encodePageToken(lastKey) } : page;
+  }
+
+  /** A regular file at `childPath` that stays inside the share (symlinked files are followed, directories not). */
+  async function fileAt(
+    root: Root,
+    childPath: string,
+    kind: DirChild["kind"],
+  ): Promise<{ real: string; st: BigIntStats } | undefined> {
+    try {
+      const real = kind === "symlink" ? await realpath(childPath) : childPath;
+      if (kind === "symlink" && !isInside(root, real)) return undefined;
+      const st = await stat(real, { bigint: true });
+      return st.isFile() ? { real, st } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async function folder(
@@ -186,18 +240,8 @@ export function createDirCatalog(shares: ReadonlyArray<ShareSpec>, options: DirC
     options: { readonly limit?: number | undefined } = {},
   ): Promise<FolderListing | undefined> {
     const limit = Math.max(1, Math.floor(options.limit ?? DEFAULT_FOLDER_LIMIT));
-    const parsed = parseItemId(folderId.includes("/") ? folderId : `${folderId}/x`);
-    const root = parsed === undefined ? undefined : roots.get(parsed.share);
-    if (parsed === undefined || root === undefined) return undefined;
-    const segments = folderId.includes("/") ? parsed.segments : [];
-    let dirReal: string;
-    try {
-      dirReal = await realpath(path.join(root.real, ...segments));
-      if (dirReal !== root.real && !isInside(root, dirReal)) return undefined;
-      if (!(await stat(dirReal)).isDirectory()) return undefined;
-    } catch {
-      return undefined;
-    }
+    const dirReal = (await folderDir(folderId))?.dirReal;
+    if (dirReal === undefined) return undefined;
     const children = await listings.children(dirReal);
     if (children === undefined) return undefined;
     const out: FolderChild[] = [];

@@ -14,6 +14,7 @@ export const CAPABILITIES: readonly string[] = Object.freeze([
   "sha256",
   "http_ranges",
   "shares",
+  "folders",
 ]);
 /** Advertised when the server computes BEP 52 pieces roots (Item.pieces_root, GetPieceHashes; docs/pieces.md). */
 export const PIECES_CAPABILITY = "pieces";

@@ -2,12 +2,13 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
 import { ListItemsResponseSchema, type ListItemsRequest, type ListItemsResponse } from "../../gen/peer/v1/peer_pb.js";
-import type { Catalog } from "../catalog/catalog.js";
+import { listOrderKey, type Catalog, type EmptyFolder, type FileEntry } from "../catalog/catalog.js";
 import { fail } from "../errors.js";
-import { itemMessage } from "./item-message.js";
+import { folderItemMessage, itemMessage } from "./item-message.js";
 import { isRootHex } from "../../common/pieces/hex.js";
 import type { PiecesSource } from "./get-piece-hashes.js";
 import { listByRoot } from "./list-by-root.js";
+import { MAX_ITEM_ID_LENGTH } from "../catalog/item-id.js";
 
 /** Page size when the request gives none. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -24,6 +25,26 @@ export function resolvePageSize(requested: number): number | undefined {
 /** Longest accepted name query. */
 const MAX_QUERY_LENGTH = 256;
 
+/**
+ * What is wrong with a request's `folder`, or undefined: a trailing `/`, a
+ * share filter naming another share, or a pieces-root filter with it. Pure.
+ */
+export function folderRequestProblem(req: { folder: string; share: string; piecesRoot: string }): string | undefined {
+  if (req.folder === "") return undefined;
+  if (req.folder.length > MAX_ITEM_ID_LENGTH) return `folder is longer than ${MAX_ITEM_ID_LENGTH} characters`;
+  if (req.folder.endsWith("/")) return "folder is an id without a trailing '/' (e.g. share/Shows/Season 1)";
+  const share = req.folder.split("/", 1)[0] as string;
+  if (req.share !== "" && req.share !== share)
+    return `folder ${JSON.stringify(req.folder.slice(0, 100))} is not in share ${JSON.stringify(req.share.slice(0, 100))}; leave share empty`;
+  if (req.piecesRoot !== "") return "folder and pieces_root cannot be combined; send one of them";
+  return undefined;
+}
+
+/** Code-unit order, the order of ids in pages. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Creates the ListItems implementation. */
 export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
   return async function listItems(req: ListItemsRequest, ctx: HandlerContext): Promise<ListItemsResponse> {
@@ -32,6 +53,8 @@ export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
       throw fail(Code.InvalidArgument, `page_size must be >= 0 (0 = ${DEFAULT_PAGE_SIZE}), got ${req.pageSize}`);
     if (req.query.length > MAX_QUERY_LENGTH)
       throw fail(Code.InvalidArgument, `query is longer than ${MAX_QUERY_LENGTH} characters`);
+    const folderProblem = folderRequestProblem(req);
+    if (folderProblem !== undefined) throw fail(Code.InvalidArgument, folderProblem);
     if (req.share !== "" && !catalog.shares().includes(req.share)) {
       throw fail(
         Code.NotFound,
@@ -50,6 +73,7 @@ export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
       pageSize,
       pageToken: req.pageToken || undefined,
       signal: ctx.signal,
+      folder: req.folder || undefined,
     };
     if (req.piecesRoot !== "" && pieces === undefined) {
       throw fail(Code.Unimplemented, 'this server does not compute pieces roots (no "pieces" capability)');
@@ -58,8 +82,11 @@ export function createListItems(catalog: Catalog, pieces?: PiecesSource) {
       req.piecesRoot !== "" && pieces !== undefined
         ? await listByRoot(catalog, pieces, { ...request, piecesRoot: req.piecesRoot })
         : await catalog.list(request);
+    const listed: Array<FileEntry | EmptyFolder> = [...page.items, ...(page.emptyFolders ?? [])];
+    if (page.emptyFolders !== undefined && page.emptyFolders.length > 0)
+      listed.sort((a, b) => compareKeys(listOrderKey(a), listOrderKey(b)));
     return create(ListItemsResponseSchema, {
-      items: page.items.map(itemMessage),
+      items: listed.map((x) => ("etag" in x ? itemMessage(x) : folderItemMessage(x))),
       nextPageToken: page.nextPageToken ?? "",
     });
   };
