@@ -37,6 +37,8 @@ export interface AttemptResult {
   readonly computedSha256: string | undefined;
   readonly verified: Verification;
   readonly piecesRoot: string | null;
+  /** Where the file was put (another name than the row's destination after `--rename`). */
+  readonly destination: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     computedSha256: result.sha256,
     verified: result.digestVerified ? "sha256" : "size only",
     piecesRoot: null,
+    destination: result.destination,
   };
 }
 
@@ -82,6 +85,7 @@ function runWholeFile(a: AttemptInput): Promise<TransferResult> {
       itemId: r.item_id,
       partPath: r.part_path,
       destination: r.destination,
+      onExisting: r.on_existing,
       expected: state.expected,
       committed: Number(r.committed_bytes),
       chunkSize: chunkSizeAfterFailures(a.failures),

@@ -56,6 +56,8 @@ export type DownloadEvent =
       readonly verified: Verification;
       /** The pieces root, when the file was verified against one. */
       readonly piecesRoot: string | null;
+      /** True when the destination already held this content: nothing was fetched. @default undefined */
+      readonly alreadyThere?: boolean;
     })
   | (EventBase & {
       readonly type: "piece-failed";

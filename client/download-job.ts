@@ -12,6 +12,7 @@ import { attemptError, decideAfterFailure, type FailureCounters, type FailureDec
 import { initialRetryState } from "./retry/backoff.js";
 import * as repo from "./store/download.repository.js";
 import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
+import { settleExistingDestination } from "./job-destination.js";
 import { findFinishedDownload } from "./transfer/finished-download.js";
 import type { TransferStats } from "./transfer/transfer.js";
 
@@ -50,6 +51,7 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     const claimed = await claim.claim(row);
     if (claimed === undefined) return "done";
     if (await completeIfInPlace(claim, claimed)) return "done";
+    if (await settleExistingDestination(claim, claimed)) return "done";
     return await attemptLoop(claim);
   } catch (caught) {
     return settleOutsideAttempt(claim, row, caught);
@@ -112,11 +114,12 @@ async function attemptLoop(claim: JobClaim): Promise<Outcome> {
     const live = { restarts: counters.restarts };
     try {
       const result = await runAttempt({ claim, row: r, failures: counters.retry.failures, stats, live });
-      await claim.complete(result.size, result.sha256);
+      const moved = result.destination !== r.destination ? result.destination : undefined;
+      await claim.complete(result.size, result.sha256, moved);
       ctx.emit({
         ...eventBase(r, ctx.now),
         type: "completed",
-        destination: r.destination,
+        destination: result.destination,
         size: result.size,
         sha256: result.computedSha256 ?? result.sha256 ?? "",
         digestVerified: result.verified !== "size only",

@@ -17,8 +17,10 @@ import {
   createOrReuseJob,
   destinationFor,
   isUniqueViolation,
+  localNameOf,
   lookUpItem,
 } from "./manager-enqueue.js";
+import type { OnExisting } from "./transfer/existing-policy.js";
 import { waitForJob } from "./manager-wait.js";
 import { keyRef } from "./key-ref.js";
 import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
@@ -62,6 +64,12 @@ export interface EnqueueOptions {
    * password in the URL. At most 16 sources in all (the peer, `sources` and `mirrors`). @default none
    */
   mirrors?: readonly string[];
+  /**
+   * When the destination exists with other content: "refuse" (the job fails before fetching a
+   * byte), "overwrite" (replace it) or "rename" (write `name (1).ext`). The same content is
+   * "already there" in every mode. @default "refuse"
+   */
+  onExisting?: OnExisting;
 }
 
 /** Result of {@link DownloadManager.delete}. */
@@ -250,10 +258,23 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const transport = peer.transport ?? o.transport;
       const entry = clientFor({ peer_url: peerUrl, transport, key_ref: ref });
       if (entry === undefined) throw new Error("unreachable: key registered above");
+      const name = localNameOf(itemId);
       const item = await lookUpItem(entry, itemId, enqueueOptions.signal);
-      checkItem(item, itemId, o.maxFileSize);
-      const destination = await destinationFor(path.resolve(enqueueOptions.outDir ?? downloadDir), item);
-      const job = { peerUrl: entry.client.baseUrl, keyRef: ref, transport, itemId, item, destination, extra };
+      checkItem(item, itemId, name, o.maxFileSize);
+      const onExisting = enqueueOptions.onExisting ?? "refuse";
+      const outDir = path.resolve(enqueueOptions.outDir ?? downloadDir);
+      const destination = await destinationFor(outDir, name, item, onExisting);
+      const job = {
+        peerUrl: entry.client.baseUrl,
+        keyRef: ref,
+        transport,
+        itemId,
+        item,
+        destination,
+        name,
+        onExisting,
+        extra,
+      };
       const slot = await createOrReuseJob(d, job, now, emit);
       schedule(slot.id);
       return slot.id;

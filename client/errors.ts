@@ -45,6 +45,9 @@ export type DownloadErrorCode =
   | "superseded"
   | "no-key"
   | "sources-banned"
+  | "destination-exists"
+  | "unsafe-path"
+  | "wrong-item"
   // restart from 0
   | "changed"
   | "digest-mismatch"
@@ -87,6 +90,9 @@ const ACTION: Record<DownloadErrorCode, ErrorAction> = {
   superseded: "fail",
   "no-key": "fail",
   "sources-banned": "fail",
+  "destination-exists": "fail",
+  "unsafe-path": "fail",
+  "wrong-item": "fail",
   changed: "restart",
   "digest-mismatch": "restart",
   "disk-full": "pause",

@@ -145,10 +145,13 @@ export class JobClaim {
   /**
    * Marks the row completed (the file is in place) and makes that commit durable before
    * anyone is told: a lost `completed` would download the file again after a power loss.
+   * `destination`: where the file was put, when another name than the row's. @default unchanged
    */
-  async complete(size: number, sha256: string | null): Promise<void> {
+  async complete(size: number, sha256: string | null, destination?: string): Promise<void> {
     const t = this.ctx.now();
     await this.owned({
+      // `--rename` may have put the file under another name than the one queued.
+      ...(destination === undefined ? {} : { destination }),
       status: "completed",
       committed_bytes: size,
       expected_sha256: sha256,

@@ -4,7 +4,7 @@
  * one for the same content at the destination, adding its sources.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely, Transaction } from "kysely";
 import type { Item } from "../gen/peer/v1/peer_pb.js";
@@ -18,7 +18,16 @@ import * as repo from "./store/download.repository.js";
 import * as sourcesRepo from "./store/download-source.repository.js";
 import type { SourceSpec } from "./store/download-source.repository.js";
 import { type DownloadRow, type DownloadRowUpdate, LIVE_STATUSES } from "./store/download.table.js";
-import { checkFileName } from "./transfer/safe-name.js";
+import {
+  decideExisting,
+  MAX_RENAME_CANDIDATES,
+  nameFromItemId,
+  renameCandidate,
+  type OnExisting,
+} from "./transfer/existing-policy.js";
+import { inspectDestination } from "./transfer/existing-destination.js";
+import { destinationExists } from "./transfer/part-file.js";
+import { ensureDirectory } from "./transfer/safe-fs.js";
 
 /** Refuses an item id that cannot name an item. */
 export function checkItemId(itemId: unknown): asserts itemId is string {
@@ -40,20 +49,50 @@ export async function lookUpItem(entry: ClientEntry, itemId: string, signal: Abo
   });
 }
 
-/** Refuses an unsafe name or a file over the limit, before any row or file exists. */
-export function checkItem(item: Item, itemId: string, maxFileSize: number): void {
-  const problem = checkFileName(item.name);
-  if (problem !== undefined)
-    throw new DownloadError("unsafe-name", `${problem}; refusing to download ${JSON.stringify(itemId)}`);
+/**
+ * The local file name: the last segment of the item id the user asked for (never the peer's
+ * answer), checked by safe-name.ts before anything is looked up; "unsafe-name" otherwise.
+ */
+export function localNameOf(itemId: string): string {
+  const local = nameFromItemId(itemId);
+  if ("problem" in local)
+    throw new DownloadError("unsafe-name", `${local.problem}; refusing to download ${JSON.stringify(itemId)}`);
+  return local.name;
+}
+
+/**
+ * Refuses a peer that answers for another item than the one asked ("wrong-item": a protocol
+ * error, never retried) or a file over the limit, before any row or file exists.
+ */
+export function checkItem(item: Item, itemId: string, name: string, maxFileSize: number): void {
+  if (item.id !== itemId || item.name !== name) {
+    throw new DownloadError(
+      "wrong-item",
+      `the peer answered for ${JSON.stringify(item.id)} named ${JSON.stringify(item.name)} when asked for ` +
+        `${JSON.stringify(itemId)}; refusing it (a faulty or hostile peer, or something between)`,
+    );
+  }
   if (Number(item.size) > maxFileSize) {
     throw new DownloadError("too-large", `${itemId} is ${item.size} bytes, over the limit of ${maxFileSize}`);
   }
 }
 
-/** The destination path: the item's name in the real path of `outDir` (created). */
-export async function destinationFor(outDir: string, item: Item): Promise<string> {
-  await mkdir(outDir, { recursive: true });
-  return path.join(await realpath(outDir), item.name);
+/**
+ * The destination path: `name` in the real path of `outDir` (its missing directories created by
+ * safe-fs.ts, none through a link). An existing file is decided by existing-policy.ts: kept as
+ * the destination when it may be the same content (the job proves it when it runs) or with
+ * `--overwrite`; refused ("destination-exists"); or, with `--rename`, the first free `name (n).ext`.
+ */
+export async function destinationFor(outDir: string, name: string, item: Item, mode: OnExisting): Promise<string> {
+  const dir = await realpath(await ensureDirectory(outDir));
+  const content = { size: Number(item.size), piecesRoot: item.piecesRoot, sha256: item.sha256 };
+  for (let n = 0; n <= MAX_RENAME_CANDIDATES; n++) {
+    const destination = path.join(dir, n === 0 ? name : renameCandidate(name, n));
+    const action = decideExisting(mode, await inspectDestination(destination, content, false));
+    if (action === "refuse") throw destinationExists(destination);
+    if (action !== "next-name") return destination;
+  }
+  throw destinationExists(path.join(dir, name), ` (and so do ${MAX_RENAME_CANDIDATES} numbered names)`);
 }
 
 /** What a new job is made of. */
@@ -64,6 +103,10 @@ export interface NewJob {
   readonly itemId: string;
   readonly item: Item;
   readonly destination: string;
+  /** The local file name (the item id's last segment). */
+  readonly name: string;
+  /** What the job does when its destination exists. @default "refuse" */
+  readonly onExisting?: OnExisting | undefined;
   /** Extra peers and mirrors (checked by plan-sources.ts). @default none */
   readonly extra?: PlannedSources | undefined;
 }
@@ -136,7 +179,7 @@ async function insertJob(
     if (isUniqueViolation(err)) return undefined;
     throw err;
   }
-  emit({ id, fileName: job.item.name, time: new Date(t).toISOString(), type: "queued", destination: job.destination });
+  emit({ id, fileName: job.name, time: new Date(t).toISOString(), type: "queued", destination: job.destination });
   return { kind: "created", id };
 }
 
@@ -179,8 +222,9 @@ async function takeOver(
   const { item } = job;
   const patch: DownloadRowUpdate =
     identity === "same-item"
-      ? { key_ref: job.keyRef, transport: job.transport, updated_at: t }
+      ? { key_ref: job.keyRef, transport: job.transport, on_existing: job.onExisting ?? "refuse", updated_at: t }
       : {
+          on_existing: job.onExisting ?? "refuse",
           peer_url: job.peerUrl,
           key_ref: job.keyRef,
           transport: job.transport,
@@ -238,7 +282,7 @@ function newRow(id: string, job: NewJob, t: number) {
     key_ref: job.keyRef,
     transport: job.transport,
     item_id: job.itemId,
-    file_name: item.name,
+    file_name: job.name,
     destination: job.destination,
     part_path: `${job.destination}.part`,
     expected_size: Number(item.size),
@@ -249,6 +293,7 @@ function newRow(id: string, job: NewJob, t: number) {
       ? { pieces_root: item.piecesRoot, piece_length: Number(item.pieceLength) }
       : {}),
     committed_bytes: 0,
+    on_existing: job.onExisting ?? "refuse",
     status: "queued" as const,
     attempts: 0,
     restarts: 0,

@@ -121,6 +121,7 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
       {
         partPath: r.part_path,
         destination: r.destination,
+        onExisting: r.on_existing,
         size: plan.size,
         etag: plan.etag,
         root: plan.layer.root,
@@ -149,6 +150,7 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
       computedSha256: undefined,
       verified: "pieces root",
       piecesRoot: plan.rootHex,
+      destination: result.destination,
     };
   } finally {
     claim.trustedPieces = merge(trusted, stats.confirmed, plan.verified.count);

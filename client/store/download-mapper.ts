@@ -1,5 +1,6 @@
 /** The one row → domain mapper (CONTRIBUTING.md §12). */
 import { bitmapFromText, countPieces } from "../pieces/bitmap.js";
+import type { OnExisting } from "../transfer/existing-policy.js";
 import type { DownloadRow, DownloadStatus } from "./download.table.js";
 
 /** A download job as the SDK shows it. */
@@ -50,6 +51,8 @@ export interface Download {
   readonly pieceLength: number | null;
   /** Pieces verified and fsync'ed, and how many the file has; null while on the whole-file path. */
   readonly pieces: { readonly verified: number; readonly count: number } | null;
+  /** What the job does when its destination exists (docs/downloads.md "Safe writes"). */
+  readonly onExisting: OnExisting;
 }
 
 const num = (v: number | string): number => Number(v);
@@ -96,5 +99,6 @@ export function toDownload(row: DownloadRow): Download {
     piecesRoot: row.pieces_root ?? null,
     pieceLength: numOrNull(row.piece_length ?? null),
     pieces: piecesOf(row),
+    onExisting: row.on_existing ?? "refuse",
   };
 }

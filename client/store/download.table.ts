@@ -4,6 +4,7 @@
  * epoch milliseconds and sizes are integers (bigint columns), so the same
  * schema works on SQLite and PostgreSQL.
  */
+import type { OnExisting } from "../transfer/existing-policy.js";
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 /** Job statuses. `queued → downloading → verifying → completed`; `failed`, `cancelled`, `paused`. */
@@ -76,6 +77,8 @@ export interface DownloadTable {
   piece_length: ColumnType<number | null, number | null | undefined, number | null>;
   /** Base64 bitmap of verified, fsync'ed pieces (bit i = piece i, high bit first); null until pieces are used. */
   pieces_verified: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the job does when its destination exists: refuse, overwrite or rename (0005; default refuse). */
+  on_existing: ColumnType<OnExisting, OnExisting | undefined, OnExisting>;
 }
 
 /** A row as read. */

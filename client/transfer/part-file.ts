@@ -1,13 +1,16 @@
 /**
- * The part file next to the destination (same filesystem, so the final rename
+ * The part file next to the destination (same filesystem, so the final link or rename
  * is atomic). Durability order (docs/downloads.md steps 2, 4, 5): resume from
  * min(committed, part size) after truncating — never trust a tail written after
- * the last fsync — and at the end fsync the part, rename, fsync the directory.
+ * the last fsync — and at the end fsync the part, put it in place, fsync the directory.
+ * Opening and placing go through safe-fs.ts (no link followed, nothing replaced).
  */
 import type { Hash } from "node:crypto";
-import { open, rename, type FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { DownloadError } from "../errors.js";
+import { MAX_RENAME_CANDIDATES, renameCandidate, type OnExisting } from "./existing-policy.js";
+import { openPartFile, placeNoReplace, placeReplacing } from "./safe-fs.js";
 
 /** The write layer, injectable so tests can simulate a full disk. */
 export interface TransferFs {
@@ -66,15 +69,9 @@ export interface OpenedPart {
   readonly discarded: boolean;
 }
 
-/** Opens (creating) the part file and truncates it to the resume point. */
+/** Opens (creating, never through a link) the part file and truncates it to the resume point. */
 export async function openPart(partPath: string, committed: number, expectedSize: number | null): Promise<OpenedPart> {
-  let fh: FileHandle;
-  try {
-    fh = await open(partPath, "r+");
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== "ENOENT") throw err;
-    fh = await open(partPath, "w+", 0o644);
-  }
+  const fh = await openPartFile(partPath);
   try {
     const { size } = await fh.stat();
     let resumeOffset = Math.max(0, Math.min(committed, size));
@@ -115,37 +112,81 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** fsync part → close → rename onto the destination → fsync the directory. */
-export async function commitPart(fh: FileHandle, partPath: string, destination: string): Promise<void> {
-  await fh.datasync();
-  await fh.close();
-  await rename(partPath, destination);
-  await fsyncDirectory(path.dirname(destination));
+/** Where the finished part goes and what to do when something is there. */
+export interface Placement {
+  /** The job's destination (absolute). */
+  readonly destination: string;
+  /** What to do when the destination exists at the final step. @default "refuse" */
+  readonly onExisting?: OnExisting | undefined;
 }
 
 /**
- * Runs the final rename while the job is still ours: `guard` (the store's fencing check) calls
- * `commit` only when the lease token still holds; otherwise the part is closed, not renamed, and
- * this throws "lease-lost". Without a guard the commit runs as is. @default guard undefined
+ * Puts the closed part in place without replacing anything unless `--overwrite`: the
+ * destination, else (`--rename`) the first free `name (n).ext`; returns the path used. A file
+ * that appeared meanwhile is never replaced: "destination-exists", the part kept.
+ */
+export async function placePart(partPath: string, p: Placement): Promise<string> {
+  const mode = p.onExisting ?? "refuse";
+  if (mode === "overwrite") {
+    await placeReplacing(partPath, p.destination);
+    return p.destination;
+  }
+  if (await placeNoReplace(partPath, p.destination)) return p.destination;
+  if (mode === "rename") {
+    const dir = path.dirname(p.destination);
+    const name = path.basename(p.destination);
+    for (let n = 1; n <= MAX_RENAME_CANDIDATES; n++) {
+      const candidate = path.join(dir, renameCandidate(name, n));
+      if (await placeNoReplace(partPath, candidate)) return candidate;
+    }
+  }
+  throw destinationExists(p.destination, `; the download is kept in ${partPath}`);
+}
+
+/** The "destination-exists" error: names the file and the two ways out. */
+export function destinationExists(destination: string, more = ""): DownloadError {
+  return new DownloadError(
+    "destination-exists",
+    `${destination} already exists with other content and was left alone${more}; run again with ` +
+      "--rename to keep both (name (1).ext) or --overwrite to replace it",
+  );
+}
+
+/** fsync part → close → put in place ({@link placePart}) → fsync the directory; returns the path used. */
+export async function commitPart(fh: FileHandle, partPath: string, placement: Placement): Promise<string> {
+  await fh.datasync();
+  await fh.close();
+  const placed = await placePart(partPath, placement);
+  await fsyncDirectory(path.dirname(placed));
+  return placed;
+}
+
+/**
+ * Runs the final step while the job is still ours: `guard` (the store's fencing check) calls
+ * `commit` only when the lease token still holds; otherwise the part is closed, not placed, and
+ * this throws "lease-lost". Without a guard the commit runs as is. Returns the path used.
+ * @default guard undefined
  */
 export async function commitPartGuarded(
   guard: ((rename: () => Promise<void>) => Promise<boolean>) | undefined,
   fh: FileHandle,
   partPath: string,
-  destination: string,
-): Promise<void> {
-  if (guard === undefined) return commitPart(fh, partPath, destination);
+  placement: Placement,
+): Promise<string> {
+  if (guard === undefined) return commitPart(fh, partPath, placement);
   let started = false;
+  let placed = placement.destination;
   try {
-    const ok = await guard(() => {
+    const ok = await guard(async () => {
       started = true;
-      return commitPart(fh, partPath, destination);
+      placed = await commitPart(fh, partPath, placement);
     });
     if (!ok)
       throw new DownloadError(
         "lease-lost",
         "another worker took this job over before the rename; the part was not put in place",
       );
+    return placed;
   } finally {
     if (!started) await fh.close().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 /** Inputs, hooks and results of the piece transfer (client/transfer/piece-transfer.ts). */
 import type { Bitmap } from "../pieces/bitmap.js";
+import type { OnExisting } from "./existing-policy.js";
 import type { HashPool } from "../pieces/hash-pool.js";
 import type { DownloadError } from "../errors.js";
 import type { BackoffOptions } from "../retry/backoff.js";
@@ -36,6 +37,8 @@ export interface PieceHooks {
 export interface PieceTransferParams {
   readonly partPath: string;
   readonly destination: string;
+  /** What the final step does when the destination exists (part-file.ts `placePart`). @default "refuse" */
+  readonly onExisting?: OnExisting | undefined;
   readonly size: number;
   /** The job's etag (its primary peer's), reported when the first read is accepted. */
   readonly etag: string;
@@ -74,6 +77,8 @@ export interface PieceTransferResult {
   readonly checkedOnDisk: number;
   /** Pieces read again after failing their hash. */
   readonly refetched: number;
+  /** Where the file was put (another name than the destination after `--rename`). */
+  readonly destination: string;
 }
 
 /** Counters readable even when the attempt throws. */

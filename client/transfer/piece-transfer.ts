@@ -14,7 +14,7 @@
  * piece while another remains is banned. With one source, this is exactly the one-peer
  * engine: its first failure ends the attempt.
  */
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { DownloadError, classify } from "../errors.js";
 import {
   bitmapToText,
@@ -35,6 +35,7 @@ import { checkpointDue } from "./checkpoint-due.js";
 import { createNetworkWait, type NetworkWait } from "./network-wait.js";
 import { checkMirrorRead } from "./mirror-source.js";
 import { commitPartGuarded } from "./part-file.js";
+import { openPartFile } from "./safe-fs.js";
 import type { PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
 import type { OpenedRead } from "./read-source.js";
 import { SourceReaders, SourceRefused } from "./source-readers.js";
@@ -81,13 +82,7 @@ class PieceTransfer {
   private readonly onOuterAbort = () => this.ctl.abort(this.p.signal.reason);
 
   static async open(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransfer> {
-    let fh: FileHandle;
-    try {
-      fh = await open(p.partPath, "r+");
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== "ENOENT") throw err;
-      fh = await open(p.partPath, "w+", 0o644);
-    }
+    const fh = await openPartFile(p.partPath);
     try {
       const { size } = await fh.stat();
       if (size > p.size) await fh.truncate(p.size); // nothing past the end of the file belongs to it
@@ -139,8 +134,8 @@ class PieceTransfer {
     try {
       this.startDiskChecks();
       await this.fetchMissing();
-      await this.finish();
-      return { size: this.p.size, checkedOnDisk: this.checkedOnDisk, refetched: this.refetched };
+      const destination = await this.finish();
+      return { size: this.p.size, checkedOnDisk: this.checkedOnDisk, refetched: this.refetched, destination };
     } catch (err) {
       await this.keepWhatArrived(err);
       throw this.errorOf(err);
@@ -380,8 +375,8 @@ class PieceTransfer {
     await this.p.hooks.onCheckpoint(bitmapToText(durable), this.prefixBytes(durable));
   }
 
-  /** Every piece in: waits for the disk checks, then fsync → store → rename → fsync dir. */
-  private async finish(): Promise<void> {
+  /** Every piece in: waits for the disk checks, then fsync → store → place → fsync dir; returns the path used. */
+  private async finish(): Promise<string> {
     await Promise.all(this.checks);
     if (!isFull(this.inHand)) {
       // A background check found a damaged piece after the last read: read it again.
@@ -393,7 +388,7 @@ class PieceTransfer {
     this.stats.verified = copyBitmap(this.inHand);
     await this.p.hooks.onVerifying(bitmapToText(this.inHand), this.p.size);
     this.closed = true;
-    await commitPartGuarded(this.p.hooks.guardRename, this.fh, this.p.partPath, this.p.destination);
+    return commitPartGuarded(this.p.hooks.guardRename, this.fh, this.p.partPath, this.p);
   }
 
   /** After a failure: write and fsync the verified pieces in hand, then record them. */

@@ -10,6 +10,7 @@ import type { FileHandle } from "node:fs/promises";
 import { classify, DownloadError } from "../errors.js";
 import { checkReadStart, type Expected } from "./check-read-start.js";
 import { checkpointDue } from "./checkpoint-due.js";
+import type { OnExisting } from "./existing-policy.js";
 import { commitPartGuarded, hashPrefix, openPart, type TransferFs } from "./part-file.js";
 import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";
 import { createNetworkWait } from "./network-wait.js";
@@ -39,6 +40,8 @@ export interface TransferParams {
   readonly itemId: string;
   readonly partPath: string;
   readonly destination: string;
+  /** What the final step does when the destination exists (part-file.ts `placePart`). @default "refuse" */
+  readonly onExisting?: OnExisting | undefined;
   readonly expected: Expected;
   readonly committed: number;
   readonly openRead: OpenRead;
@@ -66,6 +69,8 @@ export interface TransferResult {
   readonly sha256: string;
   /** True when the digest was compared with the peer's. */
   readonly digestVerified: boolean;
+  /** Where the file was put (another name than the destination after `--rename`). */
+  readonly destination: string;
 }
 
 /** Counters the manager reads even when the attempt throws. */
@@ -199,8 +204,8 @@ export async function runTransfer(p: TransferParams, stats: TransferStats): Prom
       );
     }
     closed = true;
-    await commitPartGuarded(p.hooks.guardRename, fh, p.partPath, p.destination);
-    return { size, sha256: digest, digestVerified: expectedSha !== undefined };
+    const placed = await commitPartGuarded(p.hooks.guardRename, fh, p.partPath, p);
+    return { size, sha256: digest, digestVerified: expectedSha !== undefined, destination: placed };
   } catch (err) {
     const reason = ctl.signal.aborted ? ctl.signal.reason : undefined;
     const error = reason instanceof DownloadError ? reason : classify(err);

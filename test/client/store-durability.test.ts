@@ -114,19 +114,22 @@ test("findFinishedDownload: only a destination that is certainly the finished do
   assert.equal(await findFinishedDownload(base), undefined, "a part file still exists: resume it instead");
 });
 
-test("re-drive completes a job whose completion commit was lost, without downloading; a wrong file is downloaded again", async () => {
+test("re-drive completes a job whose completion commit was lost, without downloading; a wrong file is refused (overwrite: downloaded again)", async () => {
   const dataDir = path.join(work.dir, "redrive-db");
   const out = path.join(work.dir, "redrive-out");
   await import("node:fs/promises").then((f) => f.mkdir(out));
   const done = path.join(out, "done.bin");
   const redo = path.join(out, "redo.bin");
+  const kept = path.join(out, "kept.bin");
   await writeFile(done, data); // renamed into place, then the power went out before `completed` was durable
   const wrong = Buffer.from(data);
   wrong[1000] = (wrong[1000] ?? 0) ^ 1;
   await writeFile(redo, wrong); // same size, other bytes: not the download
+  await writeFile(kept, wrong); // the same, but the job may not replace it
   const db = await openDownloadsDatabase(dataDir);
   await insertDownload(db, row("done", done, { committed_bytes: 128 * 1024 }));
-  await insertDownload(db, row("redo", redo, { created_at: Date.now() + 1 }));
+  await insertDownload(db, row("redo", redo, { created_at: Date.now() + 1, on_existing: "overwrite" }));
+  await insertDownload(db, row("kept", kept, { created_at: Date.now() + 2 }));
   await db.destroy();
 
   const tm = await startManager({ dataDir, downloadDir: out, keys: [peer.key] });
@@ -146,6 +149,12 @@ test("re-drive completes a job whose completion commit was lost, without downloa
     );
     assert.deepEqual(await readFile(redo), data);
     assert.deepEqual(await readFile(done), data);
+    const c = await tm.m.wait("kept");
+    assert.equal(c.status, "failed");
+    assert.equal(c.error?.code, "destination-exists");
+    assert.match(c.error?.message ?? "", /--rename.*--overwrite/);
+    assert.ok(!tm.events.some((e) => e.id === "kept" && e.type === "started"), "nothing fetched");
+    assert.deepEqual(await readFile(kept), wrong, "left alone");
   } finally {
     await tm.m.close();
   }

@@ -52,7 +52,7 @@ test("unsafe names from a real peer are refused before any row or file", async (
   }
 });
 
-test("hostile names from a lying peer (in-process Connect router) are refused before any row or file", async () => {
+test("a lying peer's names (in-process Connect router) are a wrong-item error before any row or file", async () => {
   const names = [
     "..",
     ".",
@@ -94,8 +94,16 @@ test("hostile names from a lying peer (in-process Connect router) are refused be
       name = n;
       await assert.rejects(
         tm.m.enqueue({ url: "http://127.0.0.1:9", key: "k" }, "s/item"),
-        (e: unknown) => e instanceof DownloadError && e.code === "unsafe-name",
+        (e: unknown) => e instanceof DownloadError && e.code === "wrong-item",
         JSON.stringify(n),
+      );
+    }
+    // The local name comes from the id asked for: an unsafe last segment is refused before any lookup.
+    for (const id of ["s/..", "s/x.part", "s/ lead"]) {
+      await assert.rejects(
+        tm.m.enqueue({ url: "http://127.0.0.1:9", key: "k" }, id),
+        (e: unknown) => e instanceof DownloadError && e.code === "unsafe-name",
+        id,
       );
     }
     assert.deepEqual(await tm.m.list(), []);

@@ -3,6 +3,7 @@ import * as createDownload from "./0001_create_download.js";
 import * as pieces from "./0002_pieces.js";
 import * as addLeaseToken from "./0003_add_lease_token.js";
 import * as downloadSource from "./0004_download_source.js";
+import * as onExisting from "./0005_on_existing.js";
 
 /** The client database's migrations, listed statically (no directory scan). */
 export const clientMigrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -10,6 +11,7 @@ export const clientMigrations: Readonly<Record<string, Migration>> = Object.free
   "0002_pieces": pieces,
   "0003_add_lease_token": addLeaseToken,
   "0004_download_source": downloadSource,
+  "0005_on_existing": onExisting,
 });
 
 /** A MigrationProvider over {@link clientMigrations}. */

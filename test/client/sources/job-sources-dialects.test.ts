@@ -46,6 +46,7 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
     itemId: "share/film.mkv",
     item: item(),
     destination: `/dl/film-${++n}.mkv`,
+    name: "film.mkv",
     ...over,
   };
 }

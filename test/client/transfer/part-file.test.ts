@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { DownloadError } from "../../../client/errors.js";
 import { commitPart, hashPrefix, openPart } from "../../../client/transfer/part-file.js";
 
 let dir: string;
@@ -54,7 +55,7 @@ test("openPart: resume from min(committed, part size), truncating any unrecorded
   }
 });
 
-test("hashPrefix + commitPart: the kept prefix is hashed, the part renamed over the destination", async () => {
+test("hashPrefix + commitPart: the kept prefix is hashed; an existing destination is replaced only with overwrite", async () => {
   const part = path.join(dir, "h.part");
   const dest = path.join(dir, "h.bin");
   const content = Buffer.from("0123456789".repeat(300_000));
@@ -64,7 +65,13 @@ test("hashPrefix + commitPart: the kept prefix is hashed, the part renamed over 
   const h = createHash("sha256");
   await hashPrefix(opened.fh, opened.resumeOffset, h);
   assert.equal(h.digest("hex"), createHash("sha256").update(content).digest("hex"));
-  await commitPart(opened.fh, part, dest);
+  await assert.rejects(
+    commitPart(opened.fh, part, { destination: dest }),
+    (e: unknown) => e instanceof DownloadError && e.code === "destination-exists" && e.message.includes(dest),
+  );
+  assert.equal(await readFile(dest, "utf8"), "old version", "refused: the file that was there is untouched");
+  const again = await openPart(part, content.length, content.length);
+  assert.equal(await commitPart(again.fh, part, { destination: dest, onExisting: "overwrite" }), dest);
   assert.deepEqual(await readFile(dest), content);
   await assert.rejects(stat(part), /ENOENT/);
 });
