@@ -113,7 +113,18 @@ export function usageError(command: Command, message: string): never {
 
 /** Writes one value as a JSON line to stdout. */
 export function writeJsonLine(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+  process.stdout.write(`${jsonLine(value)}\n`);
+}
+
+/**
+ * JSON.stringify, with the characters it leaves raw that can still drive a terminal (bidi
+ * controls, line and paragraph separators) written as \uXXXX escapes: the same JSON value, safe to show.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Writes text to stdout. */

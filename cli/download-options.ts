@@ -38,3 +38,25 @@ export function idleTimeoutOption(description: string): Option {
     .default(DEFAULT_IDLE_TIMEOUT_SECONDS)
     .argParser(argParser(parsePositiveInteger));
 }
+
+/** `--overwrite`: replace a destination that holds other content; conflicts with `--rename`. Default off. */
+export function overwriteOption(): Option {
+  return new Option("--overwrite", "replace a file already at the destination with other content").conflicts("rename");
+}
+
+/** `--rename`: write `name (1).ext` (then (2)…) when the destination holds other content. Default off. */
+export function renameOption(): Option {
+  return new Option("--rename", "keep a file already at the destination; save as name (1).ext instead").conflicts(
+    "overwrite",
+  );
+}
+
+/**
+ * What a job does with an existing destination, from `--overwrite` / `--rename` (commander
+ * refuses both together); "refuse" without either (docs/downloads.md "Safe writes").
+ */
+export function onExistingOf(options: { overwrite?: boolean; rename?: boolean }): "refuse" | "overwrite" | "rename" {
+  if (options.overwrite === true) return "overwrite";
+  if (options.rename === true) return "rename";
+  return "refuse";
+}

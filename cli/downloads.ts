@@ -28,9 +28,12 @@ import {
   concurrencyOption,
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   idleTimeoutOption,
+  onExistingOf,
+  overwriteOption,
+  renameOption,
   transportOption,
 } from "./download-options.js";
-import { formatBytes, formatDate, formatTable } from "./format.js";
+import { formatBytes, formatDate, formatTable, printable } from "./format.js";
 import { formatSources, sourceJson } from "./source-format.js";
 import { resolvePeerArgument, storedRemoteKeys } from "./peer-target.js";
 import { StoreError } from "../common/store/store-error.js";
@@ -120,7 +123,7 @@ function printJob(d: Download, json: boolean | undefined): void {
     ["created", formatDate(d.createdAt)],
     ["completed", formatDate(d.completedAt)],
   ];
-  writeOut(rows.map(([k, v]) => `${k.padEnd(12)} ${v}\n`).join(""));
+  writeOut(rows.map(([k, v]) => `${k.padEnd(12)} ${printable(v)}\n`).join(""));
 }
 
 /** `412 of 512 verified (512 KiB each)`, or `-` while the job is on the whole-file path. */
@@ -374,6 +377,8 @@ function registerAdd(downloads: Command): void {
       "--out <dir>",
       "directory for the files (default: the current directory); with several workers, a path every worker sees",
     )
+    .addOption(overwriteOption())
+    .addOption(renameOption())
     .addOption(keyOption())
     .addOption(transportOption())
     .addOption(jsonOption())
@@ -383,7 +388,13 @@ function registerAdd(downloads: Command): void {
       async (
         url: string,
         itemIds: string[],
-        options: CommonOptions & { out?: string; key?: string; transport?: string },
+        options: CommonOptions & {
+          out?: string;
+          key?: string;
+          transport?: string;
+          overwrite?: boolean;
+          rename?: boolean;
+        },
         command: Command,
       ) => {
         const { classify } = await import("../client/index.js");
@@ -394,6 +405,7 @@ function registerAdd(downloads: Command): void {
             try {
               const id = await m.enqueue({ url: baseUrl, key, transport: options.transport as TransportKind }, itemId, {
                 outDir: options.out,
+                onExisting: onExistingOf(options),
               });
               if (options.json) writeJsonLine({ id, itemId, queued: true });
               else writeOut(`${id} ${itemId}\n`);
@@ -401,7 +413,7 @@ function registerAdd(downloads: Command): void {
               failures++;
               const e = classify(error);
               if (options.json) writeJsonLine({ itemId, queued: false, error: { code: e.code, message: e.message } });
-              else writeErr(`${itemId}: ${e.message}\n`);
+              else writeErr(`${printable(itemId)}: ${printable(e.message)}\n`);
             }
           }
         });

@@ -8,6 +8,11 @@ export function printable(text: string): string {
   });
 }
 
+/** {@link printable} line by line: the CLI's own line breaks kept, everything else escaped. */
+export function printableLines(text: string): string {
+  return text.split("\n").map(printable).join("\n");
+}
+
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
 /** `1536` → `1.5 KiB`; bytes below 1 KiB exactly. */

@@ -23,7 +23,10 @@ import {
   concurrencyOption,
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   idleTimeoutOption,
+  onExistingOf,
+  overwriteOption,
   perPeerOption,
+  renameOption,
   transportOption,
 } from "./download-options.js";
 import { resolvePeerArguments } from "./peer-target.js";
@@ -46,6 +49,8 @@ interface GetOptions {
   database?: string;
   source?: string[];
   mirror?: string[];
+  overwrite?: boolean;
+  rename?: boolean;
 }
 
 /** Registers `peer get`. */
@@ -56,6 +61,8 @@ export function register(program: Command): void {
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
     .argument("<item-id...>", "item ids as listed by peer ls, e.g. share/dir/file.mkv")
     .option("--out <dir>", "directory for the files (default: the current directory)")
+    .addOption(overwriteOption())
+    .addOption(renameOption())
     .addOption(
       new Option(
         "--source <peer>",
@@ -80,6 +87,8 @@ export function register(program: Command): void {
       "after",
       "\nState (jobs, committed offsets) lives in <data-dir>/downloads.db; partial files are <file>.part next to\n" +
         "the destination. Interrupt at any time and run the same command again to resume.\n" +
+        'A file already at the destination is never replaced: the same content is "already there" (nothing\n' +
+        "fetched); other content stops that download unless --overwrite (replace it) or --rename (name (1).ext).\n" +
         "Exit codes: 0 every file complete and verified, 1 some failed or paused, 2 bad arguments, 130 interrupted.\n" +
         "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n" +
         "\nSeveral sources: each --source peer (its remote's key, else --key) and each --mirror URL serves pieces of\n" +
@@ -99,6 +108,7 @@ export function register(program: Command): void {
       const problem = checkSourceArguments({ primaryUrl: baseUrl, itemCount: itemIds.length, sources, mirrors });
       if (problem !== undefined) usageError(command, problem);
       const json = options.json === true || !process.stdout.isTTY;
+      const onExisting = onExistingOf(options);
       const manager = createDownloadManager({
         dataDir: resolveDataDir(options.dataDir),
         databaseUrl: options.database,
@@ -117,7 +127,7 @@ export function register(program: Command): void {
             const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
             ids.push(
               await lookupWithRetry(itemId, lookup, (signal) =>
-                m.enqueue(peerRef, itemId, { signal, sources, mirrors }),
+                m.enqueue(peerRef, itemId, { signal, sources, mirrors, onExisting }),
               ),
             );
           } catch (error) {

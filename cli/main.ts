@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliError, commandPath, ExitCode, USAGE_ERROR_CODE } from "./common.js";
 import { register as registerDownloads } from "./downloads.js";
+import { printableLines } from "./format.js";
 import { register as registerGet } from "./get.js";
 import { register as registerKeys } from "./keys.js";
 import { register as registerLinks } from "./links.js";
@@ -67,11 +68,12 @@ function exitCodeOf(error: unknown): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (error instanceof CliError) {
-    process.stderr.write(`peer: ${error.message}\n`);
+    // Messages may carry a peer's text (an error body, a name): never raw to the terminal.
+    process.stderr.write(`peer: ${printableLines(error.message)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`peer: unexpected error: ${message}\n`);
+  process.stderr.write(`peer: unexpected error: ${printableLines(message)}\n`);
   if (process.env.PEER_DEBUG) process.stderr.write(`${error instanceof Error ? error.stack : ""}\n`);
   return ExitCode.failure;
 }

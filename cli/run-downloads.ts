@@ -14,7 +14,7 @@ import {
   type Verification,
 } from "../client/index.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
-import { formatBytes } from "./format.js";
+import { formatBytes, printable as p } from "./format.js";
 import { sourcesSummary } from "./source-format.js";
 import { StoreError } from "../common/store/store-error.js";
 import type { RetryNotice } from "../client/retry/with-retry.js";
@@ -81,7 +81,7 @@ export async function runDownloads(
     if (!interrupted) {
       failures++;
       const e = error instanceof DownloadError ? error : classify(error);
-      reporter.note(`error: ${error instanceof StoreError ? error.message : e.message}`);
+      reporter.note(`error: ${p(error instanceof StoreError ? error.message : e.message)}`);
     }
   } finally {
     process.off("SIGINT", onSignal);
@@ -142,7 +142,10 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
-  const label = (name: string) => (name.length > 24 ? `${name.slice(0, 21)}...` : name.padEnd(24));
+  const label = (raw: string) => {
+    const name = p(raw);
+    return name.length > 24 ? `${name.slice(0, 21)}...` : name.padEnd(24);
+  };
   const barFor = (e: DownloadEvent, size: number) => {
     let bar = bars.get(e.id);
     if (bar === undefined) {
@@ -158,6 +161,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     }
     return bar;
   };
+  // Every text that may come from a peer (names, messages, sources) goes through printable (p).
   const log = (text: string) => multi.log(`${text}\n`);
   /** A finished download leaves the live area and becomes a line of text above it. */
   const retire = (id: string, text: string) => {
@@ -173,7 +177,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       switch (e.type) {
         case "validated":
           if (e.resumeFrom > 0)
-            log(`↻ ${e.fileName}: resuming at ${formatBytes(e.resumeFrom)} of ${formatBytes(e.size)}`);
+            log(`↻ ${p(e.fileName)}: resuming at ${formatBytes(e.resumeFrom)} of ${formatBytes(e.size)}`);
           barFor(e, e.size).update(e.resumeFrom, { done: formatBytes(e.resumeFrom) });
           break;
         case "progress": {
@@ -190,36 +194,39 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
           break;
         }
         case "restarted":
-          log(`${e.fileName}: restarting from 0: ${e.reason}`);
+          log(`${p(e.fileName)}: restarting from 0: ${p(e.reason)}`);
           break;
         case "piece-failed":
-          log(`${e.fileName}: piece ${e.index} from ${e.source} failed its hash; reading it again`);
+          log(`${p(e.fileName)}: piece ${e.index} from ${p(e.source)} failed its hash; reading it again`);
           break;
         case "source-banned":
-          log(`${e.fileName}: banned ${e.source}: ${e.reason}`);
+          log(`${p(e.fileName)}: banned ${p(e.source)}: ${p(e.reason)}`);
           break;
         case "retrying":
-          log(`${e.fileName}: ${e.error.message}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
+          log(`${p(e.fileName)}: ${p(e.error.message)}; retrying in ${formatEta(Math.ceil(e.delayMs / 1000))}`);
           break;
         case "completed":
-          retire(e.id, `✔ ${e.fileName}: ${formatBytes(e.size)}, ${verifiedText(e.verified)} → ${e.destination}`);
+          retire(e.id, completedLine(e));
           break;
         case "failed":
-          retire(e.id, `✘ ${e.fileName}: failed: ${e.error.message}`);
+          retire(e.id, `✘ ${p(e.fileName)}: failed: ${p(e.error.message)}`);
           break;
         case "paused":
-          retire(e.id, `‖ ${e.fileName}: paused: ${e.error.message} (then: peer downloads retry ${e.id.slice(0, 8)})`);
+          retire(
+            e.id,
+            `‖ ${p(e.fileName)}: paused: ${p(e.error.message)} (then: peer downloads retry ${e.id.slice(0, 8)})`,
+          );
           break;
         case "cancelled":
-          retire(e.id, `✘ ${e.fileName}: cancelled`);
+          retire(e.id, `✘ ${p(e.fileName)}: cancelled`);
           break;
         default:
           break;
       }
     },
-    enqueueFailed: (itemId, error) => log(`${itemId}: ${error.message}`),
+    enqueueFailed: (itemId, error) => log(`${p(itemId)}: ${p(error.message)}`),
     lookupRetrying: (itemId, n) =>
-      log(`${itemId}: ${n.error.message}; retrying in ${formatEta(Math.ceil(n.delayMs / 1000))}`),
+      log(`${p(itemId)}: ${p(n.error.message)}; retrying in ${formatEta(Math.ceil(n.delayMs / 1000))}`),
     note: (text) => log(text),
     finish(statuses) {
       // Logged lines are printed on the next redraw: force one before stopping.
@@ -229,6 +236,12 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
       if (statuses.length > 0) writeOut(`${completed} of ${statuses.length} downloads complete\n`);
     },
   };
+}
+
+/** The line of a completed download: "already there" when nothing had to be fetched. */
+export function completedLine(e: Extract<DownloadEvent, { type: "completed" }>): string {
+  const what = e.alreadyThere === true ? "already there, nothing fetched" : verifiedText(e.verified);
+  return `✔ ${p(e.fileName)}: ${formatBytes(e.size)}, ${what} → ${p(e.destination)}`;
 }
 
 /** What the completed line says was checked. */

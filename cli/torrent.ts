@@ -4,6 +4,7 @@ import path from "node:path";
 import { type Command, Option } from "commander";
 import { argParser, CliError, keyOption, usageError, writeErr, writeOut } from "./common.js";
 import { parseDuration } from "./duration.js";
+import { printable } from "./format.js";
 
 interface TorrentOptions {
   key?: string;
@@ -82,7 +83,7 @@ async function fetchTorrent(url: string, key: string, waitS: number): Promise<Bu
     try {
       res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
     } catch (error) {
-      throw new CliError(`cannot reach the peer: ${(error as Error).message}`, { cause: error });
+      throw new CliError(`cannot reach the peer: ${printable((error as Error).message)}`, { cause: error });
     }
     if (res.status === 200) return Buffer.from(await res.arrayBuffer());
     const text = (await res.text()).trim().slice(0, 300);
@@ -95,6 +96,6 @@ async function fetchTorrent(url: string, key: string, waitS: number): Promise<Bu
     }
     if (res.status === 401) throw new CliError("the peer refused the key (unknown, expired or revoked)");
     if (res.status === 404) throw new CliError("the peer has no such file");
-    throw new CliError(`the peer answered ${res.status}: ${text}`);
+    throw new CliError(`the peer answered ${res.status}: ${printable(text)}`);
   }
 }

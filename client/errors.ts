@@ -48,6 +48,7 @@ export type DownloadErrorCode =
   | "destination-exists"
   | "unsafe-path"
   | "wrong-item"
+  | "protocol-violation"
   // restart from 0
   | "changed"
   | "digest-mismatch"
@@ -93,6 +94,7 @@ const ACTION: Record<DownloadErrorCode, ErrorAction> = {
   "destination-exists": "fail",
   "unsafe-path": "fail",
   "wrong-item": "fail",
+  "protocol-violation": "fail",
   changed: "restart",
   "digest-mismatch": "restart",
   "disk-full": "pause",

@@ -41,7 +41,8 @@ export async function planPieces(claim: JobClaim, r: DownloadRow, signal: AbortS
     layer = await fetchPieceLayer(claim.entry.client, { itemId: r.item_id, ...known }, signal);
   } catch (e) {
     const error = classify(e);
-    if (error.action === "restart" || error.action === "cancel") throw error;
+    // A peer that lies about its layer's shape (protocol-violation) ends the job: no retry, no fallback.
+    if (error.action === "restart" || error.action === "cancel" || error.code === "protocol-violation") throw error;
     // The job's peer is away: another peer of the job can give the layer (checked against the root).
     const other = error.action === "retry" ? await layerFromOtherPeers(claim, r, known, signal) : undefined;
     if (other !== undefined) return plan(claim, r, known, other);

@@ -3,7 +3,7 @@
  * job's etag) so every piece can be checked before it counts. The layer is trusted only
  * when it hashes up to the pieces root the job expects (docs/pieces.md).
  */
-import { checkPieceLayer } from "../../common/pieces/tree.js";
+import { checkPieceLayer, MAX_PIECE_LENGTH, MIN_PIECE_LENGTH } from "../../common/pieces/tree.js";
 import { rootFromHex, splitNodes } from "../../common/pieces/hex.js";
 import { DownloadError } from "../errors.js";
 import type { PeerClient } from "../peer-client.js";
@@ -41,8 +41,19 @@ export async function fetchPieceLayer(
     if (res.piecesRoot !== t.root || (res.etag !== "" && res.etag !== t.etag)) {
       throw new DownloadError("changed", "the peer's pieces root changed");
     }
-    pieceLength = Number(res.pieceLength);
-    count = Number(res.pieceCount);
+    const shape = {
+      size: t.size,
+      pieceLength: Number(res.pieceLength),
+      count: Number(res.pieceCount),
+      before: nodes.length === 0 ? undefined : { pieceLength, count },
+      received: nodes.length,
+      pageNodes: Math.floor(res.hashes.length / 32),
+    };
+    const problem = checkLayerPage(shape);
+    if (problem !== undefined)
+      throw new DownloadError("protocol-violation", `the peer's piece hashes for ${t.itemId} are refused: ${problem}`);
+    pieceLength = shape.pieceLength;
+    count = shape.count;
     if (Number(res.first) !== nodes.length)
       throw new DownloadError("protocol", "the peer sent piece hashes from another index");
     const page = splitNodes(res.hashes);
@@ -54,6 +65,39 @@ export async function fetchPieceLayer(
     throw new DownloadError("protocol", "the peer's piece hashes do not add up to the pieces root");
   }
   return { root, pieceLength, layer: nodes };
+}
+
+/** One GetPieceHashes page as the peer describes it. */
+export interface LayerPage {
+  /** The file's size as the job knows it. */
+  readonly size: number;
+  readonly pieceLength: number;
+  /** The piece count the peer claims. */
+  readonly count: number;
+  /** Piece length and count of the first page; undefined on the first. */
+  readonly before: { readonly pieceLength: number; readonly count: number } | undefined;
+  /** Nodes received before this page. */
+  readonly received: number;
+  /** Nodes in this page. */
+  readonly pageNodes: number;
+}
+
+/**
+ * Checks a page before anything is paged further or kept: the piece length is a power of two in
+ * [16 KiB, 16 MiB] (Item.piece_length), the claimed count is exactly ceil(size ÷ piece length),
+ * neither changes between pages, and no page goes past the count. A message, or undefined.
+ */
+export function checkLayerPage(p: LayerPage): string | undefined {
+  const { size, pieceLength, count } = p;
+  const power = Number.isSafeInteger(pieceLength) && pieceLength > 0 && (pieceLength & (pieceLength - 1)) === 0;
+  if (!power || pieceLength < MIN_PIECE_LENGTH || pieceLength > MAX_PIECE_LENGTH)
+    return `piece length ${pieceLength} is not a power of two from ${MIN_PIECE_LENGTH} to ${MAX_PIECE_LENGTH}`;
+  const want = Math.ceil(size / pieceLength);
+  if (count !== want) return `${count} pieces claimed where ${size} bytes at ${pieceLength} make ${want}`;
+  if (p.before !== undefined && (p.before.pieceLength !== pieceLength || p.before.count !== count))
+    return "the piece length or count changed between pages";
+  if (p.received + p.pageNodes > count) return `more than the ${count} piece hashes were sent`;
+  return undefined;
 }
 
 function safeCheck(fn: () => boolean): boolean {

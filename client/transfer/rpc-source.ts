@@ -46,6 +46,20 @@ function noFirstMessage(): DownloadError {
   return new DownloadError("protocol", "the peer ended ReadFile without a first message");
 }
 
+/**
+ * The first message must describe the item asked for: its id, and a name equal to the id's last
+ * segment. Anything else is a peer answering for another file ("wrong-item", never retried).
+ */
+export function checkAnsweredItem(item: Item, askedId: string): void {
+  const name = askedId.slice(askedId.lastIndexOf("/") + 1);
+  if (item.id === askedId && item.name === name) return;
+  throw new DownloadError(
+    "wrong-item",
+    `the peer's ReadFile answered for ${JSON.stringify(item.id)} named ${JSON.stringify(item.name)} when asked ` +
+      `for ${JSON.stringify(askedId)}; refusing its bytes`,
+  );
+}
+
 function noItem(): DownloadError {
   return new DownloadError("protocol", "the peer's first ReadFile message carried no item metadata");
 }
@@ -81,6 +95,12 @@ function fastSource(wire: FastReadWire): OpenRead {
     if (first.value.item === undefined) {
       await messages.return?.();
       throw noItem();
+    }
+    try {
+      checkAnsweredItem(first.value.item, req.itemId);
+    } catch (e) {
+      await messages.return?.();
+      throw e;
     }
     let pending = chunksOf(first.value);
     let at = 0;
@@ -123,6 +143,12 @@ function stockSource(client: PeerClient): OpenRead {
     if (item === undefined) {
       await stream.return?.();
       throw noItem();
+    }
+    try {
+      checkAnsweredItem(item, req.itemId);
+    } catch (e) {
+      await stream.return?.();
+      throw e;
     }
     const start = Number(first.value.offset);
     const firstChunk: Chunk = { offset: start, data: first.value.data };

@@ -30,9 +30,22 @@ export interface CliChild {
   readonly done: Promise<CliRun>;
 }
 
-/** Starts `peer <args>`; stdout is a pipe, so output is JSON lines. */
-export function spawnCli(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): CliChild {
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), PEER_ENTRY, ...args], {
+/** Quotes one argument for sh. */
+const shQuote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Starts `peer <args>`; stdout is a pipe, so output is JSON lines. `pty`: run it on a terminal
+ * (util-linux `script`), stdout and stderr then both arrive on stdout, as a user sees them.
+ */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; pty?: boolean },
+): CliChild {
+  const argv = [process.execPath, "--import", import.meta.resolve("tsx"), PEER_ENTRY, ...args];
+  const [file, ...rest] = options.pty
+    ? ["script", "-qefc", argv.map(shQuote).join(" "), "/dev/null"]
+    : (argv as [string, ...string[]]);
+  const child = spawn(file as string, rest, {
     cwd: options.cwd,
     env: { ...process.env, PEER_KEY: "", PEER_DATA_DIR: "", ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,0 +1,34 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkLayerPage, type LayerPage } from "../../../client/pieces/piece-layer-fetch.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const good: LayerPage = { size: 10 * MiB, pieceLength: MiB, count: 10, before: undefined, received: 0, pageNodes: 10 };
+
+test("checkLayerPage: a peer's claimed layer shape, hostile first", () => {
+  const cases: Array<[string, Partial<LayerPage>, RegExp | undefined]> = [
+    ["1,000× the pieces", { count: 10_000 }, /10000 pieces claimed where .* make 10/],
+    ["2^53 pieces", { count: 2 ** 53 }, /claimed/],
+    ["one piece too many", { count: 11 }, /claimed/],
+    ["one piece too few", { count: 9 }, /claimed/],
+    ["no pieces for bytes", { count: 0 }, /claimed/],
+    ["piece length 0", { pieceLength: 0 }, /power of two/],
+    ["negative piece length", { pieceLength: -MiB }, /power of two/],
+    ["piece length not a power of two", { pieceLength: 3 * MiB }, /power of two/],
+    ["piece length below 16 KiB", { pieceLength: 8 * KiB, count: 1280 }, /power of two/],
+    ["piece length above 16 MiB", { pieceLength: 32 * MiB, count: 1 }, /power of two/],
+    ["count changed between pages", { before: { pieceLength: MiB, count: 12 } }, /changed/],
+    ["length changed between pages", { before: { pieceLength: 2 * MiB, count: 10 } }, /changed/],
+    ["a page past the count", { received: 8, pageNodes: 3 }, /more than/],
+    ["the whole layer in one page", {}, undefined],
+    ["a second page", { before: { pieceLength: MiB, count: 10 }, received: 4, pageNodes: 6 }, undefined],
+    ["a one-piece file sends no hashes", { size: 5, pieceLength: 16 * KiB, count: 1, pageNodes: 0 }, undefined],
+    ["the last piece short", { size: 10 * MiB + 1, count: 11, pageNodes: 11 }, undefined],
+  ];
+  for (const [name, over, want] of cases) {
+    const got = checkLayerPage({ ...good, ...over });
+    if (want === undefined) assert.equal(got, undefined, name);
+    else assert.match(got ?? "", want, name);
+  }
+});
