@@ -82,6 +82,19 @@ function sendJson(res: http.ServerResponse | http2.Http2ServerResponse, status: 
   (res as http.ServerResponse).end(text);
 }
 
+/** A warning when connections are refused over the cap, at most one per 10 s (a flood must not flood the log). */
+function refusalLog(logger: Logger, max: number): (open: number) => void {
+  let last = -Infinity;
+  let refused = 0;
+  return (open) => {
+    refused++;
+    if (performance.now() - last < 10_000) return;
+    last = performance.now();
+    logger.warn({ open, maxConnections: max, refused }, "connection refused: too many connections (--max-connections)");
+    refused = 0;
+  };
+}
+
 /** Starts a serving peer; rejects with a clear Error on bad options or when the port is taken. */
 export async function startPeerServer(options: PeerServerOptions, hooks: PeerServerHooks = {}): Promise<PeerServer> {
   const resolved = resolveServerOptions(options);
@@ -206,6 +219,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       idleTimeoutMs: resolved.idleTimeoutMs,
       sniffTimeoutMs: resolved.sniffTimeoutMs,
       maxConcurrentStreams: resolved.maxConcurrentStreamsPerConnection,
+      maxConnections: resolved.maxConnections,
+      onRefused: refusalLog(logger, resolved.maxConnections),
     });
   } catch (error) {
     await hasher.close();
