@@ -99,7 +99,11 @@ function refusalLog(logger: Logger, max: number): (open: number) => void {
 export async function startPeerServer(options: PeerServerOptions, hooks: PeerServerHooks = {}): Promise<PeerServer> {
   const resolved = resolveServerOptions(options);
   const logger: Logger = resolved.logger ?? pino({ name: "peer" }, pino.destination(2));
-  const db = await openServerDatabase(resolved.dataDir, { databaseUrl: resolved.databaseUrl });
+  const db = await openServerDatabase(resolved.dataDir, {
+    databaseUrl: resolved.databaseUrl,
+    onTightened: (dir, from, to) =>
+      logger.warn({ dataDir: dir, from, to }, "data directory was open to others; made it private"),
+  });
   const keys = openKeyStore(db);
   const links = openLinkStore(db);
   const sessions = openSessionStore(db);
@@ -194,6 +198,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       if (h2) req.headers[":authority"] = replacement;
       else req.headers.host = replacement;
     }
+    // Every answer, JSON and text included (an unknown route's 404 echoes the path): never sniffed as HTML.
+    res.setHeader("X-Content-Type-Options", "nosniff");
     // grpc-js reads `grpc-message` per the gRPC spec, not Connect-ES's encodeURIComponent (grpc-message.ts).
     if (isGrpcRequest(req.headers["content-type"])) specGrpcMessages(res);
     try {

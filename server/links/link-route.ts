@@ -114,5 +114,6 @@ async function sendListing(
   }
   const query = new URL(call.req.url ?? "/", "http://x").searchParams;
   const body = linkListingPage({ rootName, segments, listing, sort: parseSort(query) }).text;
-  sendHead(call, 200, pageHeaders(body), body);
+  // The page's own Referrer-Policy (same-origin, for the web page's forms) must not win here: the URL holds the token.
+  sendHead(call, 200, { ...pageHeaders(body), ...LINK_FIELDS }, body);
 }
