@@ -86,6 +86,8 @@ export function register(program: Command): void {
           { header: "EXPIRES", value: (l) => (l.expiresAt === null ? "never" : formatDate(new Date(l.expiresAt))) },
           { header: "SERVED", value: (l) => formatBytes(l.bytesServed), right: true },
           { header: "MAX", value: (l) => (l.maxDownloads === null ? "-" : String(l.maxDownloads)), right: true },
+          // The API key that made the link (web page, torrents): revoking it ends the link; "-" for this command's links.
+          { header: "KEY", value: (l) => l.createdBy ?? "-" },
           { header: "TARGET", value: (l) => (l.note === null ? l.target : `${l.target}  (${l.note})`) },
         ],
       });
@@ -164,6 +166,7 @@ export function linkInfoJson(link: LinkInfo): Record<string, unknown> {
     status: link.status,
     target: link.target,
     note: link.note,
+    createdBy: link.createdBy,
     createdAt: iso(link.createdAt),
     expiresAt: iso(link.expiresAt),
     revokedAt: iso(link.revokedAt),

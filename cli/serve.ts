@@ -34,6 +34,7 @@ interface ServeOptions {
   logLevel: string;
   maxStreams?: number;
   maxStreamsPerKey?: number;
+  maxConnections?: number;
   publicUrl?: string;
 }
 
@@ -75,6 +76,12 @@ export function register(program: Command): void {
       new Option("--max-streams <n>", "concurrent file reads on the whole server (default: 64)").argParser(
         argParser(parsePositiveInteger),
       ),
+    )
+    .addOption(
+      new Option(
+        "--max-connections <n>",
+        "open connections at most; more get a 503 and are closed (default: min(1024, open-files limit - max streams - 64))",
+      ).argParser(argParser(parsePositiveInteger)),
     )
     .addOption(
       new Option(
@@ -126,6 +133,7 @@ export function register(program: Command): void {
           logger,
           maxStreams: options.maxStreams,
           maxStreamsPerKey: options.maxStreamsPerKey,
+          maxConnections: options.maxConnections,
           publicUrl: options.publicUrl,
         });
       } catch (error) {

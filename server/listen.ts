@@ -1,13 +1,17 @@
 /**
  * Listeners: one port for HTTP/1.1 and cleartext HTTP/2, told apart by the
  * HTTP/2 connection preface (RFC 9113 §3.4) on the first bytes; or one TLS
- * port with ALPN `h2` / `http/1.1`. Also the graceful close of all of it.
+ * port with ALPN `h2` / `http/1.1`. Also the graceful close of all of it, and
+ * the slow-client limits (docs/http.md "Limits"): connections are counted at
+ * the TCP level (before sniffing or TLS) against `maxConnections`.
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Socket } from "node:net";
+import { refuseConnection } from "./limits/connection-limit.js";
+import { armStreamDeadline } from "./limits/stream-deadline.js";
 
 /** The HTTP/2 client connection preface. */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -29,6 +33,10 @@ export interface ListenOptions {
   readonly idleTimeoutMs: number;
   readonly sniffTimeoutMs: number;
   readonly maxConcurrentStreams: number;
+  /** Open connections at most (TCP level); over it a connection is refused at once. */
+  readonly maxConnections: number;
+  /** Told when a connection is refused over the cap, with the number open. */
+  readonly onRefused?: ((open: number) => void) | undefined;
 }
 
 /** A listening server. */
@@ -63,6 +71,7 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     session.setTimeout(options.idleTimeoutMs, () => session.close());
     session.once("close", () => sessions.delete(session));
   };
+  const onStream = (stream: http2.ServerHttp2Stream) => armStreamDeadline(stream, options.requestTimeoutMs);
 
   let outer: net.Server;
   let h1: http.Server | undefined;
@@ -73,7 +82,12 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
       allowHTTP1: true,
       ALPNProtocols: ["h2", "http/1.1"],
       settings: h2Settings,
+      // A TCP connection that never finishes its TLS handshake is cut like a silent cleartext one.
+      handshakeTimeout: options.sniffTimeoutMs,
     });
+    // Refused at accept, before any TLS work: over the cap nothing readable can be said anyway.
+    secure.maxConnections = options.maxConnections;
+    secure.on("drop", () => options.onRefused?.(sockets.size));
     // With allowHTTP1, Node applies the http.Server timeouts to HTTP/1.1
     // connections of the TLS server too (set before listening).
     Object.assign(secure, {
@@ -84,6 +98,7 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     });
     secure.on("request", handler);
     secure.on("session", trackSession);
+    secure.on("stream", onStream);
     secure.setTimeout(options.idleTimeoutMs);
     outer = secure;
   } else {
@@ -105,8 +120,19 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
       handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
     h2c.on("session", trackSession);
+    h2c.on("stream", onStream);
     outer = net.createServer({ pauseOnConnect: false }, (socket) => {
-      socket.setTimeout(options.sniffTimeoutMs, () => socket.destroy());
+      // Counted before sniffing (this socket is in `sockets` already): sniffing sockets hold descriptors too.
+      if (sockets.size > options.maxConnections) {
+        options.onRefused?.(sockets.size - 1);
+        refuseConnection(socket);
+        return;
+      }
+      // A deadline from the first moment, not an inactivity timer: a preface trickled byte by byte
+      // (each byte resetting an inactivity timer) would hold the connection for minutes.
+      const sniffDeadline = setTimeout(() => socket.destroy(), options.sniffTimeoutMs);
+      sniffDeadline.unref();
+      socket.once("close", () => clearTimeout(sniffDeadline));
       let head = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
         head = Buffer.concat([head, chunk]);
@@ -114,7 +140,7 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
         if (kind === "more") return;
         socket.off("data", onData);
         socket.off("end", onEnd);
-        socket.setTimeout(0);
+        clearTimeout(sniffDeadline);
         socket.pause();
         socket.unshift(head);
         if (kind === "h2") {
@@ -132,7 +158,7 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
       socket.on("end", onEnd);
     });
   }
-  outer.on("connection", (socket: Socket) => {
+  outer.prependListener("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => undefined); // resets by clients are not server errors

@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
+import { defaultMaxConnections, readOpenFilesLimit } from "./limits/connection-limit.js";
 import { parsePublicUrl } from "./public-url.js";
 
 /** A directory shared under a name: item ids are `<name>/<relative path>`. */
@@ -43,16 +44,21 @@ export interface PeerServerOptions {
   serverName?: string;
   /** Largest request message accepted (requests are tiny). @default 65536 */
   readMaxBytes?: number;
-  /** Time a client has to send the request headers (slowloris guard). @default 10000 */
+  /** Time a client has to send the request headers, from their first byte (slowloris guard). @default 10000 */
   headersTimeoutMs?: number;
-  /** Time a client has to send the whole request. @default 30000 */
+  /** Time a client has to send the whole request (HTTP/1.1), or an HTTP/2 stream its request body. @default 30000 */
   requestTimeoutMs?: number;
   /** Idle HTTP/1.1 keep-alive connections are closed after this. @default 5000 */
   keepAliveTimeoutMs?: number;
   /** A connection (or HTTP/2 session) with no traffic in either direction for this long is closed. @default 120000 */
   idleTimeoutMs?: number;
-  /** Time a new connection has to send its first bytes (protocol sniffing). @default 10000 */
+  /** Time a new connection has to show its protocol (the HTTP/2 preface or not) or finish its TLS handshake. @default 10000 */
   sniffTimeoutMs?: number;
+  /**
+   * Open connections at most, counted at the TCP level; over it a connection gets a 503 and is closed while
+   * the others go on. @default min(1024, the process's open-files limit − maxStreams − 64), at least 16
+   */
+  maxConnections?: number;
   /** Concurrent streams per HTTP/2 connection. @default 100 */
   maxConcurrentStreamsPerConnection?: number;
   /** Delay suggested to clients refused by the stream limiter. @default 1000 */
@@ -146,6 +152,7 @@ export function resolveServerOptions(options: PeerServerOptions): ResolvedServer
     if (!parsed.ok) throw new Error(`publicUrl: ${parsed.error}`);
     publicUrl = parsed.value;
   }
+  const maxStreams = integer("maxStreams", options.maxStreams, DEFAULT_MAX_STREAMS, 1, 100_000);
   const serverName = options.serverName ?? os.hostname();
   if (serverName.length === 0) throw new Error("serverName must not be empty");
   return Object.freeze({
@@ -157,7 +164,14 @@ export function resolveServerOptions(options: PeerServerOptions): ResolvedServer
     tls: options.tls,
     logger: options.logger,
     maxStreamsPerKey: integer("maxStreamsPerKey", options.maxStreamsPerKey, DEFAULT_MAX_STREAMS_PER_KEY, 1, 10_000),
-    maxStreams: integer("maxStreams", options.maxStreams, DEFAULT_MAX_STREAMS, 1, 100_000),
+    maxStreams,
+    maxConnections: integer(
+      "maxConnections",
+      options.maxConnections,
+      options.maxConnections === undefined ? defaultMaxConnections(readOpenFilesLimit(), maxStreams) : 0,
+      1,
+      1_000_000,
+    ),
     serverName,
     readMaxBytes: integer("readMaxBytes", options.readMaxBytes, DEFAULT_READ_MAX_BYTES, 1024, 16 * 1024 * 1024),
     headersTimeoutMs: integer("headersTimeoutMs", options.headersTimeoutMs, 10_000, 100, 600_000),

@@ -82,11 +82,28 @@ function sendJson(res: http.ServerResponse | http2.Http2ServerResponse, status: 
   (res as http.ServerResponse).end(text);
 }
 
+/** A warning when connections are refused over the cap, at most one per 10 s (a flood must not flood the log). */
+function refusalLog(logger: Logger, max: number): (open: number) => void {
+  let last = -Infinity;
+  let refused = 0;
+  return (open) => {
+    refused++;
+    if (performance.now() - last < 10_000) return;
+    last = performance.now();
+    logger.warn({ open, maxConnections: max, refused }, "connection refused: too many connections (--max-connections)");
+    refused = 0;
+  };
+}
+
 /** Starts a serving peer; rejects with a clear Error on bad options or when the port is taken. */
 export async function startPeerServer(options: PeerServerOptions, hooks: PeerServerHooks = {}): Promise<PeerServer> {
   const resolved = resolveServerOptions(options);
   const logger: Logger = resolved.logger ?? pino({ name: "peer" }, pino.destination(2));
-  const db = await openServerDatabase(resolved.dataDir, { databaseUrl: resolved.databaseUrl });
+  const db = await openServerDatabase(resolved.dataDir, {
+    databaseUrl: resolved.databaseUrl,
+    onTightened: (dir, from, to) =>
+      logger.warn({ dataDir: dir, from, to }, "data directory was open to others; made it private"),
+  });
   const keys = openKeyStore(db);
   const links = openLinkStore(db);
   const sessions = openSessionStore(db);
@@ -181,6 +198,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       if (h2) req.headers[":authority"] = replacement;
       else req.headers.host = replacement;
     }
+    // Every answer, JSON and text included (an unknown route's 404 echoes the path): never sniffed as HTML.
+    res.setHeader("X-Content-Type-Options", "nosniff");
     // grpc-js reads `grpc-message` per the gRPC spec, not Connect-ES's encodeURIComponent (grpc-message.ts).
     if (isGrpcRequest(req.headers["content-type"])) specGrpcMessages(res);
     try {
@@ -206,6 +225,8 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       idleTimeoutMs: resolved.idleTimeoutMs,
       sniffTimeoutMs: resolved.sniffTimeoutMs,
       maxConcurrentStreams: resolved.maxConcurrentStreamsPerConnection,
+      maxConnections: resolved.maxConnections,
+      onRefused: refusalLog(logger, resolved.maxConnections),
     });
   } catch (error) {
     await hasher.close();

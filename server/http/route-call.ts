@@ -73,6 +73,7 @@ export function sendText(call: Call, status: number, text: string, extra: Record
     "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": String(Buffer.byteLength(text)),
     "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
   };
   sendHead(call, status, headers, text);
 }

@@ -25,7 +25,7 @@ export interface LinkRouteOptions {
   readonly catalog: Catalog;
   readonly links: LinkStore;
   readonly logger: pino.Logger;
-  /** Shared with the other routes; each link is its own bucket (`link:<id>`). */
+  /** Shared with the other routes: a link counts against its creating key's cap (`link:<id>` for CLI-made links). */
   readonly limiter?: StreamLimiter | undefined;
   /** Largest read from disk. @default DEFAULT_CHUNK_SIZE of serve-file.ts */
   readonly chunkSize?: number | undefined;
@@ -85,7 +85,8 @@ async function serveLinkedFile(call: Call, options: LinkRouteOptions, link: Shar
   await serveEntry(
     call,
     {
-      limiterKey: `link:${link.id}`,
+      // A key's links share that key's stream cap (docs/web.md); links made by `peer links create` have their own.
+      limiterKey: link.createdBy ?? `link:${link.id}`,
       admit: async (current, planned) => {
         served = current;
         return options.links.charge(link, planned, current.size);
@@ -113,5 +114,6 @@ async function sendListing(
   }
   const query = new URL(call.req.url ?? "/", "http://x").searchParams;
   const body = linkListingPage({ rootName, segments, listing, sort: parseSort(query) }).text;
-  sendHead(call, 200, pageHeaders(body), body);
+  // The page's own Referrer-Policy (same-origin, for the web page's forms) must not win here: the URL holds the token.
+  sendHead(call, 200, { ...pageHeaders(body), ...LINK_FIELDS }, body);
 }

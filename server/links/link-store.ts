@@ -3,12 +3,13 @@
  * SHA-256 stored), list, revoke, resolve a presented token (constant-time
  * comparison of the hashes), and charge downloads (link-status.ts).
  */
-import { randomBytes as cryptoRandomBytes } from "node:crypto";
+import { createHmac, randomBytes as cryptoRandomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import type { ServerDatabase } from "../store/database.js";
 import {
   chargeShareLink,
+  findLiveLinksOf,
   findShareLinkByHash,
   insertShareLink,
   listShareLinks,
@@ -50,6 +51,33 @@ export interface CreatedLink {
   readonly note: string | null;
 }
 
+/** What {@link LinkStore.webSeedLink} needs. */
+export interface WebSeedLinkOptions {
+  /** The item id (or folder target) the link opens. */
+  readonly target: string;
+  /** Id of the API key asking (the link's creator). */
+  readonly createdBy: string;
+  /**
+   * The secret the caller presented (API key or session token): a reused
+   * link's token is derived from it, so only the same credential gets it back
+   * and the database alone never reveals it.
+   */
+  readonly credential: string;
+  /** Life asked for, in ms. A live link expiring within [now + life/2, now + life] is reused. */
+  readonly lifeMs: number;
+  /** Note of a new link. */
+  readonly note?: string | undefined;
+}
+
+/** A link handed out for a torrent: new or reused. */
+export interface WebSeedLink {
+  readonly id: string;
+  readonly token: string;
+  readonly expiresAt: Date;
+  /** Whether an existing link was reused (no row written). */
+  readonly reused: boolean;
+}
+
 /** A stored link as listed (never its token). */
 export interface LinkInfo extends ShareLink {
   /** active, expired or revoked (exhaustion depends on the file's size; see link-status.ts). */
@@ -70,6 +98,12 @@ export interface LinkStore {
   create(options: CreateLinkOptions): Promise<CreatedLink>;
   /** All links, oldest first. */
   list(): Promise<LinkInfo[]>;
+  /**
+   * The web-seed link of a torrent (docs/web.md, "Link lifecycle"): the live
+   * link this credential got for `target` before, when its expiry suits,
+   * else a new one. Repeated `GET /v1/torrents/…` then write no rows.
+   */
+  webSeedLink(options: WebSeedLinkOptions): Promise<WebSeedLink>;
   /** Revokes a link at once; false when no link has this id. */
   revoke(id: string): Promise<boolean>;
   /**
@@ -99,7 +133,7 @@ export function openLinkStore(db: Kysely<ServerDatabase>, options: LinkStoreOpti
   const now = options.now ?? Date.now;
   const random = options.randomBytes ?? cryptoRandomBytes;
 
-  async function create(input: CreateLinkOptions): Promise<CreatedLink> {
+  async function create(input: CreateLinkOptions, tokenFor?: (id: string) => string): Promise<CreatedLink> {
     const parsed = parseLinkTarget(input.target);
     if (!parsed.ok) throw new RangeError(parsed.error);
     const target = parsed.value;
@@ -117,7 +151,7 @@ export function openLinkStore(db: Kysely<ServerDatabase>, options: LinkStoreOpti
     const problem = note === null ? undefined : checkLinkNote(note);
     if (problem !== undefined) throw new RangeError(problem);
     const id = Buffer.from(random(LINK_ID_BYTES)).toString("hex");
-    const token = formatToken(random(TOKEN_BYTES));
+    const token = tokenFor === undefined ? formatToken(random(TOKEN_BYTES)) : tokenFor(id);
     await insertShareLink(db, {
       id,
       token_hash: hashToken(token),
@@ -163,8 +197,27 @@ export function openLinkStore(db: Kysely<ServerDatabase>, options: LinkStoreOpti
     return linkStatus(link, now()) === "active" ? link : undefined;
   }
 
+  async function webSeedLink(input: WebSeedLinkOptions): Promise<WebSeedLink> {
+    const at = now();
+    const latest = at + input.lifeMs;
+    const tokenFor = (id: string) => derivedToken(input.credential, id);
+    for (const link of await findLiveLinksOf(db, input.target, input.createdBy, at + input.lifeMs / 2)) {
+      if (link.expiresAt === null || link.expiresAt > latest || linkStatus(link, at) !== "active") continue;
+      const token = tokenFor(link.id);
+      // Links made with random tokens, or by another credential of the key, never match.
+      if (sameDigest(link.tokenHash, hashToken(token)))
+        return { id: link.id, token, expiresAt: new Date(link.expiresAt), reused: true };
+    }
+    const created = await create(
+      { target: input.target, expiresAt: new Date(latest), createdBy: input.createdBy, note: input.note },
+      tokenFor,
+    );
+    return { id: created.id, token: created.token, expiresAt: new Date(latest), reused: false };
+  }
+
   return {
-    create,
+    create: (input) => create(input),
+    webSeedLink,
     resolve,
     now,
     list: async () => {
@@ -176,4 +229,9 @@ export function openLinkStore(db: Kysely<ServerDatabase>, options: LinkStoreOpti
       chargeShareLink(db, link.id, downloadCharge(planned, size), downloadBudget(link.maxDownloads, size), now()),
     refund: (link, bytes) => refundShareLink(db, link.id, bytes),
   };
+}
+
+/** A link token derived from a credential and a link id (HMAC-SHA256): 32 bytes, shaped like a random token. */
+export function derivedToken(credential: string, linkId: string): string {
+  return formatToken(createHmac("sha256", credential).update(`peer web-seed link\0${linkId}`).digest());
 }

@@ -12,6 +12,7 @@ import type { FilePiecesTable } from "./file-pieces.table.js";
 import type { ShareLinkTable } from "./share-link.table.js";
 import type { WebSessionTable } from "./web-session.table.js";
 import { serverMigrationProvider } from "./migrations/index.js";
+import { tightenDataDir } from "./private-dir.js";
 
 /** The serving peer's schema, as Kysely sees it. */
 export interface ServerDatabase {
@@ -36,6 +37,8 @@ export const BUSY_TIMEOUT_MS = 5000;
 export interface ServerDatabaseOptions {
   /** `postgres://…` for replicas sharing one store; absent or empty keeps SQLite in the data dir. @default undefined */
   databaseUrl?: string | undefined;
+  /** Told when an existing SQLite data directory was tightened to 0700 (modes in octal, e.g. "755"). @default undefined */
+  onTightened?: ((dir: string, from: string, to: string) => void) | undefined;
 }
 
 const store = {
@@ -49,20 +52,27 @@ const store = {
 /**
  * Opens (creating if needed) `<dataDir>/server.db`, or the PostgreSQL database of
  * `options.databaseUrl`, and migrates it to the latest schema. The directory is
- * created with mode 0700 and the file made 0600: it holds key hashes. Call
+ * created with mode 0700 (an existing one loses group and other access) and the
+ * file made 0600: it holds key hashes. Call
  * `db.destroy()` to close.
  */
 export async function openServerDatabase(
   dataDir: string,
   options: ServerDatabaseOptions = {},
 ): Promise<Kysely<ServerDatabase>> {
-  return openStore<ServerDatabase>({
+  const db = await openStore<ServerDatabase>({
     ...store,
     dataDir,
     databaseUrl: options.databaseUrl,
     sqliteFile: SERVER_DATABASE_FILE,
     privateFile: true,
   });
+  if ((options.databaseUrl ?? "") === "") {
+    // mkdir(0700) does nothing to a directory that exists: an older or hand-made one may be 0755.
+    const tightened = await tightenDataDir(dataDir);
+    if (tightened !== undefined) options.onTightened?.(dataDir, tightened.from.toString(8), tightened.to.toString(8));
+  }
+  return db;
 }
 
 /**

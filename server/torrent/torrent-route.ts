@@ -1,7 +1,8 @@
 /**
  * `GET|HEAD /v1/torrents/<item id>[?link-expires=<seconds>]` (key or web
- * session): a BitTorrent v2 .torrent of one file whose web seed is a fresh
- * share link (docs/web.md). 503 + Retry-After while the server is still
+ * session): a BitTorrent v2 .torrent of one file whose web seed is a share
+ * link of the caller's key, reused while it suits (link-store.ts webSeedLink,
+ * docs/web.md "Link lifecycle"), so a GET does not add a row each time. 503 + Retry-After while the server is still
  * hashing the file; 422 for an empty file (BEP 52 gives it no root).
  */
 import type pino from "pino";
@@ -15,6 +16,7 @@ import { linkBase } from "../links/link-path.js";
 import type { LinkStore } from "../links/link-store.js";
 import type { StoredPieces } from "../store/pieces-repository.js";
 import type { SessionStore } from "../web/session-store.js";
+import { secureCookies } from "../web/cookies.js";
 import { sessionOf } from "../web/web-route.js";
 import { requestOrigin } from "../web/web-request.js";
 import { buildTorrent } from "./torrent-file.js";
@@ -23,8 +25,8 @@ import { buildTorrent } from "./torrent-file.js";
 export const TORRENTS_TEMPLATE = "/v1/torrents/{item_id=**}";
 /** Default life of the web-seed link: 7 days, in seconds. */
 export const DEFAULT_LINK_EXPIRES_S = 7 * 86_400;
-/** Longest accepted `link-expires`: 10 years, in seconds. */
-export const MAX_LINK_EXPIRES_S = 3650 * 86_400;
+/** Longest accepted `link-expires`: 365 days, in seconds (a link also dies with its key). */
+export const MAX_LINK_EXPIRES_S = 365 * 86_400;
 
 /** Options of {@link createTorrentRoute}. */
 export interface TorrentRouteOptions {
@@ -68,11 +70,13 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     return;
   }
   const key = presentedKey(call.req);
-  const principal =
-    key !== undefined
-      ? await options.authenticate(key)
-      : (await sessionOf(call, options.sessions, options.tls))?.principal;
-  if (principal === undefined) {
+  const session =
+    key === undefined
+      ? await sessionOf(call, options.sessions, secureCookies(options.tls, options.publicUrl))
+      : undefined;
+  const principal = key !== undefined ? await options.authenticate(key) : session?.principal;
+  const credential = key ?? session?.token;
+  if (principal === undefined || credential === undefined) {
     sendText(
       call,
       401,
@@ -113,10 +117,11 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     sendHead(call, 200, headers);
     return;
   }
-  const link = await options.links.create({
+  const link = await options.links.webSeedLink({
     target: entry.id,
-    expiresAt: new Date(Date.now() + seconds * 1000),
     createdBy: principal.keyId,
+    credential,
+    lifeMs: seconds * 1000,
     note: "torrent web seed",
   });
   call.linkId = link.id;

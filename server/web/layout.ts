@@ -41,6 +41,8 @@ export interface LayoutOptions {
   readonly body: SafeHtml;
   /** When signed in: the CSRF token for the sign-out form. */
   readonly csrf?: string | undefined;
+  /** The page's referrer policy: "no-referrer" on link pages (their URL is a secret). @default "same-origin" */
+  readonly referrer?: "same-origin" | "no-referrer" | undefined;
 }
 
 /** A whole HTML document. */
@@ -55,7 +57,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
+<meta name="referrer" content="${options.referrer ?? "same-origin"}">
 <title>${options.title} \u00b7 peer</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>

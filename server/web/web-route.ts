@@ -18,7 +18,7 @@ import { serveEntry } from "../http/serve-entry.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { linkUrl } from "../links/link-path.js";
 import type { LinkStore } from "../links/link-store.js";
-import { readCookie, clearedSessionCookie, sessionCookie, sessionCookieName } from "./cookies.js";
+import { readCookie, clearedSessionCookie, secureCookies, sessionCookie, sessionCookieName } from "./cookies.js";
 import { FILE_CSP } from "./layout.js";
 import { browsePage } from "./pages/browse.js";
 import { itemPage, LINK_EXPIRY_CHOICES, linkCreatedPage } from "./pages/item.js";
@@ -67,15 +67,21 @@ export function createWebRoute(options: WebRouteOptions): FileRoute {
   };
 }
 
-/** The request's live session, if any (and its id on the log line). */
-export async function sessionOf(call: Call, sessions: SessionStore, tls: boolean): Promise<ActiveSession | undefined> {
-  const token = readCookie(headerValue(call.req.headers, "cookie"), sessionCookieName(tls));
+/** A live session and the cookie value that named it (never logged). */
+export type RequestSession = ActiveSession & { readonly token: string };
+
+/** The request's live session, if any (and its id on the log line); `secure`: see cookies.ts secureCookies. */
+export async function sessionOf(
+  call: Call,
+  sessions: SessionStore,
+  secure: boolean,
+): Promise<RequestSession | undefined> {
+  const token = readCookie(headerValue(call.req.headers, "cookie"), sessionCookieName(secure));
   const session = token === undefined ? undefined : await sessions.resolve(token);
-  if (session !== undefined) {
-    call.sessionId = session.id;
-    call.keyId = session.principal.keyId;
-  }
-  return session;
+  if (session === undefined || token === undefined) return undefined;
+  call.sessionId = session.id;
+  call.keyId = session.principal.keyId;
+  return { ...session, token };
 }
 
 async function dispatch(call: Call, options: WebRouteOptions, path: string): Promise<void> {
@@ -96,7 +102,7 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
     return;
   }
   if (path === "/web/sign-in" && method === "POST") return signIn(call, options);
-  const session = await sessionOf(call, options.sessions, options.tls);
+  const session = await sessionOf(call, options.sessions, secureCookies(options.tls, options.publicUrl));
   if (method === "POST") {
     // Cross-site posts are refused before anything else is looked at.
     const form = fromOwnPage(call, options.tls, options.publicUrl) ? await readForm(call) : undefined;
@@ -171,12 +177,14 @@ async function signIn(call: Call, options: WebRouteOptions): Promise<void> {
   call.keyId = principal.keyId;
   call.sessionId = session.id;
   const maxAge = (session.expiresAt - Date.now()) / 1000;
-  redirect(call, "/", { "Set-Cookie": sessionCookie(session.token, maxAge, options.tls) });
+  redirect(call, "/", {
+    "Set-Cookie": sessionCookie(session.token, maxAge, secureCookies(options.tls, options.publicUrl)),
+  });
 }
 
 async function signOut(call: Call, options: WebRouteOptions, session: ActiveSession): Promise<void> {
   await options.sessions.end(session.id);
-  redirect(call, "/", { "Set-Cookie": clearedSessionCookie(options.tls) });
+  redirect(call, "/", { "Set-Cookie": clearedSessionCookie(secureCookies(options.tls, options.publicUrl)) });
 }
 
 async function browse(

@@ -99,4 +99,47 @@ describe("peer links", { timeout: 600_000 }, () => {
     assert.match(table.stdout, new RegExp(`${created.id}\\s+revoked`));
     assert.equal(serve.stderr().includes(created.url.split("/")[5]!), false, "the server never logs a token");
   });
+
+  test("torrent links: one row per key however many GETs, the creator in list, dead once the key is revoked", async (t) => {
+    // Its own server, without the --public-url of the test above: the web seed must be reachable.
+    const own = startPeer(["serve", "files", "--listen", "127.0.0.1:0"], { cwd, timeoutMs: 900_000 });
+    t.after(() => own.stop());
+    await own.waitForStdout(/Listening on (http:\/\/\S+)/, 300_000);
+    const listen = own.stdout().match(/Listening on (http:\/\/\S+)/)![1]!;
+    const made = await runPeer(["keys", "create", "--name", "torrents", "--json"], { cwd });
+    assert.equal(made.code, 0, made.stderr);
+    const key = JSON.parse(made.stdout) as { id: string; key: string };
+    const torrentUrl = `${listen}/v1/torrents/files/dir/c.txt`;
+    const getTorrent = async (): Promise<Buffer> => {
+      for (;;) {
+        const res = await fetch(torrentUrl, { headers: { authorization: `Bearer ${key.key}` } });
+        if (res.status === 200) return Buffer.from(await res.arrayBuffer());
+        assert.equal(res.status, 503, "only 'still hashing' is retried");
+        await res.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const first = await getTorrent();
+    const second = await getTorrent();
+    const seed = (t: Buffer) => t.toString("latin1").match(/(http:\/\/[^:]*:\d+\/v1\/links\/[A-Za-z0-9_-]{43}\/)/)![1]!;
+    assert.equal(seed(second), seed(first), "the second GET reuses the first GET's link");
+    const listed = async () =>
+      (await runPeer(["links", "list", "--json"], { cwd })).stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((row) => row.target === "files/dir/c.txt");
+    const rows = await listed();
+    assert.equal(rows.length, 1, "two GETs, one link row");
+    assert.equal(rows[0]!.createdBy, key.id);
+    const table = await runPeer(["links", "list"], { cwd });
+    assert.match(table.stdout, /KEY/);
+    assert.match(table.stdout, new RegExp(`${rows[0]!.id}\\s+active.*${key.id}\\s+files/dir/c\\.txt`));
+    assert.equal((await fetch(`${seed(first)}c.txt`)).status, 200);
+
+    assert.equal((await runPeer(["keys", "revoke", key.id], { cwd })).code, 0);
+    // The running server honours the revocation from the next request on.
+    assert.equal((await fetch(`${seed(first)}c.txt`)).status, 404);
+    assert.equal((await listed())[0]!.status, "key-revoked");
+  });
 });

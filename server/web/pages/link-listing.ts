@@ -54,6 +54,7 @@ export function linkListingPage(input: LinkListingInput): SafeHtml {
     : "";
   return layout({
     title,
+    referrer: "no-referrer",
     body: html`<h1>${title}/</h1>
 ${crumbs(input.rootName, input.segments)}
 ${table}
