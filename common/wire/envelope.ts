@@ -5,7 +5,7 @@
  *
  * The splitter hands a payload on as the list of views of the network buffers it lies in
  * (one view when it fits in one buffer, as it mostly does); only the 5-byte prefix is ever
- * copied, when a buffer boundary cuts through it (docs/performance.md "Client read path").
+ * copied, when a buffer boundary cuts through it (docs/performance.md "What changed", client ReadFile fast path).
  * A declared length above the reader's limit is refused from the prefix, before anything
  * is kept for it (limits.ts).
  *

@@ -4,7 +4,7 @@
  * in, the way protobuf-es's `fromBinary` would decode them (last `offset` and `data`
  * win, `item` fields merge, unknown fields are skipped) but without copying `data`: it
  * stays the list of views it arrived in. Only `item` (a few hundred bytes) is joined
- * when a buffer boundary cuts through it. Pure; see docs/performance.md "Client read path".
+ * when a buffer boundary cuts through it. Pure; see docs/performance.md "What changed" (client ReadFile fast path).
  */
 import { mergeFromBinary, create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
