@@ -19,7 +19,11 @@ import {
   type ListItemsResponse,
   type ReadFileResponse,
 } from "../gen/peer/v1/peer_pb.js";
-import { MAX_READ_FILE_MESSAGE_BYTES, MAX_UNARY_MESSAGE_BYTES } from "../common/wire/limits.js";
+import {
+  MAX_LIST_ITEMS_MESSAGE_BYTES,
+  MAX_READ_FILE_MESSAGE_BYTES,
+  MAX_SMALL_UNARY_MESSAGE_BYTES,
+} from "../common/wire/limits.js";
 import { DownloadError } from "./errors.js";
 import type { FastReadWire } from "./transfer/fast-read/read-file-call.js";
 import { TunedHttp2SessionManager } from "./http2-window.js";
@@ -173,29 +177,27 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
     return next(req);
   };
   let sessionManager: TunedHttp2SessionManager | undefined;
-  let transport: Transport;
-  let streamTransport: Transport;
+  let bounded: (readMaxBytes: number) => Transport;
   if (options.customTransport !== undefined) {
-    transport = withHeader(options.customTransport, "authorization", `Bearer ${apiKey}`);
-    streamTransport = transport;
+    const custom = withHeader(options.customTransport, "authorization", `Bearer ${apiKey}`);
+    bounded = () => custom;
   } else {
     const sm =
       transportKind === "connect" || transportKind === "http" ? undefined : new TunedHttp2SessionManager(baseUrl);
     sessionManager = sm;
-    // Two transports over the same connections: unary answers (a ListItems page) may be
-    // larger than a ReadFile message, which is bounded by the chunk size.
-    const make = (readMaxBytes: number): Transport => {
+    bounded = (readMaxBytes) => {
       const common = { baseUrl, acceptCompression: [], interceptors: [auth], readMaxBytes };
       if (sm === undefined) return createConnectTransport({ ...common, httpVersion: "1.1" });
       return transportKind === "grpc"
         ? createGrpcTransport({ ...common, sessionManager: sm })
         : createConnectTransport({ ...common, httpVersion: "2", sessionManager: sm });
     };
-    transport = make(MAX_UNARY_MESSAGE_BYTES);
-    streamTransport = make(MAX_READ_FILE_MESSAGE_BYTES);
   }
-  const client = createClient(PeerService, transport);
-  const streamClient = createClient(PeerService, streamTransport);
+  // One transport per bound, over the same connections: connect-es bounds a whole transport, and
+  // a ListItems page may be 100 times a StatItem answer (common/wire/limits.ts).
+  const client = createClient(PeerService, bounded(MAX_SMALL_UNARY_MESSAGE_BYTES));
+  const listClient = createClient(PeerService, bounded(MAX_LIST_ITEMS_MESSAGE_BYTES));
+  const streamClient = createClient(PeerService, bounded(MAX_READ_FILE_MESSAGE_BYTES));
   const fastRead: FastReadWire | undefined =
     options.customTransport !== undefined || options.readPath === "stock"
       ? undefined
@@ -238,7 +240,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
       return res;
     },
     listItems(params = {}, callOptions) {
-      return unary(callOptions, (signal) => client.listItems(params, { signal, timeoutMs }));
+      return unary(callOptions, (signal) => listClient.listItems(params, { signal, timeoutMs }));
     },
     async *listAllItems(params = {}, callOptions) {
       let pageToken = "";

@@ -25,12 +25,17 @@ export const MAX_READ_FILE_MESSAGE_BYTES = MAX_CHUNK_SIZE + MAX_ITEM_BYTES + OVE
 /** Items per ListItems page at most (the server caps `page_size` there). */
 export const MAX_LIST_PAGE_ITEMS = 1000;
 
+/** Largest ListItems answer: {@link MAX_LIST_PAGE_ITEMS} items of {@link MAX_ITEM_BYTES} and a page token (≈ 15.7 MiB). */
+export const MAX_LIST_ITEMS_MESSAGE_BYTES = MAX_LIST_PAGE_ITEMS * MAX_ITEM_BYTES + OVERHEAD_BYTES;
+
+/** Piece-layer bytes in one GetPieceHashes answer at most (2,048 hashes of 32 bytes; the server caps `count`). */
+export const MAX_PIECE_HASHES_PAGE_BYTES = 64 * 1024;
+
 /**
- * Largest answer of a unary call: a ListItems page of {@link MAX_LIST_PAGE_ITEMS} items of
- * {@link MAX_ITEM_BYTES} (a GetPieceHashes page is at most 64 KiB, a StatItem one item).
- * About 16 MiB: also above a ReadFileResponse, so one transport-wide `readMaxBytes` serves all.
+ * Largest answer of the other unary calls (Handshake, StatItem: one item; GetPieceHashes: one
+ * page of {@link MAX_PIECE_HASHES_PAGE_BYTES}): 144 KiB.
  */
-export const MAX_UNARY_MESSAGE_BYTES = MAX_LIST_PAGE_ITEMS * MAX_ITEM_BYTES + OVERHEAD_BYTES;
+export const MAX_SMALL_UNARY_MESSAGE_BYTES = MAX_PIECE_HASHES_PAGE_BYTES + MAX_ITEM_BYTES + OVERHEAD_BYTES;
 
 /** A peer declared a message larger than the protocol allows; nothing was allocated for it. */
 export class MessageTooLargeError extends Error {
