@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -164,6 +164,8 @@ for (const transport of ["connect", "connect-h2", "grpc"] as const) {
     assert.match(done.error?.message ?? "", /the peer sent a 4\.0 GiB message \(4294967280 bytes\); at most \d+ bytes/);
     assert.ok(!events.some((e) => e.type === "retrying"), "a hostile message is not retried");
     assert.deepEqual(await filesIn(out), [], "no file at the destination");
+    const part = await stat(path.join(out, "a.bin.part")).catch(() => undefined);
+    assert.equal(part?.size ?? 0, 0, "not a byte of the hostile message reached the part file");
     // Loose: the 4 GiB were never reserved (a 4 GiB ArrayBuffer would show here at once).
     assert.ok(grew < 512 * 1024 * 1024, `array buffers grew by ${grew} bytes`);
   });
