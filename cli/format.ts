@@ -13,20 +13,8 @@ export function printableLines(text: string): string {
   return text.split("\n").map(printable).join("\n");
 }
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-
-/** `1536` → `1.5 KiB`; bytes below 1 KiB exactly. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "?";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${value} B`;
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${UNITS[unit]}`;
-}
+/** Byte sizes: the one formatter of common/format-bytes.ts. */
+export { formatBytes } from "../common/format-bytes.js";
 
 /** `2027-01-31 12:00` (UTC, minutes), or `-` for none. */
 export function formatDate(date: Date | null | undefined): string {

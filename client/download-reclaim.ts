@@ -1,5 +1,5 @@
 /**
- * Re-driving interrupted jobs at start (docs/downloads.md "Process lifetime"): leases
+ * Re-driving interrupted jobs at start (docs/downloads.md "Leases and fencing tokens"): leases
  * of dead local processes are released at once, and stale rows that target one
  * file are resolved — the one with most bytes resumes, the others fail as
  * superseded.

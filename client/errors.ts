@@ -5,6 +5,7 @@
  * The transient/permanent table is docs/downloads.md "Retries".
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { MessageTooLargeError } from "../common/wire/limits.js";
 import { parseRetryAfter, parseRetryAfterMs } from "./retry/retry-after.js";
 
 /** What the engine does after an error. */
@@ -49,6 +50,7 @@ export type DownloadErrorCode =
   | "unsafe-path"
   | "wrong-item"
   | "protocol-violation"
+  | "message-too-large"
   // restart from 0
   | "changed"
   | "digest-mismatch"
@@ -95,6 +97,7 @@ const ACTION: Record<DownloadErrorCode, ErrorAction> = {
   "unsafe-path": "fail",
   "wrong-item": "fail",
   "protocol-violation": "fail",
+  "message-too-large": "fail",
   changed: "restart",
   "digest-mismatch": "restart",
   "disk-full": "pause",
@@ -246,6 +249,15 @@ function errnoOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** connect-es's own refusal of a message above the transport's `readMaxBytes` (raised in this process). */
+const READ_MAX_BYTES_MESSAGE = /^message size (?:(\d+) )?is larger than configured readMaxBytes (\d+)$/;
+
+/** The {@link MessageTooLargeError} a stock transport's `readMaxBytes` refusal stands for, if it is one. */
+function readMaxBytesExceeded(e: ConnectError): MessageTooLargeError | undefined {
+  const m = e.code === Code.ResourceExhausted ? READ_MAX_BYTES_MESSAGE.exec(e.rawMessage) : null;
+  return m === null ? undefined : new MessageTooLargeError(m[1] === undefined ? undefined : Number(m[1]), Number(m[2]));
+}
+
 /**
  * Classifies anything thrown into a {@link DownloadError}, walking the cause
  * chain: the first link that says something definite wins (a DownloadError, a
@@ -262,6 +274,9 @@ export function classify(err: unknown, nowMs: number = Date.now()): DownloadErro
     if (errno !== undefined && DISK_FULL_ERRNO.has(errno)) {
       return new DownloadError("disk-full", `the disk is full (${errno}); free space, then retry`, { cause: err });
     }
+    if (e instanceof MessageTooLargeError) return new DownloadError("message-too-large", e.message, { cause: err });
+    const oversized = e instanceof ConnectError ? readMaxBytesExceeded(e) : undefined;
+    if (oversized !== undefined) return new DownloadError("message-too-large", oversized.message, { cause: err });
     if (e instanceof HttpStatusError) {
       const code = codeForHttpStatus(e.status);
       return new DownloadError(code, `the peer answered HTTP ${e.status}`, {

@@ -2,7 +2,7 @@
  * An HTTP/2 session manager with larger flow-control windows. Node's default
  * stream and connection windows are 64 KiB, which capped a ~20 ms RTT link at
  * 1.6–2.6 MiB/s; a 4 MiB stream window plus a 16 MiB connection window
- * (`setLocalWindowSize`) gave 66–72 MiB/s (docs/connect-notes.md "HTTP/2 flow control").
+ * (`setLocalWindowSize`) gave 66–72 MiB/s (docs/connect-notes.md "Client", HTTP/2 flow control).
  */
 import type * as http2 from "node:http2";
 import { Http2SessionManager } from "@connectrpc/connect-node";

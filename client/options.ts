@@ -1,4 +1,4 @@
-/** Options of the download manager, their defaults, and one resolver (CONTRIBUTING.md §8). */
+/** Options of the download manager, their defaults, and one resolver (one rule, one place). */
 import type { Kysely } from "kysely";
 import type { ClientDatabase } from "./store/database.js";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./retry/backoff.js";

@@ -1,7 +1,8 @@
 /**
- * The SDK's typed client over the generated PeerService client (CONTRIBUTING.md §9:
- * a factory returning a narrow interface). It adds the key header, turns
- * compression off (5–10× slower on file bytes, docs/connect-notes.md), gives every
+ * The SDK's typed client over the generated PeerService client (a factory returning a
+ * narrow interface, as CONTRIBUTING.md asks). It adds the key header, turns
+ * compression off (5–10× slower on file bytes, docs/connect-notes.md), bounds every
+ * message it reads (common/wire/limits.ts: no 4 GiB reservation on a peer's word), gives every
  * call its own AbortController aborted in `finally` (breaking out of a
  * `for await` does not cancel a Connect stream), tunes HTTP/2 windows, and
  * checks the protocol version through Handshake.
@@ -18,6 +19,11 @@ import {
   type ListItemsResponse,
   type ReadFileResponse,
 } from "../gen/peer/v1/peer_pb.js";
+import {
+  MAX_LIST_ITEMS_MESSAGE_BYTES,
+  MAX_READ_FILE_MESSAGE_BYTES,
+  MAX_SMALL_UNARY_MESSAGE_BYTES,
+} from "../common/wire/limits.js";
 import { DownloadError } from "./errors.js";
 import type { FastReadWire } from "./transfer/fast-read/read-file-call.js";
 import { TunedHttp2SessionManager } from "./http2-window.js";
@@ -171,26 +177,27 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
     return next(req);
   };
   let sessionManager: TunedHttp2SessionManager | undefined;
-  let transport: Transport;
+  let bounded: (readMaxBytes: number) => Transport;
   if (options.customTransport !== undefined) {
-    transport = withHeader(options.customTransport, "authorization", `Bearer ${apiKey}`);
-  } else if (transportKind === "connect" || transportKind === "http") {
-    transport = createConnectTransport({ baseUrl, httpVersion: "1.1", acceptCompression: [], interceptors: [auth] });
+    const custom = withHeader(options.customTransport, "authorization", `Bearer ${apiKey}`);
+    bounded = () => custom;
   } else {
-    const sm = new TunedHttp2SessionManager(baseUrl);
+    const sm =
+      transportKind === "connect" || transportKind === "http" ? undefined : new TunedHttp2SessionManager(baseUrl);
     sessionManager = sm;
-    transport =
-      transportKind === "grpc"
-        ? createGrpcTransport({ baseUrl, acceptCompression: [], interceptors: [auth], sessionManager: sm })
-        : createConnectTransport({
-            baseUrl,
-            httpVersion: "2",
-            acceptCompression: [],
-            interceptors: [auth],
-            sessionManager: sm,
-          });
+    bounded = (readMaxBytes) => {
+      const common = { baseUrl, acceptCompression: [], interceptors: [auth], readMaxBytes };
+      if (sm === undefined) return createConnectTransport({ ...common, httpVersion: "1.1" });
+      return transportKind === "grpc"
+        ? createGrpcTransport({ ...common, sessionManager: sm })
+        : createConnectTransport({ ...common, httpVersion: "2", sessionManager: sm });
+    };
   }
-  const client = createClient(PeerService, transport);
+  // One transport per bound, over the same connections: connect-es bounds a whole transport, and
+  // a ListItems page may be 100 times a StatItem answer (common/wire/limits.ts).
+  const client = createClient(PeerService, bounded(MAX_SMALL_UNARY_MESSAGE_BYTES));
+  const listClient = createClient(PeerService, bounded(MAX_LIST_ITEMS_MESSAGE_BYTES));
+  const streamClient = createClient(PeerService, bounded(MAX_READ_FILE_MESSAGE_BYTES));
   const fastRead: FastReadWire | undefined =
     options.customTransport !== undefined || options.readPath === "stock"
       ? undefined
@@ -233,7 +240,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
       return res;
     },
     listItems(params = {}, callOptions) {
-      return unary(callOptions, (signal) => client.listItems(params, { signal, timeoutMs }));
+      return unary(callOptions, (signal) => listClient.listItems(params, { signal, timeoutMs }));
     },
     async *listAllItems(params = {}, callOptions) {
       let pageToken = "";
@@ -261,7 +268,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
       const ctl = new AbortController();
       const unlink = link(callOptions?.signal, ctl);
       try {
-        yield* client.readFile(
+        yield* streamClient.readFile(
           {
             itemId: params.itemId,
             offset: BigInt(params.offset ?? 0),

@@ -1,5 +1,5 @@
 /**
- * Protocol version negotiation (docs/protocol.md "Versioning"): the client refuses a
+ * Protocol version negotiation (docs/protocol.md "Handshake"): the client refuses a
  * peer whose protocol version is below its minimum, and a peer that refuses
  * clients of this version.
  */

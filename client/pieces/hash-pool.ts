@@ -1,5 +1,5 @@
 /**
- * A small pool of hashing worker threads (docs/pieces.md "Hashing cost"): piece nodes
+ * A small pool of hashing worker threads (docs/pieces.md "Client engine"): piece nodes
  * (16 KiB SHA-256 leaves up to the piece's node) and whole-file SHA-256 run off the main
  * event loop. One piece per task; a piece's ArrayBuffer is transferred to the worker and
  * back, never copied. Idle workers do not keep the process alive.

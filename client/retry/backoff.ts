@@ -1,6 +1,6 @@
 /**
- * The retry policy as data plus pure functions (CONTRIBUTING.md §11, got's
- * calculate-retry-delay, p-retry): full-jitter exponential backoff
+ * The retry policy as data plus pure functions (pure decisions with table tests,
+ * CONTRIBUTING.md "Layout rules"; got's calculate-retry-delay, p-retry): full-jitter exponential backoff
  * (AWS Architecture Blog, "Exponential Backoff And Jitter"), a budget of
  * attempts that resets whenever an attempt made progress, an optional
  * deadline, and server hints that win over the computed delay, capped.

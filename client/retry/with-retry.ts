@@ -1,5 +1,6 @@
 /**
- * A retry loop for one call (CONTRIBUTING.md §10–11, p-retry): every failure is
+ * A retry loop for one call (pure decisions apart from I/O, CONTRIBUTING.md "Layout
+ * rules"; p-retry): every failure is
  * classified once, {@link decideRetry} says whether and how long to wait
  * (full jitter, the same policy as a job's attempts), and the wait obeys the
  * AbortSignal. Used for the lookup `peer get` makes before a job exists, so a

@@ -1,7 +1,7 @@
 /**
  * Two-level concurrency: a per-peer semaphore, then the global one. The peer's
  * permit is taken first, so a job waiting behind its own slow peer never holds
- * a global slot that another peer could use (docs/downloads.md "Concurrency").
+ * a global slot that another peer could use (docs/downloads.md "One job" and "Scheduling").
  */
 import { createSemaphore, type Release, type Semaphore } from "./semaphore.js";
 

@@ -1,4 +1,4 @@
-/** The one row → domain mapper (CONTRIBUTING.md §12). */
+/** The one row → domain mapper (one format, one codec: CONTRIBUTING.md "Layout rules"). */
 import { bitmapFromText, countPieces } from "../pieces/bitmap.js";
 import type { OnExisting } from "../transfer/existing-policy.js";
 import type { DownloadRow, DownloadStatus } from "./download.table.js";

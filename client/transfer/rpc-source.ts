@@ -8,7 +8,7 @@ import type { Item } from "../../gen/peer/v1/peer_pb.js";
 import type { PeerClient } from "../peer-client.js";
 import { DownloadError } from "../errors.js";
 import { fastReadFile, type FastReadWire } from "./fast-read/read-file-call.js";
-import type { ReadFileFields } from "./fast-read/read-file-response.js";
+import type { ReadFileFields } from "../../common/wire/read-file-decode.js";
 import type { Chunk, OpenRead, OpenedRead, ReadMeta, ReadRequest } from "./read-source.js";
 
 /** Preferred chunk size asked of the peer (docs/connect-notes.md: 256 KiB–1 MiB is the sweet spot). */

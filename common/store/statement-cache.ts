@@ -1,7 +1,7 @@
 /**
  * Prepared statements kept for reuse under Kysely's SQLite dialect. Kysely asks better-sqlite3 to
  * prepare every query anew; a store runs the same few dozen statements over and over, and preparing
- * them was the largest single cost of many small downloads (docs/performance.md "Many small files").
+ * them was the largest single cost of many small downloads (docs/performance.md "Current figures", many small files).
  * A statement that is busy (an open iterator) is never handed out twice: a fresh one is prepared.
  */
 import type Database from "better-sqlite3";

@@ -4,9 +4,10 @@
  */
 import { Code } from "@connectrpc/connect";
 import { HASH_SIZE } from "../../common/pieces/tree.js";
+import { MAX_PIECE_HASHES_PAGE_BYTES } from "../../common/wire/limits.js";
 
-/** Most hashes in one answer: 64 KiB of 32-byte nodes. */
-export const MAX_HASHES_PER_ANSWER = (64 * 1024) / HASH_SIZE;
+/** Most hashes in one answer: 64 KiB of 32-byte nodes (the bound clients read with, common/wire/limits.ts). */
+export const MAX_HASHES_PER_ANSWER = MAX_PIECE_HASHES_PAGE_BYTES / HASH_SIZE;
 
 /** The decision: a slice [first, end) of the piece layer, or an error to answer. */
 export type PieceHashesPage =

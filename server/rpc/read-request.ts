@@ -3,11 +3,12 @@
  * which bytes a request asks for, or which error it earns. Table-tested.
  */
 import { Code } from "@connectrpc/connect";
+import { MAX_CHUNK_SIZE as PROTOCOL_MAX_CHUNK_SIZE } from "../../common/wire/limits.js";
 
 /** Smallest chunk the server sends (smaller hints are raised). */
 export const MIN_CHUNK_SIZE = 16 * 1024;
-/** Largest chunk: well under the 4 MiB receive limit of other gRPC stacks. */
-export const MAX_CHUNK_SIZE = 2 * 1024 * 1024;
+/** Largest chunk (2 MiB), the protocol's bound that clients enforce too (common/wire/limits.ts). */
+export const MAX_CHUNK_SIZE = PROTOCOL_MAX_CHUNK_SIZE;
 /** Chunk size when the client gives no hint; measured faster than 256 KiB (docs/connect-notes.md). */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 

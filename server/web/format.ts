@@ -1,19 +1,7 @@
 /** Pure formatting for the web page: sizes, dates, kinds. */
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-
-/** `0 B`, `512 B`, `1.5 KiB`, `12 MiB`: one decimal below 10 units. */
-export function formatSize(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "?";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  return `${value < 10 ? (Math.floor(value * 10) / 10).toFixed(1) : Math.floor(value)} ${UNITS[unit]}`;
-}
+/** Byte sizes, as the CLI shows them: the one formatter of common/format-bytes.ts. */
+export { formatBytes as formatSize } from "../../common/format-bytes.js";
 
 /** `2026-11-29 14:05 UTC`: one fixed form, no locale (the page is the same for everyone). */
 export function formatWhen(ms: number): string {

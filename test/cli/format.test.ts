@@ -26,8 +26,12 @@ describe("formatBytes", () => {
     [10 * 1024 * 1024, "10.0 MiB"],
     [150 * 1024 * 1024, "150 MiB"],
     [5 * 1024 ** 4, "5.0 TiB"],
+    [1024 * 1024 - 1, "1.0 MiB"],
+    [99.97 * 1024, "100 KiB"],
+    [0xffffffff, "4.0 GiB"],
     [-1, "?"],
     [Number.NaN, "?"],
+    [Number.POSITIVE_INFINITY, "?"],
   ];
   for (const [input, expected] of cases) {
     test(`${input} → ${expected}`, () => assert.equal(formatBytes(input), expected));

@@ -10,7 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ReadFileRequestSchema } from "../../gen/peer/v1/peer_pb.js";
-import { envelope } from "../../server/rpc/fast-read-file/frame.js";
+import { encodeEnvelope as envelope } from "../../common/wire/envelope.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 
 const SIZE = 64 * 1024 * 1024;

@@ -16,7 +16,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ReadFileRequestSchema, type ReadFileResponse } from "../../gen/peer/v1/peer_pb.js";
 import { startPeerServer, type PeerServer } from "../../server/index.js";
 import { resolveServerOptions } from "../../server/options.js";
-import { envelope } from "../../server/rpc/fast-read-file/frame.js";
+import { encodeEnvelope as envelope } from "../../common/wire/envelope.js";
 import { captureLogger, PEER_PROTOCOLS, peerClient, writeFiles } from "../helpers/peer-server.js";
 
 const BIG = Buffer.alloc(3 * 1024 * 1024 + 4321);

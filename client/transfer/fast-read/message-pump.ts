@@ -9,7 +9,7 @@
 import type { Readable } from "node:stream";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ResponseDecoder } from "./response-decoder.js";
-import type { ReadFileFields } from "./read-file-response.js";
+import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
 
 /** Decoded bytes queued before the socket is paused (4 MiB: four 1 MiB messages). */
 export const PUMP_HIGH_WATER_BYTES = 4 * 1024 * 1024;

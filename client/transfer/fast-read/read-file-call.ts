@@ -19,7 +19,7 @@ import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb
 import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
 import { pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
-import type { ReadFileFields } from "./read-file-response.js";
+import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
 import { pumpTransient } from "./transient-pump.js";
 

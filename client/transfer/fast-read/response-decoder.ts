@@ -16,14 +16,16 @@ import {
   validateResponseWithCompression as validateGrpcResponse,
   validateTrailer,
 } from "@connectrpc/connect/protocol-grpc";
-import { createEnvelopeSplitter, type Envelope, type EnvelopeSplitter } from "./envelope-splitter.js";
-import { readFileFields, type ReadFileFields } from "./read-file-response.js";
+import {
+  COMPRESSED_FLAG,
+  createEnvelopeSplitter,
+  type Envelope,
+  type EnvelopeSplitter,
+} from "../../../common/wire/envelope.js";
+import { readFileFields, type ReadFileFields } from "../../../common/wire/read-file-decode.js";
 
 /** The protocols of the fast read path (binary, uncompressed). */
 export type FastReadProtocol = "connect" | "grpc";
-
-/** Envelope flag of a compressed message. */
-const COMPRESSED_FLAG = 0b01;
 
 /** Decodes one response body. */
 export interface ResponseDecoder {
@@ -61,7 +63,8 @@ function joined(parts: readonly Uint8Array[], length: number): Uint8Array {
  * Validates the response head and returns a body decoder; throws the ConnectError
  * the stock client throws for a bad head (HTTP error status, wrong content type,
  * a compressed encoding, a gRPC error in the headers).
- * @param readMaxBytes largest message accepted. @default 0xffffffff (connect-es's default)
+ * @param readMaxBytes largest message accepted; a larger one is refused from its prefix with a
+ *   MessageTooLargeError, before anything is allocated. @default MAX_READ_FILE_MESSAGE_BYTES (2 MiB + 80 KiB)
  * @param transient pushed buffers are reused once the messages of a push were consumed. @default false
  */
 export function createResponseDecoder(

@@ -7,7 +7,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectErrorFromNode } from "./node-errors.js";
-import type { ReadFileFields } from "./read-file-response.js";
+import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
 import type { ResponseDecoder } from "./response-decoder.js";
 
 /** What the pump needs besides the body. */

@@ -30,8 +30,9 @@ import { createCallLog, type CallLogStats } from "../../logging/call-log-line.js
 import { fail, toConnectError } from "../../errors.js";
 import { itemMessage } from "../item-message.js";
 import { prepareRead } from "../prepare-read.js";
-import { envelope, itemField, parseSingleEnvelope } from "./frame.js";
-import { streamChunks } from "./stream-chunks.js";
+import { encodeEnvelope, parseSingleEnvelope } from "../../../common/wire/envelope.js";
+import { itemField } from "../../../common/wire/read-file-encode.js";
+import { streamChunks, type FastResponse } from "./stream-chunks.js";
 import { encodeEnd, parseCallTimeout, protocolOf, responseHeaders, type Protocol } from "./wire.js";
 
 /** What the fast path needs (the same parts the stock handler and its interceptors use). */
@@ -63,17 +64,7 @@ export interface FastRequest {
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 
-/** The part of Node's HTTP/1.1 and HTTP/2-compat response the fast path writes. */
-export interface FastResponse {
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
-  end(cb?: () => void): unknown;
-  addTrailers(headers: Record<string, string>): void;
-  once(event: "drain" | "close", listener: () => void): unknown;
-  removeListener(event: "drain" | "close", listener: () => void): unknown;
-  readonly destroyed?: boolean | undefined;
-  readonly writableEnded?: boolean | undefined;
-}
+export type { FastResponse } from "./stream-chunks.js";
 
 const PATH = "/peer.v1.PeerService/ReadFile";
 const METHOD = "peer.v1.PeerService/ReadFile";
@@ -180,7 +171,7 @@ async function serveCall(
     sendHead();
     if (read.start === read.end) {
       res.write(
-        envelope(
+        encodeEnvelope(
           0,
           toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(read.start), item })),
         ),

@@ -1,11 +1,22 @@
 /**
  * The data loop of the ReadFile fast path: each message is one buffer holding
- * envelope + field header (frame.ts), the file bytes read in place behind it,
+ * envelope + field header (common/wire/read-file-encode.ts), the file bytes read in place behind it,
  * and on the first message the item field after the data.
  */
 import { readChunks, type OpenFile } from "../../files/file-reader.js";
-import type { FastResponse } from "./fast-read-file.js";
-import { MAX_CHUNK_HEADER, writeChunkHeader } from "./frame.js";
+import { MAX_CHUNK_HEADER, writeChunkHeader } from "../../../common/wire/read-file-encode.js";
+
+/** The part of Node's HTTP/1.1 and HTTP/2-compat response the fast path writes. */
+export interface FastResponse {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  end(cb?: () => void): unknown;
+  addTrailers(headers: Record<string, string>): void;
+  once(event: "drain" | "close", listener: () => void): unknown;
+  removeListener(event: "drain" | "close", listener: () => void): unknown;
+  readonly destroyed?: boolean | undefined;
+  readonly writableEnded?: boolean | undefined;
+}
 
 /** Which bytes {@link streamChunks} sends, and its observers. */
 export interface StreamPlan {

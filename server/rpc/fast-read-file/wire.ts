@@ -13,7 +13,7 @@ import {
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { IncomingHttpHeaders } from "node:http";
-import { envelope } from "./frame.js";
+import { encodeEnvelope } from "../../../common/wire/envelope.js";
 
 /** Protocols the fast path serves (binary, uncompressed only). */
 export type Protocol = "connect" | "grpc" | "grpc-web";
@@ -72,9 +72,11 @@ function toRecord(headers: Headers): Record<string, string> {
 export function encodeEnd(protocol: Protocol, error: ConnectError | undefined): StreamEnd {
   const metadata = new Headers(); // the helpers add error.metadata (e.g. retry-after-ms) themselves
   if (protocol === "connect") {
-    return { body: envelope(endStreamFlag, Buffer.from(JSON.stringify(endStreamToJson(metadata, error, undefined)))) };
+    return {
+      body: encodeEnvelope(endStreamFlag, Buffer.from(JSON.stringify(endStreamToJson(metadata, error, undefined)))),
+    };
   }
   const trailer = setTrailerStatus(metadata, error);
-  if (protocol === "grpc-web") return { body: envelope(trailerFlag, trailerSerialize(trailer)) };
+  if (protocol === "grpc-web") return { body: encodeEnvelope(trailerFlag, trailerSerialize(trailer)) };
   return { trailers: toRecord(trailer) };
 }

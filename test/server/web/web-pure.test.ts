@@ -43,7 +43,7 @@ describe("format", () => {
     [0, "0 B"],
     [1023, "1023 B"],
     [1536, "1.5 KiB"],
-    [10 * 1024 * 1024 + 1, "10 MiB"],
+    [10 * 1024 * 1024 + 1, "10.0 MiB"],
     [5 * 1024 ** 4, "5.0 TiB"],
   ];
   for (const [n, s] of sizes) test(`formatSize(${n})`, () => assert.equal(formatSize(n), s));

@@ -1,17 +1,16 @@
 /**
- * Pure framing for the ReadFile fast path (fast-read-file.ts): the bytes that precede a chunk's
- * data on the wire, so the data can be read from disk straight into the
- * buffer that goes to the socket.
+ * Encodes `ReadFileResponse` messages (proto/peer/v1/peer.proto) for the server's fast
+ * path (server/rpc/fast-read-file/stream-chunks.ts): the bytes that precede a chunk's
+ * data on the wire, so the data can be read from disk straight into the buffer that goes
+ * to the socket. Pure.
  *
- * A Connect or gRPC message is an envelope — flags (1 byte), length (4 bytes,
- * big-endian), payload — and the payload of a `ReadFileResponse` without `item`
- * is `offset` (field 1, varint, omitted when 0 as proto3 does) followed by
- * `data` (field 2, length-delimited). protobuf-es writes fields in field-number
- * order, so this header + data is byte-for-byte what `toBinary` would produce.
+ * The payload of a `ReadFileResponse` without `item` is `offset` (field 1, varint,
+ * omitted when 0 as proto3 does) followed by `data` (field 2, length-delimited).
+ * protobuf-es writes fields in field-number order, so this header + data is
+ * byte-for-byte what `toBinary` would produce (test/common/wire/wire.test.ts).
  */
+import { ENVELOPE_PREFIX_BYTES, writeEnvelopePrefix } from "./envelope.js";
 
-/** Envelope flag of a Connect end-of-stream message. */
-export const END_STREAM_FLAG = 0b10;
 /** Largest header: 5 (envelope) + 1 + 10 (offset) + 1 + 5 (data length). */
 export const MAX_CHUNK_HEADER = 22;
 
@@ -38,16 +37,15 @@ export function writeVarint(buf: Uint8Array, at: number, n: number): number {
   return i;
 }
 
-/** Length of the header written by {@link writeChunkHeader}. */
-export function chunkHeaderLength(offset: number, dataLength: number): number {
-  const payload = chunkPayloadLength(offset, dataLength);
-  return 5 + payload - dataLength;
-}
-
 function chunkPayloadLength(offset: number, dataLength: number): number {
   const offsetField = offset === 0 ? 0 : 1 + varintLength(offset);
   const dataField = dataLength === 0 ? 0 : 1 + varintLength(dataLength) + dataLength;
   return offsetField + dataField;
+}
+
+/** Length of the header written by {@link writeChunkHeader}. */
+export function chunkHeaderLength(offset: number, dataLength: number): number {
+  return ENVELOPE_PREFIX_BYTES + chunkPayloadLength(offset, dataLength) - dataLength;
 }
 
 /**
@@ -55,7 +53,7 @@ function chunkPayloadLength(offset: number, dataLength: number): number {
  * returns the header length (where the data must go). `tailLength` bytes of
  * further fields (the first message's `item`, field 3, which protobuf-es writes
  * after `data`) are counted in the envelope length; the caller writes them after
- * the data. Throws on a bad offset or length.
+ * the data. Throws a RangeError on a bad offset or length.
  * @param tailLength bytes that follow the data inside the same message. @default 0
  */
 export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: number, tailLength = 0): number {
@@ -66,13 +64,7 @@ export function writeChunkHeader(buf: Uint8Array, offset: number, dataLength: nu
   }
   if (!Number.isSafeInteger(tailLength) || tailLength < 0)
     throw new RangeError(`tail length out of range: ${tailLength}`);
-  const payload = chunkPayloadLength(offset, dataLength) + tailLength;
-  buf[0] = 0;
-  buf[1] = (payload >>> 24) & 0xff;
-  buf[2] = (payload >>> 16) & 0xff;
-  buf[3] = (payload >>> 8) & 0xff;
-  buf[4] = payload & 0xff;
-  let i = 5;
+  let i = writeEnvelopePrefix(buf, 0, 0, chunkPayloadLength(offset, dataLength) + tailLength);
   if (offset !== 0) {
     buf[i++] = 0x08; // field 1, varint
     i = writeVarint(buf, i, offset);
@@ -91,24 +83,4 @@ export function itemField(itemBytes: Uint8Array): Buffer {
   const at = writeVarint(out, 1, itemBytes.length);
   out.set(itemBytes, at);
   return out;
-}
-
-/** An envelope around `payload` with `flags`. */
-export function envelope(flags: number, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + payload.length);
-  out[0] = flags;
-  out.writeUInt32BE(payload.length, 1);
-  out.set(payload, 5);
-  return out;
-}
-
-/** Parses one enveloped request message; `undefined` when incomplete, compressed or trailing bytes follow. */
-export function parseSingleEnvelope(body: Uint8Array): Uint8Array | undefined {
-  if (body.length < 5) return undefined;
-  const flags = body[0] as number;
-  if (flags !== 0) return undefined;
-  const len =
-    (body[1] as number) * 2 ** 24 + ((body[2] as number) << 16) + ((body[3] as number) << 8) + (body[4] as number);
-  if (body.length !== 5 + len) return undefined;
-  return body.subarray(5);
 }

@@ -1,14 +1,14 @@
 /**
- * Reads the fields of one `ReadFileResponse` payload (proto/peer/v1/peer.proto)
- * straight from the views an envelope came in, the way protobuf-es's
- * `fromBinary` would decode them (last `offset` and `data` win, `item` fields
- * merge, unknown fields are skipped) but without copying `data`: it stays the
- * list of views it arrived in. Only `item` (a few hundred bytes) is joined when
- * a buffer boundary cuts through it. Pure; see docs/performance.md "Client read path".
+ * Decodes one `ReadFileResponse` payload (proto/peer/v1/peer.proto) for the client's
+ * fast readers (client/transfer/fast-read/), straight from the views an envelope came
+ * in, the way protobuf-es's `fromBinary` would decode them (last `offset` and `data`
+ * win, `item` fields merge, unknown fields are skipped) but without copying `data`: it
+ * stays the list of views it arrived in. Only `item` (a few hundred bytes) is joined
+ * when a buffer boundary cuts through it. Pure; see docs/performance.md "What changed" (client ReadFile fast path).
  */
 import { mergeFromBinary, create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ItemSchema, type Item } from "../../../gen/peer/v1/peer_pb.js";
+import { ItemSchema, type Item } from "../../gen/peer/v1/peer_pb.js";
 
 /** The fields of one decoded ReadFileResponse. */
 export interface ReadFileFields {

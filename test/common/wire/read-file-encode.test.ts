@@ -1,17 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { ItemSchema, ReadFileResponseSchema } from "../../gen/peer/v1/peer_pb.js";
+import { ItemSchema, ReadFileResponseSchema } from "../../../gen/peer/v1/peer_pb.js";
+import { encodeEnvelope as envelope, parseSingleEnvelope } from "../../../common/wire/envelope.js";
 import {
   chunkHeaderLength,
-  envelope,
   itemField,
   MAX_CHUNK_HEADER,
-  parseSingleEnvelope,
   varintLength,
   writeChunkHeader,
   writeVarint,
-} from "../../server/rpc/fast-read-file/frame.js";
+} from "../../../common/wire/read-file-encode.js";
 
 function stockEnvelope(offset: number, data: Uint8Array): Buffer {
   return envelope(
