@@ -5,10 +5,12 @@ import { type Command, Option } from "commander";
 import type { Kysely } from "kysely";
 import { isKeyId } from "../server/auth/key-format.js";
 import { checkKeyName } from "../server/auth/key-name.js";
+import { parseScope, type Scope } from "../server/auth/scope.js";
 import type { KeyInfo, KeyStore } from "../server/auth/key-store.js";
 import type { ServerDatabase } from "../server/store/database.js";
 import {
   argParser,
+  repeatableArgParser,
   CliError,
   databaseDisplay,
   databaseOption,
@@ -46,28 +48,44 @@ export function register(program: Command): void {
         argParser((text) => parseExpiryOption(text, Date.now())),
       ),
     )
+    .addOption(
+      new Option(
+        "--scope <scope>",
+        "what the key may do, repeatable: read (PeerService, files, links, browsing), downloads (the download service, the qBittorrent API)",
+      ).argParser(repeatableArgParser(parseScope)),
+    )
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .addHelpText(
       "after",
-      '\nWith --json, prints {"id":…,"name":…,"key":"…","expiresAt":ISO date or null}.\n' +
+      "\nWithout --scope a key is read-only (read). A downloads key can queue downloads on this machine:\n" +
+        "give one only to your own programs (e.g. Sonarr/Radarr).\n" +
+        '\nWith --json, prints {"id":…,"name":…,"key":"…","expiresAt":ISO date or null,"scopes":[…]}.\n' +
         'Callers send the key as "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n',
     )
     .action(
-      async (options: { name: string; expires?: ExpiryOption; json?: boolean; dataDir: string; database?: string }) => {
+      async (options: {
+        name: string;
+        expires?: ExpiryOption;
+        scope?: Scope[];
+        json?: boolean;
+        dataDir: string;
+        database?: string;
+      }) => {
         const created = await withKeyStore(
           options.dataDir,
-          (store) => store.create({ name: options.name, expiresAt: options.expires?.(Date.now()) }),
+          (store) =>
+            store.create({ name: options.name, expiresAt: options.expires?.(Date.now()), scopes: options.scope }),
           options.database,
         );
         const expiresAt = created.expiresAt === null ? null : created.expiresAt.toISOString();
         if (options.json) {
-          writeJsonLine({ id: created.id, name: created.name, key: created.key, expiresAt });
+          writeJsonLine({ id: created.id, name: created.name, key: created.key, expiresAt, scopes: created.scopes });
           return;
         }
         writeErr(
-          `Created key "${created.name}" (id ${created.id}), ${expiresAt === null ? "never expires" : `expires ${expiresAt}`}.\n` +
+          `Created key "${created.name}" (id ${created.id}, scopes ${created.scopes.join(",")}), ${expiresAt === null ? "never expires" : `expires ${expiresAt}`}.\n` +
             "This is the only time the key is shown; store it now:\n",
         );
         writeOut(`${created.key}\n`);
@@ -92,6 +110,7 @@ export function register(program: Command): void {
         columns: [
           { header: "ID", value: (k) => k.id },
           { header: "STATUS", value: (k) => k.status },
+          { header: "SCOPES", value: (k) => k.scopes.join(",") },
           { header: "CREATED", value: (k) => formatDate(k.createdAt) },
           { header: "EXPIRES", value: (k) => (k.expiresAt === null ? "never" : formatDate(k.expiresAt)) },
           { header: "LAST USED", value: (k) => formatDate(k.lastUsedAt) },
@@ -142,6 +161,7 @@ export function keyInfoJson(key: KeyInfo): Record<string, unknown> {
     expiresAt: key.expiresAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    scopes: key.scopes,
   };
 }
 

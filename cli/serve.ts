@@ -36,6 +36,7 @@ interface ServeOptions {
   maxStreamsPerKey?: number;
   maxConnections?: number;
   publicUrl?: string;
+  downloads?: string;
 }
 
 /** Repeated signals within this time of the first are the same request to stop. */
@@ -89,6 +90,10 @@ export function register(program: Command): void {
         "base URL of share links and torrents, e.g. behind a proxy (default: the listen address)",
       ).argParser(argParser(parsePublicUrl)),
     )
+    .option(
+      "--downloads <dir>",
+      "also run the download queue, every destination inside <dir>, driven over DownloadService and /api/v2/ by keys with the downloads scope (docs/service.md)",
+    )
     .addOption(
       new Option("--log-level <level>", "log level of the JSON lines on stderr")
         .choices(LOG_LEVELS)
@@ -101,6 +106,7 @@ export function register(program: Command): void {
         "  peer serve ~/Videos\n" +
         "  peer serve --share media=/srv/media --share docs=/srv/docs --listen 0.0.0.0:8443 \\\n" +
         "      --tls-cert cert.pem --tls-key key.pem\n" +
+        "  peer serve ~/share --downloads ~/Downloads      # plus the download service (peer keys create --scope downloads)\n" +
         "Stops gracefully on SIGTERM or SIGINT (Ctrl-C); a second signal stops at once.\n",
     )
     .action(async (dir: string | undefined, options: ServeOptions, command: Command) => {
@@ -115,9 +121,10 @@ export function register(program: Command): void {
       const dataDir = resolveDataDir(options.dataDir);
       // Loaded here, not at the top: `--help` and usage errors stay fast.
       // pino's default export: the bundle (scripts/build.mjs) gives a CommonJS package no named exports.
-      const [{ startPeerServer }, { default: pino }] = await Promise.all([
+      const [{ startPeerServer }, { default: pino }, service] = await Promise.all([
         import("../server/index.js"),
         import("pino"),
+        options.downloads === undefined ? undefined : import("../service/download-service.js"),
       ]);
       const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
 
@@ -135,6 +142,14 @@ export function register(program: Command): void {
           maxStreamsPerKey: options.maxStreamsPerKey,
           maxConnections: options.maxConnections,
           publicUrl: options.publicUrl,
+          extension:
+            service === undefined || options.downloads === undefined
+              ? undefined
+              : service.downloadServiceExtension({
+                  downloadDir: path.resolve(options.downloads),
+                  dataDir,
+                  databaseUrl: options.database,
+                }),
         });
       } catch (error) {
         throw new CliError(startFailure(error, options.listen), { cause: error });
@@ -143,6 +158,7 @@ export function register(program: Command): void {
         writeOut(`Listening on ${server.url}\n`);
         for (const s of shares) writeErr(`Sharing "${s.name}" from ${path.resolve(s.dir)}\n`);
         writeErr(`Data directory: ${dataDir}\n`);
+        if (options.downloads !== undefined) writeErr(`Downloading into ${path.resolve(options.downloads)}\n`);
         if (databaseDisplay(options.database) !== undefined)
           writeErr(`Database: PostgreSQL at ${databaseDisplay(options.database)}\n`);
         if (options.firstRun) await printFirstRun(server, shares, tls?.certFile);

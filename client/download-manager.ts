@@ -106,8 +106,9 @@ export interface DownloadManager {
   /**
    * Deletes a job that is not running: its part file, and its destination if it completed, but
    * only inside the download directory and only when no other live job refers to them.
+   * `{ files: false }` forgets the job and leaves every file in place. @default files true
    */
-  delete(id: string): Promise<DeleteResult>;
+  delete(id: string, options?: { files?: boolean }): Promise<DeleteResult>;
   /** A job's sources (peers and mirrors, oldest first) with their state; no key material. */
   sources(id: string): Promise<DownloadSource[]>;
   /** Jobs, newest first. */
@@ -344,13 +345,14 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       return toDownload((await repo.getDownloadRow(d, row.id)) ?? row);
     },
 
-    async delete(id) {
+    async delete(id, deleteOptions = {}) {
       const d = database();
       const row = await requireRow(id);
       if (RUNNABLE_STATUSES.includes(row.status)) {
         throw new DownloadError("invalid-argument", `job ${row.id} is ${row.status}; cancel it before deleting it`);
       }
-      const result = await deleteJobFiles(d, row, downloadDir);
+      const result: DeleteResult =
+        (deleteOptions.files ?? true) ? await deleteJobFiles(d, row, downloadDir) : { removed: [], kept: [] };
       await repo.deleteDownloadRow(d, row.id);
       await deleteSources(d, row.id);
       return result;

@@ -14,6 +14,7 @@ export {
   type PeerServerOptions,
   type ShareOption,
 } from "./options.js";
+export type { ServerExtension, ServerExtensionContext, ServerExtensionFactory } from "./extension.js";
 export type { Catalog, FileEntry } from "./catalog/catalog.js";
 export type { Principal, Authenticate } from "./auth/principal.js";
 export type { KeyStore, CreatedKey, KeyInfo } from "./auth/key-store.js";

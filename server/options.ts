@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { ServerExtensionFactory } from "./extension.js";
 import type { Logger } from "pino";
 import { defaultMaxConnections, readOpenFilesLimit } from "./limits/connection-limit.js";
 import { parsePublicUrl } from "./public-url.js";
@@ -71,6 +72,8 @@ export interface PeerServerOptions {
   publicUrl?: string | undefined;
   /** Serve binary, uncompressed ReadFile calls by framing file reads directly (3–5× the stock throughput); false uses only the stock handler. @default true */
   fastReadFile?: boolean;
+  /** More services and one more HTTP route on the same port (server/extension.ts), e.g. the download service. @default none */
+  extension?: ServerExtensionFactory | undefined;
 }
 
 /** Default listen address: loopback only. */
@@ -86,7 +89,7 @@ export const DEFAULT_READ_MAX_BYTES = 64 * 1024;
 
 /** Options after validation, with every default filled. */
 export type ResolvedServerOptions = Readonly<
-  Required<Omit<PeerServerOptions, "tls" | "logger" | "shares" | "publicUrl">> & {
+  Required<Omit<PeerServerOptions, "tls" | "logger" | "shares" | "publicUrl" | "extension">> & {
     publicUrl: string | undefined;
     shares: ReadonlyArray<ShareOption>;
     tls: PeerServerOptions["tls"];

@@ -23,6 +23,7 @@ import { createRoutes } from "./routes.js";
 import { fail } from "./errors.js";
 import { isValidAuthority, localAuthority } from "./request-guard.js";
 import { resolveServerOptions, type PeerServerOptions } from "./options.js";
+import type { ServerExtension } from "./extension.js";
 import { createFileRoute } from "./http/serve-file.js";
 import { openLinkStore, type LinkStore } from "./links/link-store.js";
 import { createLinkRoute } from "./links/link-route.js";
@@ -146,21 +147,42 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
     createdBy: `peer ${PROTOCOL_VERSION}`,
   });
 
+  let extension: ServerExtension = {};
+  try {
+    extension =
+      (await options.extension?.({
+        authenticate: keys.authenticate,
+        logger,
+        shutdownSignal: shutdown.signal,
+        tls: resolved.tls !== undefined,
+      })) ?? {};
+  } catch (error) {
+    await hasher.close();
+    await db.destroy();
+    throw error;
+  }
+  const baseRoutes = createRoutes({
+    catalog,
+    limiter,
+    serverName: resolved.serverName,
+    shutdownSignal: shutdown.signal,
+    pieces: hasher,
+    retryAfterMs: resolved.retryAfterMs,
+    onChunkRead: hooks.onChunkRead,
+  });
   const handler = connectNodeAdapter({
-    routes: createRoutes({
-      catalog,
-      limiter,
-      serverName: resolved.serverName,
-      shutdownSignal: shutdown.signal,
-      pieces: hasher,
-      retryAfterMs: resolved.retryAfterMs,
-      onChunkRead: hooks.onChunkRead,
-    }),
+    routes: (router) => {
+      baseRoutes(router);
+      extension.routes?.(router);
+    },
     readMaxBytes: resolved.readMaxBytes,
     shutdownSignal: shutdown.signal,
     interceptors: [
       createCallLogInterceptor({ logger, shutdownSignal: shutdown.signal }),
-      createAuthInterceptor({ authenticate: keys.authenticate, protectedServices: [PeerService] }),
+      createAuthInterceptor({
+        authenticate: keys.authenticate,
+        protectedServices: [PeerService, ...(extension.services ?? [])],
+      }),
     ],
     fallback(req, nodeRes) {
       // connect-node narrows the type (no `write`); the object is the server's own response.
@@ -169,7 +191,13 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
         sendJson(res, 503, { code: "unavailable", message: "the server is shutting down" });
         return;
       }
-      if (!fileRoute(req, res) && !linkRoute(req, res) && !webRoute(req, res) && !torrentRoute(req, res)) {
+      const handled =
+        fileRoute(req, res) ||
+        linkRoute(req, res) ||
+        webRoute(req, res) ||
+        torrentRoute(req, res) ||
+        (extension.httpRoute?.(req, res) ?? false);
+      if (!handled) {
         sendJson(res, 404, {
           code: "not_found",
           message: `no route for ${req.method ?? "?"} ${(req.url ?? "").split("?")[0]?.slice(0, 200)}`,
@@ -229,6 +257,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       onRefused: refusalLog(logger, resolved.maxConnections),
     });
   } catch (error) {
+    await extension.close?.();
     await hasher.close();
     await db.destroy();
     const code = (error as { code?: unknown }).code;
@@ -265,6 +294,7 @@ export async function startPeerServer(options: PeerServerOptions, hooks: PeerSer
       closed ??= (async () => {
         shutdown.abort(fail(Code.Unavailable, "the server is shutting down; retry later"));
         await bound.close(resolved.closeGraceMs);
+        await extension.close?.();
         await hasher.close();
         await db.destroy();
         logger.info("peer server stopped");

@@ -9,6 +9,7 @@ import { authenticateRequest } from "./authenticate-request.js";
 import type { Authenticate } from "./principal.js";
 import { apiKeyFromHeaders } from "./token.js";
 import { principalKey } from "../call-context.js";
+import { requiredScope } from "./scope.js";
 
 /** Options of {@link createAuthInterceptor}. */
 export interface AuthInterceptorOptions {
@@ -23,7 +24,8 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): Intercep
   const protectedNames = new Set(options.protectedServices.map((s) => s.typeName));
   return (next) => async (req) => {
     if (!protectedNames.has(req.service.typeName)) return next(req);
-    const auth = await authenticateRequest(options.authenticate, apiKeyFromHeaders(req.header));
+    const required = requiredScope(`/${req.service.typeName}/${req.method.name}`);
+    const auth = await authenticateRequest(options.authenticate, apiKeyFromHeaders(req.header), required);
     if (!auth.ok) throw auth.error;
     req.contextValues.set(principalKey, auth.principal);
     return next(req);

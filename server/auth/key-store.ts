@@ -14,6 +14,7 @@ import type { ServerDatabase } from "../store/database.js";
 import { formatApiKey, hashSecret, isKeyId, KEY_ID_BYTES, KEY_SECRET_BYTES, parseApiKey } from "./key-format.js";
 import { checkKeyName } from "./key-name.js";
 import type { Authenticate, Principal } from "./principal.js";
+import { DEFAULT_SCOPES, formatScopes, readScopes, type Scope } from "./scope.js";
 
 /** Whether a key can be used now. */
 export type KeyStatus = "active" | "expired" | "revoked";
@@ -24,6 +25,8 @@ export interface CreateKeyOptions {
   readonly name: string;
   /** When the key stops working; must be in the future. Never expires when omitted. */
   readonly expiresAt?: Date | undefined;
+  /** What the key may do. @default ["read"] */
+  readonly scopes?: readonly Scope[] | undefined;
 }
 
 /** A freshly created key: the only time the secret `key` is available. */
@@ -38,6 +41,8 @@ export interface CreatedKey {
   readonly createdAt: Date;
   /** Expiry, or `null` for never. */
   readonly expiresAt: Date | null;
+  /** What the key may do. */
+  readonly scopes: readonly Scope[];
 }
 
 /** A stored key as listed (never its secret). */
@@ -56,6 +61,8 @@ export interface KeyInfo {
   readonly lastUsedAt: Date | null;
   /** Whether the key works now. */
   readonly status: KeyStatus;
+  /** What the key may do. */
+  readonly scopes: readonly Scope[];
 }
 
 /** Creates, lists, revokes and checks API keys stored in the server database. */
@@ -109,9 +116,10 @@ export function openKeyStore(db: Kysely<ServerDatabase>, options: KeyStoreOption
   const random = options.randomBytes ?? cryptoRandomBytes;
   const touchIntervalMs = options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS;
 
-  async function create({ name, expiresAt }: CreateKeyOptions): Promise<CreatedKey> {
+  async function create({ name, expiresAt, scopes = DEFAULT_SCOPES }: CreateKeyOptions): Promise<CreatedKey> {
     const problem = checkKeyName(name);
     if (problem !== undefined) throw new RangeError(problem);
+    const storedScopes = formatScopes(scopes);
     const createdAt = now();
     let expires: number | null = null;
     if (expiresAt !== undefined) {
@@ -128,11 +136,13 @@ export function openKeyStore(db: Kysely<ServerDatabase>, options: KeyStoreOption
       expires_at: expires,
       revoked_at: null,
       last_used_at: null,
+      scopes: storedScopes,
     });
     return {
       id,
       name,
       key,
+      scopes: readScopes(storedScopes),
       createdAt: new Date(createdAt),
       expiresAt: expires === null ? null : new Date(expires),
     };
@@ -177,7 +187,7 @@ export function openKeyStore(db: Kysely<ServerDatabase>, options: KeyStoreOption
       // Bookkeeping only: a failed write (e.g. the file is locked) must not fail the call.
       await touchApiKey(db, row.id, at).catch(() => undefined);
     }
-    const principal: Principal = { keyId: row.id, keyName: row.name };
+    const principal: Principal = { keyId: row.id, keyName: row.name, scopes: readScopes(row.scopes) };
     return principal;
   };
 
@@ -200,6 +210,7 @@ function toKeyInfo(row: ApiKeyRow, at: number): KeyInfo {
     revokedAt: toDate(row.revoked_at),
     lastUsedAt: toDate(row.last_used_at),
     status: statusOf(row, at),
+    scopes: readScopes(row.scopes),
   };
 }
 

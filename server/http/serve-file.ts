@@ -94,6 +94,10 @@ async function handle(call: Call, options: FileRouteOptions): Promise<void> {
     return;
   }
   const auth = await authenticateRequest(options.authenticate, presentedKey(call.req));
+  if (!auth.ok && auth.denied) {
+    sendText(call, 403, `forbidden: ${auth.error.rawMessage}\n`);
+    return;
+  }
   if (!auth.ok) {
     const challenge = auth.presented ? 'Bearer realm="peer", error="invalid_token"' : 'Bearer realm="peer"';
     sendText(call, 401, "unauthenticated: send Authorization: Bearer <key> or X-Api-Key: <key>\n", {

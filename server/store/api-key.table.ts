@@ -19,6 +19,8 @@ export interface ApiKeyTable {
   revoked_at: number | null;
   /** Last successful authentication, ms since the epoch (updated at most once a minute). */
   last_used_at: number | null;
+  /** The key's scopes, comma-separated (server/auth/scope.ts); `read` for keys made before scopes existed. */
+  scopes: ColumnType<string, string | undefined, never>;
 }
 
 /** A row as read from `api_key`. */

@@ -6,6 +6,7 @@
  * hashing the file; 422 for an empty file (BEP 52 gives it no root).
  */
 import type pino from "pino";
+import { allows, scopeDeniedMessage } from "../auth/scope.js";
 import type { Authenticate } from "../auth/principal.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { compileRoute } from "../http/route.js";
@@ -88,6 +89,10 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     return;
   }
   call.keyId = principal.keyId;
+  if (!allows(principal.scopes, "read")) {
+    sendText(call, 403, `forbidden: ${scopeDeniedMessage("read")}\n`);
+    return;
+  }
   const entry = call.itemId === undefined ? undefined : await options.catalog.stat(call.itemId);
   if (entry === undefined) {
     sendNotFound(call);

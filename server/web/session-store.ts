@@ -9,6 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Kysely } from "kysely";
 import { statusOf } from "../auth/key-store.js";
 import type { Principal } from "../auth/principal.js";
+import { readScopes } from "../auth/scope.js";
 import { findApiKeyById } from "../store/api-key-repository.js";
 import type { ServerDatabase } from "../store/database.js";
 import {
@@ -106,7 +107,7 @@ export function openSessionStore(db: Kysely<ServerDatabase>, options: SessionSto
       if (key === undefined || statusOf(key, at) !== "active") return undefined;
       return {
         id: session.id,
-        principal: { keyId: key.id, keyName: key.name },
+        principal: { keyId: key.id, keyName: key.name, scopes: readScopes(key.scopes) },
         csrf: csrfTokenFor(token),
         expiresAt: session.expiresAt,
       };

@@ -9,6 +9,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type pino from "pino";
 import type { Authenticate } from "../auth/principal.js";
+import { allows, requiredScope, scopeDeniedMessage } from "../auth/scope.js";
 import type { Catalog, FileEntry, FolderListing } from "../catalog/catalog.js";
 import { headerValue } from "../../common/http/preconditions.js";
 import { decodeSegment, targetPath } from "../http/route.js";
@@ -103,6 +104,12 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
   }
   if (path === "/web/sign-in" && method === "POST") return signIn(call, options);
   const session = await sessionOf(call, options.sessions, secureCookies(options.tls, options.publicUrl));
+  const required = requiredScope(path);
+  if (session !== undefined && !allows(session.principal.scopes, required)) {
+    const scope = required === "none" ? "read" : required;
+    sendPage(call, 403, messagePage("Not allowed", scopeDeniedMessage(scope), session.csrf));
+    return;
+  }
   if (method === "POST") {
     // Cross-site posts are refused before anything else is looked at.
     const form = fromOwnPage(call, options.tls, options.publicUrl) ? await readForm(call) : undefined;

@@ -25,13 +25,14 @@ describe("peer keys", { timeout: 600_000 }, () => {
     assert.equal(existsSync(path.join(cwd, ".peer")), false);
   });
 
-  test("create --json prints exactly {id, name, key, expiresAt} on one line; data in ./.peer by default", async () => {
+  test("create --json prints exactly {id, name, key, expiresAt, scopes} on one line; data in ./.peer by default", async () => {
     const before = Date.now();
     const r = await runPeer(["keys", "create", "--name", "laptop", "--expires", "30d", "--json"], { cwd });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.split("\n").length, 2, "one line and a newline");
     const created = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(created), ["id", "name", "key", "expiresAt"]);
+    assert.deepEqual(Object.keys(created), ["id", "name", "key", "expiresAt", "scopes"]);
+    assert.deepEqual(created.scopes, ["read"], "read-only unless asked");
     assert.match(String(created.key), KEY_PATTERN);
     assert.equal(String(created.key).slice(5, 21), created.id);
     assert.equal(created.name, "laptop");
@@ -51,7 +52,7 @@ describe("peer keys", { timeout: 600_000 }, () => {
     const r = await runPeer(["keys", "create", "--name", "Zoë's desktop"], { cwd });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout.trim(), KEY_PATTERN);
-    assert.match(r.stderr, /Created key "Zoë's desktop" \(id [0-9a-f]{16}\), never expires/);
+    assert.match(r.stderr, /Created key "Zoë's desktop" \(id [0-9a-f]{16}, scopes read\), never expires/);
     assert.match(r.stderr, /only time the key is shown/);
     assert.ok(!r.stderr.includes(r.stdout.trim()), "the key is printed once");
   });
@@ -71,7 +72,16 @@ describe("peer keys", { timeout: 600_000 }, () => {
       ["laptop", "forever", "Zoë's desktop", "to-revoke"],
     );
     for (const row of rows) {
-      assert.deepEqual(Object.keys(row), ["id", "name", "status", "createdAt", "expiresAt", "revokedAt", "lastUsedAt"]);
+      assert.deepEqual(Object.keys(row), [
+        "id",
+        "name",
+        "status",
+        "createdAt",
+        "expiresAt",
+        "revokedAt",
+        "lastUsedAt",
+        "scopes",
+      ]);
       assert.equal(row.status, "active");
     }
     assert.ok(!listed.stdout.includes(key.slice(22)), "no secret in the listing");
@@ -85,9 +95,41 @@ describe("peer keys", { timeout: 600_000 }, () => {
 
     const table = await runPeer(["keys", "list"], { cwd });
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^ID\s+STATUS\s+CREATED\s+EXPIRES\s+LAST USED\s+NAME$/m);
-    assert.match(table.stdout, new RegExp(`^${id}\\s+revoked\\s.*to-revoke$`, "m"));
-    assert.match(table.stdout, /^[0-9a-f]{16}\s+active\s.*never\s.*forever$/m);
+    assert.match(table.stdout, /^ID\s+STATUS\s+SCOPES\s+CREATED\s+EXPIRES\s+LAST USED\s+NAME$/m);
+    assert.match(table.stdout, new RegExp(`^${id}\\s+revoked\\s+read\\s.*to-revoke$`, "m"));
+    assert.match(table.stdout, /^[0-9a-f]{16}\s+active\s+read\s.*never\s.*forever$/m);
+  });
+
+  test("--scope is repeatable; list shows each key's scopes; an unknown scope is a usage error", async () => {
+    const both = await runPeer(
+      [
+        "keys",
+        "create",
+        "--name",
+        "sonarr",
+        "--scope",
+        "downloads",
+        "--scope",
+        "read",
+        "--json",
+        "--data-dir",
+        "scoped",
+      ],
+      { cwd },
+    );
+    assert.equal(both.code, 0, both.stderr);
+    assert.deepEqual((JSON.parse(both.stdout) as { scopes: unknown }).scopes, ["read", "downloads"]);
+    const only = await runPeer(["keys", "create", "--name", "arr", "--scope", "downloads", "--data-dir", "scoped"], {
+      cwd,
+    });
+    assert.equal(only.code, 0, only.stderr);
+    assert.match(only.stderr, /scopes downloads\)/);
+    const table = await runPeer(["keys", "list", "--data-dir", "scoped"], { cwd });
+    assert.match(table.stdout, /^[0-9a-f]{16}\s+active\s+read,downloads\s.*sonarr$/m);
+    assert.match(table.stdout, /^[0-9a-f]{16}\s+active\s+downloads\s.*arr$/m);
+    const bad = await runPeer(["keys", "create", "--name", "x", "--scope", "admin", "--data-dir", "scoped"], { cwd });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown scope "admin"; use read or downloads/);
   });
 
   test("--data-dir and PEER_DATA_DIR choose the database", async () => {

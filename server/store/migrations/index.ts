@@ -4,6 +4,7 @@ import * as createFileDigest from "./0002_create_file_digest.js";
 import * as createFilePieces from "./0003_create_file_pieces.js";
 import * as createShareLink from "./0004_create_share_link.js";
 import * as createWebSession from "./0005_create_web_session.js";
+import * as addApiKeyScopes from "./0006_add_api_key_scopes.js";
 
 /**
  * The server database's migrations, listed statically (no directory scan, so
@@ -15,6 +16,7 @@ export const serverMigrations: Readonly<Record<string, Migration>> = Object.free
   "0003_create_file_pieces": createFilePieces,
   "0004_create_share_link": createShareLink,
   "0005_create_web_session": createWebSession,
+  "0006_add_api_key_scopes": addApiKeyScopes,
 });
 
 /** A MigrationProvider over {@link serverMigrations}. */

@@ -234,7 +234,7 @@ describe("failures around the stream", () => {
           authCalls++;
           if (key === "boom") throw new Error("database at /secret/path is locked");
           if (key === "slow") await new Promise<void>((r) => (releaseAuth = r));
-          return key === TEST_KEY || key === "slow" ? { keyId: "k", keyName: "k" } : undefined;
+          return key === TEST_KEY || key === "slow" ? { keyId: "k", keyName: "k", scopes: ["read"] } : undefined;
         },
       },
     });

@@ -203,13 +203,13 @@ describe("with a session", () => {
     try {
       let clock = Date.now();
       const sessions = openSessionStore(db, { now: () => clock, lifetimeMs: 60_000 });
-      const created = await sessions.create({ keyId: peer.keyId, keyName: "test" });
+      const created = await sessions.create({ keyId: peer.keyId, keyName: "test", scopes: ["read"] });
       clock += 59_999;
       assert.notEqual(await sessions.resolve(created.token), undefined);
       clock += 1;
       assert.equal(await sessions.resolve(created.token), undefined);
       const short = await openKeyStore(db).create({ name: "short", expiresAt: new Date(Date.now() + 5000) });
-      const capped = await openSessionStore(db).create({ keyId: short.id, keyName: "short" });
+      const capped = await openSessionStore(db).create({ keyId: short.id, keyName: "short", scopes: ["read"] });
       assert.ok(capped.expiresAt <= Date.now() + 5000);
       assert.equal(await sessions.resolve(created.token.slice(0, -1)), undefined);
     } finally {

@@ -45,7 +45,7 @@ export interface RouteServers {
   close(): Promise<void>;
 }
 
-const principal: Principal = { keyId: "k-test", keyName: "test" };
+const principal: Principal = { keyId: "k-test", keyName: "test", scopes: ["read"] };
 
 /** Starts both servers; close them in `after()`. */
 export async function startRouteServers(options: RouteServersOptions): Promise<RouteServers> {

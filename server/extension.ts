@@ -1,0 +1,38 @@
+/**
+ * The one hook through which something outside server/ (service/, the download
+ * queue) serves on the peer's port without server/ knowing what it is: more
+ * Connect services (authenticated by the same interceptor, their scope from
+ * server/auth/scope.ts) and one more plain HTTP route, tried before the 404.
+ */
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Authenticate } from "./auth/principal.js";
+import type { FileRoute } from "./http/serve-file.js";
+
+/** What the server gives an extension. */
+export interface ServerExtensionContext {
+  /** The key store's check (scopes included in the principal). */
+  readonly authenticate: Authenticate;
+  /** The server's logger. */
+  readonly logger: Logger;
+  /** Aborted when the server starts closing. */
+  readonly shutdownSignal: AbortSignal;
+  /** Whether the server speaks TLS (Secure cookies). */
+  readonly tls: boolean;
+}
+
+/** What an extension serves. */
+export interface ServerExtension {
+  /** Registers more services on the server's router. */
+  readonly routes?: ((router: ConnectRouter) => void) | undefined;
+  /** The services `routes` registers: each call needs a key with the scope its path needs. */
+  readonly services?: readonly DescService[] | undefined;
+  /** A plain HTTP route tried after the server's own (true when it handled the request). */
+  readonly httpRoute?: FileRoute | undefined;
+  /** Called when the server closes, after connections ended and before its database closes. */
+  readonly close?: (() => Promise<void>) | undefined;
+}
+
+/** Builds the extension once the key store is open, before the server listens. */
+export type ServerExtensionFactory = (context: ServerExtensionContext) => Promise<ServerExtension>;

@@ -1,0 +1,227 @@
+/**
+ * The download queue as a service (docs/service.md): the engine's
+ * DownloadManager in this process, destinations kept inside the download root,
+ * peers reached through the remotes, and every state change stored in the
+ * event log before it is announced to watchers; progress is announced at most
+ * once a second per download and never stored.
+ */
+import { mkdir, realpath } from "node:fs/promises";
+import path from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { Kysely } from "kysely";
+import type { Download, DownloadEvent, DownloadManager, PeerRef } from "../client/index.js";
+import { resolveDestination } from "./destination.js";
+import { invalid, toConnectError } from "./errors.js";
+import { type EventLog, openEventLog, type StateEvent } from "./event-log.js";
+import type { LiveProgress } from "./download-message.js";
+import { resolveRemote } from "./resolve-remote.js";
+import type { ServiceDatabase } from "./store/database.js";
+
+/** Most progress announcements per download: one a second. @default 1000 */
+export const PROGRESS_INTERVAL_MS = 1000;
+
+/** What watchers hear. */
+export type QueueEvent =
+  | { readonly kind: "state"; readonly event: StateEvent }
+  | { readonly kind: "progress"; readonly downloadId: string; readonly at: number };
+
+/** What to add: an item of a peer (already resolved), to a folder relative to the root. */
+export interface AddItem {
+  readonly peer: PeerRef;
+  readonly itemId: string;
+  readonly destination: string;
+  readonly sources?: readonly PeerRef[];
+  readonly mirrors?: readonly string[];
+}
+
+/** The queue. */
+export interface DownloadQueue {
+  /** The download root (absolute). */
+  readonly root: string;
+  /** The service's data dir (remotes). */
+  readonly dataDir: string;
+  /** The state-change log. */
+  readonly log: EventLog;
+  /** Queues an item; returns the download. */
+  add(item: AddItem): Promise<Download>;
+  /** Resolves a remote's name or URL. */
+  peer(target: string): Promise<PeerRef>;
+  /** Every download, newest first. */
+  list(): Promise<Download[]>;
+  /** One download, or undefined. */
+  get(id: string): Promise<Download | undefined>;
+  /** What a running download did lately. */
+  live(id: string): LiveProgress | undefined;
+  pause(id: string): Promise<Download>;
+  resume(id: string): Promise<Download>;
+  cancel(id: string): Promise<Download>;
+  retry(id: string): Promise<Download>;
+  /** Forgets a download (cancelling it first), with or without its files; returns what happened to them. */
+  remove(id: string, deleteFiles: boolean): Promise<{ removed: string[]; kept: string[] }>;
+  /** Subscribes to events; returns the unsubscribe function. */
+  subscribe(listener: (event: QueueEvent) => void): () => void;
+  /** Resolves once every state change seen so far is stored and announced. */
+  settled(): Promise<void>;
+}
+
+/** The state an engine event moves a download to; undefined for events that change no state. */
+export function stateOfEvent(event: DownloadEvent): string | undefined {
+  switch (event.type) {
+    case "queued":
+    case "retrying":
+      return "queued";
+    case "started":
+      return "downloading";
+    case "verifying":
+    case "completed":
+    case "failed":
+    case "paused":
+    case "cancelled":
+      return event.type;
+    default:
+      return undefined;
+  }
+}
+
+/** Options of {@link createDownloadQueue}. */
+export interface DownloadQueueOptions {
+  readonly manager: DownloadManager;
+  readonly db: Kysely<ServiceDatabase>;
+  readonly root: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  /** Clock. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Wires the queue over a started manager. */
+export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueue {
+  const { manager, root, logger } = options;
+  const now = options.now ?? Date.now;
+  const log = openEventLog(options.db);
+  const listeners = new Set<(event: QueueEvent) => void>();
+  const lastState = new Map<string, string>();
+  const live = new Map<string, LiveProgress>();
+  const lastProgress = new Map<string, number>();
+  let chain: Promise<void> = Promise.resolve();
+
+  function announce(event: QueueEvent): void {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (error) {
+        logger.warn({ err: error }, "a download watcher failed");
+      }
+    }
+  }
+
+  /** Stores a state change (in order, once per actual change) and then announces it. */
+  function record(downloadId: string, state: string): void {
+    if (lastState.get(downloadId) === state) return;
+    lastState.set(downloadId, state);
+    const at = now();
+    chain = chain
+      .then(() => log.append(downloadId, state, at))
+      .then((event) => announce({ kind: "state", event }))
+      .catch((error: unknown) =>
+        logger.error({ err: error, downloadId, state }, "cannot store a download state change"),
+      );
+  }
+
+  manager.on((event) => {
+    if (event.type === "progress" || event.type === "validated") {
+      const bytes = event.type === "progress" ? event.bytes : event.resumeFrom;
+      const at = now();
+      const before = live.get(event.id);
+      live.set(event.id, {
+        bytes,
+        bytesPerSecond: event.type === "progress" ? event.bytesPerSecond : 0,
+        lastActivityMs: before === undefined || bytes > before.bytes ? at : before.lastActivityMs,
+      });
+      if (at - (lastProgress.get(event.id) ?? 0) >= PROGRESS_INTERVAL_MS) {
+        lastProgress.set(event.id, at);
+        announce({ kind: "progress", downloadId: event.id, at });
+      }
+    }
+    const state = stateOfEvent(event);
+    if (state !== undefined) record(event.id, state);
+  });
+
+  async function destinationDir(relative: string): Promise<string> {
+    const checked = resolveDestination(root, relative);
+    if (!checked.ok) throw invalid(checked.error);
+    await mkdir(checked.dir, { recursive: true });
+    // A folder on the way may be a symlink leading out of the root: compare real paths.
+    const [realRoot, realDir] = await Promise.all([realpath(root), realpath(checked.dir)]);
+    if (realDir !== realRoot && !realDir.startsWith(realRoot + path.sep))
+      throw invalid("the destination leads out of the download root (through a symlink)");
+    return checked.dir;
+  }
+
+  async function mustGet(id: string): Promise<Download> {
+    const d = await manager.get(id);
+    if (d === undefined) throw new ConnectError(`no download ${id.slice(0, 100)}`, Code.NotFound);
+    return d;
+  }
+
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    };
+
+  return {
+    root,
+    dataDir: options.dataDir,
+    log,
+    peer: (target) => resolveRemote(options.dataDir, target),
+    add: wrap(async (item: AddItem) => {
+      const outDir = await destinationDir(item.destination);
+      const id = await manager.enqueue(item.peer, item.itemId, {
+        outDir,
+        sources: item.sources,
+        mirrors: item.mirrors,
+      });
+      const d = await mustGet(id);
+      record(d.id, d.status);
+      return d;
+    }),
+    list: wrap(() => manager.list()),
+    get: wrap((id: string) => manager.get(id)),
+    live: (id) => live.get(id),
+    pause: wrap((id: string) => manager.pause(id)),
+    resume: wrap(async (id: string) => {
+      const d = await mustGet(id);
+      if (d.status !== "paused") throw invalid(`download ${d.id} is ${d.status}; only a paused download resumes`);
+      const after = await manager.retry(d.id);
+      record(after.id, after.status);
+      return after;
+    }),
+    cancel: wrap((id: string) => manager.cancel(id)),
+    retry: wrap(async (id: string) => {
+      const after = await manager.retry(id);
+      record(after.id, after.status);
+      return after;
+    }),
+    remove: wrap(async (id: string, deleteFiles: boolean) => {
+      const d = await mustGet(id);
+      if (d.status === "queued" || d.status === "downloading" || d.status === "verifying" || d.status === "paused")
+        await manager.cancel(d.id);
+      const result = await manager.delete(d.id, { files: deleteFiles });
+      live.delete(d.id);
+      lastProgress.delete(d.id);
+      record(d.id, "removed");
+      return { removed: [...result.removed], kept: result.kept.map((k) => `${k.path}: ${k.reason}`) };
+    }),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    settled: () => chain,
+  };
+}

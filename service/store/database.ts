@@ -1,0 +1,47 @@
+/**
+ * Opens the download service's own database: `<dataDir>/service.db` (SQLite),
+ * or its tables in the PostgreSQL database of `--database` (its own migration
+ * table, `peer_service_migration`). It holds what the service adds to the
+ * engine's queue: the numbered state changes behind WatchDownloads cursors.
+ */
+import type { ColumnType, Kysely } from "kysely";
+import { openStore } from "../../common/store/open-store.js";
+import { serviceMigrationProvider } from "./migrations/index.js";
+
+type Int = ColumnType<number, number, number>;
+
+/** One state change of a download. */
+export interface DownloadEventTable {
+  /** 1, 2, 3…: the cursor of WatchDownloads. */
+  seq: Int;
+  download_id: string;
+  /** The state entered (a download status, or `removed`). */
+  state: string;
+  /** Event time, ms since the epoch. */
+  at: Int;
+}
+
+/** The service's schema. */
+export interface ServiceDatabase {
+  download_event: DownloadEventTable;
+}
+
+/** File name of the service database inside the data directory. */
+export const SERVICE_DATABASE_FILE = "service.db";
+
+/** Opens (creating and migrating) the service database; `db.destroy()` closes it. @default databaseUrl undefined: SQLite */
+export async function openServiceDatabase(
+  dataDir: string,
+  databaseUrl: string | undefined,
+): Promise<Kysely<ServiceDatabase>> {
+  return openStore<ServiceDatabase>({
+    label: "service",
+    name: "service",
+    provider: serviceMigrationProvider,
+    busyTimeoutMs: 5000,
+    dataDir,
+    databaseUrl,
+    sqliteFile: SERVICE_DATABASE_FILE,
+    privateFile: true,
+  });
+}

@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from "kysely";
+import * as createDownloadEvent from "./0001_create_download_event.js";
+
+/** The service database's migrations, listed statically (works from tsx, a bundle or a test). Names sort in order. */
+export const serviceMigrations: Readonly<Record<string, Migration>> = Object.freeze({
+  "0001_create_download_event": createDownloadEvent,
+});
+
+/** A MigrationProvider over {@link serviceMigrations}. */
+export const serviceMigrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...serviceMigrations }),
+};

@@ -1,0 +1,101 @@
+/**
+ * Content named by its pieces root (AddDownload's `root`, and every torrent):
+ * found on the remotes (ListItems by pieces root), then queued from the first
+ * remote that has it, with the given mirrors as extra sources (every piece
+ * verified against the root, whoever sent it). A torrent is decoded
+ * (common/torrent/) to its root and web seeds first; what cannot be fetched
+ * this way is refused with the reason.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { createPeerClient, type Download, type PeerRef } from "../client/index.js";
+import { decodeTorrent, type TorrentInfo } from "../common/torrent/decode-torrent.js";
+import type { DownloadQueue } from "./download-queue.js";
+import { invalid } from "./errors.js";
+import { allRemotes } from "./resolve-remote.js";
+import { webSeedMirrors } from "./web-seeds.js";
+
+/** Largest .torrent accepted: 8 MiB. */
+export const MAX_TORRENT_BYTES = 8 * 1024 * 1024;
+
+/** Where and from what else. */
+export interface AddRootOptions {
+  /** Folder relative to the download root. */
+  readonly destination: string;
+  /** Extra plain HTTP(S) mirrors. */
+  readonly mirrors: readonly string[];
+}
+
+/** A queued torrent: its download and what the torrent said. */
+export interface AddedTorrent {
+  readonly download: Download;
+  readonly torrent: TorrentInfo;
+}
+
+/** Adds content by pieces root or by torrent. */
+export interface TorrentAdder {
+  addRoot(piecesRoot: string, options: AddRootOptions): Promise<Download>;
+  addTorrent(bytes: Uint8Array, options: AddRootOptions): Promise<AddedTorrent>;
+}
+
+/** Creates the adder over the queue. */
+export function createTorrentAdder(queue: DownloadQueue, logger: Logger): TorrentAdder {
+  async function find(piecesRoot: string): Promise<{ peer: PeerRef; itemId: string } | undefined> {
+    for (const remote of await allRemotes(queue.dataDir)) {
+      const client = createPeerClient({
+        baseUrl: remote.peer.url,
+        apiKey: remote.peer.key,
+        clientName: "peer-service",
+      });
+      try {
+        const page = await client.listItems({ piecesRoot, pageSize: 1 });
+        const item = page.items.find((i) => i.piecesRoot === piecesRoot && !i.isFolder);
+        if (item !== undefined) return { peer: remote.peer, itemId: item.id };
+      } catch (error) {
+        logger.info(
+          { remote: remote.name, err: (error as Error).message },
+          "a remote could not be asked for a pieces root",
+        );
+      } finally {
+        client.close();
+      }
+    }
+    return undefined;
+  }
+
+  async function addRoot(piecesRoot: string, options: AddRootOptions): Promise<Download> {
+    if (!/^[0-9a-f]{64}$/.test(piecesRoot)) throw invalid("pieces_root must be 64 lower-case hex characters");
+    const found = await find(piecesRoot);
+    if (found === undefined)
+      throw new ConnectError(
+        `no remote has the content of pieces root ${piecesRoot}; add the peer that shares it with: peer remote add NAME URL`,
+        Code.FailedPrecondition,
+      );
+    return queue.add({ ...found, destination: options.destination, mirrors: options.mirrors });
+  }
+
+  return {
+    addRoot,
+    async addTorrent(bytes, options) {
+      if (bytes.length > MAX_TORRENT_BYTES) throw invalid(`the torrent is larger than ${MAX_TORRENT_BYTES} bytes`);
+      const decoded = decodeTorrent(bytes);
+      if (!decoded.ok)
+        throw new ConnectError(`this torrent cannot be fetched: ${decoded.error}`, Code.FailedPrecondition);
+      const torrent = decoded.value;
+      const file = torrent.files[0];
+      if (torrent.files.length !== 1 || file === undefined || file.piecesRoot === undefined)
+        throw new ConnectError(
+          "this torrent cannot be fetched: only single-file BitTorrent v2 (or hybrid) torrents are fetched so far",
+          Code.FailedPrecondition,
+        );
+      const mirrors = webSeedMirrors(torrent);
+      if (mirrors.length === 0)
+        throw new ConnectError("this torrent cannot be fetched: it has no HTTP(S) web seed", Code.FailedPrecondition);
+      const download = await addRoot(file.piecesRoot, {
+        destination: options.destination,
+        mirrors: [...mirrors, ...options.mirrors].slice(0, 15),
+      });
+      return { download, torrent };
+    },
+  };
+}
