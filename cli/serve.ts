@@ -149,6 +149,7 @@ export function register(program: Command): void {
                   downloadDir: path.resolve(options.downloads),
                   dataDir,
                   databaseUrl: options.database,
+                  publicUrl: options.publicUrl,
                 }),
         });
       } catch (error) {

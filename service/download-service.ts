@@ -14,6 +14,7 @@ import { createDownloadQueue, type DownloadQueue } from "./download-queue.js";
 import { createDownloadRpc } from "./download-rpc.js";
 import { openServiceDatabase } from "./store/database.js";
 import { createTorrentAdder } from "./torrent-add.js";
+import { torznabRoute } from "./torznab/torznab-extension.js";
 
 /** Options of {@link downloadServiceExtension}. */
 export interface DownloadServiceOptions {
@@ -23,6 +24,8 @@ export interface DownloadServiceOptions {
   readonly dataDir: string;
   /** PostgreSQL URL of a shared queue; SQLite in the data dir when absent. @default undefined */
   readonly databaseUrl?: string | undefined;
+  /** Base URL of this server for the Torznab download links; the request's origin when absent. @default undefined */
+  readonly publicUrl?: string | undefined;
   /** Test seam: receives the queue once it runs. */
   readonly onQueue?: ((queue: DownloadQueue) => void) | undefined;
 }
@@ -50,6 +53,13 @@ export function downloadServiceExtension(options: DownloadServiceOptions): Serve
       return {
         routes: (router) => router.service(DownloadService, createDownloadRpc(queue, torrents)),
         services: [DownloadService],
+        httpRoute: torznabRoute({
+          dataDir: options.dataDir,
+          authenticate: context.authenticate,
+          logger: context.logger,
+          tls: context.tls,
+          publicUrl: options.publicUrl,
+        }),
         async close() {
           await manager.close();
           await queue.settled();
