@@ -10,9 +10,9 @@ import { formatBytes } from "../format-bytes.js";
 export const MAX_CHUNK_SIZE = 2 * 1024 * 1024;
 
 /**
- * Largest encoded `Item`: an id is a share name plus a path (PATH_MAX is 4 KiB on Linux),
- * a name at most 255 UTF-8 characters of 4 bytes, the rest fixed-size hashes, an etag and
- * a media type. 16 KiB leaves room to spare.
+ * Largest encoded `Item`: an id is at most 4096 characters (the server refuses longer ones,
+ * PATH_MAX on Linux), so at most 12 KiB of UTF-8; a name is a basename (255 bytes on
+ * Linux); the rest is fixed-size hashes, an etag and a media type. 16 KiB leaves room.
  */
 export const MAX_ITEM_BYTES = 16 * 1024;
 

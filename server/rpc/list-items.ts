@@ -9,11 +9,12 @@ import { isRootHex } from "../../common/pieces/hex.js";
 import type { PiecesSource } from "./get-piece-hashes.js";
 import { listByRoot } from "./list-by-root.js";
 import { MAX_ITEM_ID_LENGTH } from "../catalog/item-id.js";
+import { MAX_LIST_PAGE_ITEMS } from "../../common/wire/limits.js";
 
 /** Page size when the request gives none. */
 export const DEFAULT_PAGE_SIZE = 100;
-/** Largest page served; bigger requests are capped, not refused. */
-export const MAX_PAGE_SIZE = 1000;
+/** Largest page served (1000); bigger requests are capped, not refused. Clients bound a page by it (common/wire/limits.ts). */
+export const MAX_PAGE_SIZE = MAX_LIST_PAGE_ITEMS;
 
 /** Page size for a request: 0 → default, above the cap → the cap, negative → undefined (invalid). Pure. */
 export function resolvePageSize(requested: number): number | undefined {
