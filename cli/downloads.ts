@@ -111,6 +111,7 @@ function printJob(d: Download, json: boolean | undefined): void {
     ["peer", d.peerUrl],
     ["item", d.itemId],
     ["destination", d.destination],
+    ["if it exists", d.onExisting],
     ["part file", d.partPath],
     ["transport", d.transport],
     ["progress", `${formatBytes(d.committedBytes)} of ${d.size === null ? "?" : formatBytes(d.size)} committed`],

@@ -13,6 +13,7 @@ import { initialRetryState } from "./retry/backoff.js";
 import * as repo from "./store/download.repository.js";
 import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
 import { settleExistingDestination } from "./job-destination.js";
+import { finishLinkedPlacement } from "./transfer/safe-fs.js";
 import { findFinishedDownload } from "./transfer/finished-download.js";
 import type { TransferStats } from "./transfer/transfer.js";
 
@@ -50,6 +51,8 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
   try {
     const claimed = await claim.claim(row);
     if (claimed === undefined) return "done";
+    // A crash between the final link and the part's unlink leaves one file under two names.
+    await finishLinkedPlacement(claimed.part_path, claimed.destination);
     if (await completeIfInPlace(claim, claimed)) return "done";
     if (await settleExistingDestination(claim, claimed)) return "done";
     return await attemptLoop(claim);

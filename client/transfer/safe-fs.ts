@@ -138,6 +138,23 @@ export async function placeNoReplace(partPath: string, destination: string): Pro
 }
 
 /**
+ * Finishes a {@link placeNoReplace} cut short between its link and its unlink (a crash): when
+ * the part and the destination are one regular file (same device and inode), the part name is
+ * removed and true returned; otherwise nothing is touched.
+ */
+export async function finishLinkedPlacement(partPath: string, destination: string): Promise<boolean> {
+  try {
+    const [a, b] = await Promise.all([lstat(partPath), lstat(destination)]);
+    if (!a.isFile() || !b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
+  } catch (err) {
+    if (codeOf(err) === "ENOENT") return false;
+    throw err;
+  }
+  await unlink(partPath);
+  return true;
+}
+
+/**
  * Puts the part file at `destination`, replacing what is there (`--overwrite`): rename replaces
  * the directory entry itself — a link there is replaced, its target untouched; a directory is
  * refused by the system (EISDIR).

@@ -114,10 +114,11 @@ test("a piece count 1,000× too large: protocol-violation before paging or any p
 });
 
 for (const verifyPieces of [true, false]) {
-  test(`more bytes than asked (${verifyPieces ? "pieces" : "whole-file"} path): refused, no destination`, async () => {
+  test(`more bytes than asked (${verifyPieces ? "pieces" : "whole-file"} path): refused, no destination`, async (t) => {
     const { out, end } = await runLying(`extra-${verifyPieces}`, { kind: "extra-bytes", bytes: 4096 }, verifyPieces);
     assert.notEqual(end.status, "completed");
     assert.ok(end.error !== null);
+    t.diagnostic(`${end.status}: ${end.error.code}: ${end.error.message}`);
     await assertUntouched(out);
     const part = path.join(out, "abc.txt.part");
     const size = await stat(part).then(

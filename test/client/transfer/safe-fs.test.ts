@@ -8,6 +8,7 @@ import { DownloadError } from "../../../client/errors.js";
 import {
   checkRealDirectory,
   ensureDirectory,
+  finishLinkedPlacement,
   makeDirectories,
   openPartFile,
   placeNoReplace,
@@ -120,4 +121,19 @@ test("checkRealDirectory: a directory swapped for a link is refused; a gone one 
     checkRealDirectory(path.join(dir, "gone-dir")),
     (e: unknown) => isUnsafe(e) && (e as Error).message.includes("gone-dir"),
   );
+});
+
+test("finishLinkedPlacement: one file under both names loses its part name; two files are left alone", async () => {
+  const part = path.join(dir, "crash.part");
+  const dest = path.join(dir, "crash.bin");
+  await writeFile(part, "downloaded");
+  await link(part, dest); // the crash came between the link and the unlink
+  assert.equal(await finishLinkedPlacement(part, dest), true);
+  await assert.rejects(lstat(part), /ENOENT/);
+  assert.equal(await readFile(dest, "utf8"), "downloaded");
+  const other = path.join(dir, "other.part");
+  await writeFile(other, "x");
+  assert.equal(await finishLinkedPlacement(other, dest), false);
+  assert.equal(await finishLinkedPlacement(path.join(dir, "none.part"), dest), false);
+  assert.equal(await readFile(other, "utf8"), "x");
 });
