@@ -25,6 +25,7 @@ import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 /** Resolves when `socket` closes; rejects after `safetyMs` (a hang is a failure, not a slow pass). */
 function closed(socket: net.Socket, safetyMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (socket.closed) return resolve(); // already emitted 'close' (a flood's sockets close while others connect)
     const timer = setTimeout(() => reject(new Error(`still open after ${safetyMs} ms`)), safetyMs);
     socket.once("close", () => {
       clearTimeout(timer);
@@ -207,6 +208,32 @@ describe("connections over the cap are refused while a download goes on", () => 
     }
     assert.equal(status, 200);
     agent.destroy();
+  });
+});
+
+describe("a flood over the cap", () => {
+  let peer: TestPeer;
+  before(async () => {
+    peer = await startTestPeer({ files: { "a.txt": "abc" }, maxConnections: 2, idleTimeoutMs: 600_000 });
+  });
+  after(() => peer.close());
+
+  test("60 connections at once over a cap of 2: every one closed (503 or not), the held ones still answer", async () => {
+    const held = [await connect(peer.server.port), await connect(peer.server.port)];
+    // Each reads what it gets (a 503 or nothing), as a client does: a paused socket never sees its end.
+    const flood = await Promise.all(
+      Array.from({ length: 60 }, () => connect(peer.server.port).then((s) => s.resume())),
+    );
+    await Promise.all(flood.map((s) => closed(s, 60_000)));
+    for (const socket of held) {
+      let reply = "";
+      socket.on("data", (d: Buffer) => (reply += d.toString("latin1")));
+      socket.write(
+        `GET /v1/files/share/a.txt HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${peer.key}\r\nConnection: close\r\n\r\n`,
+      );
+      await closed(socket, 60_000);
+      assert.match(reply, /^HTTP\/1\.1 200 [\s\S]*abc$/);
+    }
   });
 });
 
