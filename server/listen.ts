@@ -10,7 +10,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Socket } from "node:net";
-import { refuseConnection } from "./limits/connection-limit.js";
+import { REFUSAL_BACKLOG, refuseConnection } from "./limits/connection-limit.js";
 import { armStreamDeadline } from "./limits/stream-deadline.js";
 
 /** The HTTP/2 client connection preface. */
@@ -125,7 +125,9 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
       // Counted before sniffing (this socket is in `sockets` already): sniffing sockets hold descriptors too.
       if (sockets.size > options.maxConnections) {
         options.onRefused?.(sockets.size - 1);
-        refuseConnection(socket);
+        // Refusals linger up to 1 s for their 503; in a flood, beyond REFUSAL_BACKLOG of them, just close.
+        if (sockets.size > options.maxConnections + REFUSAL_BACKLOG) socket.destroy();
+        else refuseConnection(socket);
         return;
       }
       // A deadline from the first moment, not an inactivity timer: a preface trickled byte by byte

@@ -53,6 +53,9 @@ const REFUSAL =
   `Cache-Control: no-store\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: ${REFUSAL_BODY.length}\r\n\r\n` +
   REFUSAL_BODY;
 
+/** Refused connections allowed to linger for their 503 at once; more are closed without one (part of FD_HEADROOM). @default 32 */
+export const REFUSAL_BACKLOG = 32;
+
 /** Longest a refused connection is kept to let its 503 reach the client. @default 1000 */
 export const REFUSAL_LINGER_MS = 1000;
 

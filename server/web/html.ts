@@ -26,12 +26,24 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "`": "&#96;",
 };
 
-/** Escapes text for element content and quoted attribute values (`& < > " ' \``). */
+/**
+ * Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates
+ * (U+2066–U+2069), marks (U+200E, U+200F, U+061C). One in a name reorders what
+ * follows: `photo\u202egpj.exe` reads as `photoexe.jpg`.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/**
+ * Escapes text for element content and quoted attribute values (`& < > " ' \``),
+ * and shows bidi controls as `\u202e` text (as `peer ls` does), so a name reads
+ * in its real order, in the page and in a `download` attribute alike.
+ */
 export function escapeHtml(text: string): string {
   // Lone surrogates and C0 controls have no business in a page; U+FFFD keeps the length visible.
   return text
     .replace(/[&<>"'`]/g, (c) => ESCAPES[c] as string)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udfff]/gu, "\ufffd");
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udfff]/gu, "\ufffd")
+    .replace(BIDI_CONTROLS, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
 }
 
 function render(value: unknown): string {

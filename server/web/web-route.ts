@@ -275,7 +275,8 @@ async function createLink(
   session: ActiveSession,
   form: URLSearchParams,
 ): Promise<void> {
-  const itemId = form.get("item") ?? "";
+  // The form sends the id percent-encoded per segment (item.ts): escaping for the page never alters it.
+  const itemId = decodeId((form.get("item") ?? "").split("/")) ?? "";
   const choice = form.get("expires") ?? "7d";
   const entry = itemId.endsWith("/") ? undefined : await options.catalog.stat(itemId);
   const lifetime = EXPIRY_MS[choice];

@@ -26,6 +26,9 @@ import { fileBytes } from "../server/http/helpers/cases.js";
 const run = promisify(execFile);
 const CHROMIUM = "/usr/bin/chromium";
 const EVIL = "<img src=x onerror=alert(1)>.txt";
+/** Reads as "photoexe.jpg" when the right-to-left override is shown raw. */
+const RLO_NAME = "photo\u202egpj.exe";
+const HEBREW_NAME = "שלום.txt";
 const REPORT = fileBytes(300_000, 9);
 const README_SCREENSHOT = fileURLToPath(new URL("../../docs/web-page.png", import.meta.url));
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
@@ -73,6 +76,8 @@ before(async () => {
       [`docs/${EVIL}`]: "evil name, plain bytes\n",
       "photos/2026/beach.jpg": "jpeg?",
       "photos/2026/cat.png": "png?",
+      [`rtl/${RLO_NAME}`]: "MZ, not a photo\n",
+      [`rtl/${HEBREW_NAME}`]: "shalom\n",
     },
   });
   if (missing !== undefined) return;
@@ -146,6 +151,52 @@ describe("web page in Chromium", { timeout: 1_200_000 }, () => {
     await page.waitForTimeout(300);
     assert.equal(await page.locator("main img").count(), 0);
     assert.deepEqual(dialogs, []);
+    await page.close();
+  });
+
+  test("right-to-left names: a bidi override shown escaped, in LTR order; names isolated in <bdi>", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    await page.goto(`${peer.url}/web/browse/share/rtl/`);
+    const link = page.locator('a.file:has-text("photo")');
+    assert.equal(await link.textContent(), "photo\\u202egpj.exe");
+    assert.equal(await link.getAttribute("download"), "photo\\u202egpj.exe");
+    // Where the browser draws "gpj" and ".exe": in reading order, ".exe" is to the right.
+    // A string, not a function: the page has the DOM, this file has no DOM types (and tsx renames functions).
+    const order = (await page.evaluate(`(() => {
+      const text = document.querySelector('a.file[download^="photo"] bdi').firstChild;
+      const left = (from, to) => {
+        const range = document.createRange();
+        range.setStart(text, from);
+        range.setEnd(text, to);
+        return range.getBoundingClientRect().left;
+      };
+      const s = text.data;
+      return { gpj: left(s.indexOf("gpj"), s.indexOf("gpj") + 3), exe: left(s.indexOf(".exe"), s.length) };
+    })()`)) as { gpj: number; exe: number };
+    assert.ok(order.exe > order.gpj, `".exe" is drawn right of "gpj": ${JSON.stringify(order)}`);
+    const hebrew = page.locator(`a.file:has-text("${HEBREW_NAME}") bdi`);
+    assert.equal(await hebrew.textContent(), HEBREW_NAME);
+    assert.equal(
+      await page.evaluate(
+        `getComputedStyle(document.querySelector("a.file[download=\\"${HEBREW_NAME}\\"] bdi")).unicodeBidi`,
+      ),
+      "isolate",
+    );
+    await page.goto(`${peer.url}/web/item/share/rtl/${encodeURIComponent(RLO_NAME)}`);
+    assert.equal(await page.textContent("h1 bdi"), "photo\\u202egpj.exe");
+    // The share-link form carries the real id (percent-encoded), so a link to this file can be made.
+    await page.click('button:has-text("Copy share link")');
+    const url = await page.inputValue("#link");
+    const res = await fetch(url);
+    assert.equal(await res.text(), "MZ, not a photo\n");
+    await page.goto(`${peer.url}/web/item/share/rtl/${encodeURIComponent(RLO_NAME)}`);
+    const download = await Promise.all([page.waitForEvent("download"), page.click("a.file")]).then(([d]) => d);
+    // Chromium too keeps no bidi control in a saved name (it wrote "photo_gpj.exe" in our runs).
+    const saved = download.suggestedFilename();
+    assert.doesNotMatch(saved, /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
+    assert.match(saved, /\.exe$/);
     await page.close();
   });
 

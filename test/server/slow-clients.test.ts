@@ -12,13 +12,20 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import http2 from "node:http2";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import tls from "node:tls";
+import { promisify } from "node:util";
 import { defaultMaxConnections, parseOpenFilesLimit } from "../../server/limits/connection-limit.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 
 /** Resolves when `socket` closes; rejects after `safetyMs` (a hang is a failure, not a slow pass). */
 function closed(socket: net.Socket, safetyMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (socket.closed) return resolve(); // already emitted 'close' (a flood's sockets close while others connect)
     const timer = setTimeout(() => reject(new Error(`still open after ${safetyMs} ms`)), safetyMs);
     socket.once("close", () => {
       clearTimeout(timer);
@@ -201,6 +208,95 @@ describe("connections over the cap are refused while a download goes on", () => 
     }
     assert.equal(status, 200);
     agent.destroy();
+  });
+});
+
+describe("a flood over the cap", () => {
+  let peer: TestPeer;
+  before(async () => {
+    peer = await startTestPeer({ files: { "a.txt": "abc" }, maxConnections: 2, idleTimeoutMs: 600_000 });
+  });
+  after(() => peer.close());
+
+  test("60 connections at once over a cap of 2: every one closed (503 or not), the held ones still answer", async () => {
+    const held = [await connect(peer.server.port), await connect(peer.server.port)];
+    // Each reads what it gets (a 503 or nothing), as a client does: a paused socket never sees its end.
+    const flood = await Promise.all(
+      Array.from({ length: 60 }, () => connect(peer.server.port).then((s) => s.resume())),
+    );
+    await Promise.all(flood.map((s) => closed(s, 60_000)));
+    for (const socket of held) {
+      let reply = "";
+      socket.on("data", (d: Buffer) => (reply += d.toString("latin1")));
+      socket.write(
+        `GET /v1/files/share/a.txt HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${peer.key}\r\nConnection: close\r\n\r\n`,
+      );
+      await closed(socket, 60_000);
+      assert.match(reply, /^HTTP\/1\.1 200 [\s\S]*abc$/);
+    }
+  });
+});
+
+describe("TLS: the handshake deadline and the cap at accept", () => {
+  let dir: string;
+  let peer: TestPeer;
+  let ca: Buffer;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "peer-tls-limits-"));
+    const certFile = path.join(dir, "cert.pem");
+    const keyFile = path.join(dir, "key.pem");
+    await promisify(execFile)("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
+    ca = await readFile(certFile);
+    peer = await startTestPeer({
+      files: { "a.txt": "abc" },
+      tls: { certFile, keyFile },
+      sniffTimeoutMs: 500,
+      maxConnections: 1,
+      idleTimeoutMs: 600_000,
+    });
+  });
+  after(async () => {
+    await peer?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a TCP connection that never starts its TLS handshake is cut", async () => {
+    const socket = await connect(peer.server.port);
+    await closed(socket, 60_000);
+  });
+
+  test("over the cap the TLS connection is closed; the open one still answers", async () => {
+    const first = tls.connect({ host: "127.0.0.1", port: peer.server.port, ca, ALPNProtocols: ["http/1.1"] });
+    first.on("error", () => undefined);
+    await new Promise<void>((r) => first.once("secureConnect", () => r()));
+    const second = tls.connect({ host: "127.0.0.1", port: peer.server.port, ca, ALPNProtocols: ["http/1.1"] });
+    let secured = false;
+    second.on("error", () => undefined).once("secureConnect", () => (secured = true));
+    await closed(second, 60_000);
+    assert.equal(secured, false, "no TLS session over the cap");
+    let reply = "";
+    first.on("data", (d: Buffer) => (reply += d.toString("latin1")));
+    first.write(`GET /v1/files/share/a.txt HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${peer.key}\r\nConnection: close\r\n\r\n`);
+    await closed(first, 60_000);
+    assert.match(reply, /^HTTP\/1\.1 200 [\s\S]*\r\n\r\nabc$/);
   });
 });
 

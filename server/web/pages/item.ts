@@ -1,7 +1,7 @@
 /** A file's details page (pure): sizes, dates, type, digests, download, share link, torrent. */
 import type { FileEntry } from "../../catalog/catalog.js";
 import { formatSize, formatWhen, kindOf } from "../format.js";
-import { html, type SafeHtml } from "../html.js";
+import { html, pathOf, type SafeHtml } from "../html.js";
 import { layout } from "../layout.js";
 import { downloadHref, torrentHref } from "../web-paths.js";
 import { breadcrumbs } from "./browse.js";
@@ -33,13 +33,13 @@ export function itemPage(input: ItemInput): SafeHtml {
   return layout({
     title: entry.name,
     csrf: input.csrf,
-    body: html`<h1>${entry.name}</h1>
+    body: html`<h1><bdi>${entry.name}</bdi></h1>
 ${breadcrumbs(folderId)}
 <div class="actions">
 <a class="file" href="${downloadHref(entry.id)}" download="${entry.name}">Download</a>
 <form method="post" action="/web/links">
 <input type="hidden" name="csrf" value="${input.csrf}">
-<input type="hidden" name="item" value="${entry.id}">
+<input type="hidden" name="item" value="${pathOf(entry.id.split("/"))}">
 <label>expires in <select name="expires">${options}</select></label>
 <button type="submit">Copy share link</button>
 </form>
@@ -83,7 +83,7 @@ export function linkCreatedPage(input: {
   return layout({
     title: `Link to ${input.name}`,
     csrf: input.csrf,
-    body: html`<h1>Share link to ${input.name}</h1>
+    body: html`<h1>Share link to <bdi>${input.name}</bdi></h1>
 ${breadcrumbs(input.itemId.split("/").slice(0, -1).join("/"))}
 <p>Anyone with this link can download the file${input.expiresAt === null ? "" : html` until ${formatWhen(input.expiresAt)}`}. Copy it now: it is not shown again.</p>
 <p><input id="link" type="text" readonly value="${input.url}" aria-label="share link"></p>

@@ -20,7 +20,10 @@ export interface ListingTableOptions {
   readonly showIds?: boolean | undefined;
 }
 
-/** Sorted rows in a table whose headers re-sort (clicking the current column flips the order). */
+/**
+ * Sorted rows in a table whose headers re-sort (clicking the current column flips the order). Names sit
+ * in `<bdi>`: a right-to-left name cannot pull the "/" or "details" beside it into its own order.
+ */
 export function listingTable(options: ListingTableOptions): SafeHtml {
   const { sort } = options;
   const headers = COLUMNS.map((c) => {
@@ -33,9 +36,9 @@ export function listingTable(options: ListingTableOptions): SafeHtml {
     const id = options.showIds && row.id !== undefined ? html`<br><small class="note">${row.id}</small>` : "";
     const details = row.details === undefined ? "" : html` <a class="details" href="${row.details}">details</a>`;
     if (row.kind === "folder") {
-      return html`<tr><td class="name"><a class="folder" href="${row.href}">${row.name}/</a>${id}</td><td class="size"></td><td class="when"></td><td class="kind">folder</td></tr>`;
+      return html`<tr><td class="name"><a class="folder" href="${row.href}"><bdi>${row.name}</bdi>/</a>${id}</td><td class="size"></td><td class="when"></td><td class="kind">folder</td></tr>`;
     }
-    return html`<tr><td class="name"><a class="file" href="${row.href}" download="${row.name}">${row.name}</a>${details}${id}</td><td class="size">${formatSize(row.size ?? 0)}</td><td class="when">${row.modified === undefined ? "" : formatWhen(row.modified)}</td><td class="kind">${kindOf(row.contentType ?? "")}</td></tr>`;
+    return html`<tr><td class="name"><a class="file" href="${row.href}" download="${row.name}"><bdi>${row.name}</bdi></a>${details}${id}</td><td class="size">${formatSize(row.size ?? 0)}</td><td class="when">${row.modified === undefined ? "" : formatWhen(row.modified)}</td><td class="kind">${kindOf(row.contentType ?? "")}</td></tr>`;
   });
   const empty = options.rows.length === 0 ? html`<tr><td colspan="4" class="note">Nothing here.</td></tr>` : "";
   return html`<table>

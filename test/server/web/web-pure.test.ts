@@ -24,6 +24,11 @@ describe("escapeHtml and html", () => {
     ["control characters", "a\u0000b\u001bc", "a\ufffdb\ufffdc"],
     ["lone surrogate", "a\ud800b", "a\ufffdb"],
     ["plain text", "été 1.mkv", "été 1.mkv"],
+    ["right-to-left override", "photo\u202egpj.exe", "photo\\u202egpj.exe"],
+    ["every embedding and override", "\u202a\u202b\u202c\u202d", "\\u202a\\u202b\\u202c\\u202d"],
+    ["isolates", "\u2066\u2067\u2068\u2069", "\\u2066\\u2067\\u2068\\u2069"],
+    ["marks", "a\u200eb\u200fc\u061cd", "a\\u200eb\\u200fc\\u061cd"],
+    ["right-to-left letters stay", "שלום.txt", "שלום.txt"],
   ];
   for (const [name, input, expected] of cases) test(name, () => assert.equal(escapeHtml(input), expected));
   test("values are escaped, nested templates are not, arrays join, nullish renders nothing", () => {
