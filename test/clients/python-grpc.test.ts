@@ -31,7 +31,15 @@ before(async () => {
   const protos = ["peer/v1/peer.proto", "google/api/annotations.proto", "google/api/http.proto"];
   await run(
     PYTHON,
-    ["-m", "grpc_tools.protoc", "-I", path.join(REPO, "proto"), `--python_out=${stubs}`, `--grpc_python_out=${stubs}`, ...protos],
+    [
+      "-m",
+      "grpc_tools.protoc",
+      "-I",
+      path.join(REPO, "proto"),
+      `--python_out=${stubs}`,
+      `--grpc_python_out=${stubs}`,
+      ...protos,
+    ],
     { cwd: REPO },
   );
   peer = await startTestPeer({ files: { "data.bin": CONTENT, "b.txt": "bee" } });
@@ -44,9 +52,13 @@ after(async () => {
 
 test("Python over gRPC: Handshake, ListItems, StatItem, a ReadFile range, GetPieceHashes, errors with codes", async () => {
   const target = new URL(peer.url).host;
-  const { stdout } = await run(PYTHON, [path.join(REPO, "test/clients/python_client.py"), stubs, target, peer.key, "share/data.bin"], {
-    timeout: 120_000,
-  });
+  const { stdout } = await run(
+    PYTHON,
+    [path.join(REPO, "test/clients/python_client.py"), stubs, target, peer.key, "share/data.bin"],
+    {
+      timeout: 120_000,
+    },
+  );
   const out = JSON.parse(stdout) as Record<string, unknown>;
   assert.match(String(out.protocol_version), /^\d+\.\d+\.\d+$/);
   assert.ok((out.capabilities as string[]).includes("pieces"), String(out.capabilities));
