@@ -157,6 +157,14 @@ test("a bad path prefix is refused with what to write instead", async () => {
     createPeerHandler({ shares: [{ name: "s", dir: shareDir }], dataDir: path.join(root, "bad"), pathPrefix: "peer" }),
     /must start with "\/"/,
   );
+  await assert.rejects(
+    createPeerHandler({
+      shares: [{ name: "s", dir: shareDir }],
+      dataDir: path.join(root, "bad"),
+      secure: "yes" as unknown as boolean,
+    }),
+    /secure must be true or false, got yes/,
+  );
 });
 
 test("close() is the caller's: it refuses calls, and the app's server keeps running", async () => {
