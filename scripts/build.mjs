@@ -1,5 +1,8 @@
-// `npm run build` (and `prepare`, so `npm ci` is all a newcomer runs): bundles the
-// `peer` command into dist/cli/ with esbuild. One ESM bundle split at every dynamic
+// `npm run build` (and `prepare`, so `npm ci` is all a newcomer runs) makes two things:
+// dist/lib/, the package's JavaScript and `.d.ts` (tsc -p tsconfig.build.json; the entries in
+// package.json `exports`, docs/sdk.md), and dist/cli/, the `peer` command bundled with esbuild.
+//
+// The CLI bundle: One ESM bundle split at every dynamic
 // import: `peer --help` loads the entry chunk (commander and the command modules),
 // and a command's action loads its own chunks when it runs. Node then resolves and
 // compiles a few dozen files instead of about 560 (Kysely alone is 263 ESM files),
@@ -10,10 +13,14 @@
 // chunk resolves beside the entry: the two hash worker files are put there under the
 // names their pools ask for (client/pieces/hash-pool.ts, server/digest/hash-worker-pool.ts).
 // Plain JavaScript with node: modules and esbuild only: it runs before anything is compiled.
-import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
 import { build } from "esbuild";
 
 const OUT = "dist/cli";
+const LIB = "dist/lib";
 
 // Native addons stay in node_modules (pg is loaded only for PostgreSQL). pino is bundled: only
 // pino.transport() finds files at run time (its worker), and peer logs with pino.destination;
@@ -87,7 +94,26 @@ function warnNonAscii() {
   }
 }
 
+/**
+ * The library: tsc emits JavaScript and declarations together (declarations need the whole
+ * type check, so esbuild for the JavaScript would save nothing). It runs while esbuild
+ * bundles the CLI. The two hash workers are put where their pools look for them.
+ */
+async function buildLibrary() {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  try {
+    await promisify(execFile)(process.execPath, [tsc, "-p", "tsconfig.build.json"], { maxBuffer: 16 << 20 });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+    throw new Error("build: tsc -p tsconfig.build.json failed (the errors are above)");
+  }
+  // In the sources hash-worker.mjs registers tsx; compiled, the worker is plain JavaScript.
+  writeFileSync(`${LIB}/server/digest/hash-worker.mjs`, 'import "./hash-worker.js";\n');
+  cpSync("client/pieces/hash-worker.js", `${LIB}/client/pieces/hash-worker.js`);
+}
+
 rmSync("dist", { recursive: true, force: true });
+const library = buildLibrary();
 const cli = await build({
   ...common,
   entryPoints: { entry: "cli/entry.ts" },
@@ -103,3 +129,4 @@ await build({ ...common, entryPoints: ["server/digest/hash-worker.ts"], outfile:
 // The client's piece hasher is plain JavaScript already.
 cpSync("client/pieces/hash-worker.js", `${OUT}/hash-worker.js`);
 warnNonAscii();
+await library;

@@ -4,6 +4,12 @@
  */
 export { startPeerServer, type PeerServer, type PeerServerHooks } from "./peer-server.js";
 export {
+  createPeerHandler,
+  type PeerHandler,
+  type PeerHandlerOptions,
+  type NextFunction,
+} from "./embed/peer-handler.js";
+export {
   resolveServerOptions,
   shareNameProblem,
   DEFAULT_HOST,
