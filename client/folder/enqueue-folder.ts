@@ -80,7 +80,13 @@ export async function listFolder(ctx: FolderContext, peer: FolderPeer, folderId:
     }
     return items;
   } catch (err) {
-    throw classify(err);
+    const e = classify(err);
+    if (e.code === "not-found")
+      throw new DownloadError(
+        "not-found",
+        `${folderId} is not a folder on ${peer.peerUrl} (see peer ls): ${e.message}`,
+      );
+    throw e;
   }
 }
 

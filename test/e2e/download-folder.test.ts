@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -147,15 +147,36 @@ describe("folder jobs", () => {
 
   it("refuses a peer without the folders capability (never sends folder)", async () => {
     const data = await tempDir();
+    const old = await startFolderPeer(peer.url, { capability: false });
     const t = await startManager({ dataDir: data.dir, downloadDir: data.dir });
     try {
       await assert.rejects(
-        t.m.enqueueFolder({ url: peer.url, key: peer.key }, "share/Show/"),
+        t.m.enqueueFolder({ url: old.url, key: peer.key }, "share/Show/"),
         /no "folders" capability/,
       );
     } finally {
       await t.m.close();
+      await old.close();
       await data.remove();
+    }
+  });
+
+  it("downloads from the server's own folder listing, empty folders included", async () => {
+    await mkdir(path.join(peer.shareDir, "Show/Extras/Empty inside"), { recursive: true });
+    const data = await tempDir();
+    const out = await tempDir();
+    const t = await startManager({ dataDir: data.dir, downloadDir: out.dir });
+    try {
+      const r = await t.m.enqueueFolder({ url: peer.url, key: peer.key }, "share/Show");
+      const s = await t.m.waitFolder(r.id);
+      assert.equal(s.status, "completed");
+      assert.deepEqual(s.refused, []);
+      await run("diff", ["-r", path.join(peer.shareDir, "Show"), r.destination]);
+      await assert.rejects(t.m.enqueueFolder({ url: peer.url, key: peer.key }, "share/Show/CASE.txt/"), /not a folder/);
+    } finally {
+      await t.m.close();
+      await rm(path.join(peer.shareDir, "Show/Extras"), { recursive: true });
+      for (const d of [data, out]) await d.remove();
     }
   });
 });

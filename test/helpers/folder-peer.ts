@@ -51,6 +51,7 @@ export async function startFolderPeer(upstreamUrl: string, options: FolderPeerOp
       router.service(PeerService, {
         async handshake(req, ctx) {
           const res = await up.handshake(req, fwd(ctx));
+          res.capabilities = res.capabilities.filter((c) => c !== "folders");
           if (options.capability !== false) res.capabilities.push("folders");
           return res;
         },
