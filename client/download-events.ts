@@ -81,6 +81,10 @@ export type DownloadEvent =
       readonly type: "folder-queued";
       readonly destination: string;
       readonly files: number;
+      /** Files already in place (downloaded earlier or reused now), and the bytes of the folder in all and in place. */
+      readonly completedFiles: number;
+      readonly bytes: number;
+      readonly doneBytes: number;
       readonly reusedFiles: number;
       readonly reusedBytes: number;
       readonly refused: number;

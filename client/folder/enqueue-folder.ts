@@ -5,7 +5,7 @@
  * new files are added, files gone upstream are reported and left alone.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, realpath } from "node:fs/promises";
+import { lstat, mkdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Item } from "../../gen/peer/v1/peer_pb.js";
 import { classify, DownloadError } from "../errors.js";
@@ -18,6 +18,7 @@ import type { FolderContext } from "./folder-context.js";
 import { findTwins, planFolder, type PlannedFile, type RefusedEntry } from "./folder-plan.js";
 import { copyIntoPlace, pickIntactSource } from "./reuse.js";
 import { makeTree } from "./safe-tree.js";
+import { summarize } from "./folder-jobs.js";
 
 /** The capability a peer advertises when it lists folders (ListItemsRequest.folder). */
 export const FOLDERS_CAPABILITY = "folders";
@@ -49,6 +50,11 @@ export interface FolderEnqueueResult {
   readonly added: readonly string[];
   /** File job ids this folder waits for. */
   readonly jobs: readonly string[];
+  /** The folder's name, its files in place now, and its bytes in all and in place (for a progress bar). */
+  readonly name: string;
+  readonly completedFiles: number;
+  readonly bytes: number;
+  readonly doneBytes: number;
 }
 
 /** `share/a/b/` or `share/a/b` → `share/a/b`; refuses an id that cannot name a folder. */
@@ -133,14 +139,21 @@ export async function enqueueFolder(
     } else if (outcome.kind === "job") jobs.push(outcome.id);
     else if (outcome.kind === "refused") refused.push({ path: f.rel, itemId: f.itemId, reason: outcome.reason });
   }
-  const result = { id: folder.id, destination: root, files: plan.files.length, reused, refused, removed, added, jobs };
+  const now = await summarize(ctx, folder);
+  const result = {
+    ...{ id: folder.id, destination: root, files: plan.files.length, reused, refused, removed, added, jobs, name },
+    ...{ completedFiles: now.completed, bytes: now.bytes, doneBytes: now.bytesDone },
+  };
   ctx.emit({
     id: folder.id,
     fileName: name,
     time: new Date(ctx.now()).toISOString(),
     type: "folder-queued",
     destination: root,
-    files: plan.files.length,
+    files: now.files,
+    completedFiles: now.completed,
+    bytes: now.bytes,
+    doneBytes: now.bytesDone,
     reusedFiles: reused.files,
     reusedBytes: reused.bytes,
     refused: refused.length,
@@ -247,11 +260,13 @@ interface FileTask {
 async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> {
   const d = ctx.db();
   const { file, row, folder } = task;
-  if (row.state === "reused") return { kind: "done" };
-  if (row.download_id !== null) {
+  const here = path.join(folder.destination, ...file.rel.split("/"));
+  // Done earlier and still there; a file removed locally since is fetched (or copied) again.
+  if (row.state === "reused" && (await exists(here))) return { kind: "done" };
+  if (row.state === "job" && row.download_id !== null) {
     const job = await getDownloadRow(d, row.download_id);
-    if (job?.status === "completed") return { kind: "done" };
-    if (job !== undefined) {
+    if (job?.status === "completed" && (await exists(here))) return { kind: "done" };
+    if (job !== undefined && job.status !== "completed") {
       if (job.status === "failed" || job.status === "cancelled" || job.status === "paused") await ctx.retry(job.id);
       else ctx.schedule(job.id);
       return { kind: "job", id: job.id };
@@ -279,6 +294,13 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
   await folders.updateFolderFile(d, row.id, { state: "job", download_id: slot.id, updated_at: ctx.now() });
   ctx.schedule(slot.id);
   return { kind: "job", id: slot.id };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function refuseFile(ctx: FolderContext, row: FolderFileRow, reason: string): Promise<void> {

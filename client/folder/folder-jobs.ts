@@ -122,6 +122,12 @@ export async function cancelFolder(
   cancelJob: (jobId: string) => Promise<unknown>,
 ): Promise<FolderSummary> {
   const folder = await requireFolder(ctx, id);
+  const now = await summarize(ctx, folder);
+  if (now.status === "completed")
+    throw new DownloadError(
+      "invalid-argument",
+      `folder job ${folder.id} is completed; only unfinished folders can be cancelled`,
+    );
   await folders.updateFolder(ctx.db(), folder.id, { cancelled: 1, updated_at: ctx.now() });
   for (const r of await folders.listFolderJobRows(ctx.db(), folder.id)) {
     if (r.status !== "completed" && r.status !== "cancelled") await cancelJob(r.id).catch(() => undefined);
