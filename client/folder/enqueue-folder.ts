@@ -129,10 +129,15 @@ export async function enqueueFolder(
   const twins = findTwins(plan.files);
   const reused = { files: 0, bytes: 0 };
   const jobs: string[] = [];
+  const outcomes = new Map<string, Outcome["kind"]>();
   for (const f of plan.files) {
     const row = manifest.get(f.rel);
     if (row === undefined) continue;
-    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin: twins.get(f.rel) });
+    // A twin of a refused file is fetched on its own.
+    const twinOf = twins.get(f.rel);
+    const twin = twinOf !== undefined && outcomes.get(twinOf) !== "refused" ? twinOf : undefined;
+    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin });
+    outcomes.set(f.rel, outcome.kind);
     if (outcome.kind === "reused") {
       reused.files++;
       reused.bytes += f.size;

@@ -98,7 +98,12 @@ async function placeTwins(ctx: FolderContext, folder: DownloadFolderRow, files: 
     const original = byPath.get(twin.reason);
     const job = original?.download_id ? await getDownloadRow(d, original.download_id) : undefined;
     const ready = original?.state === "reused" || job?.status === "completed";
-    if (!ready) continue;
+    if (!ready) {
+      // Its identical file will not arrive in this run: say so; the next run fetches it on its own.
+      const reason = `its identical file ${twin.reason} was not downloaded (${job?.status ?? original?.state ?? "missing"}); run the command again`;
+      await folders.updateFolderFile(d, twin.id, { state: "refused", reason, updated_at: ctx.now() });
+      continue;
+    }
     const src = path.join(folder.destination, ...twin.reason.split("/"));
     const dst = path.join(folder.destination, ...twin.rel_path.split("/"));
     try {

@@ -6,12 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
-import { copyFile, link, lstat, open, unlink } from "node:fs/promises";
+import { copyFile, lstat, open, unlink } from "node:fs/promises";
 import path from "node:path";
 import { pieceLengthFor } from "../../common/pieces/tree.js";
 import { createTreeBuilder } from "../../common/pieces/tree-builder.js";
 import { toHex } from "../../common/pieces/hex.js";
 import type { DownloadRow } from "../store/download.table.js";
+import { placeNoReplace } from "../transfer/safe-fs.js";
 
 /** How a completed download's file looks now. */
 export type FileCondition = "intact" | "changed" | "gone";
@@ -70,8 +71,8 @@ export class PlaceError extends Error {}
 
 /**
  * Copies `src` to `<dst>.part` (reflink where possible), checks the copy's size against `size`,
- * fsyncs it, and places it at `dst` with link(2), which never replaces an existing file; then
- * removes the part and fsyncs the directory. Throws PlaceError when `dst` exists with other bytes.
+ * fsyncs it, and places it at `dst` with safe-fs.ts `placeNoReplace` (link(2), which never replaces
+ * an existing file); then removes the part and fsyncs the directory. Throws PlaceError when `dst` exists with other bytes.
  */
 export async function copyIntoPlace(src: string, dst: string, size: number, root: string): Promise<void> {
   const part = `${dst}.part`;
@@ -86,13 +87,9 @@ export async function copyIntoPlace(src: string, dst: string, size: number, root
     } finally {
       await fh.close();
     }
-    try {
-      await link(part, dst);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== "EEXIST") throw err;
-      // Placed by an earlier run that died before recording it: the same bytes are fine.
-      if (!(await sameContent(dst, size, root))) throw new PlaceError(`${dst} already exists; left as it is`);
-    }
+    // Placed by an earlier run that died before recording it: the same bytes are fine.
+    if (!(await placeNoReplace(part, dst)) && !(await sameContent(dst, size, root)))
+      throw new PlaceError(`${dst} already exists; left as it is`);
   } finally {
     await unlink(part).catch(() => undefined);
   }

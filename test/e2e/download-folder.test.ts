@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -177,6 +177,38 @@ describe("folder jobs", () => {
       await t.m.close();
       await rm(path.join(peer.shareDir, "Show/Extras"), { recursive: true });
       for (const d of [data, out]) await d.remove();
+    }
+  });
+
+  it("never writes through a symlinked directory, never replaces an existing file; the rest proceeds", async () => {
+    const data = await tempDir();
+    const out = await tempDir();
+    const elsewhere = await tempDir();
+    const t = await startManager({ dataDir: data.dir, downloadDir: out.dir });
+    try {
+      await mkdir(path.join(out.dir, "Show"));
+      await symlink(elsewhere.dir, path.join(out.dir, "Show", "Season 1"));
+      await writeFile(path.join(out.dir, "Show", "CASE.txt"), "mine");
+      const r = await t.m.enqueueFolder({ url: peer.url, key: peer.key }, "share/Show/");
+      const s = await t.m.waitFolder(r.id);
+      const refused = new Map(s.refused.map((x) => [x.path, x.reason]));
+      assert.match(refused.get("Season 1/cover.jpg") ?? "", /symbolic link/);
+      assert.match(refused.get("Season 1/Episode 01.mkv") ?? "", /symbolic link/);
+      assert.deepEqual(await readdir(elsewhere.dir), [], "nothing written through the link");
+      assert.deepEqual(
+        s.failed.map((f) => f.path),
+        ["CASE.txt"],
+      );
+      assert.equal(await readFile(path.join(out.dir, "Show", "CASE.txt"), "utf8"), "mine");
+      assert.equal(s.status, "failed");
+      assert.equal(await readFile(path.join(out.dir, "Show", "Season 3", "new.txt"), "utf8"), "new episode");
+      assert.deepEqual(
+        await readFile(path.join(out.dir, "Show", "Season 2", "Episode 01 copy.mkv")),
+        tree["Show/Season 2/Episode 01 copy.mkv"],
+      );
+    } finally {
+      await t.m.close();
+      for (const d of [data, out, elsewhere]) await d.remove();
     }
   });
 });
