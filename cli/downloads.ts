@@ -37,6 +37,7 @@ import { formatBytes, formatDate, formatTable, printable } from "./format.js";
 import { formatSources, sourceJson } from "./source-format.js";
 import { resolvePeerArgument, storedRemoteKeys } from "./peer-target.js";
 import { StoreError } from "../common/store/store-error.js";
+import { folderJson, folderListRow, folderOf, printFolder } from "./downloads-folders.js";
 
 interface CommonOptions {
   dataDir?: string;
@@ -160,23 +161,41 @@ export function register(program: Command): void {
     .addOption(databaseOption())
     .action(async (options: CommonOptions & { status?: DownloadStatus }) => {
       await withManager(options, async (m) => {
-        const jobs = await m.list(options.status === undefined ? undefined : [options.status]);
+        // A folder's file jobs are listed as their folder's one line.
+        const jobs = (await m.list(options.status === undefined ? undefined : [options.status])).filter(
+          (d) => d.folderJobId === null,
+        );
+        const folders = (await m.listFolders()).filter(
+          (f) => options.status === undefined || f.status === options.status,
+        );
         if (options.json) {
+          for (const f of folders) writeJsonLine(folderJson(f));
           for (const d of jobs) writeJsonLine(downloadJson(d));
           return;
         }
-        if (jobs.length === 0) {
+        if (jobs.length === 0 && folders.length === 0) {
           writeErr("No download jobs.\n");
           return;
         }
+        const rows = [
+          ...folders.map(folderListRow),
+          ...jobs.map((d) => ({
+            id: d.id,
+            status: d.status as string,
+            done: d.committedBytes,
+            size: d.size,
+            item: d.itemId,
+            error: d.error?.code ?? "",
+          })),
+        ];
         writeOut(
-          formatTable(jobs, [
+          formatTable(rows, [
             { header: "ID", value: (d) => d.id.slice(0, 8) },
             { header: "STATUS", value: (d) => d.status },
-            { header: "DONE", value: (d) => formatBytes(d.committedBytes), right: true },
+            { header: "DONE", value: (d) => formatBytes(d.done), right: true },
             { header: "SIZE", value: (d) => (d.size === null ? "?" : formatBytes(d.size)), right: true },
-            { header: "ITEM", value: (d) => d.itemId },
-            { header: "ERROR", value: (d) => d.error?.code ?? "" },
+            { header: "ITEM", value: (d) => d.item },
+            { header: "ERROR", value: (d) => d.error },
           ]),
         );
       });
@@ -185,12 +204,14 @@ export function register(program: Command): void {
   downloads
     .command("show")
     .description("show one job and its sources (peers and mirrors, with their state)")
-    .argument("<id>", "job id (or its first 8 characters)")
+    .argument("<id>", "job or folder job id (or its first 8 characters)")
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => {
+        const folder = await folderOf(m, id);
+        if (folder !== undefined) return printFolder(folder, options.json);
         const d = await mustGet(m, id);
         const sources = await m.sources(d.id);
         if (options.json) {
@@ -211,6 +232,13 @@ export function register(program: Command): void {
     .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => {
+        const folder = await folderOf(m, id);
+        if (folder !== undefined) {
+          printFolder(await m.retryFolder(folder.id), options.json);
+          if (!options.json)
+            writeErr('Queued. Run the same peer get again (or "peer downloads run") to download it.\n');
+          return;
+        }
         const d = await m.retry((await mustGet(m, id)).id);
         printJob(d, options.json);
         if (!options.json) writeErr('Queued. Run "peer downloads run" (with --key or PEER_KEY) to download it.\n');
@@ -225,7 +253,11 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
-      await withManager(options, async (m) => printJob(await m.cancel((await mustGet(m, id)).id), options.json));
+      await withManager(options, async (m) => {
+        const folder = await folderOf(m, id);
+        if (folder !== undefined) return printFolder(await m.cancelFolder(folder.id), options.json);
+        printJob(await m.cancel((await mustGet(m, id)).id), options.json);
+      });
     });
 
   downloads
@@ -240,8 +272,9 @@ export function register(program: Command): void {
     .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions & { out?: string }) => {
       await withManager(options, async (m) => {
-        const d = await mustGet(m, id);
-        const result = await m.delete(d.id);
+        const folder = await folderOf(m, id);
+        const d = folder ?? (await mustGet(m, id));
+        const result = folder === undefined ? await m.delete(d.id) : await m.deleteFolder(folder.id);
         if (options.json) {
           writeJsonLine({ id: d.id, deleted: true, removed: result.removed, kept: result.kept });
           return;

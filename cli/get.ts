@@ -30,6 +30,7 @@ import {
   transportOption,
 } from "./download-options.js";
 import { resolvePeerArguments } from "./peer-target.js";
+import type { EnqueuedWork } from "./run-downloads.js";
 
 /** Collects a repeatable option's values. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -59,8 +60,8 @@ export function register(program: Command): void {
     .command("get")
     .description("download items from a peer (resumable, verified, retried)")
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
-    .argument("<item-id...>", "item ids as listed by peer ls, e.g. share/dir/file.mkv")
-    .option("--out <dir>", "directory for the files (default: the current directory)")
+    .argument("<item-id...>", "item ids as listed by peer ls, e.g. share/dir/file.mkv, or a folder: share/dir/")
+    .option("--out <dir>", "directory for the files (default: the current directory); a folder lands in <out>/<name>")
     .addOption(overwriteOption())
     .addOption(renameOption())
     .addOption(
@@ -91,6 +92,9 @@ export function register(program: Command): void {
         "fetched); other content stops that download unless --overwrite (replace it) or --rename (name (1).ext).\n" +
         "Exit codes: 0 every file complete and verified, 1 some failed or paused, 2 bad arguments, 130 interrupted.\n" +
         "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n" +
+        "\nA folder (a trailing /, or an id that is a folder on a peer that lists folders) is one folder job: every file\n" +
+        "under it lands in <out>/<folder name>/<relative path>; files already downloaded here are copied, not fetched.\n" +
+        "Example: peer get nas 'share/Shows/Season 1/' --out ~/Videos\n" +
         "\nSeveral sources: each --source peer (its remote's key, else --key) and each --mirror URL serves pieces of\n" +
         "the same file; every piece is checked against the pieces root, and a source that sends a bad one is banned.\n" +
         "Example: peer get nas share/film.mkv --source laptop --source http://10.0.0.7:8080 \\\n" +
@@ -101,6 +105,7 @@ export function register(program: Command): void {
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
       const { lookupWithRetry } = await import("./lookup-retry.js");
       const { checkSourceArguments } = await import("./get-sources.js");
+      const { enqueueItemOrFolder } = await import("./get-folder.js");
       const [primary, ...extra] = await resolvePeerArguments(command, [url, ...(options.source ?? [])], options);
       const { url: baseUrl, key } = primary as ResolvedPeer;
       const mirrors = options.mirror ?? [];
@@ -119,23 +124,26 @@ export function register(program: Command): void {
         idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
         keys: [key, ...extra.map((r) => r.key)],
       });
-      const code = await runDownloads(manager, json, async (m, fail, lookup) => {
-        const ids: string[] = [];
+      const code = await runDownloads(manager, json, async (m, fail, lookup, onFolder) => {
+        const work: EnqueuedWork = { jobs: [], folders: [] };
+        const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
         for (const itemId of itemIds) {
           try {
             // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
-            const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
-            ids.push(
-              await lookupWithRetry(itemId, lookup, (signal) =>
-                m.enqueue(peerRef, itemId, { signal, sources, mirrors, onExisting }),
-              ),
+            const enqueued = await lookupWithRetry(itemId, lookup, (signal) =>
+              enqueueItemOrFolder(m, peerRef, itemId, { signal, sources, mirrors, onExisting }),
             );
+            if (typeof enqueued === "string") work.jobs.push(enqueued);
+            else {
+              onFolder(enqueued);
+              work.folders.push(enqueued);
+            }
           } catch (error) {
             if (lookup.signal.aborted) break;
             fail(itemId, classify(error));
           }
         }
-        return ids;
+        return work;
       });
       if (code === EXIT_INTERRUPTED)
         throw new CliError("interrupted; every download stays resumable: run the same command again", {

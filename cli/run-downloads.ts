@@ -11,8 +11,11 @@ import {
   type Download,
   type DownloadEvent,
   type DownloadManager,
+  type FolderEnqueueResult,
+  type FolderSummary,
   type Verification,
 } from "../client/index.js";
+import { folderSummaryLines, trackFolder, type FolderTracker } from "./folder-progress.js";
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes, printable as p } from "./format.js";
 import { sourcesSummary } from "./source-format.js";
@@ -25,8 +28,8 @@ export const EXIT_INTERRUPTED = 130;
 
 /**
  * Runs jobs with a reporter and signal handling; resolves to the exit code.
- * `enqueue` returns the job ids to wait for; without it, the whole queue runs
- * until it is empty (`peer downloads run`).
+ * `enqueue` returns the job ids to wait for, and the folder jobs (waited for, then
+ * summarised); without it, the whole queue runs until it is empty (`peer downloads run`).
  * @internal shared by `peer get` and `peer downloads run`
  */
 export async function runDownloads(
@@ -36,7 +39,8 @@ export async function runDownloads(
     m: DownloadManager,
     fail: (itemId: string, error: DownloadError) => void,
     lookup: LookupContext,
-  ) => Promise<string[]>,
+    onFolder: (result: FolderEnqueueResult) => void,
+  ) => Promise<string[] | EnqueuedWork>,
 ): Promise<number> {
   const reporter = createDownloadReporter(json);
   const outcome = new Map<string, string>();
@@ -64,17 +68,25 @@ export async function runDownloads(
       await manager.drain();
     } else {
       await manager.start({ runQueue: false });
-      const ids = await enqueue(
+      const work = await enqueue(
         manager,
         (itemId, error) => {
           failures++;
           reporter.enqueueFailed(itemId, error);
         },
         { signal: stop.signal, retrying: (itemId, notice) => reporter.lookupRetrying(itemId, notice) },
+        (result) => reporter.folder(result),
       );
-      for (const id of ids) {
+      const { jobs, folders } = Array.isArray(work) ? { jobs: work, folders: [] } : work;
+      for (const id of jobs) {
         if (interrupted) break;
         results.push(await manager.wait(id));
+      }
+      for (const f of folders) {
+        if (interrupted) break;
+        const summary = await manager.waitFolder(f.id);
+        reporter.folderDone(summary);
+        if (summary.status !== "completed") failures++;
       }
     }
   } catch (error) {
@@ -98,8 +110,18 @@ export async function runDownloads(
   return failures + incomplete === 0 ? ExitCode.ok : ExitCode.failure;
 }
 
+/** What `peer get` enqueued: file jobs, and folder jobs (whose own file jobs are in `jobs` too). */
+export interface EnqueuedWork {
+  readonly jobs: string[];
+  readonly folders: FolderEnqueueResult[];
+}
+
 /** Shows download events: bars on a terminal, or JSON lines. */
 interface DownloadReporter {
+  /** Follows a folder job (one bar for it, plus its active files). */
+  folder(result: FolderEnqueueResult): void;
+  /** A folder job ended: its summary. */
+  folderDone(summary: FolderSummary): void;
   event(e: DownloadEvent): void;
   enqueueFailed(itemId: string, error: DownloadError): void;
   lookupRetrying(itemId: string, notice: RetryNotice): void;
@@ -112,6 +134,8 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
   if (json) {
     return {
       event: (e) => writeJsonLine(e),
+      folder: () => undefined,
+      folderDone: (summary) => writeJsonLine({ type: "folder-summary", ...summary }),
       enqueueFailed: (itemId, error) =>
         writeJsonLine({
           type: "failed",
@@ -163,6 +187,22 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
   };
   // Every text that may come from a peer (names, messages, sources) goes through printable (p).
   const log = (text: string) => multi.log(`${text}\n`);
+  const folders = new Map<string, { tracker: FolderTracker; bar: cliProgress.SingleBar }>();
+  const folderEvent = (e: DownloadEvent) => {
+    for (const f of folders.values()) if (f.tracker.event(e, Date.now())) drawFolder(f);
+  };
+  const drawFolder = (f: { tracker: FolderTracker; bar: cliProgress.SingleBar }) => {
+    const r = f.tracker.read();
+    f.bar.setTotal(Math.max(1, r.bytes));
+    f.bar.update(r.doneBytes, {
+      file: label(`${r.name}/`),
+      done: formatBytes(r.doneBytes),
+      size: formatBytes(r.bytes),
+      speed: `${formatBytes(r.bytesPerSecond)}/s`,
+      sources: ` | ${r.completed} of ${r.files} files`,
+      etaText: r.etaSeconds === null ? "-" : formatEta(r.etaSeconds),
+    });
+  };
   /** A finished download leaves the live area and becomes a line of text above it. */
   const retire = (id: string, text: string) => {
     const bar = bars.get(id);
@@ -173,7 +213,29 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
     log(text);
   };
   return {
+    folder(result) {
+      const tracker = trackFolder(result, Date.now());
+      const bar = multi.create(1, 0, {
+        file: label(""),
+        done: "0 B",
+        size: "0 B",
+        speed: "-",
+        sources: "",
+        etaText: "-",
+      });
+      folders.set(result.id, { tracker, bar });
+      drawFolder({ tracker, bar });
+    },
+    folderDone(summary) {
+      const f = folders.get(summary.id);
+      if (f !== undefined) {
+        multi.remove(f.bar);
+        folders.delete(summary.id);
+      }
+      for (const line of folderSummaryLines(summary)) log(line);
+    },
     event(e) {
+      folderEvent(e);
       switch (e.type) {
         case "validated":
           if (e.resumeFrom > 0)

@@ -75,7 +75,34 @@ export type DownloadEvent =
     })
   | (EventBase & { readonly type: "failed"; readonly error: EventError })
   | (EventBase & { readonly type: "paused"; readonly error: EventError })
-  | (EventBase & { readonly type: "cancelled" });
+  | (EventBase & { readonly type: "cancelled" })
+  /** A folder job (docs/downloads.md "Folder jobs"): `id` is the folder job's, `fileName` the folder's name. */
+  | (EventBase & {
+      readonly type: "folder-queued";
+      readonly destination: string;
+      readonly files: number;
+      /** Files already in place (downloaded earlier or reused now), and the bytes of the folder in all and in place. */
+      readonly completedFiles: number;
+      readonly bytes: number;
+      readonly doneBytes: number;
+      readonly reusedFiles: number;
+      readonly reusedBytes: number;
+      readonly refused: number;
+      readonly removed: number;
+    })
+  | (EventBase & { readonly type: "folder-ended"; readonly summary: FolderSummaryEvent });
+
+/** A folder job's outcome, as the `folder-ended` event carries it. */
+export interface FolderSummaryEvent {
+  readonly status: string;
+  readonly files: number;
+  readonly completed: number;
+  readonly reusedFiles: number;
+  readonly reusedBytes: number;
+  readonly failed: number;
+  readonly refused: number;
+  readonly removed: number;
+}
 
 /** One source's share of a download, in progress events. */
 export interface SourceProgress {

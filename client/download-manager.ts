@@ -35,6 +35,8 @@ import * as repo from "./store/download.repository.js";
 import { LIVE_STATUSES, RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
 import { makeLeaseOwner } from "./store/lease.js";
 import { realTransferFs } from "./transfer/part-file.js";
+import { folderMethods, type FolderMethods } from "./folder/manager-folders.js";
+import type { FolderContext } from "./folder/folder-context.js";
 
 /** A peer to download from. */
 export interface PeerRef {
@@ -91,8 +93,8 @@ export interface StartOptions {
   runJobs?: boolean;
 }
 
-/** The manager. */
-export interface DownloadManager {
+/** The manager; its folder methods are in client/folder/manager-folders.ts. */
+export interface DownloadManager extends FolderMethods {
   /** Opens the database, reclaims interrupted jobs (dead owners, duplicates), and runs the queue if asked. */
   start(options?: StartOptions): Promise<void>;
   /** Looks the item up, checks its name, creates (or reuses) the job and schedules it; returns the job id. */
@@ -227,7 +229,30 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     emit,
   };
 
+  /** Registers a peer's key (only its fingerprint is stored) and resolves its URL and transport. */
+  function register(peer: PeerRef) {
+    const ref = keyRef(peer.key);
+    keys.set(ref, peer.key);
+    return { peerUrl: normalizePeerUrl(peer.url), keyRef: ref, transport: peer.transport ?? o.transport };
+  }
+
+  const folderContext: FolderContext = {
+    db: database,
+    now,
+    emit,
+    clientFor,
+    schedule,
+    wait: (id) => manager.wait(id),
+    retry: (id) => manager.retry(id),
+    maxFileSize: o.maxFileSize,
+  };
+
   const manager: DownloadManager = {
+    ...folderMethods(folderContext, downloadDir, register, {
+      cancel: (id) => manager.cancel(id),
+      delete: (id) => manager.delete(id),
+    }),
+
     async start(startOptions = {}) {
       if (started) return;
       if (db === undefined) {

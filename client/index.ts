@@ -40,3 +40,7 @@ export { openDownloadsDatabase, DOWNLOADS_DATABASE_FILE } from "./store/database
 export { runWorker, type WorkerOptions } from "./download-worker.js";
 export type { TransferFs } from "./transfer/part-file.js";
 export { checkFileName } from "./transfer/safe-name.js";
+export type { EnqueueFolderOptions, FolderMethods } from "./folder/manager-folders.js";
+export { FOLDERS_CAPABILITY, type FolderEnqueueResult } from "./folder/enqueue-folder.js";
+export type { FolderStatus, FolderSummary } from "./folder/folder-summary.js";
+export { checkRelativePath, type RelativePathCheck } from "./folder/relative-path.js";

@@ -109,6 +109,8 @@ export interface NewJob {
   readonly onExisting?: OnExisting | undefined;
   /** Extra peers and mirrors (checked by plan-sources.ts). @default none */
   readonly extra?: PlannedSources | undefined;
+  /** The folder job the file belongs to (docs/downloads.md "Folder jobs"). @default none */
+  readonly folderJobId?: string | undefined;
 }
 
 /** Result of {@link createOrReuseJob}. */
@@ -292,6 +294,7 @@ function newRow(id: string, job: NewJob, t: number) {
     ...(/^[0-9a-f]{64}$/.test(item.piecesRoot) && item.pieceLength > 0n
       ? { pieces_root: item.piecesRoot, piece_length: Number(item.pieceLength) }
       : {}),
+    folder_job_id: job.folderJobId ?? null,
     committed_bytes: 0,
     on_existing: job.onExisting ?? "refuse",
     status: "queued" as const,

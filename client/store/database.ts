@@ -11,12 +11,15 @@ import { openSqliteStoreFile, openStore } from "../../common/store/open-store.js
 import type { SqliteFile } from "../../common/store/sqlite-file.js";
 import type { DownloadTable } from "./download.table.js";
 import type { DownloadSourceTable } from "./download-source.table.js";
+import type { DownloadFolderFileTable, DownloadFolderTable } from "./download-folder.table.js";
 import { clientMigrationProvider } from "./migrations/index.js";
 
 /** The client schema. */
 export interface ClientDatabase {
   download: DownloadTable;
   download_source: DownloadSourceTable;
+  download_folder: DownloadFolderTable;
+  download_folder_file: DownloadFolderFileTable;
 }
 
 /** File name of the job database inside the data directory. */

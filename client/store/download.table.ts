@@ -79,6 +79,8 @@ export interface DownloadTable {
   pieces_verified: ColumnType<string | null, string | null | undefined, string | null>;
   /** What the job does when its destination exists: refuse, overwrite or rename (0005; default refuse). */
   on_existing: ColumnType<OnExisting, OnExisting | undefined, OnExisting>;
+  /** The folder job this file belongs to (0006); null for a single download. */
+  folder_job_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A row as read. */

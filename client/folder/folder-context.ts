@@ -1,0 +1,22 @@
+/** What folder jobs need from their download manager. @internal */
+import type { Kysely } from "kysely";
+import type { DownloadEvent } from "../download-events.js";
+import type { ClientEntry } from "../job-context.js";
+import type { ClientDatabase } from "../store/database.js";
+import type { Download } from "../store/download-mapper.js";
+
+/** The manager's side of a folder job. @internal */
+export interface FolderContext {
+  db(): Kysely<ClientDatabase>;
+  now(): number;
+  emit(e: DownloadEvent): void;
+  /** The client for a peer (its key registered). */
+  clientFor(row: { peer_url: string; transport: string; key_ref: string }): ClientEntry | undefined;
+  /** Runs a file job in this manager. */
+  schedule(id: string): void;
+  /** Waits for a file job to end. */
+  wait(id: string): Promise<Download>;
+  /** Re-queues a failed, paused or cancelled file job. */
+  retry(id: string): Promise<unknown>;
+  readonly maxFileSize: number;
+}
