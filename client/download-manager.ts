@@ -35,6 +35,8 @@ import * as repo from "./store/download.repository.js";
 import { LIVE_STATUSES, RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
 import { makeLeaseOwner } from "./store/lease.js";
 import { realTransferFs } from "./transfer/part-file.js";
+import { createTapRegistry } from "./stream/tap-registry.js";
+import type { StreamTap } from "./stream/stream-tap.js";
 
 /** A peer to download from. */
 export interface PeerRef {
@@ -70,6 +72,8 @@ export interface EnqueueOptions {
    * "already there" in every mode. @default "refuse"
    */
   onExisting?: OnExisting;
+  /** Fetch the pieces in order, the first and last early; persisted with the job. @default false (or the job's) */
+  sequential?: boolean;
 }
 
 /** Result of {@link DownloadManager.delete}. */
@@ -128,6 +132,11 @@ export interface DownloadManager {
   activeCount(): number;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: DownloadListener): () => void;
+  /**
+   * The stream tap of a job this manager runs (client/stream/stream-tap.ts): serve its verified
+   * pieces while it downloads, and let reads steer it. Throws for a job of unknown size.
+   */
+  tap(id: string): Promise<StreamTap>;
   /** Aborts attempts, leaves rows resumable (`queued`), closes the database if it opened it. */
   close(): Promise<void>;
 }
@@ -153,6 +162,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   let started = false;
   let closed = false;
   let runJobs = true;
+  const taps = createTapRegistry();
 
   const database = (): Kysely<ClientDatabase> => {
     if (db === undefined || !started) throw new Error("call start() before using the download manager");
@@ -161,6 +171,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   };
 
   function emit(e: DownloadEvent): void {
+    taps.onEvent(e);
     for (const l of listeners) {
       try {
         l(e);
@@ -225,6 +236,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     limiter,
     clientFor,
     emit,
+    tapOf: (row) => taps.forRow(row),
   };
 
   const manager: DownloadManager = {
@@ -265,6 +277,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const onExisting = enqueueOptions.onExisting ?? "refuse";
       const outDir = path.resolve(enqueueOptions.outDir ?? downloadDir);
       const destination = await destinationFor(outDir, name, item, onExisting);
+      const sequential = enqueueOptions.sequential;
       const job = {
         peerUrl: entry.client.baseUrl,
         keyRef: ref,
@@ -275,6 +288,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         name,
         onExisting,
         extra,
+        sequential,
       };
       const slot = await createOrReuseJob(d, job, now, emit);
       schedule(slot.id);
@@ -401,6 +415,10 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
 
     activeCount() {
       return running.size;
+    },
+
+    async tap(id) {
+      return taps.forRow(await requireRow(id), true);
     },
 
     on(listener) {

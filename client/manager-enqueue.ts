@@ -109,6 +109,8 @@ export interface NewJob {
   readonly onExisting?: OnExisting | undefined;
   /** Extra peers and mirrors (checked by plan-sources.ts). @default none */
   readonly extra?: PlannedSources | undefined;
+  /** Fetch in order, the first and last pieces early; true also sets it on a reused job. @default false */
+  readonly sequential?: boolean | undefined;
 }
 
 /** Result of {@link createOrReuseJob}. */
@@ -222,9 +224,16 @@ async function takeOver(
   const { item } = job;
   const patch: DownloadRowUpdate =
     identity === "same-item"
-      ? { key_ref: job.keyRef, transport: job.transport, on_existing: job.onExisting ?? "refuse", updated_at: t }
+      ? {
+          key_ref: job.keyRef,
+          transport: job.transport,
+          on_existing: job.onExisting ?? "refuse",
+          updated_at: t,
+          ...sequentialPatch(job),
+        }
       : {
           on_existing: job.onExisting ?? "refuse",
+          ...sequentialPatch(job),
           peer_url: job.peerUrl,
           key_ref: job.keyRef,
           transport: job.transport,
@@ -239,6 +248,11 @@ async function takeOver(
   const requeue = { status: "queued" as const, error_code: null, error_message: null, updated_at: t };
   await repo.updateDownloadIfStatus(trx, existing.id, ["paused"], requeue);
   return true;
+}
+
+/** Asking for `sequential` again sets it on the live job; leaving it out keeps the job's. */
+function sequentialPatch(job: NewJob): DownloadRowUpdate {
+  return job.sequential === true ? { sequential: 1 } : {};
 }
 
 /** Adds (or refreshes) the job's primary peer and the extra sources; refuses a job over the limit. */
@@ -294,6 +308,7 @@ function newRow(id: string, job: NewJob, t: number) {
       : {}),
     committed_bytes: 0,
     on_existing: job.onExisting ?? "refuse",
+    sequential: job.sequential === true ? 1 : 0,
     status: "queued" as const,
     attempts: 0,
     restarts: 0,

@@ -53,6 +53,8 @@ export interface Download {
   readonly pieces: { readonly verified: number; readonly count: number } | null;
   /** What the job does when its destination exists (docs/downloads.md "Safe writes"). */
   readonly onExisting: OnExisting;
+  /** Fetched in order, the first and last pieces early (`peer get --sequential`). */
+  readonly sequential: boolean;
 }
 
 const num = (v: number | string): number => Number(v);
@@ -100,5 +102,6 @@ export function toDownload(row: DownloadRow): Download {
     pieceLength: numOrNull(row.piece_length ?? null),
     pieces: piecesOf(row),
     onExisting: row.on_existing ?? "refuse",
+    sequential: Number(row.sequential ?? 0) === 1,
   };
 }

@@ -79,6 +79,8 @@ export interface DownloadTable {
   pieces_verified: ColumnType<string | null, string | null | undefined, string | null>;
   /** What the job does when its destination exists: refuse, overwrite or rename (0005; default refuse). */
   on_existing: ColumnType<OnExisting, OnExisting | undefined, OnExisting>;
+  /** 1: fetch in order, the first and last pieces early (0006; `peer get --sequential`). */
+  sequential: Generated<number>;
 }
 
 /** A row as read. */

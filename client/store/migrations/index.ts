@@ -4,6 +4,7 @@ import * as pieces from "./0002_pieces.js";
 import * as addLeaseToken from "./0003_add_lease_token.js";
 import * as downloadSource from "./0004_download_source.js";
 import * as onExisting from "./0005_on_existing.js";
+import * as sequential from "./0006_sequential.js";
 
 /** The client database's migrations, listed statically (no directory scan). */
 export const clientMigrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -12,6 +13,7 @@ export const clientMigrations: Readonly<Record<string, Migration>> = Object.free
   "0003_add_lease_token": addLeaseToken,
   "0004_download_source": downloadSource,
   "0005_on_existing": onExisting,
+  "0006_sequential": sequential,
 });
 
 /** A MigrationProvider over {@link clientMigrations}. */
