@@ -72,10 +72,24 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 type Resolved = StreamServerOptions & { readonly modified: number };
 
 async function handle(tap: StreamTap, req: IncomingMessage, res: ServerResponse, o: Resolved): Promise<void> {
-  const ctl = new AbortController();
-  res.on("close", () => ctl.abort());
   const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (path !== "/" && path !== `/${encodeURIComponent(tap.file.fileName)}`) return text(res, 404, "not found\n");
+  return serveStream(tap, req, res, o);
+}
+
+/**
+ * Answers one GET or HEAD for `tap`'s download (the caller routed and authorised it): the
+ * piece a route such as the download service's `/v1/downloads/<id>/content` reuses.
+ * Options as {@link startStreamServer}'s; `modified` is the job's creation (Last-Modified).
+ */
+export async function serveStream(
+  tap: StreamTap,
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: StreamServerOptions & { readonly modified: number },
+): Promise<void> {
+  const ctl = new AbortController();
+  res.on("close", () => ctl.abort());
   if (req.method !== "GET" && req.method !== "HEAD")
     return text(res, 405, "only GET and HEAD\n", { Allow: "GET, HEAD" });
   const state = await settledState(tap, o.waitMs ?? DEFAULT_WAIT_MS, ctl.signal);
