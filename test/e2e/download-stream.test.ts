@@ -83,9 +83,14 @@ interface Streaming {
 }
 
 /** A job for `name` from the peer behind `proxies` (the first is the job's peer), served by a stream server. */
-async function stream(name: string, proxies: readonly ThrottleProxy[], waitMs?: number): Promise<Streaming> {
+async function stream(
+  name: string,
+  proxies: readonly ThrottleProxy[],
+  waitMs?: number,
+  verifyPieces = true,
+): Promise<Streaming> {
   const dir = path.join(work.dir, `dl-${name}-${closers.length}`);
-  const t = await startManager({ dataDir: path.join(dir, "data"), downloadDir: dir, keys: [peer.key] });
+  const t = await startManager({ dataDir: path.join(dir, "data"), downloadDir: dir, keys: [peer.key], verifyPieces });
   closers.push(() => t.m.close());
   const [first, ...rest] = proxies;
   const id = await t.m.enqueue({ url: first?.url ?? peer.url, key: peer.key }, `share/${name}`, {
@@ -234,4 +239,15 @@ test("sequential: kept with the job; the first and last pieces arrive before the
     240_000,
   );
   assert.deepEqual(await readFile(path.join(dir, "long.bin")), media["long.bin"]);
+});
+
+test("without pieces (the whole-file path): the stream answers once the whole file is verified", { skip }, async () => {
+  const px = await slowLink(1024 * KiB);
+  const s = await stream("noise.bin", [px], 240_000, false);
+  const res = await fetch(s.server.url, { headers: { Range: "bytes=100-199" } });
+  assert.equal(completed(s), true, "nothing was served before the file was complete and verified");
+  assert.equal(res.status, 206);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), (media["noise.bin"] as Buffer).subarray(100, 200));
+  const done = s.t.events.find((e) => e.type === "completed");
+  assert.equal(done?.type === "completed" ? done.verified : undefined, "sha256");
 });
