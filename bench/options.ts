@@ -3,7 +3,18 @@
  */
 
 /** Benchmark groups, in the order they run (docs/performance.md). */
-export const GROUPS = ["cli", "http", "rpc", "download", "memory", "resume", "small", "hashing", "sources"] as const;
+export const GROUPS = [
+  "cli",
+  "http",
+  "rpc",
+  "download",
+  "memory",
+  "resume",
+  "small",
+  "hashing",
+  "sources",
+  "stream",
+] as const;
 
 /** One of {@link GROUPS}. */
 export type GroupName = (typeof GROUPS)[number];

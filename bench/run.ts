@@ -21,6 +21,7 @@ import { runRpcGroup } from "./groups/rpc-group.js";
 import { runSmallGroup } from "./groups/small-group.js";
 import { runHashingGroup } from "./groups/hashing-group.js";
 import { runSourcesGroup } from "./groups/sources-group.js";
+import { runStreamGroup } from "./groups/stream-group.js";
 import { describeMachine } from "./machine.js";
 import type { GroupResult } from "./model.js";
 import { formatSize, parseBenchArgs, USAGE, type BenchOptions, type GroupName } from "./options.js";
@@ -37,6 +38,7 @@ const RUNNERS: Record<GroupName, (ctx: BenchContext) => Promise<GroupResult>> = 
   small: runSmallGroup,
   hashing: runHashingGroup,
   sources: runSourcesGroup,
+  stream: runStreamGroup,
 };
 
 function log(line: string): void {

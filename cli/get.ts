@@ -10,6 +10,7 @@ import { type Command, Option } from "commander";
 import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
 import type { TransportKind } from "../client/transport-kind.js";
 import {
+  argParser,
   CliError,
   databaseOption,
   dataDirOption,
@@ -29,6 +30,7 @@ import {
   renameOption,
   transportOption,
 } from "./download-options.js";
+import { parseListenAddress, type ListenAddress } from "./listen-address.js";
 import { resolvePeerArguments } from "./peer-target.js";
 import type { EnqueuedWork } from "./run-downloads.js";
 
@@ -52,6 +54,9 @@ interface GetOptions {
   mirror?: string[];
   overwrite?: boolean;
   rename?: boolean;
+  sequential?: boolean;
+  stream?: boolean;
+  streamListen?: ListenAddress;
 }
 
 /** Registers `peer get`. */
@@ -76,6 +81,14 @@ export function register(program: Command): void {
         "a plain HTTP(S) URL serving the same file with ranges (repeatable; one item id only; never trusted)",
       ).argParser(collect),
     )
+    .option("--sequential", "fetch the pieces in order, the first and last early (kept with the job)")
+    .option("--stream", "serve the file on a local URL while it downloads (one item id; needs a pieces root)")
+    .addOption(
+      new Option(
+        "--stream-listen <host:port>",
+        "where --stream listens (default 127.0.0.1 with a free port)",
+      ).argParser(argParser((t) => parseListenAddress(t, "127.0.0.1"))),
+    )
     .addOption(keyOption())
     .addOption(concurrencyOption())
     .addOption(perPeerOption())
@@ -98,7 +111,10 @@ export function register(program: Command): void {
         "\nSeveral sources: each --source peer (its remote's key, else --key) and each --mirror URL serves pieces of\n" +
         "the same file; every piece is checked against the pieces root, and a source that sends a bad one is banned.\n" +
         "Example: peer get nas share/film.mkv --source laptop --source http://10.0.0.7:8080 \\\n" +
-        "           --mirror https://cdn.example.com/film.mkv\n",
+        "           --mirror https://cdn.example.com/film.mkv\n" +
+        "\nPlay while it downloads: --stream prints a local URL (mpv, VLC, ffplay, a browser); the pieces a player\n" +
+        "reads are fetched first, only verified bytes are served, and it keeps serving after completion until Ctrl-C.\n" +
+        "Example: peer get nas share/film.mkv --stream   then   mpv http://127.0.0.1:<port>/film.mkv\n",
     )
     .action(async (url: string, itemIds: string[], options: GetOptions, command: Command) => {
       const { classify, createDownloadManager } = await import("../client/index.js");
@@ -112,6 +128,8 @@ export function register(program: Command): void {
       const sources = extra.map((r) => ({ url: r.url, key: r.key, transport: options.transport as TransportKind }));
       const problem = checkSourceArguments({ primaryUrl: baseUrl, itemCount: itemIds.length, sources, mirrors });
       if (problem !== undefined) usageError(command, problem);
+      const streaming = options.stream === true || options.streamListen !== undefined;
+      if (streaming && itemIds.length !== 1) usageError(command, "--stream serves one file: give one item id");
       const json = options.json === true || !process.stdout.isTTY;
       const onExisting = onExistingOf(options);
       const manager = createDownloadManager({
@@ -124,27 +142,42 @@ export function register(program: Command): void {
         idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
         keys: [key, ...extra.map((r) => r.key)],
       });
-      const code = await runDownloads(manager, json, async (m, fail, lookup, onFolder) => {
-        const work: EnqueuedWork = { jobs: [], folders: [] };
-        const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
-        for (const itemId of itemIds) {
-          try {
-            // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
-            const enqueued = await lookupWithRetry(itemId, lookup, (signal) =>
-              enqueueItemOrFolder(m, peerRef, itemId, { signal, sources, mirrors, onExisting }),
-            );
-            if (typeof enqueued === "string") work.jobs.push(enqueued);
-            else {
-              onFolder(enqueued);
-              work.folders.push(enqueued);
+      const stream = streaming ? await import("./get-stream.js") : undefined;
+      const served = stream?.createStreamHold(json, options.streamListen);
+      const code = await runDownloads(
+        manager,
+        json,
+        async (m, fail, lookup, onFolder) => {
+          const work: EnqueuedWork = { jobs: [], folders: [] };
+          const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
+          for (const itemId of itemIds) {
+            try {
+              // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
+              const enqueued = await lookupWithRetry(itemId, lookup, (signal) =>
+                enqueueItemOrFolder(m, peerRef, itemId, {
+                  signal,
+                  sources,
+                  mirrors,
+                  onExisting,
+                  sequential: options.sequential,
+                }),
+              );
+              if (typeof enqueued === "string") work.jobs.push(enqueued);
+              else {
+                onFolder(enqueued);
+                work.folders.push(enqueued);
+              }
+            } catch (error) {
+              if (lookup.signal.aborted) break;
+              fail(itemId, classify(error));
             }
-          } catch (error) {
-            if (lookup.signal.aborted) break;
-            fail(itemId, classify(error));
           }
-        }
-        return work;
-      });
+          if (served !== undefined && work.jobs[0] !== undefined) await served.start(m, work.jobs[0]);
+          return work;
+        },
+        served?.hold,
+      );
+      await served?.close();
       if (code === EXIT_INTERRUPTED)
         throw new CliError("interrupted; every download stays resumable: run the same command again", {
           exitCode: EXIT_INTERRUPTED,

@@ -19,6 +19,7 @@ import { folderSummaryLines, trackFolder, type FolderTracker } from "./folder-pr
 import { ExitCode, writeErr, writeJsonLine, writeOut } from "./common.js";
 import { formatBytes, printable as p } from "./format.js";
 import { sourcesSummary } from "./source-format.js";
+import { readsSummary } from "./read-format.js";
 import { StoreError } from "../common/store/store-error.js";
 import type { RetryNotice } from "../client/retry/with-retry.js";
 import { lookupRetryJson, type LookupContext } from "./lookup-retry.js";
@@ -41,6 +42,7 @@ export async function runDownloads(
     lookup: LookupContext,
     onFolder: (result: FolderEnqueueResult) => void,
   ) => Promise<string[] | EnqueuedWork>,
+  hold?: (stop: AbortSignal, completed: boolean, note: (text: string) => void) => Promise<void>,
 ): Promise<number> {
   const reporter = createDownloadReporter(json);
   const outcome = new Map<string, string>();
@@ -50,8 +52,10 @@ export async function runDownloads(
     reporter.event(e);
   });
   let interrupted = false;
+  let holding = false;
   const stop = new AbortController();
   const onSignal = () => {
+    if (holding) return stop.abort(); // Ctrl-C ends `peer get --stream`'s serving after the download
     if (interrupted) return;
     interrupted = true;
     stop.abort();
@@ -87,6 +91,11 @@ export async function runDownloads(
         const summary = await manager.waitFolder(f.id);
         reporter.folderDone(summary);
         if (summary.status !== "completed") failures++;
+      }
+      if (hold !== undefined && !interrupted) {
+        holding = true;
+        const done = results.length > 0 && results.every((d) => d.status === "completed");
+        await hold(stop.signal, done && failures === 0, (text) => reporter.note(text));
       }
     }
   } catch (error) {
@@ -153,7 +162,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
   }
   const multi = new cliProgress.MultiBar(
     {
-      format: " {file} |{bar}| {percentage}% | {done} of {size} | {speed}{sources} | ETA {etaText}",
+      format: " {file} |{bar}| {percentage}% | {done} of {size} | {speed}{sources} | ETA {etaText}{reads}",
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -180,6 +189,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         speed: "-",
         sources: "",
         etaText: "-",
+        reads: "",
       });
       bars.set(e.id, bar);
     }
@@ -252,6 +262,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
             speed: `${formatBytes(summary?.bytesPerSecond ?? e.bytesPerSecond)}/s`,
             sources: summary === undefined ? "" : ` from ${summary.text}`,
             etaText: e.etaSeconds === null ? "-" : formatEta(e.etaSeconds),
+            reads: readsSummary(e.reads), // peer get --stream: where the player reads, and its read-ahead
           });
           break;
         }

@@ -37,6 +37,8 @@ export type DownloadEvent =
       readonly etaSeconds: number | null;
       /** Per source (pieces path only; absent on the whole-file path): what each delivered and at what rate. */
       readonly sources?: readonly SourceProgress[];
+      /** Open reads of the download (a player on `peer get --stream`): absent when nothing reads it. */
+      readonly reads?: readonly ReadProgress[];
     })
   | (EventBase & { readonly type: "restarted"; readonly reason: string; readonly restarts: number })
   | (EventBase & {
@@ -115,6 +117,22 @@ export interface SourceProgress {
   readonly bytesPerSecond: number;
   /** `active`: reading now or ready; `waiting`: backing off after a failure; `banned`; `unusable` (lacks the content, ignores ranges, or failed for good). */
   readonly state: "active" | "waiting" | "banned" | "unusable";
+}
+
+/** One open read of a download in progress (docs/downloads.md "Reading a download while it runs"). */
+export interface ReadProgress {
+  /** First byte of the range read. */
+  readonly start: number;
+  /** One past its last byte. */
+  readonly end: number;
+  /** Next byte the reader needs. */
+  readonly position: number;
+  /** Bytes of its read-ahead window (from `position`). */
+  readonly readAhead: number;
+  /** Bytes of the window verified and ready (contiguous from `position`). */
+  readonly ready: number;
+  /** True while the reader waits for a piece. */
+  readonly waiting: boolean;
 }
 
 /** What a completed download was checked against. */

@@ -37,6 +37,8 @@ import { makeLeaseOwner } from "./store/lease.js";
 import { realTransferFs } from "./transfer/part-file.js";
 import { folderMethods, type FolderMethods } from "./folder/manager-folders.js";
 import type { FolderContext } from "./folder/folder-context.js";
+import { createTapRegistry } from "./stream/tap-registry.js";
+import type { StreamTap } from "./stream/stream-tap.js";
 
 /** A peer to download from. */
 export interface PeerRef {
@@ -72,6 +74,8 @@ export interface EnqueueOptions {
    * "already there" in every mode. @default "refuse"
    */
   onExisting?: OnExisting;
+  /** Fetch the pieces in order, the first and last early; persisted with the job. @default false (or the job's) */
+  sequential?: boolean;
 }
 
 /** Result of {@link DownloadManager.delete}. */
@@ -130,6 +134,11 @@ export interface DownloadManager extends FolderMethods {
   activeCount(): number;
   /** Subscribes to events; returns the unsubscribe function. */
   on(listener: DownloadListener): () => void;
+  /**
+   * The stream tap of a job this manager runs (client/stream/stream-tap.ts): serve its verified
+   * pieces while it downloads, and let reads steer it. Throws for a job of unknown size.
+   */
+  tap(id: string): Promise<StreamTap>;
   /** Aborts attempts, leaves rows resumable (`queued`), closes the database if it opened it. */
   close(): Promise<void>;
 }
@@ -155,6 +164,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   let started = false;
   let closed = false;
   let runJobs = true;
+  const taps = createTapRegistry();
 
   const database = (): Kysely<ClientDatabase> => {
     if (db === undefined || !started) throw new Error("call start() before using the download manager");
@@ -163,6 +173,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   };
 
   function emit(e: DownloadEvent): void {
+    taps.onEvent(e);
     for (const l of listeners) {
       try {
         l(e);
@@ -227,6 +238,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     limiter,
     clientFor,
     emit,
+    tapOf: (row) => taps.forRow(row),
   };
 
   /** Registers a peer's key (only its fingerprint is stored) and resolves its URL and transport. */
@@ -290,6 +302,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const onExisting = enqueueOptions.onExisting ?? "refuse";
       const outDir = path.resolve(enqueueOptions.outDir ?? downloadDir);
       const destination = await destinationFor(outDir, name, item, onExisting);
+      const sequential = enqueueOptions.sequential;
       const job = {
         peerUrl: entry.client.baseUrl,
         keyRef: ref,
@@ -300,6 +313,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         name,
         onExisting,
         extra,
+        sequential,
       };
       const slot = await createOrReuseJob(d, job, now, emit);
       schedule(slot.id);
@@ -426,6 +440,10 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
 
     activeCount() {
       return running.size;
+    },
+
+    async tap(id) {
+      return taps.forRow(await requireRow(id), true);
     },
 
     on(listener) {

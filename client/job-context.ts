@@ -7,6 +7,7 @@ import type { Limiter } from "./scheduler/limiter.js";
 import type { ClientDatabase } from "./store/database.js";
 import type { DownloadRow } from "./store/download.table.js";
 import type { TransferFs } from "./transfer/part-file.js";
+import type { StreamTap } from "./stream/stream-tap.js";
 
 /** A peer client and its (cached) handshake. */
 export interface ClientEntry {
@@ -27,4 +28,6 @@ export interface JobContext {
   /** The client for a row's peer, or undefined when no key is known for it. */
   clientFor(row: Pick<DownloadRow, "peer_url" | "transport" | "key_ref">): ClientEntry | undefined;
   emit(event: DownloadEvent): void;
+  /** The job's stream tap (its readers in this process, and the `sequential` option). Throws without a size. */
+  tapOf(row: DownloadRow): StreamTap;
 }

@@ -111,6 +111,8 @@ export interface NewJob {
   readonly extra?: PlannedSources | undefined;
   /** The folder job the file belongs to (docs/downloads.md "Folder jobs"). @default none */
   readonly folderJobId?: string | undefined;
+  /** Fetch in order, the first and last pieces early; true also sets it on a reused job. @default false */
+  readonly sequential?: boolean | undefined;
 }
 
 /** Result of {@link createOrReuseJob}. */
@@ -224,9 +226,16 @@ async function takeOver(
   const { item } = job;
   const patch: DownloadRowUpdate =
     identity === "same-item"
-      ? { key_ref: job.keyRef, transport: job.transport, on_existing: job.onExisting ?? "refuse", updated_at: t }
+      ? {
+          key_ref: job.keyRef,
+          transport: job.transport,
+          on_existing: job.onExisting ?? "refuse",
+          updated_at: t,
+          ...sequentialPatch(job),
+        }
       : {
           on_existing: job.onExisting ?? "refuse",
+          ...sequentialPatch(job),
           peer_url: job.peerUrl,
           key_ref: job.keyRef,
           transport: job.transport,
@@ -241,6 +250,11 @@ async function takeOver(
   const requeue = { status: "queued" as const, error_code: null, error_message: null, updated_at: t };
   await repo.updateDownloadIfStatus(trx, existing.id, ["paused"], requeue);
   return true;
+}
+
+/** Asking for `sequential` again sets it on the live job; leaving it out keeps the job's. */
+function sequentialPatch(job: NewJob): DownloadRowUpdate {
+  return job.sequential === true ? { sequential: 1 } : {};
 }
 
 /** Adds (or refreshes) the job's primary peer and the extra sources; refuses a job over the limit. */
@@ -297,6 +311,7 @@ function newRow(id: string, job: NewJob, t: number) {
     folder_job_id: job.folderJobId ?? null,
     committed_bytes: 0,
     on_existing: job.onExisting ?? "refuse",
+    sequential: job.sequential === true ? 1 : 0,
     status: "queued" as const,
     attempts: 0,
     restarts: 0,

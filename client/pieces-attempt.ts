@@ -16,6 +16,7 @@ import { fetchPieceLayer, type CheckedLayer } from "./pieces/piece-layer-fetch.j
 import type { DownloadRow } from "./store/download.table.js";
 import { runPieceTransfer, type PieceHooks, type PieceStats } from "./transfer/piece-transfer.js";
 import { chunkSizeAfterFailures } from "./transfer/rpc-source.js";
+import type { StreamTap } from "./stream/stream-tap.js";
 
 /** What a pieces attempt works from. */
 export interface PiecePlan {
@@ -117,6 +118,7 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
   if (sources.length === 0)
     throw new DownloadError("unavailable", "no source of this job can be reached now (see peer downloads show)");
   const book = createSourceBook(claim);
+  const tap = ctx.tapOf({ ...r, expected_size: plan.size });
   try {
     const result = await runPieceTransfer(
       {
@@ -141,7 +143,9 @@ export async function runPieceAttempt(a: AttemptInput, plan: PiecePlan): Promise
         fs: ctx.fs,
         now: ctx.now,
         pool: sharedHashPool(),
-        hooks: pieceHooks(claim, r, plan, book, stats),
+        hooks: pieceHooks(claim, r, plan, book, stats, tap),
+        steer: tap,
+        rootHex: plan.rootHex,
       },
       stats,
     );
@@ -167,7 +171,14 @@ function merge(a: Bitmap | undefined, b: Bitmap | undefined, count: number): Bit
 }
 
 /** Row updates (only while we hold the lease) and events of a pieces attempt. */
-function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan, book: SourceBook, stats: PieceStats): PieceHooks {
+function pieceHooks(
+  claim: JobClaim,
+  r: DownloadRow,
+  plan: PiecePlan,
+  book: SourceBook,
+  stats: PieceStats,
+  tap: StreamTap,
+): PieceHooks {
   const { ctx } = claim;
   const { o, now, emit } = ctx;
   const base = () => eventBase(r, now);
@@ -197,7 +208,8 @@ function pieceHooks(claim: JobClaim, r: DownloadRow, plan: PiecePlan, book: Sour
       if (t - lastProgressAt >= o.progressIntervalMs || verifiedBytes === size) {
         lastProgressAt = t;
         const sources = stats.sources?.map((run) => run.snapshot());
-        emit({ ...base(), type: "progress", bytes: verifiedBytes, size, ...meter.read(size), sources });
+        const reads = tap.readCount > 0 ? tap.snapshot() : undefined;
+        emit({ ...base(), type: "progress", bytes: verifiedBytes, size, ...meter.read(size), sources, reads });
       }
     },
     onSourceBanned: async (run, reason) => {

@@ -10,6 +10,9 @@
  *   another source is still reading (the pieces that would arrive last: a stalled or slow
  *   source's range is shared, not waited for). The first copy to arrive wins; the transfer
  *   cancels a read whose remaining pieces all arrived from elsewhere.
+ * - Urgent pieces first (read-priority.ts: what open reads of the download need, earliest
+ *   deadline first): the first one nobody delivers soon — free, or deep in another source's
+ *   range — in short ranges, so several sources share a reader's window.
  */
 
 /** A piece range: pieces [first, end). */
@@ -18,6 +21,8 @@ export interface Assignment {
   readonly end: number;
   /** True when the pieces are already being read by another source (endgame duplicates). */
   readonly duplicate: boolean;
+  /** True for urgent pieces (a reader of the download needs them): read in small messages. */
+  readonly urgent?: true;
 }
 
 /** What the schedule looks at. */
@@ -43,6 +48,36 @@ export interface ScheduleInput {
   readonly startBytes?: number;
   /** Most readers of one piece (1 = no endgame). @default 2 */
   readonly maxReaders?: number;
+  /** True when the piece's reader reads in big messages on a slow link (not urgent pieces): it arrives only with its whole message, late. @default never */
+  readonly bulk?: (index: number) => boolean;
+  /** For an urgent piece, pieces its reader consumes before needing it (its deadline in pieces). @default 0 */
+  readonly lead?: (index: number) => number;
+  /** Urgent pieces, earliest deadline first (read-priority.ts). @default none */
+  readonly urgent?: readonly number[];
+  /** A piece within this many pieces of its reader's position arrives "soon". @default urgentPieces(pieceLength) */
+  readonly soon?: number;
+}
+
+/** Most bytes of one range of urgent pieces: short, so a reader's first piece is not queued behind its window. */
+export const URGENT_RANGE_BYTES = 2 * 1024 * 1024;
+
+/** Pieces in a range of urgent pieces (at least 1). */
+export function urgentRangePieces(pieceLength: number): number {
+  return Math.max(1, Math.floor(URGENT_RANGE_BYTES / pieceLength));
+}
+
+/**
+ * True for a missing piece that nobody delivers in time: free; or another source reaches it
+ * later than its reader needs it (more pieces before it in that source's range than `soon`
+ * plus the reader's lead); or it is in a slow bulk read (it comes with a whole message).
+ */
+export function unserved(input: ScheduleInput, i: number): boolean {
+  if (!input.missing(i)) return false;
+  const n = input.readers(i);
+  if (n === 0) return true;
+  const soon = input.soon ?? urgentRangePieces(input.pieceLength);
+  const late = input.distance(i) >= soon + Math.max(0, input.lead?.(i) ?? 0);
+  return n < (input.maxReaders ?? 2) && !input.mine(i) && (late || input.bulk?.(i) === true);
 }
 
 /** Range size for a source not yet measured. */
@@ -59,6 +94,8 @@ export function rangePieces(
 /** The next range for one source, or undefined when there is nothing for it to read now. */
 export function assignRange(input: ScheduleInput): Assignment | undefined {
   const free = (i: number) => input.missing(i) && input.readers(i) === 0;
+  const urgent = urgentRange(input, free);
+  if (urgent !== undefined) return urgent;
   for (let first = 0; first < input.count; first++) {
     if (!free(first)) continue;
     const cap = input.activeSources <= 1 ? input.count : rangePieces(input);
@@ -67,6 +104,22 @@ export function assignRange(input: ScheduleInput): Assignment | undefined {
     return { first, end, duplicate: false };
   }
   return endgamePiece(input);
+}
+
+/** The first urgent piece nobody delivers soon, with the urgent free pieces that follow it. */
+function urgentRange(input: ScheduleInput, free: (i: number) => boolean): Assignment | undefined {
+  const list = input.urgent ?? [];
+  if (list.length === 0) return undefined;
+  const set = new Set(list);
+  for (const first of list) {
+    if (first < 0 || first >= input.count || !unserved(input, first)) continue;
+    if (!free(first)) return { first, end: first + 1, duplicate: true, urgent: true };
+    const cap = Math.min(urgentRangePieces(input.pieceLength), rangePieces(input));
+    let end = first + 1;
+    while (end < input.count && end - first < cap && free(end) && set.has(end)) end++;
+    return { first, end, duplicate: false, urgent: true };
+  }
+  return undefined;
 }
 
 /**

@@ -55,6 +55,8 @@ export interface Download {
   readonly onExisting: OnExisting;
   /** The folder job this file belongs to (docs/downloads.md "Folder jobs"); null for a single download. */
   readonly folderJobId: string | null;
+  /** Fetched in order, the first and last pieces early (`peer get --sequential`). */
+  readonly sequential: boolean;
 }
 
 const num = (v: number | string): number => Number(v);
@@ -103,5 +105,6 @@ export function toDownload(row: DownloadRow): Download {
     pieces: piecesOf(row),
     onExisting: row.on_existing ?? "refuse",
     folderJobId: row.folder_job_id ?? null,
+    sequential: Number(row.sequential ?? 0) === 1,
   };
 }

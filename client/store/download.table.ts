@@ -81,6 +81,8 @@ export interface DownloadTable {
   on_existing: ColumnType<OnExisting, OnExisting | undefined, OnExisting>;
   /** The folder job this file belongs to (0006); null for a single download. */
   folder_job_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1: fetch in order, the first and last pieces early (0007; `peer get --sequential`). */
+  sequential: Generated<number>;
 }
 
 /** A row as read. */

@@ -1,6 +1,7 @@
 /** Inputs, hooks and results of the piece transfer (client/transfer/piece-transfer.ts). */
 import type { Bitmap } from "../pieces/bitmap.js";
 import type { OnExisting } from "./existing-policy.js";
+import type { PieceDeadline } from "../pieces/read-priority.js";
 import type { HashPool } from "../pieces/hash-pool.js";
 import type { DownloadError } from "../errors.js";
 import type { BackoffOptions } from "../retry/backoff.js";
@@ -31,6 +32,31 @@ export interface PieceHooks {
   onVerifying(verified: string, size: number): Promise<void>;
   /** Runs the final rename while the job is still ours (the fencing check). @default unguarded */
   guardRename?: ((rename: () => Promise<void>) => Promise<boolean>) | undefined;
+}
+
+/** The pieces layout of an attempt, as readers of the download see it. */
+export interface SteerLayout {
+  readonly size: number;
+  readonly pieceLength: number;
+  /** The pieces root (64 hex): the stream's validator. */
+  readonly rootHex: string;
+}
+
+/**
+ * Readers of the download while it runs (client/stream/stream-tap.ts): they steer the
+ * schedule (urgent pieces first) and are told which pieces they may read.
+ */
+export interface PieceSteer {
+  /** The attempt starts; `readableAtStart` says which pieces are verified and on disk already. */
+  begin(layout: SteerLayout, readableAtStart: (index: number) => boolean): void;
+  /** A piece is verified and its bytes are in the part file. */
+  pieceReadable(index: number): void;
+  /** The part is about to be truncated (the file changed). */
+  forget(reason: string): void;
+  /** Urgent pieces now, earliest deadline first (read-priority.ts). */
+  urgent(): readonly PieceDeadline[];
+  /** Subscribes to changes of the urgent pieces; returns the unsubscribe function. */
+  onSteer(listener: () => void): () => void;
 }
 
 /** Inputs of one attempt. */
@@ -64,6 +90,10 @@ export interface PieceTransferParams {
   readonly now: () => number;
   readonly pool: HashPool;
   readonly hooks: PieceHooks;
+  /** Readers of the download while it runs (urgent pieces, readable pieces). @default none */
+  readonly steer?: PieceSteer | undefined;
+  /** The pieces root as hex (the stream's validator). @default "" */
+  readonly rootHex?: string;
   /** A piece failing this many times in one attempt ends it ("bad-pieces"). @default 2 */
   readonly maxFailuresPerPiece?: number;
   /** Pieces failing in one attempt before it ends ("bad-pieces"). @default 4 */

@@ -37,7 +37,7 @@ import { checkMirrorRead } from "./mirror-source.js";
 import { commitPartGuarded } from "./part-file.js";
 import { openPartFile } from "./safe-fs.js";
 import type { PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
-import type { OpenedRead } from "./read-source.js";
+import type { Chunk, OpenedRead } from "./read-source.js";
 import { SourceReaders, SourceRefused } from "./source-readers.js";
 import { SourceRun } from "./source-run.js";
 import { createWriteBehind, type WriteBehind } from "./write-behind.js";
@@ -45,11 +45,18 @@ import { createWriteBehind, type WriteBehind } from "./write-behind.js";
 export type { PieceHooks, PieceStats, PieceTransferParams, PieceTransferResult } from "./piece-transfer-params.js";
 export type { TransferSource } from "./source-run.js";
 
+/** RPC message size for urgent pieces (a 1 MiB message arrives whole, 16 s on a 64 KiB/s link). */
+const URGENT_CHUNK_BYTES = 64 * 1024;
+
 /** Runs one attempt. Throws a DownloadError (or something `classify` understands). */
 export async function runPieceTransfer(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransferResult> {
   const t = await PieceTransfer.open(p, stats);
   return t.run();
 }
+
+/** What a race between the network and the pipeline's head says when the hash came first. */
+const HASHED = Symbol("hashed");
+const hashedFirst = (): typeof HASHED => HASHED;
 
 /** A piece in the hashing pipeline. */
 interface Hashing {
@@ -80,6 +87,9 @@ class PieceTransfer {
   private checkedOnDisk = 0;
   private refetched = 0;
   private readonly onOuterAbort = () => this.ctl.abort(this.p.signal.reason);
+  /** Verified pieces pushed to the write-behind, not yet written (index → end offset): readable once written. */
+  private readonly unwritten = new Map<number, number>();
+  private unsteer: () => void = () => undefined;
 
   static async open(p: PieceTransferParams, stats: PieceStats): Promise<PieceTransfer> {
     const fh = await openPartFile(p.partPath);
@@ -109,7 +119,10 @@ class PieceTransfer {
       fs: p.fs,
       fh,
       start: 0,
-      onWritten: (_end, length) => (stats.bytesWritten += length),
+      onWritten: (end, length) => {
+        stats.bytesWritten += length;
+        this.written(end - length, end);
+      },
     });
     const runs = p.sources.map((source) => new SourceRun(source));
     stats.sources = runs;
@@ -127,11 +140,13 @@ class PieceTransfer {
       read: (run, a, ctl) => this.readRange(run, a, ctl),
       onSourceFailed: (run, error, decision) => p.hooks.onSourceFailed(run, error, decision),
       onSourceBanned: (run, reason) => p.hooks.onSourceBanned(run, reason),
+      urgent: p.steer === undefined ? undefined : () => p.steer?.urgent() ?? [],
     });
   }
 
   async run(): Promise<PieceTransferResult> {
     try {
+      this.startSteer();
       this.startDiskChecks();
       await this.fetchMissing();
       const destination = await this.finish();
@@ -140,10 +155,38 @@ class PieceTransfer {
       await this.keepWhatArrived(err);
       throw this.errorOf(err);
     } finally {
+      this.unsteer();
       this.p.signal.removeEventListener("abort", this.onOuterAbort);
       this.ctl.abort(new DownloadError("cancelled", "the attempt ended"));
       await Promise.allSettled(this.checks);
       if (!this.closed) await this.fh.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Readers of the download (client/stream/stream-tap.ts) learn the layout and what they may
+   * read now: pieces recorded by this process (never re-checked); their reads steer the schedule.
+   */
+  private startSteer(): void {
+    const { p } = this;
+    const steer = p.steer;
+    if (steer === undefined) return;
+    steer.begin(
+      { size: p.size, pieceLength: p.pieceLength, rootHex: p.rootHex ?? "" },
+      (i) => hasPiece(p.verified, i) && !p.recheck(i),
+    );
+    this.unsteer = steer.onSteer(() => this.readers.steer());
+  }
+
+  /** The write-behind wrote [start, end): the verified pieces inside it are readable. */
+  private written(start: number, end: number): void {
+    const steer = this.p.steer;
+    if (steer === undefined) return;
+    for (const [index, pieceEnd] of this.unwritten) {
+      if (index * this.p.pieceLength >= start && pieceEnd <= end) {
+        this.unwritten.delete(index);
+        steer.pieceReadable(index);
+      }
     }
   }
 
@@ -186,6 +229,7 @@ class PieceTransfer {
       this.checkedOnDisk++;
       const good = nodeMatches(node, index, p.size, p.pieceLength, p.root, p.layer);
       if (good) setPiece(this.confirmed, index);
+      if (good) p.steer?.pieceReadable(index); // its bytes are on disk and match
       if (good && !recorded) {
         setPiece(this.inHand, index);
         this.pendingBytes += length; // on disk, not yet fsync'ed by us
@@ -214,7 +258,8 @@ class PieceTransfer {
           length,
           ifMatch: source.etag,
           expectedSize: p.size,
-          chunkSize: source.chunkSize,
+          // A reader waits for urgent pieces: small messages, so each piece comes as soon as it is sent.
+          chunkSize: a.urgent === true ? URGENT_CHUNK_BYTES : source.chunkSize,
           transient: true, // receive() copies every chunk into its piece before the next
           signal: ctl.signal,
         }),
@@ -268,10 +313,28 @@ class PieceTransfer {
     let pipelineBytes = 0;
     // Bytes hashing or waiting to be written, per read: bounds the client's memory (docs/performance.md).
     const limit = Math.max(2 * p.pieceLength, 4 * 1024 * 1024);
+    let next: Promise<IteratorResult<Chunk>> | undefined;
     try {
+      next = read.body.next();
       for (;;) {
-        const r = await net.wait(read.body.next());
-        if (r.done === true) break;
+        // While the network is quiet, pieces whose hash is back are written (and readable) at
+        // once: on a slow link a reader would otherwise wait a whole message for its piece.
+        const head = pipeline[0];
+        const got =
+          head === undefined || head.done
+            ? await net.wait(next as Promise<IteratorResult<Chunk>>)
+            : await net.wait(
+                Promise.race([next as Promise<IteratorResult<Chunk>>, head.node.then(hashedFirst, hashedFirst)]),
+              );
+        if (got === HASHED) {
+          pipelineBytes -= await this.settlePiece(pipeline.shift());
+          continue;
+        }
+        const r = got as IteratorResult<Chunk>;
+        if (r.done === true) {
+          next = undefined;
+          break;
+        }
         for (const piece of asm.push(r.value.offset, r.value.data)) {
           pipelineBytes += piece.bytes.length; // before hash(): it transfers (detaches) the buffer
           pipeline.push(this.hash(run, piece));
@@ -280,10 +343,12 @@ class PieceTransfer {
         while (pipeline.length > 0 && (pipelineBytes > limit || pipeline[0]?.done === true)) {
           pipelineBytes -= await this.settlePiece(pipeline.shift());
         }
+        next = read.body.next(); // only now: a transient chunk is valid until the next is asked for
       }
       asm.finish();
       while (pipeline.length > 0) await this.settlePiece(pipeline.shift());
     } finally {
+      next?.catch(() => undefined); // a read cut while the pipeline was being settled
       for (const h of pipeline) h.node.catch(() => undefined);
     }
   }
@@ -322,6 +387,7 @@ class PieceTransfer {
     await this.inOrder(async () => {
       if (hasPiece(this.inHand, index)) return; // the endgame's other copy arrived first
       if (this.failures.has(index)) this.refetched++;
+      if (p.steer !== undefined) this.unwritten.set(index, offset + length);
       await this.wb.push(offset, bytes);
       setPiece(this.inHand, index);
       setPiece(this.confirmed, index);
@@ -396,6 +462,7 @@ class PieceTransfer {
     await this.wb.settle().catch(() => undefined);
     if (this.closed) return;
     if (this.errorOf(err).action === "restart") {
+      this.p.steer?.forget("the file changed on the peer; the download starts again");
       await this.fh.truncate(0).catch(() => undefined);
       return;
     }

@@ -8,10 +8,20 @@
  * (piece-transfer.ts); this module only decides who reads what, and when.
  */
 import { DownloadError, classify } from "../errors.js";
-import { assignRange, type Assignment } from "../pieces/source-schedule.js";
+import { pickPreemption, type PieceDeadline } from "../pieces/read-priority.js";
+import {
+  assignRange,
+  unserved,
+  urgentRangePieces,
+  type Assignment,
+  type ScheduleInput,
+} from "../pieces/source-schedule.js";
 import type { BackoffOptions } from "../retry/backoff.js";
 import { decideSourceFailure, type SourceFailureDecision } from "../retry/source-failure.js";
 import type { SourceRun } from "./source-run.js";
+
+/** A bulk read (1 MiB messages) from a source at least this fast delivers a piece soon enough for a reader. */
+const BULK_FAST_RATE = 4 * 1024 * 1024;
 
 /** The reason a read is aborted with when the transfer stops it itself (endgame loser, banned source). */
 export const SUPERSEDED = Symbol("superseded");
@@ -48,6 +58,8 @@ export interface ReaderDeps {
   readonly read: (run: SourceRun, a: Assignment, ctl: AbortController) => Promise<void>;
   readonly onSourceFailed: (run: SourceRun, error: DownloadError, decision: SourceFailureDecision) => void;
   readonly onSourceBanned: (run: SourceRun, reason: string) => Promise<void>;
+  /** Urgent pieces (open reads of the download), earliest deadline first. @default none */
+  readonly urgent?: (() => readonly PieceDeadline[]) | undefined;
 }
 
 /** The readers of one transfer. */
@@ -119,18 +131,66 @@ export class SourceReaders {
 
   /** The schedule's answer for one source (source-schedule.ts). */
   private assign(run: SourceRun): Assignment | undefined {
+    return assignRange(this.scheduleInput(run));
+  }
+
+  /**
+   * The urgent pieces changed (a reader opened, moved or closed): wake idle sources, and when
+   * an urgent piece is served by nobody soon and no source is idle, stop the read of one
+   * source that serves no urgent piece (read-priority.ts `pickPreemption`) so it takes it.
+   */
+  steer(): void {
+    const deadlines = this.d.urgent?.() ?? [];
+    this.notify();
+    if (deadlines.length === 0) return;
+    const urgent = deadlines.map((d) => d.index);
+    const due = new Map(deadlines.map((d) => [d.index, d.ahead]));
+    const now = this.d.now();
+    const live = this.runs.filter((r) => !r.gone && r.retryAt <= now);
+    if (live.length === 0) return;
+    const input = this.scheduleInput(live[0] as SourceRun);
+    const k = pickPreemption({
+      unserved: urgent.filter((i) => i >= 0 && i < this.d.count && unserved({ ...input, mine: () => false }, i)),
+      reads: live.map((r) =>
+        r.reading === undefined || r.reading.ctl.signal.aborted
+          ? undefined
+          : { ...r.reading, bulk: !r.reading.urgent && r.rate() < BULK_FAST_RATE },
+      ),
+      deadline: (i) => (this.d.missing(i) ? (due.get(i) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY),
+      soon: urgentRangePieces(this.d.pieceLength),
+    });
+    if (k !== undefined) live[k]?.reading?.ctl.abort(SUPERSEDED);
+  }
+
+  private scheduleInput(run: SourceRun): ScheduleInput {
     const owner = (i: number) =>
       this.runs.find((r) => r.reading !== undefined && i >= r.reading.first && i < r.reading.end);
-    return assignRange({
+    return {
       count: this.d.count,
       pieceLength: this.d.pieceLength,
       missing: this.d.missing,
       readers: (i) => this.readers[i] ?? 0,
       mine: (i) => run.reading !== undefined && i >= run.reading.first && i < run.reading.end,
       distance: (i) => i - (owner(i)?.reading?.position ?? i),
+      bulk: (i) => {
+        const o = owner(i);
+        return o?.reading?.urgent === false && o.rate() < BULK_FAST_RATE;
+      },
+      lead: (i) => Math.floor((this.lead.get(i) ?? 0) / this.d.pieceLength),
       rate: run.rate(),
       activeSources: this.runs.filter((r) => !r.gone).length,
-    });
+      urgent: this.urgentIndices(),
+    };
+  }
+
+  /** Bytes each urgent piece's reader consumes before it needs it (refreshed with the urgent list). */
+  private lead = new Map<number, number>();
+
+  private urgentIndices(): number[] | undefined {
+    const list = this.d.urgent?.();
+    if (list === undefined) return undefined;
+    this.lead = new Map(list.map((d) => [d.index, d.ahead]));
+    return list.map((d) => d.index);
   }
 
   /** Reads one assigned range; a failure is decided per source and may end the attempt. */
@@ -138,7 +198,7 @@ export class SourceReaders {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(this.d.ctl.signal.reason);
     this.d.ctl.signal.addEventListener("abort", onAbort, { once: true });
-    run.reading = { first: a.first, end: a.end, position: a.first, ctl };
+    run.reading = { first: a.first, end: a.end, position: a.first, ctl, urgent: a.urgent === true };
     for (let i = a.first; i < a.end; i++) this.readers[i] = (this.readers[i] ?? 0) + 1;
     try {
       await this.d.read(run, a, ctl);

@@ -41,6 +41,8 @@ export interface ActiveRange {
   readonly end: number;
   /** Next piece this read will deliver. */
   position: number;
+  /** A read of urgent pieces (small messages); false for a bulk read. */
+  readonly urgent: boolean;
   readonly ctl: AbortController;
 }
 

@@ -51,6 +51,18 @@ describe("peer exit codes and messages", { timeout: 600_000 }, () => {
   // [name, args, expected exit code, stderr pattern]
   const cases: Array<[string, string[], number, RegExp]> = [
     ["no command", [], 2, /Usage: peer/],
+    [
+      "get --stream with two items",
+      ["get", "http://127.0.0.1:1", "a/b", "c/d", "--stream", "--key", "k"],
+      2,
+      /--stream serves one file/,
+    ],
+    [
+      "get --stream-listen without a port",
+      ["get", "http://127.0.0.1:1", "a/b", "--stream-listen", "nonsense", "--key", "k"],
+      2,
+      /"nonsense" has no port/,
+    ],
     ["unknown command", ["bogus"], 2, /unknown command 'bogus'[\s\S]*peer --help/],
     ["unknown option", ["keys", "list", "--nope"], 2, /unknown option '--nope'[\s\S]*peer keys list --help/],
     ["keys create without --name", ["keys", "create"], 2, /--name <name>' not specified/],

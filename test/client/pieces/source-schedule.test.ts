@@ -88,6 +88,63 @@ const cases: Array<[string, ScheduleInput, ReturnType<typeof assignRange>]> = [
     input({ activeSources: 3, have: [0, 1, 2, 3, 4, 5, 6, 7], reading: { 8: 1, 9: 2 } }),
     { first: 8, end: 9, duplicate: true },
   ],
+  // Urgent pieces (read-priority.ts): hostile inputs first.
+  [
+    "urgent: indices out of the file are ignored",
+    input({ urgent: [-1, 10, 99] }),
+    { first: 0, end: 10, duplicate: false },
+  ],
+  [
+    "urgent: pieces in hand are skipped",
+    input({ have: [8, 9], urgent: [8, 9] }),
+    { first: 0, end: 8, duplicate: false },
+  ],
+  [
+    "urgent: the earliest deadline first, alone",
+    input({ urgent: [9, 3] }),
+    { first: 9, end: 10, duplicate: false, urgent: true },
+  ],
+  [
+    "urgent: a run of urgent free pieces, cut at the first non-urgent one",
+    input({ urgent: [4, 5, 6, 8] }),
+    { first: 4, end: 7, duplicate: false, urgent: true },
+  ],
+  [
+    "urgent: at most URGENT_RANGE_BYTES (2 MiB = 2 pieces of 1 MiB)",
+    input({ pieceLength: 1024 * K, urgent: [2, 3, 4, 5] }),
+    { first: 2, end: 4, duplicate: false, urgent: true },
+  ],
+  [
+    "urgent: a piece another source delivers soon is left to it",
+    input({ activeSources: 2, reading: { 5: 1 }, distance: () => 0, urgent: [5, 7] }),
+    { first: 7, end: 8, duplicate: false, urgent: true },
+  ],
+  [
+    "urgent: a piece deep in another source's range is read again (duplicate)",
+    input({ activeSources: 2, reading: { 5: 1 }, distance: () => 1000, urgent: [5] }),
+    { first: 5, end: 6, duplicate: true, urgent: true },
+  ],
+  [
+    "urgent: deep in another source's range but its reader needs it later still → left to it (the free pieces go first)",
+    input({
+      activeSources: 2,
+      reading: { 5: 1, 6: 1, 7: 1, 8: 1, 9: 1 },
+      distance: () => 1000,
+      lead: () => 2000,
+      urgent: [5],
+    }),
+    { first: 0, end: 5, duplicate: false },
+  ],
+  [
+    "urgent: a piece another source reads in big messages on a slow link is read again (duplicate)",
+    input({ activeSources: 2, reading: { 5: 1 }, distance: () => 0, bulk: () => true, urgent: [5] }),
+    { first: 5, end: 6, duplicate: true, urgent: true },
+  ],
+  [
+    "urgent: never a duplicate of one's own range",
+    input({ activeSources: 2, reading: { 5: 1 }, mine: (i) => i === 5, distance: () => 1000, urgent: [5] }),
+    { first: 0, end: 5, duplicate: false },
+  ],
 ];
 
 for (const [name, given, want] of cases) {

@@ -1,0 +1,202 @@
+/**
+ * Serves one download over HTTP while it runs (`peer get --stream`, docs/downloads.md
+ * "Reading a download while it runs"): GET and HEAD of `/` or `/<file name>`, planned by
+ * the same pure route core as `/v1/files/` (common/http/response-plan.ts: 200/206/416,
+ * multipart, If-Range, conditional requests), with the full size as Content-Length and
+ * the pieces root as the strong ETag. Bodies come from tap-body.ts: only verified bytes,
+ * each piece waited for (and fetched first); a piece that does not come in time cuts the
+ * response (before the head: 503 with Retry-After).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import type * as MimeTypes from "mime-types";
+import { randomBoundary } from "../../common/http/multipart.js";
+import { planResponse, type FileFacts, type ResponsePlan } from "../../common/http/response-plan.js";
+import type { StreamTap, TapState } from "./stream-tap.js";
+import { DEFAULT_WAIT_MS, readVerified, StreamStalled, type TapBodyOptions } from "./tap-body.js";
+
+/** Options of {@link startStreamServer}. */
+export interface StreamServerOptions {
+  /** Host to listen on. @default "127.0.0.1" */
+  readonly host?: string;
+  /** Port (0: a free one). @default 0 */
+  readonly port?: number;
+  /** Longest wait for one piece, in ms. @default DEFAULT_WAIT_MS (30 s) */
+  readonly waitMs?: number;
+  /** Read-ahead window of each read, in bytes. @default DEFAULT_READ_AHEAD (16 MiB) */
+  readonly readAhead?: number;
+  /** Last-Modified of the stream (the job's creation). @default the server's start */
+  readonly modified?: number;
+}
+
+/** A running stream server. */
+export interface StreamServer {
+  /** The URL a player opens (`http://host:port/<file name>`). */
+  readonly url: string;
+  /** Stops listening and ends open responses. */
+  close(): Promise<void>;
+}
+
+/** Starts serving `tap`'s download. */
+export async function startStreamServer(tap: StreamTap, o: StreamServerOptions = {}): Promise<StreamServer> {
+  const modified = Math.floor((o.modified ?? Date.now()) / 1000) * 1000;
+  const server = createServer((req, res) => {
+    handle(tap, req, res, { ...o, modified }).catch(() => res.destroy());
+  });
+  server.requestTimeout = 0; // a player's read may last as long as the film
+  server.headersTimeout = 10_000;
+  await listen(server, o.host ?? "127.0.0.1", o.port ?? 0);
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/${encodeURIComponent(tap.file.fileName)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+type Resolved = StreamServerOptions & { readonly modified: number };
+
+async function handle(tap: StreamTap, req: IncomingMessage, res: ServerResponse, o: Resolved): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (path !== "/" && path !== `/${encodeURIComponent(tap.file.fileName)}`) return text(res, 404, "not found\n");
+  return serveStream(tap, req, res, o);
+}
+
+/**
+ * Answers one GET or HEAD for `tap`'s download (the caller routed and authorised it): the
+ * piece a route such as the download service's `/v1/downloads/<id>/content` reuses.
+ * Options as {@link startStreamServer}'s; `modified` is the job's creation (Last-Modified).
+ */
+export async function serveStream(
+  tap: StreamTap,
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: StreamServerOptions & { readonly modified: number },
+): Promise<void> {
+  const ctl = new AbortController();
+  res.on("close", () => ctl.abort());
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return text(res, 405, "only GET and HEAD\n", { Allow: "GET, HEAD" });
+  const state = await settledState(tap, o.waitMs ?? DEFAULT_WAIT_MS, ctl.signal);
+  if (state.kind === "stopped") return text(res, 503, `${state.reason}\n`, { "Retry-After": "5" });
+  if (state.kind === "waiting")
+    return text(res, 503, "the download has not started, or its peer has no pieces root yet; retry later\n", {
+      "Retry-After": "2",
+    });
+  const plan = planResponse({
+    method: req.method,
+    headers: req.headers,
+    boundary: randomBoundary(),
+    file: facts(tap, state, o.modified),
+  });
+  if (req.method === "HEAD" || plan.body.kind !== "file") {
+    res.writeHead(plan.status, plan.headers);
+    res.end(plan.body.kind === "text" && req.method !== "HEAD" ? plan.body.text : undefined);
+    return;
+  }
+  await sendBody(tap, res, plan, { waitMs: o.waitMs, readAhead: o.readAhead, signal: ctl.signal });
+}
+
+/** Waits (up to `ms`) until the download can be read or has stopped. */
+async function settledState(tap: StreamTap, ms: number, signal: AbortSignal): Promise<TapState> {
+  const deadline = Date.now() + ms;
+  while (tap.current.kind === "waiting" && Date.now() < deadline && !signal.aborted)
+    await tap.next(deadline - Date.now(), signal);
+  return tap.current;
+}
+
+/** The file as the response plan sees it: validators from the pieces root. */
+function facts(tap: StreamTap, state: Exclude<TapState, { kind: "waiting" | "stopped" }>, modified: number): FileFacts {
+  const root = state.kind === "pieces" ? state.layout.rootHex : state.piecesRoot;
+  const pieceLength = state.kind === "pieces" ? state.layout.pieceLength : undefined;
+  const name = tap.file.fileName;
+  const type = (createRequire(import.meta.url)("mime-types") as typeof MimeTypes).lookup(name);
+  return {
+    size: tap.file.size,
+    etag: `"${root ?? `job-${tap.file.id}`}"`,
+    modified,
+    contentType: type === false ? "application/octet-stream" : type,
+    name,
+    piecesRoot: root !== null && root !== "" && pieceLength !== undefined ? root : undefined,
+    pieceLength,
+  };
+}
+
+/** The head once the first byte is ready (else 503), then every part's verified bytes with backpressure. */
+async function sendBody(tap: StreamTap, res: ServerResponse, plan: ResponsePlan, o: TapBodyOptions): Promise<void> {
+  if (plan.body.kind !== "file") return;
+  const parts = plan.body.parts;
+  const bodies = parts.map((p) => readVerified(tap, p.first, p.last, o));
+  try {
+    let started = false;
+    for (const [k, part] of parts.entries()) {
+      const body = bodies[k] as AsyncGenerator<Buffer>;
+      for (;;) {
+        let r: IteratorResult<Buffer>;
+        try {
+          r = await body.next();
+        } catch (err) {
+          if (!(err instanceof StreamStalled)) throw err;
+          // Nothing sent yet: a clean 503. Mid-body: cut the response (it can never be padded).
+          if (!started) text(res, 503, `${err.message}; retry\n`, { "Retry-After": "1" });
+          else res.destroy();
+          return;
+        }
+        if (o.signal.aborted) return;
+        if (!started) {
+          started = true;
+          res.writeHead(plan.status, plan.headers);
+          if (part.head !== "") res.write(part.head);
+        }
+        if (r.done === true) break;
+        if (!res.write(r.value)) await drained(res, o.signal);
+      }
+      const next = parts[k + 1];
+      if (next !== undefined && next.head !== "") res.write(next.head);
+    }
+    if (plan.body.tail !== "") res.write(plan.body.tail);
+    res.end();
+  } finally {
+    await Promise.all(bodies.map((b) => b.return(undefined)));
+  }
+}
+
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    res.on("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}
