@@ -7,13 +7,15 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import type { Authenticate } from "./auth/principal.js";
+import type { Authenticate, Principal } from "./auth/principal.js";
 import type { FileRoute } from "./http/serve-file.js";
 
 /** What the server gives an extension. */
 export interface ServerExtensionContext {
   /** The key store's check (scopes included in the principal). */
   readonly authenticate: Authenticate;
+  /** The principal of an active key by id (for sessions tied to a key), else undefined. */
+  readonly principal: (keyId: string) => Promise<Principal | undefined>;
   /** The server's logger. */
   readonly logger: Logger;
   /** Aborted when the server starts closing. */

@@ -123,6 +123,7 @@ export async function openPeer(options: OpenPeerOptions): Promise<OpenedPeer> {
     extension =
       (await options.extension?.({
         authenticate: state.authenticate,
+        principal: state.keys.principal,
         logger,
         shutdownSignal: shutdown.signal,
         tls: options.tls,

@@ -56,7 +56,7 @@ export async function startServicePeer(
       dataDir,
       host: "127.0.0.1",
       port: 0,
-      logger: pino({ level: "silent" }),
+      logger: pino({ level: process.env.PEER_TEST_SERVICE_LOG ?? "silent" }),
       extension: downloadServiceExtension({ downloadDir: root, dataDir, onQueue: (q) => (queue = q) }),
     });
   let server = await start();
