@@ -20,8 +20,10 @@ export interface ServerExtensionContext {
   readonly logger: Logger;
   /** Aborted when the server starts closing. */
   readonly shutdownSignal: AbortSignal;
-  /** Whether the server speaks TLS (Secure cookies). */
+  /** Whether the server speaks TLS. */
   readonly tls: boolean;
+  /** Whether cookies must be Secure: TLS, or an https `--public-url` (server/web/cookies.ts secureCookies). */
+  readonly secureCookies: boolean;
 }
 
 /** What an extension serves. */

@@ -21,6 +21,7 @@ import { pathPrefixProblem, stripPathPrefix } from "./path-prefix.js";
 import { openPeerState, type PeerState } from "./peer-state.js";
 import { createHttpRoutes, type HttpRoute } from "./http-routes.js";
 import type { ServerExtension, ServerExtensionFactory } from "../extension.js";
+import { secureCookies } from "../web/cookies.js";
 import { createRpcHandler, type PeerHooks } from "./rpc-handler.js";
 import { sendJson } from "./send-json.js";
 
@@ -127,6 +128,7 @@ export async function openPeer(options: OpenPeerOptions): Promise<OpenedPeer> {
         logger,
         shutdownSignal: shutdown.signal,
         tls: options.tls,
+        secureCookies: secureCookies(options.tls, resolved.publicUrl),
       })) ?? {};
   } catch (error) {
     await state.close();

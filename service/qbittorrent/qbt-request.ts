@@ -78,7 +78,10 @@ export function flag(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === "true";
 }
 
-/** The SID cookie: `SID` is the name every client looks for; HttpOnly, SameSite=Strict, Secure under TLS. */
-export function sidCookie(token: string, maxAgeSeconds: number, tls: boolean): string {
-  return `SID=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly; SameSite=Strict${tls ? "; Secure" : ""}`;
+/**
+ * The SID cookie: HttpOnly, SameSite=Strict, Secure when the web page's cookies are (TLS or an https
+ * public URL). Always named `SID`, without the `__Host-` prefix: qBittorrent clients look for that name.
+ */
+export function sidCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
+  return `SID=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly; SameSite=Strict${secure ? "; Secure" : ""}`;
 }

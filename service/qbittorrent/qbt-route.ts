@@ -52,14 +52,16 @@ export function createQbtRoute(deps: QbtDeps, context: ServerExtensionContext) {
       }
       const session = await deps.store.createSession(principal.keyId);
       logger.info({ keyId: principal.keyId }, "qBittorrent login");
-      return send(res, 200, "Ok.", { "set-cookie": sidCookie(session.token, SID_LIFETIME_MS / 1000, context.tls) });
+      return send(res, 200, "Ok.", {
+        "set-cookie": sidCookie(session.token, SID_LIFETIME_MS / 1000, context.secureCookies),
+      });
     }
     const principal = await principalOf(req);
     if (principal === undefined || !allows(principal.scopes, "downloads")) return send(res, 403, "Forbidden");
     if (name === "auth/logout") {
       const sid = readCookie(headerText(req.headers.cookie), "SID");
       if (sid !== undefined) await deps.store.endSession(sid);
-      return send(res, 200, "", { "set-cookie": sidCookie("", 0, context.tls) });
+      return send(res, 200, "", { "set-cookie": sidCookie("", 0, context.secureCookies) });
     }
     const answer = await handleQbt(deps, name, params, principal);
     send(res, answer.status, answer.body);
