@@ -24,6 +24,17 @@ export interface ServerExtensionContext {
   readonly tls: boolean;
   /** Whether cookies must be Secure: TLS, or an https `--public-url` (server/web/cookies.ts secureCookies). */
   readonly secureCookies: boolean;
+  /** The `--public-url`, if any (origin checks of form posts). */
+  readonly publicUrl: string | undefined;
+  /** The web page's live session of a request's Cookie header (its key re-checked), else undefined. */
+  readonly webSession: (cookieHeader: string | undefined) => Promise<WebSession | undefined>;
+}
+
+/** A signed-in browser, as an extension sees it. */
+export interface WebSession {
+  readonly principal: Principal;
+  /** The CSRF token its forms must carry. */
+  readonly csrf: string;
 }
 
 /** What an extension serves. */

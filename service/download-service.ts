@@ -18,6 +18,7 @@ import { createTorrentAdder } from "./torrent-add.js";
 import { torznabRoute } from "./torznab/torznab-extension.js";
 import { createQbtRoute } from "./qbittorrent/qbt-route.js";
 import { openQbtStore } from "./qbittorrent/qbt-store.js";
+import { createDownloadsView } from "./web/downloads-view.js";
 
 /** Options of {@link downloadServiceExtension}. */
 export interface DownloadServiceOptions {
@@ -65,7 +66,8 @@ export function downloadServiceExtension(options: DownloadServiceOptions): Serve
             publicUrl: options.publicUrl,
           });
           const qbt = createQbtRoute({ queue, torrents, store: openQbtStore(db), logger: context.logger }, context);
-          return (req, res) => torznab(req, res) || qbt(req, res);
+          const view = createDownloadsView(queue, context);
+          return (req, res) => torznab(req, res) || qbt(req, res) || view(req, res);
         })(),
         async close() {
           await manager.close();
