@@ -7,19 +7,34 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import type { Authenticate } from "./auth/principal.js";
+import type { Authenticate, Principal } from "./auth/principal.js";
 import type { FileRoute } from "./http/serve-file.js";
 
 /** What the server gives an extension. */
 export interface ServerExtensionContext {
   /** The key store's check (scopes included in the principal). */
   readonly authenticate: Authenticate;
+  /** The principal of an active key by id (for sessions tied to a key), else undefined. */
+  readonly principal: (keyId: string) => Promise<Principal | undefined>;
   /** The server's logger. */
   readonly logger: Logger;
   /** Aborted when the server starts closing. */
   readonly shutdownSignal: AbortSignal;
-  /** Whether the server speaks TLS (Secure cookies). */
+  /** Whether the server speaks TLS. */
   readonly tls: boolean;
+  /** Whether cookies must be Secure: TLS, or an https `--public-url` (server/web/cookies.ts secureCookies). */
+  readonly secureCookies: boolean;
+  /** The `--public-url`, if any (origin checks of form posts). */
+  readonly publicUrl: string | undefined;
+  /** The web page's live session of a request's Cookie header (its key re-checked), else undefined. */
+  readonly webSession: (cookieHeader: string | undefined) => Promise<WebSession | undefined>;
+}
+
+/** A signed-in browser, as an extension sees it. */
+export interface WebSession {
+  readonly principal: Principal;
+  /** The CSRF token its forms must carry. */
+  readonly csrf: string;
 }
 
 /** What an extension serves. */

@@ -17,6 +17,7 @@ import { type EventLog, openEventLog, type StateEvent } from "./event-log.js";
 import type { LiveProgress } from "./download-message.js";
 import { resolveRemote } from "./resolve-remote.js";
 import type { ServiceDatabase } from "./store/database.js";
+import type { OnExisting } from "../client/transfer/existing-policy.js";
 
 /** Most progress announcements per download: one a second. @default 1000 */
 export const PROGRESS_INTERVAL_MS = 1000;
@@ -33,6 +34,8 @@ export interface AddItem {
   readonly destination: string;
   readonly sources?: readonly PeerRef[];
   readonly mirrors?: readonly string[];
+  /** When the destination holds other content. @default "refuse" */
+  readonly onExisting?: OnExisting | undefined;
 }
 
 /** The queue. */
@@ -186,6 +189,7 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
         outDir,
         sources: item.sources,
         mirrors: item.mirrors,
+        onExisting: item.onExisting,
       });
       const d = await mustGet(id);
       record(d.id, d.status);

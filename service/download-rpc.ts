@@ -19,6 +19,7 @@ import {
   type AddDownloadRequest,
 } from "../gen/peer/v1/download_pb.js";
 import type { Download, PeerRef } from "../client/index.js";
+import type { OnExisting } from "../client/transfer/existing-policy.js";
 import { downloadMessage, statusOf } from "./download-message.js";
 import type { DownloadQueue } from "./download-queue.js";
 import { invalid } from "./errors.js";
@@ -34,6 +35,14 @@ export const LIST_PAGE_MAX = 1000;
 /** Most extra sources and mirrors of one AddDownload. @default 16 */
 export const MAX_EXTRA_SOURCES = 16;
 
+/** The engine's policy for each proto value: unspecified is the engine's default, never clobber. */
+const ON_EXISTING_OF: Readonly<Record<number, OnExisting>> = {
+  [ExistingFilePolicy.UNSPECIFIED]: "refuse",
+  [ExistingFilePolicy.NEVER_CLOBBER]: "refuse",
+  [ExistingFilePolicy.RENAME]: "rename",
+  [ExistingFilePolicy.OVERWRITE]: "overwrite",
+};
+
 /** Creates the service implementation. */
 export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder): ServiceImpl<typeof DownloadService> {
   const message = (d: Download) => downloadMessage(d, queue.root, queue.live(d.id));
@@ -45,11 +54,8 @@ export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder):
   };
 
   async function add(req: AddDownloadRequest): Promise<Download[]> {
-    if (req.existingFile !== ExistingFilePolicy.UNSPECIFIED)
-      throw new ConnectError(
-        "existing_file: this engine has one policy so far (leave it unspecified)",
-        Code.Unimplemented,
-      );
+    const onExisting = ON_EXISTING_OF[req.existingFile];
+    if (onExisting === undefined) throw invalid("existing_file is not a known policy");
     if (req.sources.length + req.mirrors.length > MAX_EXTRA_SOURCES)
       throw invalid(`at most ${MAX_EXTRA_SOURCES} sources and mirrors in all`);
     const sources: PeerRef[] = [];
@@ -68,6 +74,7 @@ export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder):
             destination: req.destination,
             sources,
             mirrors: req.mirrors,
+            onExisting,
           }),
         ];
       }
@@ -80,6 +87,7 @@ export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder):
           await torrents.addRoot(what.value.piecesRoot, {
             destination: req.destination,
             mirrors: [...what.value.mirrors, ...req.mirrors],
+            onExisting,
           }),
         ];
       default:

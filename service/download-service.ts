@@ -2,7 +2,8 @@
  * `peer serve --downloads <dir>` (docs/service.md): the download queue in the
  * serving process. Composes client/ (the engine, its store, the remotes) and
  * server/ (through its extension hook) without either importing the other:
- * DownloadService on the same port, every destination inside `<dir>`.
+ * DownloadService and the qBittorrent API (`/api/v2/`) on the same port, every
+ * destination inside `<dir>`.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -15,6 +16,9 @@ import { createDownloadRpc } from "./download-rpc.js";
 import { openServiceDatabase } from "./store/database.js";
 import { createTorrentAdder } from "./torrent-add.js";
 import { torznabRoute } from "./torznab/torznab-extension.js";
+import { createQbtRoute } from "./qbittorrent/qbt-route.js";
+import { openQbtStore } from "./qbittorrent/qbt-store.js";
+import { createDownloadsView } from "./web/downloads-view.js";
 
 /** Options of {@link downloadServiceExtension}. */
 export interface DownloadServiceOptions {
@@ -53,13 +57,18 @@ export function downloadServiceExtension(options: DownloadServiceOptions): Serve
       return {
         routes: (router) => router.service(DownloadService, createDownloadRpc(queue, torrents)),
         services: [DownloadService],
-        httpRoute: torznabRoute({
-          dataDir: options.dataDir,
-          authenticate: context.authenticate,
-          logger: context.logger,
-          tls: context.tls,
-          publicUrl: options.publicUrl,
-        }),
+        httpRoute: (() => {
+          const torznab = torznabRoute({
+            dataDir: options.dataDir,
+            authenticate: context.authenticate,
+            logger: context.logger,
+            tls: context.tls,
+            publicUrl: options.publicUrl,
+          });
+          const qbt = createQbtRoute({ queue, torrents, store: openQbtStore(db), logger: context.logger }, context);
+          const view = createDownloadsView(queue, context);
+          return (req, res) => torznab(req, res) || qbt(req, res) || view(req, res);
+        })(),
         async close() {
           await manager.close();
           await queue.settled();

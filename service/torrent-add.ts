@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { createPeerClient, type Download, type PeerRef } from "../client/index.js";
 import { decodeTorrent, type TorrentInfo } from "../common/torrent/decode-torrent.js";
 import type { DownloadQueue } from "./download-queue.js";
+import type { OnExisting } from "../client/transfer/existing-policy.js";
 import { invalid } from "./errors.js";
 import { allRemotes } from "./resolve-remote.js";
 import { webSeedMirrors } from "./web-seeds.js";
@@ -24,6 +25,8 @@ export interface AddRootOptions {
   readonly destination: string;
   /** Extra plain HTTP(S) mirrors. */
   readonly mirrors: readonly string[];
+  /** When the destination holds other content. @default "refuse" */
+  readonly onExisting?: OnExisting | undefined;
 }
 
 /** A queued torrent: its download and what the torrent said. */
@@ -71,7 +74,12 @@ export function createTorrentAdder(queue: DownloadQueue, logger: Logger): Torren
         `no remote has the content of pieces root ${piecesRoot}; add the peer that shares it with: peer remote add NAME URL`,
         Code.FailedPrecondition,
       );
-    return queue.add({ ...found, destination: options.destination, mirrors: options.mirrors });
+    return queue.add({
+      ...found,
+      destination: options.destination,
+      mirrors: options.mirrors,
+      onExisting: options.onExisting,
+    });
   }
 
   return {
@@ -94,6 +102,7 @@ export function createTorrentAdder(queue: DownloadQueue, logger: Logger): Torren
       const download = await addRoot(file.piecesRoot, {
         destination: options.destination,
         mirrors: [...mirrors, ...options.mirrors].slice(0, 15),
+        onExisting: options.onExisting,
       });
       return { download, torrent };
     },

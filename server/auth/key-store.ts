@@ -75,6 +75,8 @@ export interface KeyStore {
   count(): Promise<number>;
   /** Revokes a key at once. Returns false when no key has this id; true when it exists (revoked now or before). */
   revoke(id: string): Promise<boolean>;
+  /** The principal of an active key by its id (a session tied to a key re-checks it with this), else undefined. */
+  principal(id: string): Promise<Principal | undefined>;
   /**
    * Checks a presented key against the database on every call, so revocation
    * by another process applies at once. Rejects with `ConnectError(Unavailable)`
@@ -191,7 +193,14 @@ export function openKeyStore(db: Kysely<ServerDatabase>, options: KeyStoreOption
     return principal;
   };
 
-  return { create, list, count: () => countApiKeys(db), revoke, authenticate };
+  async function principal(id: string): Promise<Principal | undefined> {
+    if (!isKeyId(id)) return undefined;
+    const row = await findApiKeyById(db, id);
+    if (row === undefined || statusOf(row, now()) !== "active") return undefined;
+    return { keyId: row.id, keyName: row.name, scopes: readScopes(row.scopes) };
+  }
+
+  return { create, list, count: () => countApiKeys(db), revoke, authenticate, principal };
 }
 
 /** Whether a stored key works at `at` (ms since the epoch). */

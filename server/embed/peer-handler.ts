@@ -21,6 +21,7 @@ import { pathPrefixProblem, stripPathPrefix } from "./path-prefix.js";
 import { openPeerState, type PeerState } from "./peer-state.js";
 import { createHttpRoutes, type HttpRoute } from "./http-routes.js";
 import type { ServerExtension, ServerExtensionFactory } from "../extension.js";
+import { readCookie, secureCookies, sessionCookieName } from "../web/cookies.js";
 import { createRpcHandler, type PeerHooks } from "./rpc-handler.js";
 import { sendJson } from "./send-json.js";
 
@@ -123,9 +124,17 @@ export async function openPeer(options: OpenPeerOptions): Promise<OpenedPeer> {
     extension =
       (await options.extension?.({
         authenticate: state.authenticate,
+        principal: state.keys.principal,
         logger,
         shutdownSignal: shutdown.signal,
         tls: options.tls,
+        secureCookies: secureCookies(options.tls, resolved.publicUrl),
+        publicUrl: resolved.publicUrl,
+        webSession: async (cookie) => {
+          const name = sessionCookieName(secureCookies(options.tls, resolved.publicUrl));
+          const session = await state.sessions.resolve(readCookie(cookie, name));
+          return session === undefined ? undefined : { principal: session.principal, csrf: session.csrf };
+        },
       })) ?? {};
   } catch (error) {
     await state.close();

@@ -63,6 +63,8 @@ export function createWebRoute(options: WebRouteOptions): FileRoute {
   return (req, res) => {
     const path = targetPath(req.url ?? "/");
     if (path !== "/" && !path.startsWith("/web/")) return false;
+    // The downloads view is served by the download service when it runs (service/web/), else 404.
+    if (path === "/web/downloads" || path.startsWith("/web/downloads/")) return false;
     runCall(services, req, res, undefined, (call) => dispatch(call, options, path));
     return true;
   };
@@ -105,6 +107,10 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
   if (path === "/web/sign-in" && method === "POST") return signIn(call, options);
   const session = await sessionOf(call, options.sessions, secureCookies(options.tls, options.publicUrl));
   const required = requiredScope(path);
+  if (session !== undefined && path === "/" && !allows(session.principal.scopes, "read")) {
+    // A downloads-only key has nothing to browse: its page is the downloads view.
+    if (allows(session.principal.scopes, "downloads")) return redirect(call, "/web/downloads");
+  }
   if (session !== undefined && !allows(session.principal.scopes, required)) {
     const scope = required === "none" ? "read" : required;
     sendPage(call, 403, messagePage("Not allowed", scopeDeniedMessage(scope), session.csrf));

@@ -21,9 +21,38 @@ export interface DownloadEventTable {
   at: Int;
 }
 
+/** A download added through the qBittorrent API. */
+export interface QbtTorrentTable {
+  download_id: string;
+  /** The hash the adding client computed (v1 info-hash, or the truncated v2 one), lower-case hex. */
+  hash: string;
+  name: string;
+  category: string;
+  /** Comma-separated. */
+  tags: string;
+  /** ms since the epoch. */
+  added_on: Int;
+}
+
+/** A qBittorrent category. */
+export interface QbtCategoryTable {
+  name: string;
+  save_path: string;
+}
+
+/** A qBittorrent API sign-in (SID cookie): only the SHA-256 of the cookie is stored. */
+export interface QbtSessionTable {
+  token_hash: string;
+  key_id: string;
+  expires_at: Int;
+}
+
 /** The service's schema. */
 export interface ServiceDatabase {
   download_event: DownloadEventTable;
+  qbt_torrent: QbtTorrentTable;
+  qbt_category: QbtCategoryTable;
+  qbt_session: QbtSessionTable;
 }
 
 /** File name of the service database inside the data directory. */

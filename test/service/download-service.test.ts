@@ -6,15 +6,21 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { DownloadState, WatchEventKind, type WatchDownloadsResponse } from "../../gen/peer/v1/download_pb.js";
+import {
+  DownloadState,
+  ExistingFilePolicy,
+  WatchEventKind,
+  type WatchDownloadsResponse,
+} from "../../gen/peer/v1/download_pb.js";
 import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { PEER_PROTOCOLS } from "../helpers/peer-server.js";
 import { keyedTransport, startServicePeer, type ServicePeer } from "./helpers/download-peer.js";
 import type { TestPeer } from "../helpers/peer-server.js";
+import { waitForStatus } from "./helpers/qbt.js";
 
 const FILES: Record<string, Buffer> = {
   "a.bin": randomBytes(300_000),
@@ -166,6 +172,23 @@ describe("DownloadService", { timeout: 300_000 }, () => {
       [...cursors].sort((a, b) => a - b),
       "cursors grow",
     );
+  });
+
+  test("existing_file RENAME keeps the file already there and writes beside it", async () => {
+    const client = service.client();
+    await mkdir(path.join(service.root, "clash"), { recursive: true });
+    await writeFile(path.join(service.root, "clash", "c.bin"), "mine");
+    const added = await client.addDownload({
+      what: { case: "item", value: { peer: "src", itemId: "share/c.bin" } },
+      destination: "clash",
+      existingFile: ExistingFilePolicy.RENAME,
+    });
+    const id = added.downloads[0]?.id ?? "";
+    await waitForStatus(service.queue, id, "completed");
+    const got = await client.getDownload({ id });
+    assert.equal(got.download?.path, "clash/c (1).bin");
+    assert.equal(await readFile(path.join(service.root, "clash", "c.bin"), "utf8"), "mine");
+    assert.deepEqual(await readFile(path.join(service.root, "clash", "c (1).bin")), FILES["c.bin"]);
   });
 
   test("pause, resume and cancel a download through the API", async () => {

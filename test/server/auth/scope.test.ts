@@ -167,7 +167,10 @@ describe("scopes over real calls", () => {
     });
     assert.equal(signIn.status, 303);
     const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const page = await fetch(`${peer.url}/`, { headers: { cookie } });
+    const home = await fetch(`${peer.url}/`, { headers: { cookie }, redirect: "manual" });
+    assert.equal(home.status, 303, "sent to the downloads view instead");
+    assert.equal(home.headers.get("location"), "/web/downloads");
+    const page = await fetch(`${peer.url}/web/browse/share/`, { headers: { cookie } });
     assert.equal(page.status, 403);
     assert.doesNotMatch(await page.text(), /a\.txt/);
   });

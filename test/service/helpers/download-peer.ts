@@ -38,6 +38,7 @@ export interface ServicePeer {
 /** Starts the source peer and the service, with remote "src" → the source. */
 export async function startServicePeer(
   files: Record<string, string | Buffer>,
+  databaseUrl?: string,
 ): Promise<{ source: TestPeer; service: ServicePeer }> {
   const source = await startTestPeer({ files });
   const base = await mkdtemp(path.join(os.tmpdir(), "peer-service-"));
@@ -54,10 +55,11 @@ export async function startServicePeer(
     startPeerServer({
       shares: [{ name: "mine", dir: shareDir }],
       dataDir,
+      databaseUrl,
       host: "127.0.0.1",
       port: 0,
-      logger: pino({ level: "silent" }),
-      extension: downloadServiceExtension({ downloadDir: root, dataDir, onQueue: (q) => (queue = q) }),
+      logger: pino({ level: process.env.PEER_TEST_SERVICE_LOG ?? "silent" }),
+      extension: downloadServiceExtension({ downloadDir: root, dataDir, databaseUrl, onQueue: (q) => (queue = q) }),
     });
   let server = await start();
   const downloadsKey = (await server.keys.create({ name: "arr", scopes: ["downloads"] })).key;
