@@ -54,12 +54,12 @@ const common = {
 
 // Sources that may resolve files with import.meta.url: each asks for a file this script
 // puts in OUT (or, for cli/main.ts, for package.json two levels up).
-// server/files/validators.ts only builds a `require` with it (mime-types, loaded from node_modules on first use).
+// common/http/content-type.ts only builds a `require` with it (mime-types, loaded from node_modules on first use).
 const META_URL_USERS = new Set([
   "cli/main.ts",
   "client/pieces/hash-pool.ts",
   "server/digest/hash-worker-pool.ts",
-  "server/files/validators.ts",
+  "common/http/content-type.ts",
 ]);
 
 /** Fails the build when a source finds a file next to itself that the bundle would not have. */

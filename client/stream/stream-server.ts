@@ -9,8 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
-import type * as MimeTypes from "mime-types";
+import { contentTypeFor } from "../../common/http/content-type.js";
 import { randomBoundary } from "../../common/http/multipart.js";
 import { planResponse, type FileFacts, type ResponsePlan } from "../../common/http/response-plan.js";
 import type { StreamTap, TapState } from "./stream-tap.js";
@@ -125,12 +124,11 @@ function facts(tap: StreamTap, state: Exclude<TapState, { kind: "waiting" | "sto
   const root = state.kind === "pieces" ? state.layout.rootHex : state.piecesRoot;
   const pieceLength = state.kind === "pieces" ? state.layout.pieceLength : undefined;
   const name = tap.file.fileName;
-  const type = (createRequire(import.meta.url)("mime-types") as typeof MimeTypes).lookup(name);
   return {
     size: tap.file.size,
     etag: `"${root ?? `job-${tap.file.id}`}"`,
     modified,
-    contentType: type === false ? "application/octet-stream" : type,
+    contentType: contentTypeFor(name),
     name,
     piecesRoot: root !== null && root !== "" && pieceLength !== undefined ? root : undefined,
     pieceLength,
