@@ -44,3 +44,5 @@ export type { EnqueueFolderOptions, FolderMethods } from "./folder/manager-folde
 export { FOLDERS_CAPABILITY, type FolderEnqueueResult } from "./folder/enqueue-folder.js";
 export type { FolderStatus, FolderSummary } from "./folder/folder-summary.js";
 export { checkRelativePath, type RelativePathCheck } from "./folder/relative-path.js";
+export { serveStream, startStreamServer, type StreamServer, type StreamServerOptions } from "./stream/stream-server.js";
+export type { StreamTap } from "./stream/stream-tap.js";

@@ -27,3 +27,4 @@ export type { KeyStore, CreatedKey, KeyInfo } from "./auth/key-store.js";
 export type { StreamLimiter, StreamPermit } from "./limits/stream-limiter.js";
 export { PROTOCOL_VERSION, MIN_CLIENT_VERSION, CAPABILITIES } from "./rpc/handshake.js";
 export { RETRY_AFTER_MS_HEADER } from "./errors.js";
+export { extractApiKey } from "./auth/token.js";

@@ -16,6 +16,7 @@ import { createDownloadRpc } from "./download-rpc.js";
 import { openServiceDatabase } from "./store/database.js";
 import { createTorrentAdder } from "./torrent-add.js";
 import { torznabRoute } from "./torznab/torznab-extension.js";
+import { createDownloadContentRoute } from "./download-content.js";
 import { createQbtRoute } from "./qbittorrent/qbt-route.js";
 import { openQbtStore } from "./qbittorrent/qbt-store.js";
 import { createDownloadsView } from "./web/downloads-view.js";
@@ -67,7 +68,8 @@ export function downloadServiceExtension(options: DownloadServiceOptions): Serve
           });
           const qbt = createQbtRoute({ queue, torrents, store: openQbtStore(db), logger: context.logger }, context);
           const view = createDownloadsView(queue, context);
-          return (req, res) => torznab(req, res) || qbt(req, res) || view(req, res);
+          const content = createDownloadContentRoute(manager, context);
+          return (req, res) => torznab(req, res) || qbt(req, res) || view(req, res) || content(req, res);
         })(),
         async close() {
           await manager.close();

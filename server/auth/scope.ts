@@ -31,6 +31,8 @@ export function requiredScope(path: string): Requirement {
   if (path.startsWith("/peer.v1.DownloadService/")) return "downloads";
   if (path.startsWith("/peer.v1.")) return "read";
   if (path === "/api/v2" || path.startsWith("/api/v2/")) return "downloads";
+  if (path === "/api/torznab" || path.startsWith("/api/torznab/")) return "downloads";
+  if (path.startsWith("/v1/downloads/")) return "downloads";
   if (path.startsWith("/v1/links/")) return "none";
   if (path === "/web/sign-in" || path === "/web/sign-out" || path === "/web/style.css") return "none";
   if (path === WEB_DOWNLOADS || path.startsWith(`${WEB_DOWNLOADS}/`)) return "downloads";

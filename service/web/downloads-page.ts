@@ -27,6 +27,15 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   completed: ["remove"],
 };
 
+/** States in which the content can be read: verified pieces while it runs, the whole file once done. */
+const PLAYABLE = new Set(["downloading", "verifying", "completed"]);
+
+/** A link to the download's content (docs/service.md "Playing a download"): browsers play media in place. */
+function play(row: DownloadRow): SafeHtml | string {
+  if (!PLAYABLE.has(row.status)) return "";
+  return html`<a href="/v1/downloads/${encodeURIComponent(row.id)}/content">play</a> `;
+}
+
 function percent(row: DownloadRow): string {
   if (row.status === "completed") return "100 %";
   if (row.size === null || row.size === 0) return "";
@@ -56,7 +65,7 @@ ${message === undefined ? "" : html`<p class="message">${message}</p>`}
 <tbody>
 ${rows.map(
   (r) =>
-    html`<tr><td>${r.name}</td><td>${r.path}</td><td>${r.status}${r.error === null ? "" : html` <span class="error">${r.error}</span>`}</td><td>${percent(r)}</td><td>${(ACTIONS[r.status] ?? []).map((a) => form(r, a))}</td></tr>`,
+    html`<tr><td>${r.name}</td><td>${r.path}</td><td>${r.status}${r.error === null ? "" : html` <span class="error">${r.error}</span>`}</td><td>${percent(r)}</td><td>${play(r)}${(ACTIONS[r.status] ?? []).map((a) => form(r, a))}</td></tr>`,
 )}
 </tbody>
 </table>
