@@ -59,7 +59,7 @@ export function createLinkRoute(options: LinkRouteOptions): FileRoute {
       call.linkId = link.id;
       const target = parseLinkTarget(link.target);
       const resource = target.ok
-        ? resolveLinkResource(target.value, parsed.segments, parsed.folder)
+        ? resolveLinkResource(target.value, parsed.segments, parsed.folder, parsed.seedName)
         : { kind: "not-found" as const };
       if (resource.kind === "file") {
         call.itemId = resource.itemId;
