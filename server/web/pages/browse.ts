@@ -3,7 +3,7 @@ import type { FileEntry, FolderListing } from "../../catalog/catalog.js";
 import { html, type SafeHtml } from "../html.js";
 import { layout } from "../layout.js";
 import type { Row, Sort } from "../sort-rows.js";
-import { browseHref, downloadHref, itemHref } from "../web-paths.js";
+import { browseHref, downloadHref, itemHref, zipHref } from "../web-paths.js";
 import { listingTable } from "./listing-table.js";
 
 /** What {@link browsePage} shows. */
@@ -80,6 +80,7 @@ export function browsePage(input: BrowseInput): SafeHtml {
     csrf: input.csrf,
     body: html`<h1>${title}</h1>
 ${breadcrumbs(input.folderId)}
+${input.folderId === undefined ? "" : html`<p><a class="zip" href="${zipHref(input.folderId)}" download>Download as .zip</a></p>`}
 <form class="search" method="get" action="${here}" role="search">
 <input type="search" name="q" value="${query}" placeholder="Search file names below this folder" aria-label="search">
 <button type="submit">Search</button>
