@@ -28,3 +28,8 @@ export function torrentHref(itemId: string): string {
 export function zipHref(folderId: string): string {
   return `${WEB_PREFIX}zip/${pathOf(folderId.split("/"))}/`;
 }
+
+/** A folder's .torrent (session cookie or key): `/v1/torrents/<share>/<a>/`. */
+export function folderTorrentHref(folderId: string): string {
+  return `/v1/torrents/${pathOf(folderId.split("/"))}/`;
+}

@@ -234,7 +234,8 @@ async function browse(
   }
   const q = (query.get("q") ?? "").trim().slice(0, 200);
   const results = q === "" ? undefined : await search(options.catalog, folderId, q, call.signal);
-  sendPage(call, 200, browsePage({ folderId, listing, sort: parseSort(query), query: q, results, csrf: session.csrf }));
+  const page = { folderId, listing, sort: parseSort(query), query: q, results, csrf: session.csrf };
+  sendPage(call, 200, browsePage({ ...page, torrents: options.torrents === true }));
 }
 
 /** Files whose name holds `query`, below `folderId` (all shares when undefined), at most MAX_RESULTS. */

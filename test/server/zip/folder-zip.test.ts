@@ -154,6 +154,7 @@ describe("web page /web/zip/<folder>/", () => {
       await fetch(`${peer.url}/web/browse/share/Shows/Season%201/`, { headers: { cookie: `peer_session=${cookie}` } })
     ).text();
     assert.match(page, /href="\/web\/zip\/share\/Shows\/Season%201\/"[^>]*>Download as \.zip/);
+    assert.match(page, /href="\/v1\/torrents\/share\/Shows\/Season%201\/">\.torrent/, "the folder's torrent is linked");
     const res = await fetch(`${peer.url}/web/zip/share/Shows/Season%201/`, {
       headers: { cookie: `peer_session=${cookie}` },
     });
