@@ -13,6 +13,9 @@ import { torrentPieceLength } from "../../common/torrent/piece-length.js";
 import type { StoredPieces } from "../store/pieces-repository.js";
 import type { V1PiecesCache } from "./v1-pieces.js";
 
+/** How long a request waits for its v1 pieces before answering 503 + Retry-After (ms). */
+export const V1_WAIT_MS = 5000;
+
 /** Most files in a folder torrent (a bigger folder gets 422: make torrents of its sub-folders). */
 export const MAX_TORRENT_FILES = 10_000;
 
@@ -96,7 +99,7 @@ export async function torrentContent(sources: TorrentSources, subject: TorrentSu
   const key = createHash("sha256")
     .update(JSON.stringify([pieceLength, listed.map((f) => [f.id, f.etag])]))
     .digest("hex");
-  const v1 = sources.v1.get(key, layout, pieceLength, () =>
+  const job = () =>
     layout.flatMap((e) => {
       if (e.kind === "pad") return [];
       const entry = byPath.get(e.file.path.join("/")) as FileEntry;
@@ -107,8 +110,13 @@ export async function torrentContent(sources: TorrentSources, subject: TorrentSu
           check: async () => (await sources.catalog.stat(entry.id))?.etag === entry.etag,
         },
       ];
-    }),
-  );
+    });
+  let v1 = sources.v1.get(key, layout, pieceLength, job);
+  if (v1.state === "pending") {
+    // Small torrents hash in milliseconds: wait a little rather than send every client a 503 first.
+    await Promise.race([v1.settled, new Promise((resolve) => setTimeout(resolve, V1_WAIT_MS).unref())]);
+    v1 = sources.v1.get(key, layout, pieceLength, job);
+  }
   if (v1.state === "pending") return { kind: "hashing" };
   if (v1.state === "failed") return { kind: "hashing" }; // changed while hashing: the next ask starts over
   const newest = Math.max(...listed.map((f) => f.modified.getTime()));

@@ -25,7 +25,8 @@ export interface V1Source {
 /** The state of a job. */
 export type V1Pieces =
   | { readonly state: "ready"; readonly pieces: Uint8Array }
-  | { readonly state: "pending" }
+  /** `settled` resolves when the running job ends (whichever it is). */
+  | { readonly state: "pending"; readonly settled: Promise<void> }
   | { readonly state: "failed"; readonly reason: string };
 
 /** Cache of v1 piece hashes by content key. */
@@ -47,7 +48,7 @@ export function createV1PiecesCache(options: V1PiecesCacheOptions = {}): V1Piece
   const maxEntries = options.maxEntries ?? 64;
   const readSize = options.readSize ?? 1024 * 1024;
   const done = new Map<string, V1Pieces>();
-  let running: string | undefined;
+  let running: { key: string; settled: Promise<void> } | undefined;
 
   function remember(key: string, value: V1Pieces): void {
     done.set(key, value);
@@ -69,9 +70,8 @@ export function createV1PiecesCache(options: V1PiecesCacheOptions = {}): V1Piece
         }
         return hit;
       }
-      if (running !== undefined) return { state: "pending" };
-      running = key;
-      hashLayout(layout, pieceLength, sources(), readSize)
+      if (running !== undefined) return { state: "pending", settled: running.settled };
+      const settled = hashLayout(layout, pieceLength, sources(), readSize)
         .then(
           (pieces) => remember(key, { state: "ready", pieces }),
           (error: Error) => remember(key, { state: "failed", reason: error.message }),
@@ -79,7 +79,8 @@ export function createV1PiecesCache(options: V1PiecesCacheOptions = {}): V1Piece
         .finally(() => {
           running = undefined;
         });
-      return { state: "pending" };
+      running = { key, settled };
+      return { state: "pending", settled };
     },
   };
 }
