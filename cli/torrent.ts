@@ -1,10 +1,11 @@
-/** `peer torrent <peer-url> <item-id>`: fetch a BitTorrent v2 .torrent of one file (docs/web.md). */
+/** `peer torrent <peer-url> <item-id | folder/>`: fetch a hybrid BitTorrent v1+v2 .torrent of a file or a folder (docs/web.md). */
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Command, Option } from "commander";
 import { argParser, CliError, keyOption, usageError, writeErr, writeOut } from "./common.js";
 import { parseDuration } from "./duration.js";
 import { printable } from "./format.js";
+import { parseFolderArgument } from "./folder-argument.js";
 
 interface TorrentOptions {
   key?: string;
@@ -21,10 +22,10 @@ export function register(program: Command): void {
   program
     .command("torrent")
     .description(
-      "save a BitTorrent v2 .torrent of a file; its web seed is a share link, so any v2 client downloads it from the peer",
+      "save a hybrid BitTorrent v1+v2 .torrent of a file or a folder; its web seed is a share link, so BitTorrent clients download it from the peer",
     )
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080")
-    .argument("<item-id>", "the file, e.g. share/films/a.mkv")
+    .argument("<item-id>", "the file, e.g. share/films/a.mkv, or a folder with a trailing /, e.g. share/Shows/")
     .addOption(keyOption())
     .addOption(
       new Option("--link-expires <duration>", "life of the web-seed share link (default 7d)").argParser(
@@ -57,19 +58,22 @@ export function register(program: Command): void {
       }
       if (options.key === undefined || options.key === "")
         usageError(command, "an API key is needed: pass --key KEY or set PEER_KEY");
-      const name = itemId.split("/").pop() ?? "";
-      if (!itemId.includes("/") || name === "")
-        usageError(command, `"${itemId}" is not a file id; write share/path/file`);
+      const folder = parseFolderArgument(itemId);
+      if (folder !== undefined && "error" in folder) usageError(command, folder.error);
+      const id = folder !== undefined && !("error" in folder) ? folder.folderId : itemId;
+      const name = id.split("/").pop() ?? "";
+      if (folder === undefined && (!itemId.includes("/") || name === ""))
+        usageError(command, `"${itemId}" is not a file id; write share/path/file (or share/folder/ for a folder)`);
       const seconds = options.linkExpires === undefined ? undefined : Math.round(options.linkExpires / 1000);
       if (seconds !== undefined && seconds < 60) usageError(command, "--link-expires must be at least 1m");
       const query = seconds === undefined ? "" : `?link-expires=${seconds}`;
-      const target = `${base.replace(/\/+$/, "")}/v1/torrents/${itemId.split("/").map(encodeURIComponent).join("/")}${query}`;
+      const target = `${base.replace(/\/+$/, "")}/v1/torrents/${id.split("/").map(encodeURIComponent).join("/")}${folder === undefined ? "" : "/"}${query}`;
       const torrent = await fetchTorrent(target, options.key as string, options.wait);
       const out = path.resolve(options.output ?? `${name}.torrent`);
       const temp = `${out}.${process.pid}.part`;
       await writeFile(temp, torrent);
       await rename(temp, out);
-      writeErr(`Saved ${out} (BitTorrent v2, web seed: a share link; peer links list shows it).\n`);
+      writeErr(`Saved ${out} (hybrid BitTorrent v1+v2, web seed: a share link; peer links list shows it).\n`);
       writeOut(`${out}\n`);
     });
 }
@@ -88,14 +92,15 @@ async function fetchTorrent(url: string, key: string, waitS: number): Promise<Bu
     if (res.status === 200) return Buffer.from(await res.arrayBuffer());
     const text = (await res.text()).trim().slice(0, 300);
     if (res.status === 503 && Date.now() < deadline) {
-      if (!told) writeErr("The peer is still hashing the file; waiting…\n");
+      if (!told) writeErr("The peer is still hashing; waiting…\n");
       told = true;
       const after = Math.min(10, Math.max(1, Number(res.headers.get("retry-after")) || 2));
       await new Promise((resolve) => setTimeout(resolve, after * 1000));
       continue;
     }
     if (res.status === 401) throw new CliError("the peer refused the key (unknown, expired or revoked)");
-    if (res.status === 404) throw new CliError("the peer has no such file");
+    if (res.status === 404) throw new CliError("the peer has no such file or folder");
+    if (res.status === 422) throw new CliError(`the peer cannot make this torrent: ${printable(text)}`);
     throw new CliError(`the peer answered ${res.status}: ${printable(text)}`);
   }
 }

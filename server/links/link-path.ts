@@ -14,8 +14,17 @@ export const LINKS_PREFIX = "/v1/links/";
 export type LinkPath =
   | { readonly kind: "outside" }
   | { readonly kind: "not-found" }
-  /** `segments`: the decoded path after the token; `folder`: it ended with `/` (or was empty). */
-  | { readonly kind: "match"; readonly token: string; readonly segments: readonly string[]; readonly folder: boolean };
+  /**
+   * `segments`: the decoded path after the token; `folder`: it ended with `/` (or was empty);
+   * `seedName`: the seed form `<token>//<name>/<path>` (BEP 19 web seed of a folder torrent).
+   */
+  | {
+      readonly kind: "match";
+      readonly token: string;
+      readonly segments: readonly string[];
+      readonly folder: boolean;
+      readonly seedName?: string | undefined;
+    };
 
 /** Splits a request target under {@link LINKS_PREFIX}. */
 export function parseLinkPath(target: string): LinkPath {
@@ -27,13 +36,23 @@ export function parseLinkPath(target: string): LinkPath {
   if (token === "" || raw.length === 0) return { kind: "not-found" };
   const folder = raw[raw.length - 1] === "";
   if (folder) raw.pop();
+  // An empty segment right after the token cannot be a name: it marks the seed form,
+  // whose next segment is the torrent's name (the folder's own name).
+  let seedName: string | undefined;
+  if (raw.length >= 2 && raw[0] === "") {
+    raw.shift();
+    seedName = decodeSegment(raw.shift() as string);
+    if (seedName === undefined) return { kind: "not-found" };
+  }
   const segments: string[] = [];
   for (const part of raw) {
     const d = decodeSegment(part);
     if (d === undefined) return { kind: "not-found" };
     segments.push(d);
   }
-  return { kind: "match", token, segments, folder };
+  return seedName === undefined
+    ? { kind: "match", token, segments, folder }
+    : { kind: "match", token, segments, folder, seedName };
 }
 
 /** What a link request asks for inside the link's target. */
@@ -47,7 +66,16 @@ export type LinkResource =
  * `<token>/` and `<token>/<sub>/` (listings) and `<token>/<path>` (files),
  * never anything outside its folder.
  */
-export function resolveLinkResource(target: LinkTarget, segments: readonly string[], folder: boolean): LinkResource {
+export function resolveLinkResource(
+  target: LinkTarget,
+  segments: readonly string[],
+  folder: boolean,
+  seedName?: string | undefined,
+): LinkResource {
+  // The seed form names files only, of a folder link, under the folder's own name.
+  if (seedName !== undefined && (target.kind !== "folder" || seedName !== target.name || folder)) {
+    return { kind: "not-found" };
+  }
   if (target.kind === "file") {
     return !folder && segments.length === 1 && segments[0] === target.name
       ? { kind: "file", itemId: target.itemId }

@@ -19,6 +19,8 @@ import { parseLinkPath, resolveLinkResource } from "./link-path.js";
 import { linkStatus } from "./link-status.js";
 import type { LinkStore } from "./link-store.js";
 import { parseLinkTarget } from "./link-target.js";
+import { serveFolderZip } from "../zip/serve-folder-zip.js";
+import { createCrcCache } from "../zip/zip-bytes.js";
 
 /** Options of {@link createLinkRoute}. */
 export interface LinkRouteOptions {
@@ -29,6 +31,14 @@ export interface LinkRouteOptions {
   readonly limiter?: StreamLimiter | undefined;
   /** Largest read from disk. @default DEFAULT_CHUNK_SIZE of serve-file.ts */
   readonly chunkSize?: number | undefined;
+}
+
+/** CRC-32s of files served in ZIPs (zip-bytes.ts). */
+const zipCrcs = createCrcCache();
+
+/** `?zip` on a folder link's listing: the folder as a .zip (docs/web.md). */
+function wantsZip(call: Call): boolean {
+  return new URL(call.req.url ?? "/", "http://x").searchParams.has("zip");
 }
 
 /** Fields of every answer on a link URL. */
@@ -59,11 +69,26 @@ export function createLinkRoute(options: LinkRouteOptions): FileRoute {
       call.linkId = link.id;
       const target = parseLinkTarget(link.target);
       const resource = target.ok
-        ? resolveLinkResource(target.value, parsed.segments, parsed.folder)
+        ? resolveLinkResource(target.value, parsed.segments, parsed.folder, parsed.seedName)
         : { kind: "not-found" as const };
       if (resource.kind === "file") {
         call.itemId = resource.itemId;
         await serveLinkedFile(call, options, link, resource.itemId);
+      } else if (resource.kind === "listing" && target.ok && wantsZip(call)) {
+        const name = resource.segments.length === 0 ? target.value.name : (resource.segments.at(-1) as string);
+        await serveFolderZip(
+          call,
+          {
+            limiterKey: `link:${link.id}`,
+            crcs: zipCrcs,
+            admit: (zip, planned) => options.links.charge(link, planned, zip.size),
+            settle: async (planned, sent) => {
+              if (sent < planned) await options.links.refund(link, planned - sent);
+            },
+          },
+          resource.folderId,
+          name,
+        );
       } else if (resource.kind === "listing" && target.ok) {
         await sendListing(call, options.catalog, target.value.name, resource.folderId, resource.segments);
       } else {

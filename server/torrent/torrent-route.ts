@@ -1,9 +1,10 @@
 /**
- * `GET|HEAD /v1/torrents/<item id>[?link-expires=<seconds>]` (key or web
- * session): a BitTorrent v2 .torrent of one file whose web seed is a share
- * link of the caller's key, reused while it suits (link-store.ts webSeedLink,
- * docs/web.md "Link lifecycle"), so a GET does not add a row each time. 503 + Retry-After while the server is still
- * hashing the file; 422 for an empty file (BEP 52 gives it no root).
+ * `GET|HEAD /v1/torrents/<item id>[?link-expires=<seconds>]` and
+ * `/v1/torrents/<folder id>/` (key or web session): a hybrid BitTorrent
+ * v1+v2 .torrent of one file or one folder whose web seed is a share link of
+ * the caller's key, reused while it suits (link-store.ts webSeedLink,
+ * docs/web.md). 503 + Retry-After while the server is still hashing; 422 for
+ * an empty file or a folder without bytes.
  */
 import type pino from "pino";
 import { allows, scopeDeniedMessage } from "../auth/scope.js";
@@ -20,7 +21,10 @@ import type { SessionStore } from "../web/session-store.js";
 import { secureCookies } from "../web/cookies.js";
 import { sessionOf } from "../web/web-route.js";
 import { requestOrigin } from "../web/web-request.js";
-import { buildTorrent } from "./torrent-file.js";
+import { buildHybridTorrent } from "../../common/torrent/hybrid-torrent.js";
+import { targetPath } from "../http/route.js";
+import { createV1PiecesCache, type V1PiecesCache } from "./v1-pieces.js";
+import { torrentContent, type TorrentSubject } from "./torrent-content.js";
 
 /** Path template of the route. */
 export const TORRENTS_TEMPLATE = "/v1/torrents/{item_id=**}";
@@ -43,6 +47,8 @@ export interface TorrentRouteOptions {
   readonly publicUrl?: string | undefined;
   /** `created by` of the torrents. @default "peer" */
   readonly createdBy?: string | undefined;
+  /** Where v1 piece hashes are kept. @default a new in-memory cache */
+  readonly v1?: V1PiecesCache | undefined;
 }
 
 /** Reads `link-expires` (whole seconds, 60 s to 10 years); the default when absent, undefined when bad. */
@@ -57,15 +63,39 @@ export function parseLinkExpires(value: string | null): number | undefined {
 export function createTorrentRoute(options: TorrentRouteOptions): FileRoute {
   const matcher = compileRoute(TORRENTS_TEMPLATE);
   const services = { catalog: options.catalog, logger: options.logger, chunkSize: resolveChunkSize(undefined) };
+  const v1 = options.v1 ?? createV1PiecesCache();
   return (req, res) => {
-    const match = matcher.match(req.url ?? "/");
+    // `<folder id>/`: the template does not match a trailing slash, so match the id without it.
+    const path = targetPath(req.url ?? "/");
+    const folder = path.endsWith("/") && path.length > 1;
+    const match = matcher.match(folder ? path.slice(0, -1) : path);
     if (match.kind === "outside") return false;
-    runCall(services, req, res, match.kind === "match" ? match.value : undefined, (call) => handle(call, options));
+    const id = match.kind === "match" ? match.value : undefined;
+    runCall(services, req, res, id, (call) => handle(call, { ...options, v1 }, folder));
     return true;
   };
 }
 
-async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
+/** The file or folder a request names; undefined when it is neither. */
+async function subjectOf(
+  catalog: Catalog,
+  id: string | undefined,
+  folder: boolean,
+): Promise<TorrentSubject | undefined> {
+  if (id === undefined) return undefined;
+  if (!folder) {
+    const entry = await catalog.stat(id);
+    return entry === undefined ? undefined : { kind: "file", entry };
+  }
+  if ((await catalog.folder(id, { limit: 1 })) === undefined) return undefined;
+  return { kind: "folder", folderId: id, name: id.slice(id.lastIndexOf("/") + 1) };
+}
+
+async function handle(
+  call: Call,
+  options: TorrentRouteOptions & { v1: V1PiecesCache },
+  folder: boolean,
+): Promise<void> {
   if (call.method !== "GET" && call.method !== "HEAD") {
     sendText(call, 405, "method not allowed: use GET or HEAD\n", { Allow: "GET, HEAD" });
     return;
@@ -93,8 +123,8 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     sendText(call, 403, `forbidden: ${scopeDeniedMessage("read")}\n`);
     return;
   }
-  const entry = call.itemId === undefined ? undefined : await options.catalog.stat(call.itemId);
-  if (entry === undefined) {
+  const subject = await subjectOf(options.catalog, call.itemId, folder);
+  if (subject === undefined) {
     sendNotFound(call);
     return;
   }
@@ -103,18 +133,23 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     sendText(call, 400, `link-expires must be whole seconds between 60 and ${MAX_LINK_EXPIRES_S}\n`);
     return;
   }
-  if (entry.size === 0) {
-    sendText(call, 422, "an empty file has no BitTorrent v2 torrent (BEP 52 gives it no pieces root)\n");
+  const content = await torrentContent({ catalog: options.catalog, pieces: options.pieces, v1: options.v1 }, subject);
+  if (content.kind === "not-found") {
+    sendNotFound(call);
     return;
   }
-  const tree = await options.pieces(entry.id, entry.etag);
-  if (tree === undefined || tree.piecesRoot === "") {
-    sendText(call, 503, "the peer is still hashing this file; retry in a moment\n", { "Retry-After": "2" });
+  if (content.kind === "refused") {
+    sendText(call, 422, `${content.reason}\n`);
     return;
   }
+  if (content.kind === "hashing") {
+    sendText(call, 503, "the peer is still hashing; retry in a moment\n", { "Retry-After": "2" });
+    return;
+  }
+  const name = content.input.name;
   const headers = {
     "Content-Type": "application/x-bittorrent",
-    "Content-Disposition": contentDisposition(`${entry.name}.torrent`),
+    "Content-Disposition": contentDisposition(`${name}.torrent`),
     "Cache-Control": "no-store",
   };
   if (call.method === "HEAD") {
@@ -123,21 +158,18 @@ async function handle(call: Call, options: TorrentRouteOptions): Promise<void> {
     return;
   }
   const link = await options.links.webSeedLink({
-    target: entry.id,
+    target: subject.kind === "file" ? subject.entry.id : `${subject.folderId}/`,
     createdBy: principal.keyId,
     credential,
     lifeMs: seconds * 1000,
     note: "torrent web seed",
   });
   call.linkId = link.id;
-  const torrent = buildTorrent({
-    name: entry.name,
-    size: entry.size,
-    piecesRoot: tree.piecesRoot,
-    pieceLength: tree.pieceLength,
-    layer: tree.layer,
-    webSeed: linkBase(options.publicUrl ?? requestOrigin(call, options.tls), link.token),
-    creationDate: Math.floor(Date.now() / 1000),
+  const base = linkBase(options.publicUrl ?? requestOrigin(call, options.tls), link.token);
+  const torrent = buildHybridTorrent({
+    ...content.input,
+    // BEP 19: a client appends `<name>/<path>` to a folder's seed; `<token>//<name>/` is the seed form of a folder link.
+    webSeed: subject.kind === "folder" ? `${base}/` : base,
     createdBy: options.createdBy ?? "peer",
   });
   call.bytes = torrent.length;

@@ -23,3 +23,13 @@ export function downloadHref(itemId: string): string {
 export function torrentHref(itemId: string): string {
   return `/v1/torrents/${pathOf(itemId.split("/"))}`;
 }
+
+/** A folder as a .zip (session cookie): `/web/zip/<share>/<a>/`. */
+export function zipHref(folderId: string): string {
+  return `${WEB_PREFIX}zip/${pathOf(folderId.split("/"))}/`;
+}
+
+/** A folder's .torrent (session cookie or key): `/v1/torrents/<share>/<a>/`. */
+export function folderTorrentHref(folderId: string): string {
+  return `/v1/torrents/${pathOf(folderId.split("/"))}/`;
+}

@@ -27,6 +27,8 @@ import { messagePage, signInPage } from "./pages/sign-in.js";
 import type { ActiveSession, SessionStore } from "./session-store.js";
 import { parseSort } from "./sort-rows.js";
 import { STYLESHEET } from "./style.js";
+import { serveFolderZip } from "../zip/serve-folder-zip.js";
+import { createCrcCache } from "../zip/zip-bytes.js";
 import { fromOwnPage, readForm, redirect, requestOrigin, sendPage } from "./web-request.js";
 
 /** Options of {@link createWebRoute}. */
@@ -46,6 +48,9 @@ export interface WebRouteOptions {
   /** Largest read from disk. @default DEFAULT_CHUNK_SIZE of serve-file.ts */
   readonly chunkSize?: number | undefined;
 }
+
+/** CRC-32s of files served in ZIPs, so that a resumed ZIP need not re-read what it already sent (zip-bytes.ts). */
+const zipCrcs = createCrcCache();
 
 /** Days a web-made link lives, per choice of the form. */
 const EXPIRY_MS: Readonly<Record<string, number>> = { "1d": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
@@ -154,6 +159,15 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
   if (section === "browse" && folder && ids !== undefined) return browse(call, options, session, ids, query);
   if (section === "item" && ids !== undefined && ids.includes("/")) return details(call, options, session, ids);
   if (section === "files" && ids !== undefined && ids.includes("/")) return download(call, options, ids);
+  if (section === "zip" && raw[raw.length - 1] === "") {
+    const folderId = decodeId(raw.slice(0, -1));
+    if (folderId !== undefined) {
+      call.itemId = folderId;
+      call.extraHeaders = { "Referrer-Policy": "no-referrer" };
+      const name = folderId.slice(folderId.lastIndexOf("/") + 1);
+      return serveFolderZip(call, { limiterKey: call.keyId ?? "web", crcs: zipCrcs }, folderId, name);
+    }
+  }
   sendPage(call, 404, messagePage("Not found", "There is nothing here.", session.csrf));
 }
 
@@ -220,7 +234,8 @@ async function browse(
   }
   const q = (query.get("q") ?? "").trim().slice(0, 200);
   const results = q === "" ? undefined : await search(options.catalog, folderId, q, call.signal);
-  sendPage(call, 200, browsePage({ folderId, listing, sort: parseSort(query), query: q, results, csrf: session.csrf }));
+  const page = { folderId, listing, sort: parseSort(query), query: q, results, csrf: session.csrf };
+  sendPage(call, 200, browsePage({ ...page, torrents: options.torrents === true }));
 }
 
 /** Files whose name holds `query`, below `folderId` (all shares when undefined), at most MAX_RESULTS. */

@@ -1,7 +1,7 @@
 /**
  * The web page in a real browser: Debian's Chromium driven by playwright-core
  * (no browser download; .ci/run installs chromium). Sign in, browse into a
- * folder, search, download and compare bytes, create a share link and fetch
+ * folder, search, download and compare bytes, download a folder as .zip, create a share link and fetch
  * it with curl, sign out, a revoked key's session, a hostile file name shown
  * as text with no dialog, and a cross-site POST refused. Takes the README's
  * screenshot (written to docs/web-page.png with UPDATE_SCREENSHOT=1, so test
@@ -197,6 +197,23 @@ describe("web page in Chromium", { timeout: 1_200_000 }, () => {
     const saved = download.suggestedFilename();
     assert.doesNotMatch(saved, /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
     assert.match(saved, /\.exe$/);
+    await page.close();
+  });
+
+  test("download a folder as .zip: the archive holds the folder's files, byte-identical", async (t) => {
+    if (!needsBrowser(t)) return;
+    const page = await newPage();
+    await signIn(page, peer.key);
+    await page.goto(`${peer.url}/web/browse/share/photos/`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a.zip")]);
+    assert.equal(download.suggestedFilename(), "photos.zip");
+    const zip = (await download.path()) as string;
+    const { stdout } = await run("/usr/bin/python3", [
+      "-c",
+      "import json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps({n: z.read(n).decode() for n in z.namelist()}))",
+      zip,
+    ]);
+    assert.deepEqual(JSON.parse(stdout), { "photos/2026/beach.jpg": "jpeg?", "photos/2026/cat.png": "png?" });
     await page.close();
   });
 

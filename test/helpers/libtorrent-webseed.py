@@ -22,6 +22,9 @@ def main():
         "pieceLength": info.piece_length(),
         "size": info.total_size(),
         "webSeeds": [w["url"] for w in info.web_seeds()],
+        "infoHashV1": str(info.info_hashes().v1) if info.info_hashes().has_v1() else None,
+        "infoHashV2": str(info.info_hashes().v2) if info.info_hashes().has_v2() else None,
+        "files": [info.files().file_path(i) for i in range(info.files().num_files()) if not (info.files().file_flags(i) & lt.file_storage.flag_pad_file)],
         "hashFailures": 0,
         "errors": [],
     }

@@ -3,7 +3,7 @@ import type { FileEntry, FolderListing } from "../../catalog/catalog.js";
 import { html, type SafeHtml } from "../html.js";
 import { layout } from "../layout.js";
 import type { Row, Sort } from "../sort-rows.js";
-import { browseHref, downloadHref, itemHref } from "../web-paths.js";
+import { browseHref, downloadHref, folderTorrentHref, itemHref, zipHref } from "../web-paths.js";
 import { listingTable } from "./listing-table.js";
 
 /** What {@link browsePage} shows. */
@@ -18,6 +18,8 @@ export interface BrowseInput {
   /** Search results (files whose name holds the query, below this folder). */
   readonly results?: readonly FileEntry[] | undefined;
   readonly csrf: string;
+  /** Whether the server makes .torrent files: a folder page then links its folder torrent. @default false */
+  readonly torrents?: boolean | undefined;
 }
 
 /** Rows of a folder with absolute web-page hrefs. */
@@ -80,6 +82,7 @@ export function browsePage(input: BrowseInput): SafeHtml {
     csrf: input.csrf,
     body: html`<h1>${title}</h1>
 ${breadcrumbs(input.folderId)}
+${input.folderId === undefined ? "" : html`<p><a class="zip" href="${zipHref(input.folderId)}" download>Download as .zip</a>${input.torrents ? html` · <a class="torrent" href="${folderTorrentHref(input.folderId)}">.torrent (BitTorrent v1+v2)</a>` : ""}</p>`}
 <form class="search" method="get" action="${here}" role="search">
 <input type="search" name="q" value="${query}" placeholder="Search file names below this folder" aria-label="search">
 <button type="submit">Search</button>

@@ -29,7 +29,7 @@ export function itemPage(input: ItemInput): SafeHtml {
   const options = LINK_EXPIRY_CHOICES.map(
     (c) => html`<option value="${c}"${c === "7d" ? html` selected` : ""}>${c}</option>`,
   );
-  const torrent = input.torrents ? html`<a href="${torrentHref(entry.id)}">.torrent (BitTorrent v2)</a>` : "";
+  const torrent = input.torrents ? html`<a href="${torrentHref(entry.id)}">.torrent (BitTorrent v1+v2)</a>` : "";
   return layout({
     title: entry.name,
     csrf: input.csrf,

@@ -57,6 +57,7 @@ export function linkListingPage(input: LinkListingInput): SafeHtml {
     referrer: "no-referrer",
     body: html`<h1>${title}/</h1>
 ${crumbs(input.rootName, input.segments)}
+<p><a class="zip" href="?zip" download>Download as .zip</a></p>
 ${table}
 ${truncated}
 <p class="note">Shared with a link: anyone who has it can download these files.</p>`,

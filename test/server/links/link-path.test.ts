@@ -14,7 +14,19 @@ describe("parseLinkPath", () => {
     ["encoded backslash", `/v1/links/${T}/a%5Cb`, { kind: "not-found" }],
     ["encoded NUL", `/v1/links/${T}/a%00`, { kind: "not-found" }],
     ["bad percent escape", `/v1/links/${T}/a%zz`, { kind: "not-found" }],
-    ["empty segment", `/v1/links/${T}//a`, { kind: "not-found" }],
+    ["empty segment later", `/v1/links/${T}/a//b`, { kind: "not-found" }],
+    ["seed form, a bad name", `/v1/links/${T}//..%2F/a`, { kind: "not-found" }],
+    ["seed form, no name", `/v1/links/${T}//`, { kind: "not-found" }],
+    [
+      "seed form: an empty segment after the token, then the torrent's name",
+      `/v1/links/${T}//Season%201/a/b.txt`,
+      { kind: "match", token: T, segments: ["a", "b.txt"], folder: false, seedName: "Season 1" },
+    ],
+    [
+      "seed form, the name alone",
+      `/v1/links/${T}//a`,
+      { kind: "match", token: T, segments: [], folder: false, seedName: "a" },
+    ],
     ["dot segment", `/v1/links/${T}/./a`, { kind: "not-found" }],
     ["token alone", `/v1/links/${T}`, { kind: "not-found" }],
     ["no token", "/v1/links/", { kind: "not-found" }],
@@ -62,6 +74,16 @@ describe("resolveLinkResource", () => {
   ];
   for (const [name, t, segments, isFolder, expected] of cases) {
     test(name, () => assert.deepEqual(resolveLinkResource(t, segments, isFolder), expected));
+  }
+  const seeds: Array<[string, LinkTarget, string, string[], boolean, ReturnType<typeof resolveLinkResource>]> = [
+    ["seed form on a file link", file, "a.txt", ["a.txt"], false, { kind: "not-found" }],
+    ["seed form, another folder's name", folder, "other", ["b.bin"], false, { kind: "not-found" }],
+    ["seed form, a listing", folder, "dir", ["s"], true, { kind: "not-found" }],
+    ["seed form, the name alone", folder, "dir", [], false, { kind: "not-found" }],
+    ["seed form, a file", folder, "dir", ["s", "b.bin"], false, { kind: "file", itemId: "share/dir/s/b.bin" }],
+  ];
+  for (const [name, t, seedName, segments, isFolder, expected] of seeds) {
+    test(name, () => assert.deepEqual(resolveLinkResource(t, segments, isFolder, seedName), expected));
   }
 });
 

@@ -70,7 +70,7 @@ describe("GET /v1/torrents/<item id>", () => {
       400,
     );
   });
-  test("a one-piece file: a v2 torrent without piece layers, its web seed a working link", async () => {
+  test("a one-piece file: a hybrid torrent without piece layers, its web seed a working link", async () => {
     const res = await torrentOf("share/small.txt", auth());
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "application/x-bittorrent");
@@ -132,7 +132,7 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
     };
     assert.match(result.version, /^2\./);
     assert.equal(result.v2, true);
-    assert.equal(result.v1, false);
+    assert.equal(result.v1, true, "a hybrid torrent: v1 clients and *arr apps hash it too");
     assert.equal(result.name, "big file.bin");
     assert.ok(result.pieces > 1);
     assert.equal(result.hashFailures, 0, result.errors.join("\n"));
