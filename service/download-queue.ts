@@ -48,6 +48,11 @@ export interface DownloadQueue {
   readonly log: EventLog;
   /** Queues an item; returns the download. */
   add(item: AddItem): Promise<Download>;
+  /**
+   * Queues (or resumes) a whole folder of a peer with the "folders" capability as one folder job
+   * (docs/downloads.md "Folder jobs") under `<destination>/<folder name>`; returns its file downloads.
+   */
+  addFolder(item: Omit<AddItem, "sources" | "mirrors" | "onExisting">): Promise<Download[]>;
   /** Resolves a remote's name or URL. */
   peer(target: string): Promise<PeerRef>;
   /** Every download, newest first. */
@@ -194,6 +199,21 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
       const d = await mustGet(id);
       record(d.id, d.status);
       return d;
+    }),
+    addFolder: wrap(async (item) => {
+      const outDir = await destinationDir(item.destination);
+      const folder = await manager.enqueueFolder(item.peer, item.itemId, { outDir });
+      // Waiting places the folder's identical files once their one copy arrives (docs/downloads.md "Reuse").
+      manager.waitFolder(folder.id).catch((error: unknown) => {
+        logger.warn({ err: error, folder: folder.id }, "a folder job ended with an error");
+      });
+      const downloads: Download[] = [];
+      for (const id of folder.jobs) {
+        const d = await mustGet(id);
+        record(d.id, d.status);
+        downloads.push(d);
+      }
+      return downloads;
     }),
     list: wrap(() => manager.list()),
     get: wrap((id: string) => manager.get(id)),

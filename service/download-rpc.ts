@@ -64,9 +64,9 @@ export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder):
     switch (what.case) {
       case "item": {
         if (what.value.itemId === "") throw invalid("item.item_id is required");
-        if (what.value.folder)
-          throw new ConnectError("folders are not queued by this engine yet; add each file", Code.Unimplemented);
         const peer = await queue.peer(what.value.peer);
+        if (what.value.folder)
+          return queue.addFolder({ peer, itemId: what.value.itemId, destination: req.destination });
         return [
           await queue.add({
             peer,
