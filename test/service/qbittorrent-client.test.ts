@@ -1,9 +1,8 @@
 /**
  * The qBittorrent API driven by a real npm client library (@ctrl/qbittorrent):
- * login with a downloads key, add the v2 .torrent another peer made for its file
- * (web seed = a share link on that peer; hybrid torrents are not in main yet,
- * see docs/service.md), wait for completion, stop/start, category, delete with
- * files; and a torrent nobody can serve refused with `Fails.`.
+ * login with a downloads key, add the hybrid .torrent another peer made for its
+ * file (web seed = a share link on that peer), wait for completion, stop/start,
+ * category, delete with files; and a torrent nobody can serve refused with `Fails.`.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -43,7 +42,9 @@ describe("qBittorrent API with @ctrl/qbittorrent", { timeout: 300_000 }, () => {
     const decoded = decodeTorrent(bytes);
     assert.ok(decoded.ok);
     const hash = decoded.value.hash;
-    assert.equal(hash, decoded.value.infoHashV2?.slice(0, 40), "a v2-only torrent is named by its truncated v2 hash");
+    // `peer torrent` makes hybrid torrents: named by the v1 info-hash, as Sonarr and @ctrl/torrent-file compute it.
+    assert.equal(hash, decoded.value.infoHashV1);
+    assert.match(decoded.value.infoHashV2 ?? "", /^[0-9a-f]{64}$/);
     assert.equal(await client.createCategory("tv-sonarr", ""), true);
     assert.equal(await client.addTorrent(bytes as Uint8Array<ArrayBuffer>, { category: "tv-sonarr" }), true);
     const [added] = await client.listTorrents({ hashes: hash });
