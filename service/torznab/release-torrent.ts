@@ -26,14 +26,32 @@ export const MAX_TORRENT_BYTES = 8 * 1024 * 1024;
 /** Time allowed for one remote's torrent. */
 export const TORRENT_FETCH_TIMEOUT_MS = 30_000;
 
+/** Times a remote that is still hashing (503 + Retry-After) is asked again. */
+export const TORRENT_FETCH_ATTEMPTS = 3;
+/** Longest wait honoured from a remote's Retry-After, in ms. */
+const MAX_RETRY_WAIT_MS = 5_000;
+
 /** Fetches one remote's torrent for an item; throws an Error naming the remote and what went wrong. */
 export async function fetchRemoteTorrent(remote: TorrentRemote, itemId: string): Promise<Uint8Array> {
   const url = `${remote.url.replace(/\/+$/, "")}/v1/torrents/${itemId.split("/").map(encodeURIComponent).join("/")}`;
-  const response = await fetch(url, {
-    headers: { Authorization: `Bearer ${remote.key}` },
-    signal: AbortSignal.timeout(TORRENT_FETCH_TIMEOUT_MS),
-    redirect: "error",
-  });
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, {
+      headers: { Authorization: `Bearer ${remote.key}` },
+      signal: AbortSignal.timeout(TORRENT_FETCH_TIMEOUT_MS),
+      redirect: "error",
+    });
+    if (response.status === 503 && attempt < TORRENT_FETCH_ATTEMPTS) {
+      // The remote is still hashing the file (or computing the torrent's v1 pieces): it says when to ask again.
+      await response.body?.cancel();
+      const seconds = Number(response.headers.get("retry-after") ?? "1");
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RETRY_WAIT_MS, (seconds || 1) * 1000)));
+      continue;
+    }
+    return readTorrentBody(remote, itemId, response);
+  }
+}
+
+async function readTorrentBody(remote: TorrentRemote, itemId: string, response: Response): Promise<Uint8Array> {
   if (!response.ok) {
     await response.body?.cancel();
     throw new Error(`remote ${remote.name} answered ${response.status} for the torrent of ${itemId}`);
