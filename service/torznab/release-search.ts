@@ -95,13 +95,16 @@ async function searchOne(
       reject(error);
     }, timeoutMs);
   });
+  const packs = new Map<string, FoundRelease>();
   const collect = async () => {
     let read = 0;
     for await (const item of remote.list(needle, controller.signal)) {
       if (++read > (options.maxItemsPerRemote ?? MAX_ITEMS_PER_REMOTE)) break;
       const release = matchItem(remote.name, item, query, options);
       if (release) found.push(release);
+      addToPack(packs, remote.name, item, query, options);
     }
+    found.push(...packs.values());
   };
   try {
     await Promise.race([collect(), timedOut]);
@@ -127,6 +130,44 @@ function matchItem(remote: string, item: Item, query: ReleaseQuery, options: Sea
     category,
     holders: [{ remote, itemId: item.id }],
   };
+}
+
+/**
+ * A file whose folder is named as a season pack (`Show.S01.1080p/…`) makes that folder a release
+ * of its own, fetched as a folder torrent (holder id `<folder>/`). Its size and date are those
+ * of the files the listing returned under it: all of them in an RSS sync; in a search, those
+ * whose names hold the query's longest word (docs/torznab.md "Season packs").
+ */
+function addToPack(
+  packs: Map<string, FoundRelease>,
+  remote: string,
+  item: Item,
+  query: ReleaseQuery,
+  options: SearchOptions,
+): void {
+  const slash = item.id.lastIndexOf("/");
+  const folderId = item.id.slice(0, slash);
+  if (item.isFolder || slash <= item.share.length) return; // a file at the share's top has no pack folder
+  const known = packs.get(folderId);
+  const modified = item.modified ? new Date(Number(item.modified.seconds) * 1000) : new Date(0);
+  if (known) {
+    known.size += Number(item.size);
+    if (modified > known.modified) known.modified = modified;
+    return;
+  }
+  const folderName = folderId.slice(folderId.lastIndexOf("/") + 1);
+  const parsed = parseReleaseName(folderName);
+  if (!parsed.seasonPack) return;
+  const category = releaseCategory(parsed, options.shareCategory?.(item.share));
+  if (!releaseMatches(parsed, category, query)) return;
+  packs.set(folderId, {
+    title: folderName,
+    guid: `${remote}/${folderId}/`,
+    size: Number(item.size),
+    modified,
+    category,
+    holders: [{ remote, itemId: `${folderId}/` }],
+  });
 }
 
 /** The same pieces root at several remotes is one release held by each. */

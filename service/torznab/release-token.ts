@@ -41,9 +41,10 @@ export function decodeReleaseToken(token: string): ReleaseHolder[] | string {
   return holders;
 }
 
-/** `<share>/<path>`: no empty, `.` or `..` segment, no control characters, bounded. */
+/** `<share>/<path>`, or a folder `<share>/<path>/`: no empty, `.` or `..` segment, no control characters, bounded. */
 function isItemId(value: unknown): value is string {
   if (typeof value !== "string" || value.length === 0 || value.length > MAX_ITEM_ID_LENGTH) return false;
   if (/[\u0000-\u001f\u007f]/.test(value)) return false;
-  return value.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
+  const path = value.endsWith("/") ? value.slice(0, -1) : value;
+  return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
 }

@@ -101,26 +101,37 @@ test("searchRemotes: a remote that is down and one that never answers are left o
 test("searchRemotes: a refused key is a failure of that remote only", async () => {
   const remotes = [remote("alice", alice.url, alice.key), remote("bob-bad-key", bob.url, "peer_0000_bad")];
   const { releases, failures } = await searchRemotes(remotes, query({}));
-  assert.equal(releases.length, 3);
+  assert.equal(releases.length, 4, "three files and the season pack folder");
   assert.deepEqual(
     failures.map((failure) => failure.remote),
     ["bob-bad-key"],
   );
 });
 
-test("searchRemotes: an RSS sync lists everything, newest first; a season search finds the pack's episodes", async () => {
+test("searchRemotes: an RSS sync lists everything, newest first; a season search finds the pack and its episodes", async () => {
   const remotes = [remote("alice", alice.url, alice.key)];
   const all = await searchRemotes(remotes, query({}));
   assert.deepEqual(titles(all.releases), [
     "Inception.2010.1080p.BluRay.x264-SPARKS.mkv",
+    "Show.Name.S02.1080p.WEB-DL",
     "Show.Name.S02E01.1080p.WEB-DL.mkv",
     "The.Office.US.S01E02.720p.HDTV.x264-LOL.mkv",
   ]);
+  const pack = all.releases.find((release) => release.title === "Show.Name.S02.1080p.WEB-DL");
+  assert.deepEqual(pack?.holders, [{ remote: "alice", itemId: "share/tv/Show.Name.S02.1080p.WEB-DL/" }]);
+  assert.equal(pack?.size, "pack episode one".length);
+  assert.equal(pack?.category, 5040);
   const times = all.releases.map((release) => release.modified.getTime());
   assert.deepEqual(
     times,
     [...times].sort((a, b) => b - a),
   );
   const season = await searchRemotes(remotes, query({ q: "show name", season: 2, kind: "tv" }));
-  assert.deepEqual(titles(season.releases), ["Show.Name.S02E01.1080p.WEB-DL.mkv"]);
+  assert.deepEqual(titles(season.releases), ["Show.Name.S02.1080p.WEB-DL", "Show.Name.S02E01.1080p.WEB-DL.mkv"]);
+  const episode = await searchRemotes(remotes, query({ q: "show name", season: 2, ep: "1", kind: "tv" }));
+  assert.deepEqual(
+    titles(episode.releases),
+    ["Show.Name.S02E01.1080p.WEB-DL.mkv"],
+    "a pack does not answer an episode",
+  );
 });

@@ -21,6 +21,8 @@ const DOWNLOADS_KEY = "downloads-key";
 const READ_KEY = "read-only-key";
 const episode = Buffer.alloc(300_000, 3);
 const EPISODE = "The.Office.US.S01E02.720p.HDTV.x264-LOL.mkv";
+const PACK = "Show.Name.S02.720p.HDTV";
+const packEpisodes = [Buffer.alloc(50_000, 1), Buffer.alloc(70_000, 2)];
 
 let alice: TestPeer;
 let bob: TestPeer;
@@ -59,7 +61,14 @@ async function ask(
 }
 
 before(async () => {
-  alice = await startTestPeer({ files: { [`tv/${EPISODE}`]: episode, "Inception.2010.1080p.BluRay.mkv": "film" } });
+  alice = await startTestPeer({
+    files: {
+      [`tv/${EPISODE}`]: episode,
+      "Inception.2010.1080p.BluRay.mkv": "film",
+      [`${PACK}/Show.Name.S02E01.720p.HDTV.mkv`]: packEpisodes[0] as Buffer,
+      [`${PACK}/Show.Name.S02E02.720p.HDTV.mkv`]: packEpisodes[1] as Buffer,
+    },
+  });
   bob = await startTestPeer({ files: { [EPISODE]: episode } });
   for (const [peer, id] of [
     [alice, `share/tv/${EPISODE}`],
@@ -160,9 +169,25 @@ test("torznab: Sonarr's episode search finds one release held by both remotes; i
   assert.equal(again.parsed.items?.[0]?.attrs.infohash, infoHash, "known once cached");
 });
 
+test("torznab: a season pack folder is one release whose torrent is the folder's, seeded by a folder link", async () => {
+  const { parsed } = await ask("t=tvsearch&q=Show%20Name&season=2");
+  const pack = parsed.items?.find((item) => item.title === PACK);
+  assert.ok(pack, JSON.stringify(parsed.items?.map((item) => item.title)));
+  assert.equal(pack.size, 120_000);
+  assert.equal(pack.attrs.category, "5040");
+  const torrent = decode(new Uint8Array(await (await fetch(pack.enclosure.url)).arrayBuffer())) as Map<string, unknown>;
+  const info = torrent.get("info") as Map<string, unknown>;
+  assert.equal(Buffer.from(info.get("name") as Uint8Array).toString(), PACK);
+  const [seed] = (torrent.get("url-list") as Uint8Array[]).map((s) => Buffer.from(s).toString());
+  assert.ok(seed?.startsWith(alice.url));
+  // BEP 19: a folder torrent's web seed + the torrent's name + the file's path.
+  const file = await fetch(`${seed}${encodeURIComponent(PACK)}/Show.Name.S02E02.720p.HDTV.mkv`);
+  assert.deepEqual(Buffer.from(await file.arrayBuffer()), packEpisodes[1]);
+});
+
 test("torznab: RSS sync (no q) pages newest first with offset and limit", async () => {
   const first = await ask("t=search&limit=1");
-  assert.equal(first.parsed.total, 2);
+  assert.equal(first.parsed.total, 5, "four files and the season pack");
   assert.equal(first.parsed.items?.length, 1);
   const second = await ask("t=search&limit=1&offset=1");
   assert.equal(second.parsed.offset, 1);
