@@ -9,6 +9,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Authenticate, Principal } from "./auth/principal.js";
 import type { FileRoute } from "./http/serve-file.js";
+import type { WebView } from "./web/web-view.js";
 
 /** What the server gives an extension. */
 export interface ServerExtensionContext {
@@ -45,6 +46,8 @@ export interface ServerExtension {
   readonly services?: readonly DescService[] | undefined;
   /** A plain HTTP route tried after the server's own (true when it handled the request). */
   readonly httpRoute?: FileRoute | undefined;
+  /** A view of the web page under its prefix (sessions, scope, Origin and CSRF checked by the web route). */
+  readonly webView?: WebView | undefined;
   /** Called when the server closes, after connections ended and before its database closes. */
   readonly close?: (() => Promise<void>) | undefined;
 }
