@@ -8,8 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -17,6 +15,7 @@ import { updateRemotes } from "../../../client/remotes/index.js";
 import type { QueueEvent } from "../../../service/download-queue.js";
 import type { TestPeer } from "../../helpers/peer-server.js";
 import { startServicePeer, type ServicePeer } from "../helpers/download-peer.js";
+import { startStallingProxy } from "../helpers/stalling-proxy.js";
 
 const EVIL = "<img src=x onerror=alert(1)>\u202egpj.exe";
 const FILES: Record<string, Buffer> = {
@@ -103,33 +102,6 @@ async function torrentOf(itemId: string): Promise<Uint8Array> {
     await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") ?? "1") * 100));
   }
   throw new Error("the source never finished hashing");
-}
-
-/** A proxy to `target` that passes every call but never answers file bytes (ReadFile, /v1/files/). */
-async function startStallingProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  const held = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
-    const p = req.url ?? "/";
-    if (p.startsWith("/v1/files/") || p.startsWith("/peer.v1.PeerService/ReadFile")) {
-      held.add(res);
-      return;
-    }
-    const up = http.request(new URL(p, target), { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      for (const r of held) r.destroy();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 describe("downloads view (no JavaScript)", { timeout: 300_000 }, () => {
