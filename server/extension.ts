@@ -2,7 +2,9 @@
  * The one hook through which something outside server/ (service/, the download
  * queue) serves on the peer's port without server/ knowing what it is: more
  * Connect services (authenticated by the same interceptor, their scope from
- * server/auth/scope.ts) and one more plain HTTP route, tried before the 404.
+ * server/auth/scope.ts), one more plain HTTP route, tried before the 404, and
+ * one view of the web page (server/web/web-view.ts: the web route checks its
+ * sessions, scopes, Origin and CSRF tokens).
  */
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
