@@ -30,13 +30,20 @@ export async function serveView(
     else redirect(call, "/");
     return;
   }
-  const form = post && ownPage() ? await readFormData(call, view.maxFormBytes ?? MAX_FORM_BYTES) : undefined;
+  let form: FormData | undefined;
   if (post) {
-    const csrf = form?.get("csrf");
-    if (form === undefined || typeof csrf !== "string" || !sameText(csrf, session.csrf)) {
+    // Cross-site posts are refused before the body is read.
+    const read = ownPage() ? await readFormData(call, view.maxFormBytes ?? MAX_FORM_BYTES) : undefined;
+    if (read !== undefined && !(read instanceof FormData)) {
+      sendPage(call, read.status, messagePage(read.title, read.message, session.csrf));
+      return;
+    }
+    const csrf = read?.get("csrf");
+    if (read === undefined || typeof csrf !== "string" || !sameText(csrf, session.csrf)) {
       refuse(call);
       return;
     }
+    form = read;
   }
   const answer = await view.handle({
     method: post ? "POST" : "GET",
@@ -89,25 +96,40 @@ function refuse(call: Call): void {
   );
 }
 
+/** Why a form body was not read. */
+export interface FormRefusal {
+  readonly status: 400 | 413 | 415;
+  readonly title: string;
+  readonly message: string;
+}
+
 /**
  * A POST's fields, urlencoded or `multipart/form-data`, read up to `maxBytes`
- * (undefined when larger, of another type, or malformed), parsed by the
- * platform's own form parser (undici's `Response.formData`).
+ * and parsed by the platform's own form parser (undici's `Response.formData`);
+ * otherwise why not (too large, another type, malformed).
  */
-export async function readFormData(call: Call, maxBytes: number): Promise<FormData | undefined> {
+export async function readFormData(call: Call, maxBytes: number): Promise<FormData | FormRefusal> {
   const contentType = headerValue(call.req.headers, "content-type") ?? "";
   const type = contentType.split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data") return undefined;
+  if (type !== "application/x-www-form-urlencoded" && type !== "multipart/form-data")
+    return { status: 415, title: "Not a form", message: "Send the form as urlencoded or multipart/form-data." };
+  const declared = Number(headerValue(call.req.headers, "content-length") ?? "0");
+  const tooLarge: FormRefusal = {
+    status: 413,
+    title: "Too large",
+    message: `The form is larger than ${maxBytes} bytes; nothing was done.`,
+  };
+  if (declared > maxBytes) return tooLarge;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of call.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) return undefined;
+    if (size > maxBytes) return tooLarge;
     chunks.push(chunk);
   }
   try {
     return await new Response(Buffer.concat(chunks), { headers: { "content-type": contentType } }).formData();
   } catch {
-    return undefined;
+    return { status: 400, title: "Bad form", message: "The form could not be read (malformed body)." };
   }
 }

@@ -184,6 +184,24 @@ describe("downloads view (no JavaScript)", { timeout: 300_000 }, () => {
     assert.deepEqual(await readFile(path.join(service.root, "tor", "t.bin")), FILES["t.bin"]);
   });
 
+  test("a .torrent over the bound is refused with 413, a body of another type with 415, nothing added", async () => {
+    const before = (await service.queue.list()).length;
+    const form = new FormData();
+    form.set("csrf", s.csrf);
+    form.set("torrent", new Blob([new Uint8Array(9 * 1024 * 1024)]), "big.torrent");
+    const big = await req("/web/downloads/torrent", { method: "POST", cookie: s.cookie, body: form });
+    assert.equal(big.status, 413);
+    assert.match(await big.text(), /larger than/);
+    const json = await req("/web/downloads/add", {
+      method: "POST",
+      cookie: s.cookie,
+      body: "{}",
+      type: "application/json",
+    });
+    assert.equal(json.status, 415);
+    assert.equal((await service.queue.list()).length, before);
+  });
+
   test("pause, resume, cancel, retry and remove a download whose bytes never come", async () => {
     const stall = await startStallingProxy(source.url);
     try {
