@@ -13,9 +13,15 @@ export const LIST_PATH = `${VIEW_PATH}/list`;
 /** The view's script. */
 export const SCRIPT_PATH = `${VIEW_PATH}/refresh.js`;
 
+/** The rows shown (the newest first) and how many downloads there are in all. */
+export interface ListInput {
+  readonly rows: readonly DownloadRow[];
+  readonly total: number;
+}
+
 /** What the page shows. */
 export interface DownloadsPageInput {
-  readonly rows: readonly DownloadRow[];
+  readonly list: ListInput;
   readonly csrf: string;
   /** Names of the remotes (`peer remote add`) the add form offers. */
   readonly remotes: readonly string[];
@@ -41,7 +47,7 @@ export function downloadsPage(input: DownloadsPageInput): SafeHtml {
     body: html`<h1>Downloads</h1>
 <nav class="crumbs"><a href="/">Shares</a> / <span>Downloads</span></nav>
 ${error}${addForms(input)}
-<div id="downloads-list" data-src="${LIST_PATH}">${downloadsList(input.rows, input.csrf)}</div>
+<div id="downloads-list" data-src="${LIST_PATH}">${downloadsList(input.list, input.csrf)}</div>
 <script src="${SCRIPT_PATH}"></script>`,
   });
 }
@@ -69,13 +75,18 @@ function addForms(input: DownloadsPageInput): SafeHtml {
 }
 
 /** The list (a table, or a note when empty): the fragment the script fetches. */
-export function downloadsList(rows: readonly DownloadRow[], csrf: string): SafeHtml {
+export function downloadsList(list: ListInput, csrf: string): SafeHtml {
+  const { rows } = list;
   if (rows.length === 0) return html`<p class="note">No downloads yet.</p>`;
+  const more =
+    list.total > rows.length
+      ? html`<p class="note">The newest ${rows.length} of ${list.total} downloads are shown; remove finished ones to see the rest.</p>`
+      : "";
   return html`<table class="downloads">
 <thead><tr><th class="name">Name</th><th>State</th><th>Progress</th><th class="size">Bytes</th><th class="size">Rate</th><th class="size">ETA</th><th></th></tr></thead>
 <tbody>
 ${rows.map((r) => downloadRowHtml(r, csrf))}</tbody>
-</table>`;
+</table>${more}`;
 }
 
 function downloadRowHtml(row: DownloadRow, csrf: string): SafeHtml {

@@ -17,11 +17,13 @@ import { addDownloads } from "../download-rpc.js";
 import { invalid } from "../errors.js";
 import { MAX_TORRENT_BYTES, type TorrentAdder } from "../torrent-add.js";
 import { downloadRow, ROW_ACTIONS, type RowAction } from "./download-row.js";
-import { downloadsList, downloadsPage, LIST_PATH, SCRIPT_PATH, VIEW_PATH } from "./downloads-page.js";
+import { downloadsList, downloadsPage, LIST_PATH, type ListInput, SCRIPT_PATH, VIEW_PATH } from "./downloads-page.js";
 import { REFRESH_SCRIPT } from "./refresh-script.js";
 
 /** Largest POST: a .torrent at its limit plus the multipart framing and the other fields. */
 export const MAX_VIEW_FORM_BYTES = MAX_TORRENT_BYTES + 64 * 1024;
+/** Most rows shown (the newest); the page says how many more there are. @default 500 */
+export const MAX_ROWS = 500;
 /** Longest text field accepted (item ids are at most 4096 characters). */
 const MAX_FIELD = 4096;
 
@@ -46,13 +48,14 @@ export function httpStatusOf(code: Code): number {
 
 /** Creates the view over the queue. */
 export function createDownloadsView(queue: DownloadQueue, torrents: TorrentAdder, logger: Logger): WebView {
-  async function rows() {
-    return (await queue.list()).map((d) => downloadRow(d, queue.live(d.id)));
+  async function rows(): Promise<ListInput> {
+    const all = await queue.list();
+    return { rows: all.slice(0, MAX_ROWS).map((d) => downloadRow(d, queue.live(d.id))), total: all.length };
   }
 
   async function page(req: WebViewRequest, status: number, error?: string): Promise<WebViewAnswer> {
     const remotes = (await readRemotes(queue.dataDir)).map((r) => r.name);
-    const input = { rows: await rows(), csrf: req.session.csrf, remotes, error };
+    const input = { list: await rows(), csrf: req.session.csrf, remotes, error };
     return { kind: "page", status, page: downloadsPage(input), script: true };
   }
 
