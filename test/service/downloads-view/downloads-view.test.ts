@@ -149,6 +149,10 @@ describe("downloads view (no JavaScript)", { timeout: 300_000 }, () => {
     const html = await list(s);
     assert.match(html, new RegExp(`<tr data-id="${id}" data-state="completed">`));
     assert.match(html, /<progress max="100" value="100"/);
+    assert.match(html, new RegExp(`href="/v1/downloads/${id}/content">play</a>`));
+    const played = await req(`/v1/downloads/${id}/content`, { cookie: s.cookie });
+    assert.equal(played.status, 200);
+    assert.deepEqual(Buffer.from(await played.arrayBuffer()), FILES["a.bin"]);
     const removed = await post(s, "/web/downloads/action", { csrf: s.csrf, id, action: "remove-files" });
     assert.equal(removed.status, 303);
     await assert.rejects(access(file));
