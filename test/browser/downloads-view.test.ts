@@ -120,7 +120,8 @@ describe("downloads view in Chromium", { timeout: 1_200_000 }, () => {
     const second = added.downloads[0]?.id ?? "";
     await page.waitForSelector(row(second, "completed"));
     assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 1, "no reload");
-    assert.equal(await page.textContent(`${row(second)} td.name`), EVIL);
+    assert.equal(await page.textContent(`${row(second)} td.name bdi`), EVIL);
+    assert.equal(await page.textContent(`${row(second)} a.play`), "play");
 
     await Promise.all([
       page.waitForURL(`${service.server.url}/web/downloads`),
