@@ -21,6 +21,7 @@ const EVIL = "<img src=x onerror=alert(1)>\u202egpj.exe";
 const FILES: Record<string, Buffer> = {
   "a.bin": randomBytes(200_000),
   "t.bin": randomBytes(150_000),
+  "dir/x.bin": randomBytes(30_000),
   [EVIL]: randomBytes(1_000),
 };
 
@@ -157,6 +158,25 @@ describe("downloads view (no JavaScript)", { timeout: 300_000 }, () => {
     assert.equal(removed.status, 303);
     await assert.rejects(access(file));
     assert.doesNotMatch(await list(s), new RegExp(id));
+  });
+
+  test("add a remote's folder (the folder box): its file arrives, the list shows it", async () => {
+    const done = waitState(() => true, "completed");
+    const res = await post(s, "/web/downloads/add", {
+      csrf: s.csrf,
+      remote: "src",
+      item: "share/dir",
+      folder: "1",
+      destination: "folders",
+    });
+    assert.equal(res.status, 303, await res.text());
+    const id = await done;
+    const d = await service.queue.get(id);
+    assert.equal(d?.fileName, "x.bin");
+    assert.ok(d?.destination.startsWith(path.join(service.root, "folders")));
+    assert.deepEqual(await readFile(d?.destination ?? ""), FILES["dir/x.bin"]);
+    assert.match(await list(s), new RegExp(`data-id="${id}" data-state="completed"`));
+    await post(s, "/web/downloads/action", { csrf: s.csrf, id, action: "remove-files" });
   });
 
   test("a hostile name is shown as text, bidi control neutralised", async () => {
