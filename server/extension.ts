@@ -2,13 +2,16 @@
  * The one hook through which something outside server/ (service/, the download
  * queue) serves on the peer's port without server/ knowing what it is: more
  * Connect services (authenticated by the same interceptor, their scope from
- * server/auth/scope.ts) and one more plain HTTP route, tried before the 404.
+ * server/auth/scope.ts), one more plain HTTP route, tried before the 404, and
+ * one view of the web page (server/web/web-view.ts: the web route checks its
+ * sessions, scopes, Origin and CSRF tokens).
  */
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Authenticate, Principal } from "./auth/principal.js";
 import type { FileRoute } from "./http/serve-file.js";
+import type { WebView } from "./web/web-view.js";
 
 /** What the server gives an extension. */
 export interface ServerExtensionContext {
@@ -45,6 +48,8 @@ export interface ServerExtension {
   readonly services?: readonly DescService[] | undefined;
   /** A plain HTTP route tried after the server's own (true when it handled the request). */
   readonly httpRoute?: FileRoute | undefined;
+  /** A view of the web page under its prefix (sessions, scope, Origin and CSRF checked by the web route). */
+  readonly webView?: WebView | undefined;
   /** Called when the server closes, after connections ended and before its database closes. */
   readonly close?: (() => Promise<void>) | undefined;
 }

@@ -53,51 +53,9 @@ export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder):
     return d;
   };
 
-  async function add(req: AddDownloadRequest): Promise<Download[]> {
-    const onExisting = ON_EXISTING_OF[req.existingFile];
-    if (onExisting === undefined) throw invalid("existing_file is not a known policy");
-    if (req.sources.length + req.mirrors.length > MAX_EXTRA_SOURCES)
-      throw invalid(`at most ${MAX_EXTRA_SOURCES} sources and mirrors in all`);
-    const sources: PeerRef[] = [];
-    for (const s of req.sources) sources.push(await queue.peer(s));
-    const what = req.what;
-    switch (what.case) {
-      case "item": {
-        if (what.value.itemId === "") throw invalid("item.item_id is required");
-        const peer = await queue.peer(what.value.peer);
-        if (what.value.folder)
-          return queue.addFolder({ peer, itemId: what.value.itemId, destination: req.destination });
-        return [
-          await queue.add({
-            peer,
-            itemId: what.value.itemId,
-            destination: req.destination,
-            sources,
-            mirrors: req.mirrors,
-            onExisting,
-          }),
-        ];
-      }
-      case "torrent":
-        return [
-          (await torrents.addTorrent(what.value, { destination: req.destination, mirrors: req.mirrors })).download,
-        ];
-      case "root":
-        return [
-          await torrents.addRoot(what.value.piecesRoot, {
-            destination: req.destination,
-            mirrors: [...what.value.mirrors, ...req.mirrors],
-            onExisting,
-          }),
-        ];
-      default:
-        throw invalid("say what to download: item, torrent or root");
-    }
-  }
-
   return {
     async addDownload(req) {
-      return create(AddDownloadResponseSchema, { downloads: (await add(req)).map(message) });
+      return create(AddDownloadResponseSchema, { downloads: (await addDownloads(queue, torrents, req)).map(message) });
     },
     async listDownloads(req) {
       const size = req.pageSize === 0 ? LIST_PAGE_DEFAULT : req.pageSize;
@@ -134,4 +92,48 @@ export function createDownloadRpc(queue: DownloadQueue, torrents: TorrentAdder):
       });
     },
   };
+}
+
+/** Queues what an AddDownload request names (the RPC and the web page's downloads view); returns the downloads. */
+export async function addDownloads(
+  queue: DownloadQueue,
+  torrents: TorrentAdder,
+  req: AddDownloadRequest,
+): Promise<Download[]> {
+  const onExisting = ON_EXISTING_OF[req.existingFile];
+  if (onExisting === undefined) throw invalid("existing_file is not a known policy");
+  if (req.sources.length + req.mirrors.length > MAX_EXTRA_SOURCES)
+    throw invalid(`at most ${MAX_EXTRA_SOURCES} sources and mirrors in all`);
+  const sources: PeerRef[] = [];
+  for (const s of req.sources) sources.push(await queue.peer(s));
+  const what = req.what;
+  switch (what.case) {
+    case "item": {
+      if (what.value.itemId === "") throw invalid("item.item_id is required");
+      const peer = await queue.peer(what.value.peer);
+      if (what.value.folder) return queue.addFolder({ peer, itemId: what.value.itemId, destination: req.destination });
+      return [
+        await queue.add({
+          peer,
+          itemId: what.value.itemId,
+          destination: req.destination,
+          sources,
+          mirrors: req.mirrors,
+          onExisting,
+        }),
+      ];
+    }
+    case "torrent":
+      return [(await torrents.addTorrent(what.value, { destination: req.destination, mirrors: req.mirrors })).download];
+    case "root":
+      return [
+        await torrents.addRoot(what.value.piecesRoot, {
+          destination: req.destination,
+          mirrors: [...what.value.mirrors, ...req.mirrors],
+          onExisting,
+        }),
+      ];
+    default:
+      throw invalid("say what to download: item, torrent or root");
+  }
 }

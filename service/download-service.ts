@@ -15,11 +15,11 @@ import { createDownloadQueue, type DownloadQueue } from "./download-queue.js";
 import { createDownloadRpc } from "./download-rpc.js";
 import { openServiceDatabase } from "./store/database.js";
 import { createTorrentAdder } from "./torrent-add.js";
+import { createDownloadsView } from "./downloads-view/downloads-view.js";
 import { torznabRoute } from "./torznab/torznab-extension.js";
 import { createDownloadContentRoute } from "./download-content.js";
 import { createQbtRoute } from "./qbittorrent/qbt-route.js";
 import { openQbtStore } from "./qbittorrent/qbt-store.js";
-import { createDownloadsView } from "./web/downloads-view.js";
 
 /** Options of {@link downloadServiceExtension}. */
 export interface DownloadServiceOptions {
@@ -58,6 +58,7 @@ export function downloadServiceExtension(options: DownloadServiceOptions): Serve
       return {
         routes: (router) => router.service(DownloadService, createDownloadRpc(queue, torrents)),
         services: [DownloadService],
+        webView: createDownloadsView(queue, torrents, context.logger),
         httpRoute: (() => {
           const torznab = torznabRoute({
             dataDir: options.dataDir,
@@ -67,9 +68,8 @@ export function downloadServiceExtension(options: DownloadServiceOptions): Serve
             publicUrl: options.publicUrl,
           });
           const qbt = createQbtRoute({ queue, torrents, store: openQbtStore(db), logger: context.logger }, context);
-          const view = createDownloadsView(queue, context);
           const content = createDownloadContentRoute(manager, context);
-          return (req, res) => torznab(req, res) || qbt(req, res) || view(req, res) || content(req, res);
+          return (req, res) => torznab(req, res) || qbt(req, res) || content(req, res);
         })(),
         async close() {
           await manager.close();

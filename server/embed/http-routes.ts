@@ -13,6 +13,7 @@ import type { FileRoute } from "../http/serve-file.js";
 import { createFileRoute } from "../http/serve-file.js";
 import { createLinkRoute } from "../links/link-route.js";
 import { createWebRoute } from "../web/web-route.js";
+import type { WebView } from "../web/web-view.js";
 import { createTorrentRoute } from "../torrent/torrent-route.js";
 import type { Kysely } from "kysely";
 import type { ServerDatabase } from "../store/database.js";
@@ -40,11 +41,13 @@ export interface HttpRoutesDeps {
   readonly tls: boolean;
   /** Base URL of share links and torrents; the request's origin when absent. */
   readonly publicUrl: string | undefined;
+  /** The extension's view of the web page (server/web/web-view.ts), if any. */
+  readonly view?: WebView | undefined;
 }
 
 /** The routes, in the order they are tried. */
 export function createHttpRoutes(deps: HttpRoutesDeps): readonly HttpRoute[] {
-  const { db, catalog, authenticate, links, sessions, limiter, logger, tls, publicUrl } = deps;
+  const { db, catalog, authenticate, links, sessions, limiter, logger, tls, publicUrl, view } = deps;
   return [
     { name: "files", handle: createFileRoute({ catalog, authenticate, logger, limiter }) },
     { name: "links", handle: createLinkRoute({ catalog, links, logger, limiter }) },
@@ -60,6 +63,7 @@ export function createHttpRoutes(deps: HttpRoutesDeps): readonly HttpRoute[] {
         tls,
         publicUrl,
         torrents: true,
+        view,
       }),
     },
     {

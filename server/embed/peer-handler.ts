@@ -141,7 +141,13 @@ export async function openPeer(options: OpenPeerOptions): Promise<OpenedPeer> {
     throw error;
   }
   const routes: readonly HttpRoute[] = [
-    ...createHttpRoutes({ ...state, logger, tls: options.tls, publicUrl: resolved.publicUrl }),
+    ...createHttpRoutes({
+      ...state,
+      logger,
+      tls: options.tls,
+      publicUrl: resolved.publicUrl,
+      view: extension.webView,
+    }),
     ...(extension.httpRoute ? [{ name: "extension", handle: extension.httpRoute }] : []),
   ];
   const nextOf = new WeakMap<RouteRequest, NextFunction>();

@@ -31,4 +31,9 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
 .card form { display: flex; flex-direction: column; gap: .7rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .6rem; align-items: center; margin: 1rem 0; }
 .actions form { margin: 0; }
+nav.views { margin: 0 0 .6rem; }
+form.add { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: 0 0 .8rem; }
+td.row-actions form { display: inline; margin: 0; }
+td.row-actions button { padding: .2rem .5rem; font-size: .85em; }
+progress { width: 8rem; vertical-align: middle; }
 `;

@@ -1,4 +1,5 @@
 /** Small I/O helpers of the web page: reading a form body, sending a page or a redirect, request facts. */
+import { timingSafeEqual } from "node:crypto";
 import { headerValue } from "../../common/http/preconditions.js";
 import { sendHead, type Call } from "../http/route-call.js";
 import type { SafeHtml } from "./html.js";
@@ -55,4 +56,11 @@ export async function readForm(call: Call): Promise<URLSearchParams | undefined>
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** Constant-time equality of two texts (CSRF tokens). */
+export function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -6,7 +6,6 @@
  * session every page answers the same way (the sign-in page or a redirect to
  * it), so nothing says whether an item exists.
  */
-import { timingSafeEqual } from "node:crypto";
 import type pino from "pino";
 import type { Authenticate } from "../auth/principal.js";
 import { allows, requiredScope, scopeDeniedMessage } from "../auth/scope.js";
@@ -29,7 +28,9 @@ import { parseSort } from "./sort-rows.js";
 import { STYLESHEET } from "./style.js";
 import { serveFolderZip } from "../zip/serve-folder-zip.js";
 import { createCrcCache } from "../zip/zip-bytes.js";
-import { fromOwnPage, readForm, redirect, requestOrigin, sendPage } from "./web-request.js";
+import { fromOwnPage, readForm, redirect, requestOrigin, sameText, sendPage } from "./web-request.js";
+import { isViewPath, type WebView } from "./web-view.js";
+import { serveView } from "./web-view-route.js";
 
 /** Options of {@link createWebRoute}. */
 export interface WebRouteOptions {
@@ -45,6 +46,8 @@ export interface WebRouteOptions {
   readonly publicUrl?: string | undefined;
   /** Whether the server makes .torrent files (`/v1/torrents/`): the details page then links to them. @default false */
   readonly torrents?: boolean | undefined;
+  /** The extension's view of the web page (server/web/web-view.ts). @default none */
+  readonly view?: WebView | undefined;
   /** Largest read from disk. @default DEFAULT_CHUNK_SIZE of serve-file.ts */
   readonly chunkSize?: number | undefined;
 }
@@ -68,8 +71,6 @@ export function createWebRoute(options: WebRouteOptions): FileRoute {
   return (req, res) => {
     const path = targetPath(req.url ?? "/");
     if (path !== "/" && !path.startsWith("/web/")) return false;
-    // The downloads view is served by the download service when it runs (service/web/), else 404.
-    if (path === "/web/downloads" || path.startsWith("/web/downloads/")) return false;
     runCall(services, req, res, undefined, (call) => dispatch(call, options, path));
     return true;
   };
@@ -112,15 +113,18 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
   if (path === "/web/sign-in" && method === "POST") return signIn(call, options);
   const session = await sessionOf(call, options.sessions, secureCookies(options.tls, options.publicUrl));
   const required = requiredScope(path);
-  if (session !== undefined && path === "/" && !allows(session.principal.scopes, "read")) {
-    // A downloads-only key has nothing to browse: its page is the downloads view.
-    if (allows(session.principal.scopes, "downloads")) return redirect(call, "/web/downloads");
+  const view = options.view;
+  if (path === "/" && get && session !== undefined && view !== undefined && leadsToView(session, view)) {
+    redirect(call, view.prefix);
+    return;
   }
   if (session !== undefined && !allows(session.principal.scopes, required)) {
     const scope = required === "none" ? "read" : required;
     sendPage(call, 403, messagePage("Not allowed", scopeDeniedMessage(scope), session.csrf));
     return;
   }
+  if (view !== undefined && isViewPath(view, path) && (get || method === "POST"))
+    return serveView(call, view, session, path, () => fromOwnPage(call, options.tls, options.publicUrl));
   if (method === "POST") {
     // Cross-site posts are refused before anything else is looked at.
     const form = fromOwnPage(call, options.tls, options.publicUrl) ? await readForm(call) : undefined;
@@ -171,6 +175,12 @@ async function dispatch(call: Call, options: WebRouteOptions, path: string): Pro
   sendPage(call, 404, messagePage("Not found", "There is nothing here.", session.csrf));
 }
 
+/** Whether `/` leads a session to the view: it may open the view but not browse (a downloads-only key). */
+function leadsToView(session: ActiveSession, view: WebView): boolean {
+  const scopes = session.principal.scopes;
+  return !allows(scopes, requiredScope("/")) && allows(scopes, requiredScope(view.prefix));
+}
+
 /** Decodes raw path segments (each once) into an id; undefined when one is empty, `.`, `..` or holds a separator. */
 function decodeId(raw: readonly string[]): string | undefined {
   if (raw.length === 0) return undefined;
@@ -181,12 +191,6 @@ function decodeId(raw: readonly string[]): string | undefined {
     parts.push(d);
   }
   return parts.join("/");
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 async function signIn(call: Call, options: WebRouteOptions): Promise<void> {
@@ -234,7 +238,12 @@ async function browse(
   }
   const q = (query.get("q") ?? "").trim().slice(0, 200);
   const results = q === "" ? undefined : await search(options.catalog, folderId, q, call.signal);
-  const page = { folderId, listing, sort: parseSort(query), query: q, results, csrf: session.csrf };
+  const view = options.view;
+  const views =
+    view !== undefined && allows(session.principal.scopes, requiredScope(view.prefix))
+      ? [{ href: view.prefix, label: view.label }]
+      : [];
+  const page = { folderId, listing, sort: parseSort(query), query: q, results, csrf: session.csrf, views };
   sendPage(call, 200, browsePage({ ...page, torrents: options.torrents === true }));
 }
 

@@ -20,6 +20,8 @@ export interface BrowseInput {
   readonly csrf: string;
   /** Whether the server makes .torrent files: a folder page then links its folder torrent. @default false */
   readonly torrents?: boolean | undefined;
+  /** Links to the extension's views this session may open (e.g. Downloads). @default none */
+  readonly views?: readonly { readonly href: string; readonly label: string }[] | undefined;
 }
 
 /** Rows of a folder with absolute web-page hrefs. */
@@ -81,7 +83,7 @@ export function browsePage(input: BrowseInput): SafeHtml {
     title,
     csrf: input.csrf,
     body: html`<h1>${title}</h1>
-${breadcrumbs(input.folderId)}
+${views(input.views ?? [])}${breadcrumbs(input.folderId)}
 ${input.folderId === undefined ? "" : html`<p><a class="zip" href="${zipHref(input.folderId)}" download>Download as .zip</a>${input.torrents ? html` · <a class="torrent" href="${folderTorrentHref(input.folderId)}">.torrent (BitTorrent v1+v2)</a>` : ""}</p>`}
 <form class="search" method="get" action="${here}" role="search">
 <input type="search" name="q" value="${query}" placeholder="Search file names below this folder" aria-label="search">
@@ -90,4 +92,11 @@ ${input.folderId === undefined ? "" : html`<p><a class="zip" href="${zipHref(inp
 ${summary}${table}
 ${truncated}`,
   });
+}
+
+/** The links to other views (Downloads), on every folder page. */
+function views(links: readonly { readonly href: string; readonly label: string }[]): SafeHtml | string {
+  if (links.length === 0) return "";
+  return html`<nav class="views">${links.map((l) => html`<a href="${l.href}">${l.label}</a> `)}</nav>
+`;
 }
