@@ -48,6 +48,7 @@ describe("openServerDatabase", { timeout: 300_000 }, () => {
         "last_used_at",
         "name",
         "revoked_at",
+        "scopes",
       ]);
       assert.deepEqual(byName.get("file_digest"), ["computed_at", "etag", "item_id", "sha256"]);
     } finally {

@@ -36,7 +36,11 @@ describe("key store", () => {
     assert.equal(created.name, "laptop");
     assert.equal(created.createdAt.getTime(), clock);
     assert.equal(created.expiresAt, null);
-    assert.deepEqual(await keys.authenticate(created.key), { keyId: created.id, keyName: "laptop" });
+    assert.deepEqual(await keys.authenticate(created.key), {
+      keyId: created.id,
+      keyName: "laptop",
+      scopes: ["read"],
+    });
   });
 
   test("two keys never share id or secret", async () => {
