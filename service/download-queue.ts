@@ -62,6 +62,8 @@ export interface DownloadQueue {
   addFolder(item: Omit<AddItem, "sources" | "mirrors" | "onExisting">): Promise<AddedFolder>;
   /** One folder job, or undefined. */
   folder(id: string): Promise<FolderSummary | undefined>;
+  /** Re-queues a folder job's failed, paused or cancelled files (and clears its cancelled mark). */
+  retryFolder(id: string): Promise<void>;
   /** Cancels a folder job's unfinished files; with `deleteFiles` also deletes the job and what it wrote. */
   removeFolder(id: string, deleteFiles: boolean): Promise<{ removed: string[]; kept: string[] }>;
   /** Resolves a remote's name or URL. */
@@ -227,6 +229,13 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
       return { id: folder.id, destination: folder.destination, downloads };
     }),
     folder: wrap((id: string) => manager.getFolder(id)),
+    retryFolder: wrap(async (id: string) => {
+      const f = await manager.retryFolder(id);
+      for (const job of f.jobs) {
+        const d = await manager.get(job);
+        if (d !== undefined) record(d.id, d.status);
+      }
+    }),
     removeFolder: wrap(async (id: string, deleteFiles: boolean) => {
       const f = await manager.getFolder(id);
       if (f === undefined) throw new ConnectError(`no folder job ${id.slice(0, 100)}`, Code.NotFound);

@@ -124,6 +124,7 @@ export async function handleQbt(deps: QbtDeps, name: string, p: QbtParams, who: 
     case "torrents/resume":
     case "torrents/start":
       return each(async (t) => {
+        if (t.folder === true) return queue.retryFolder(t.downloadId);
         for (const d of await torrentDownloads(queue, t)) {
           if (d.status === "paused") await queue.resume(d.id);
           else if (d.status === "failed" || d.status === "cancelled") await queue.retry(d.id);

@@ -23,6 +23,10 @@ const FILES: Record<string, Buffer> = {
   "Show.S01/Show.S01E02.mkv": randomBytes(200_000),
   "Show.S01/extras/Show.S01E01.nfo": randomBytes(2_000),
 };
+const OTHER: Record<string, Buffer> = {
+  "Movie/Movie.mkv": randomBytes(3_000_000),
+  "Movie/Subs/Movie.srt": randomBytes(3_000_000),
+};
 
 /** Resolves once `done()` holds, checked now and on every state change of the queue. */
 function waitUntil(service: ServicePeer, done: () => Promise<boolean>): Promise<void> {
@@ -67,7 +71,7 @@ describe("folder torrents", { timeout: 300_000 }, () => {
   let service: ServicePeer;
   let folderTorrent: Uint8Array;
   before(async () => {
-    ({ source, service } = await startServicePeer(FILES));
+    ({ source, service } = await startServicePeer({ ...FILES, ...OTHER }));
     folderTorrent = await torrentOf(source, "share/Show.S01/");
   });
   after(() => service?.close());
@@ -120,6 +124,31 @@ describe("folder torrents", { timeout: 300_000 }, () => {
       assert.deepEqual(await readFile(path.join(service.root, "tv", ...rel.split("/"))), bytes, rel);
     assert.equal(await client.removeTorrent(hash, true), true);
     assert.equal((await client.listTorrents()).length, 0);
+  });
+
+  test("qBittorrent API: a folder torrent added stopped is stoppedDL until started, then completes", async () => {
+    const client = new QBittorrent({
+      baseUrl: `${service.server.url}/`,
+      username: "sonarr",
+      password: service.downloadsKey,
+    });
+    const bytes = await torrentOf(source, "share/Movie/");
+    const decoded = decodeTorrent(bytes);
+    assert.ok(decoded.ok);
+    const hash = decoded.value.hash;
+    assert.equal(await client.addTorrent(bytes as Uint8Array<ArrayBuffer>, { stopped: "true" }), true);
+    const [stopped] = await client.listTorrents({ hashes: hash });
+    assert.equal(stopped?.state, "stoppedDL");
+    assert.equal(stopped?.content_path, path.join(service.root, "Movie"));
+    assert.equal(await client.resumeTorrent(hash), true);
+    await waitUntil(service, async () => {
+      const [t] = await client.listTorrents({ hashes: hash });
+      assert.notEqual(t?.state, "error");
+      return t?.state === "stalledUP";
+    });
+    for (const [rel, content] of Object.entries(OTHER))
+      assert.deepEqual(await readFile(path.join(service.root, ...rel.split("/"))), content, rel);
+    assert.deepEqual((await client.torrentFiles(hash)).map((f) => f.name).sort(), Object.keys(OTHER).sort());
   });
 
   test("a folder torrent no remote holds is refused: Fails. and FAILED_PRECONDITION", async () => {
