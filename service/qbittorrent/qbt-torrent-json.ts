@@ -1,4 +1,4 @@
-/** One download as qBittorrent's `torrents/info` entry (and `properties`, `files`): what the *arr reads. */
+/** One torrent (a download, or a folder job: qbt-content.ts) as qBittorrent's `torrents/info` entry (and `properties`, `files`): what the *arr reads. */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { QbtContent } from "./qbt-content.js";
