@@ -10,7 +10,7 @@ import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Kysely } from "kysely";
-import type { Download, DownloadEvent, DownloadManager, PeerRef } from "../client/index.js";
+import type { Download, DownloadEvent, DownloadManager, FolderSummary, PeerRef } from "../client/index.js";
 import { resolveDestination } from "./destination.js";
 import { invalid, toConnectError } from "./errors.js";
 import { type EventLog, openEventLog, type StateEvent } from "./event-log.js";
@@ -38,6 +38,13 @@ export interface AddItem {
   readonly onExisting?: OnExisting | undefined;
 }
 
+/** A queued folder job: its id, the folder on this machine, and its file downloads. */
+export interface AddedFolder {
+  readonly id: string;
+  readonly destination: string;
+  readonly downloads: Download[];
+}
+
 /** The queue. */
 export interface DownloadQueue {
   /** The download root (absolute). */
@@ -52,7 +59,13 @@ export interface DownloadQueue {
    * Queues (or resumes) a whole folder of a peer with the "folders" capability as one folder job
    * (docs/downloads.md "Folder jobs") under `<destination>/<folder name>`; returns its file downloads.
    */
-  addFolder(item: Omit<AddItem, "sources" | "mirrors" | "onExisting">): Promise<Download[]>;
+  addFolder(item: Omit<AddItem, "sources" | "mirrors" | "onExisting">): Promise<AddedFolder>;
+  /** One folder job, or undefined. */
+  folder(id: string): Promise<FolderSummary | undefined>;
+  /** Re-queues a folder job's failed, paused or cancelled files (and clears its cancelled mark). */
+  retryFolder(id: string): Promise<void>;
+  /** Cancels a folder job's unfinished files; with `deleteFiles` also deletes the job and what it wrote. */
+  removeFolder(id: string, deleteFiles: boolean): Promise<{ removed: string[]; kept: string[] }>;
   /** Resolves a remote's name or URL. */
   peer(target: string): Promise<PeerRef>;
   /** Every download, newest first. */
@@ -213,7 +226,25 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
         record(d.id, d.status);
         downloads.push(d);
       }
-      return downloads;
+      return { id: folder.id, destination: folder.destination, downloads };
+    }),
+    folder: wrap((id: string) => manager.getFolder(id)),
+    retryFolder: wrap(async (id: string) => {
+      const f = await manager.retryFolder(id);
+      for (const job of f.jobs) {
+        const d = await manager.get(job);
+        if (d !== undefined) record(d.id, d.status);
+      }
+    }),
+    removeFolder: wrap(async (id: string, deleteFiles: boolean) => {
+      const f = await manager.getFolder(id);
+      if (f === undefined) throw new ConnectError(`no folder job ${id.slice(0, 100)}`, Code.NotFound);
+      if (f.status === "queued" || f.status === "downloading" || f.status === "paused")
+        await manager.cancelFolder(f.id);
+      // Without files the folder job stays in the engine's store (`peer downloads` shows it), its files in place.
+      const result = deleteFiles ? await manager.deleteFolder(f.id) : { removed: [], kept: [] };
+      for (const job of f.jobs) record(job, "removed");
+      return { removed: [...result.removed], kept: result.kept.map((k) => `${k.path}: ${k.reason}`) };
     }),
     list: wrap(() => manager.list()),
     get: wrap((id: string) => manager.get(id)),

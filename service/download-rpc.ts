@@ -111,7 +111,8 @@ export async function addDownloads(
     case "item": {
       if (what.value.itemId === "") throw invalid("item.item_id is required");
       const peer = await queue.peer(what.value.peer);
-      if (what.value.folder) return queue.addFolder({ peer, itemId: what.value.itemId, destination: req.destination });
+      if (what.value.folder)
+        return (await queue.addFolder({ peer, itemId: what.value.itemId, destination: req.destination })).downloads;
       return [
         await queue.add({
           peer,
@@ -124,7 +125,7 @@ export async function addDownloads(
       ];
     }
     case "torrent":
-      return [(await torrents.addTorrent(what.value, { destination: req.destination, mirrors: req.mirrors })).download];
+      return (await torrents.addTorrent(what.value, { destination: req.destination, mirrors: req.mirrors })).downloads;
     case "root":
       return [
         await torrents.addRoot(what.value.piecesRoot, {

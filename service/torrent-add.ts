@@ -4,8 +4,10 @@
  * remote that has it, with the given mirrors as extra sources (every piece
  * verified against the root, whoever sent it). A torrent is decoded
  * (common/torrent/) to its root and web seeds first; what cannot be fetched
- * this way is refused with the reason.
+ * this way is refused with the reason. A multi-file torrent becomes one folder
+ * job of the remote holding its files (service/torrent-folder.ts).
  */
+import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { createPeerClient, type Download, type PeerRef } from "../client/index.js";
@@ -14,7 +16,11 @@ import type { DownloadQueue } from "./download-queue.js";
 import type { OnExisting } from "../client/transfer/existing-policy.js";
 import { invalid } from "./errors.js";
 import { allRemotes } from "./resolve-remote.js";
+import { commonFolderId, filesToCheck } from "./torrent-folder.js";
 import { webSeedMirrors } from "./web-seeds.js";
+
+/** Items asked for per pieces root when placing a folder torrent's file (the same bytes may be in several places). */
+const HOLDERS_PAGE = 50;
 
 /** Largest .torrent accepted: 8 MiB. */
 export const MAX_TORRENT_BYTES = 8 * 1024 * 1024;
@@ -29,10 +35,12 @@ export interface AddRootOptions {
   readonly onExisting?: OnExisting | undefined;
 }
 
-/** A queued torrent: its download and what the torrent said. */
+/** A queued torrent: its downloads (one, or one per file of a folder job) and what the torrent said. */
 export interface AddedTorrent {
-  readonly download: Download;
+  readonly downloads: Download[];
   readonly torrent: TorrentInfo;
+  /** The folder job of a multi-file torrent: its id and the folder on this machine. */
+  readonly folder?: { readonly id: string; readonly destination: string } | undefined;
 }
 
 /** Adds content by pieces root or by torrent. */
@@ -66,6 +74,56 @@ export function createTorrentAdder(queue: DownloadQueue, logger: Logger): Torren
     return undefined;
   }
 
+  /** The remote and folder id holding every checked file of a multi-file torrent. */
+  async function findFolder(torrent: TorrentInfo): Promise<{ peer: PeerRef; folderId: string } | undefined> {
+    const checked = filesToCheck(torrent.files);
+    if (checked.length === 0) return undefined;
+    for (const remote of await allRemotes(queue.dataDir)) {
+      const client = createPeerClient({
+        baseUrl: remote.peer.url,
+        apiKey: remote.peer.key,
+        clientName: "peer-service",
+      });
+      try {
+        const holders: string[][] = [];
+        for (const file of checked) {
+          const page = await client.listItems({ piecesRoot: file.piecesRoot, pageSize: HOLDERS_PAGE });
+          holders.push(page.items.filter((i) => i.piecesRoot === file.piecesRoot && !i.isFolder).map((i) => i.id));
+          // A remote without the first file cannot hold the folder.
+          if (holders[0]?.length === 0) break;
+        }
+        const folderId = commonFolderId(checked, holders);
+        if (folderId !== undefined) return { peer: remote.peer, folderId };
+      } catch (error) {
+        logger.info({ remote: remote.name, err: (error as Error).message }, "a remote could not be asked for a folder");
+      } finally {
+        client.close();
+      }
+    }
+    return undefined;
+  }
+
+  /** A multi-file torrent as one folder job of the remote holding its files. */
+  async function addFolderTorrent(torrent: TorrentInfo, options: AddRootOptions): Promise<AddedTorrent> {
+    const found = await findFolder(torrent);
+    if (found === undefined)
+      throw new ConnectError(
+        `this torrent cannot be fetched: no remote holds the folder "${torrent.name.slice(0, 100)}" with its files; add the peer that shares it with: peer remote add NAME URL`,
+        Code.FailedPrecondition,
+      );
+    const folder = await queue.addFolder({
+      peer: found.peer,
+      itemId: found.folderId,
+      destination: options.destination,
+    });
+    if (path.basename(folder.destination) !== torrent.name)
+      logger.info(
+        { torrent: torrent.name, folder: found.folderId },
+        "the remote's folder has another name than the torrent: it lands under the remote's name",
+      );
+    return { downloads: folder.downloads, torrent, folder: { id: folder.id, destination: folder.destination } };
+  }
+
   async function addRoot(piecesRoot: string, options: AddRootOptions): Promise<Download> {
     if (!/^[0-9a-f]{64}$/.test(piecesRoot)) throw invalid("pieces_root must be 64 lower-case hex characters");
     const found = await find(piecesRoot);
@@ -90,12 +148,15 @@ export function createTorrentAdder(queue: DownloadQueue, logger: Logger): Torren
       if (!decoded.ok)
         throw new ConnectError(`this torrent cannot be fetched: ${decoded.error}`, Code.FailedPrecondition);
       const torrent = decoded.value;
-      const file = torrent.files[0];
-      if (torrent.files.length !== 1 || file === undefined || file.piecesRoot === undefined)
+      if (torrent.infoHashV2 === undefined)
         throw new ConnectError(
-          "this torrent cannot be fetched: only single-file BitTorrent v2 (or hybrid) torrents are fetched so far",
+          "this torrent cannot be fetched: it is v1-only (peer fetches BitTorrent v2 or hybrid torrents, by pieces root)",
           Code.FailedPrecondition,
         );
+      const file = torrent.files[0];
+      if (torrent.files.length !== 1 || file?.path.length !== 1) return addFolderTorrent(torrent, options);
+      if (file.piecesRoot === undefined)
+        throw new ConnectError("this torrent cannot be fetched: its only file is empty", Code.FailedPrecondition);
       const mirrors = webSeedMirrors(torrent);
       if (mirrors.length === 0)
         throw new ConnectError("this torrent cannot be fetched: it has no HTTP(S) web seed", Code.FailedPrecondition);
@@ -104,7 +165,7 @@ export function createTorrentAdder(queue: DownloadQueue, logger: Logger): Torren
         mirrors: [...mirrors, ...options.mirrors].slice(0, 15),
         onExisting: options.onExisting,
       });
-      return { download, torrent };
+      return { downloads: [download], torrent };
     },
   };
 }

@@ -10,6 +10,7 @@ import { relativeToRoot, resolveDestination } from "../destination.js";
 import type { DownloadQueue } from "../download-queue.js";
 import type { TorrentAdder } from "../torrent-add.js";
 import { filesEntry, infoEntry, propertiesEntry } from "./qbt-torrent-json.js";
+import { torrentContent, torrentDownloads } from "./qbt-lookup.js";
 import { flag, parseHashes, type QbtParams } from "./qbt-request.js";
 import type { QbtStore, QbtTorrent } from "./qbt-store.js";
 
@@ -84,8 +85,8 @@ export async function handleQbt(deps: QbtDeps, name: string, p: QbtParams, who: 
       );
       const out: object[] = [];
       for (const t of rows) {
-        const d = await queue.get(t.downloadId);
-        if (d !== undefined) out.push(infoEntry(t, d, queue.live(d.id), now));
+        const c = await torrentContent(queue, t);
+        if (c !== undefined) out.push(infoEntry(t, c, now));
       }
       const filter = p.get("filter");
       return ok(
@@ -97,36 +98,37 @@ export async function handleQbt(deps: QbtDeps, name: string, p: QbtParams, who: 
     case "torrents/properties":
     case "torrents/files": {
       const t = await store.byHash(p.get("hash") ?? "");
-      const d = t === undefined ? undefined : await queue.get(t.downloadId);
-      if (t === undefined || d === undefined) return { status: 404, body: "Not Found" };
-      return ok(
-        name === "torrents/files"
-          ? filesEntry(t, d, queue.live(d.id), now)
-          : propertiesEntry(t, d, queue.live(d.id), now),
-      );
+      const c = t === undefined ? undefined : await torrentContent(queue, t, name === "torrents/files");
+      if (t === undefined || c === undefined) return { status: 404, body: "Not Found" };
+      return ok(name === "torrents/files" ? filesEntry(c) : propertiesEntry(t, c, now));
     }
     case "torrents/add":
       return add(deps, p, who, now);
     case "torrents/delete":
       return each(async (t) => {
-        await queue.remove(t.downloadId, flag(p.get("deleteFiles"))).catch((e: unknown) => {
-          if (!(e instanceof ConnectError && e.rawMessage.startsWith("no download"))) throw e;
+        const deleteFiles = flag(p.get("deleteFiles"));
+        await (t.folder === true
+          ? queue.removeFolder(t.downloadId, deleteFiles)
+          : queue.remove(t.downloadId, deleteFiles)
+        ).catch((e: unknown) => {
+          if (!(e instanceof ConnectError && e.rawMessage.startsWith("no "))) throw e;
         });
         await store.removeTorrent(t.hash);
       });
     case "torrents/pause":
     case "torrents/stop":
       return each(async (t) => {
-        const d = await queue.get(t.downloadId);
-        if (d !== undefined && (d.status === "queued" || d.status === "downloading" || d.status === "verifying"))
-          await queue.pause(d.id);
+        for (const d of await torrentDownloads(queue, t))
+          if (d.status === "queued" || d.status === "downloading" || d.status === "verifying") await queue.pause(d.id);
       });
     case "torrents/resume":
     case "torrents/start":
       return each(async (t) => {
-        const d = await queue.get(t.downloadId);
-        if (d?.status === "paused") await queue.resume(d.id);
-        else if (d?.status === "failed" || d?.status === "cancelled") await queue.retry(d.id);
+        if (t.folder === true) return queue.retryFolder(t.downloadId);
+        for (const d of await torrentDownloads(queue, t)) {
+          if (d.status === "paused") await queue.resume(d.id);
+          else if (d.status === "failed" || d.status === "cancelled") await queue.retry(d.id);
+        }
       });
     case "torrents/setCategory": {
       const category = p.get("category") ?? "";
@@ -249,18 +251,24 @@ async function add(deps: QbtDeps, p: QbtParams, who: Principal, now: number): Pr
     try {
       const added = await deps.torrents.addTorrent(bytes, { destination, mirrors: [] });
       const hash = added.torrent.hash;
+      const downloadId = added.folder?.id ?? added.downloads[0]?.id;
+      if (downloadId === undefined) throw new Error("the torrent queued nothing");
       if ((await deps.store.byHash(hash)) === undefined)
         await deps.store.addTorrent({
-          downloadId: added.download.id,
+          downloadId,
+          folder: added.folder !== undefined,
+          files:
+            added.folder === undefined ? [] : added.torrent.files.map((f) => [f.path.join("/"), f.length] as const),
           hash,
           name: added.torrent.name,
           category,
           tags,
           addedOn: now,
         });
-      if (stopped && added.download.status !== "completed")
-        await deps.queue.pause(added.download.id).catch(() => undefined);
-      deps.logger.info({ keyId: who.keyId, hash, download: added.download.id }, "qBittorrent add");
+      if (stopped)
+        for (const d of added.downloads)
+          if (d.status !== "completed") await deps.queue.pause(d.id).catch(() => undefined);
+      deps.logger.info({ keyId: who.keyId, hash, download: downloadId }, "qBittorrent add");
     } catch (error) {
       return refuse(error instanceof ConnectError ? error.rawMessage : (error as Error).message);
     }

@@ -8,7 +8,12 @@ import type { ServiceDatabase } from "../store/database.js";
 
 /** A torrent row. */
 export interface QbtTorrent {
+  /** The download's id, or the folder job's id when `folder`. */
   readonly downloadId: string;
+  /** A multi-file torrent: `downloadId` is a folder job. @default false */
+  readonly folder?: boolean | undefined;
+  /** A folder torrent's files (paths below its name, sizes). @default [] */
+  readonly files?: ReadonlyArray<readonly [string, number]> | undefined;
   readonly hash: string;
   readonly name: string;
   readonly category: string;
@@ -22,6 +27,21 @@ export const SID_LIFETIME_MS = 12 * 3_600_000;
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 const splitTags = (t: string): string[] => (t === "" ? [] : t.split(","));
 
+/** A stored file list; what is not `[[path, size], …]` is read as none. */
+function parseFiles(text: string): Array<[string, number]> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v)
+      ? v.filter(
+          (f): f is [string, number] =>
+            Array.isArray(f) && typeof f[0] === "string" && Number.isSafeInteger(f[1]) && (f[1] as number) >= 0,
+        )
+      : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The store. */
 export function openQbtStore(db: Kysely<ServiceDatabase>, now: () => number = Date.now) {
   const toTorrent = (r: {
@@ -31,8 +51,12 @@ export function openQbtStore(db: Kysely<ServiceDatabase>, now: () => number = Da
     category: string;
     tags: string;
     added_on: number | string;
+    kind: string;
+    files: string;
   }): QbtTorrent => ({
+    files: parseFiles(r.files),
     downloadId: r.download_id,
+    folder: r.kind === "folder",
     hash: r.hash,
     name: r.name,
     category: r.category,
@@ -61,6 +85,8 @@ export function openQbtStore(db: Kysely<ServiceDatabase>, now: () => number = Da
           category: t.category,
           tags: t.tags.join(","),
           added_on: t.addedOn,
+          kind: t.folder === true ? "folder" : "file",
+          files: JSON.stringify(t.files ?? []),
         })
         .execute();
     },

@@ -1,46 +1,40 @@
-/** One download as qBittorrent's `torrents/info` entry (and `properties`, `files`): what the *arr reads. */
+/** One torrent (a download, or a folder job: qbt-content.ts) as qBittorrent's `torrents/info` entry (and `properties`, `files`): what the *arr reads. */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Download } from "../../client/index.js";
-import { bytesDone, type LiveProgress } from "../download-message.js";
+import type { QbtContent } from "./qbt-content.js";
 import { etaSeconds, qbtState } from "./qbt-state.js";
 import type { QbtTorrent } from "./qbt-store.js";
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** What info, properties and files share. */
-function view(d: Download, live: LiveProgress | undefined, nowMs: number) {
-  const complete = d.status === "completed";
-  const done = bytesDone(d, live);
-  const size = d.size ?? 0;
-  const running = d.status === "downloading" || d.status === "verifying";
-  const speed = running && live !== undefined ? Math.round(live.bytesPerSecond) : 0;
-  const lastActivityMs = live?.lastActivityMs ?? d.updatedAt.getTime();
+function view(c: QbtContent, nowMs: number) {
+  const complete = c.status === "completed";
   const state = qbtState({
-    status: d.status,
-    fileExists: complete && existsSync(d.destination),
-    lastActivityMs,
-    waitingToRetry: d.nextAttemptAt !== null,
+    status: c.status,
+    fileExists: complete && existsSync(c.contentPath),
+    lastActivityMs: c.lastActivityMs,
+    waitingToRetry: c.waitingToRetry,
     nowMs,
   });
   return {
     complete,
-    done,
-    size,
-    speed,
+    done: c.done,
+    size: c.size,
+    speed: c.bytesPerSecond,
     state,
-    savePath: path.dirname(d.destination),
-    contentPath: d.destination,
-    lastActivity: seconds(lastActivityMs),
-    eta: etaSeconds(d.size, done, speed, complete),
-    progress: complete ? 1 : size > 0 ? Math.min(1, done / size) : 0,
-    completionOn: d.completedAt === null ? -1 : seconds(d.completedAt.getTime()),
+    savePath: path.dirname(c.contentPath),
+    contentPath: c.contentPath,
+    lastActivity: seconds(c.lastActivityMs),
+    eta: etaSeconds(c.size, c.done, c.bytesPerSecond, complete),
+    progress: complete ? 1 : c.size > 0 ? Math.min(1, c.done / c.size) : 0,
+    completionOn: c.completedAt === null ? -1 : seconds(c.completedAt.getTime()),
   };
 }
 
 /** The `torrents/info` entry. */
-export function infoEntry(t: QbtTorrent, d: Download, live: LiveProgress | undefined, nowMs: number) {
-  const v = view(d, live, nowMs);
+export function infoEntry(t: QbtTorrent, c: QbtContent, nowMs: number) {
+  const v = view(c, nowMs);
   return {
     hash: t.hash,
     name: t.name,
@@ -84,8 +78,8 @@ export function infoEntry(t: QbtTorrent, d: Download, live: LiveProgress | undef
 }
 
 /** The `torrents/properties` answer. */
-export function propertiesEntry(t: QbtTorrent, d: Download, live: LiveProgress | undefined, nowMs: number) {
-  const v = view(d, live, nowMs);
+export function propertiesEntry(t: QbtTorrent, c: QbtContent, nowMs: number) {
+  const v = view(c, nowMs);
   return {
     hash: t.hash,
     name: t.name,
@@ -104,25 +98,22 @@ export function propertiesEntry(t: QbtTorrent, d: Download, live: LiveProgress |
     seeding_time: 0,
     time_elapsed: seconds(nowMs - t.addedOn),
     last_seen: v.lastActivity,
-    pieces_have: d.pieces?.verified ?? (v.complete ? 1 : 0),
-    pieces_num: d.pieces?.count ?? 1,
-    piece_size: d.pieceLength ?? 0,
+    pieces_have: c.pieces?.verified ?? (v.complete ? 1 : 0),
+    pieces_num: c.pieces?.count ?? 1,
+    piece_size: c.pieceLength,
     comment: "",
   };
 }
 
-/** The `torrents/files` answer: one file per download so far. */
-export function filesEntry(_t: QbtTorrent, d: Download, live: LiveProgress | undefined, nowMs: number) {
-  const v = view(d, live, nowMs);
-  return [
-    {
-      index: 0,
-      name: path.basename(d.destination),
-      size: v.size,
-      progress: v.progress,
-      priority: 1,
-      is_seed: v.complete,
-      availability: v.complete ? 1 : -1,
-    },
-  ];
+/** The `torrents/files` answer: the file, or the folder's files (by path). */
+export function filesEntry(c: QbtContent) {
+  return c.files.map((f, index) => ({
+    index,
+    name: f.name,
+    size: f.size,
+    progress: f.complete ? 1 : f.size > 0 ? Math.min(1, f.done / f.size) : 0,
+    priority: 1,
+    is_seed: f.complete,
+    availability: f.complete ? 1 : -1,
+  }));
 }

@@ -23,6 +23,7 @@ export interface DownloadEventTable {
 
 /** A download added through the qBittorrent API. */
 export interface QbtTorrentTable {
+  /** The download's id, or the folder job's id when `kind` is `folder`. */
   download_id: string;
   /** The hash the adding client computed (v1 info-hash, or the truncated v2 one), lower-case hex. */
   hash: string;
@@ -32,6 +33,10 @@ export interface QbtTorrentTable {
   tags: string;
   /** ms since the epoch. */
   added_on: Int;
+  /** `file` (one download) or `folder` (a multi-file torrent: one folder job). */
+  kind: ColumnType<string, string | undefined, string>;
+  /** A folder torrent's files: JSON `[[path, size], …]`, paths below the torrent's name; `[]` for one file. */
+  files: ColumnType<string, string | undefined, string>;
 }
 
 /** A qBittorrent category. */
