@@ -84,7 +84,7 @@ export function browsePage(input: BrowseInput): SafeHtml {
     csrf: input.csrf,
     body: html`<h1>${title}</h1>
 ${views(input.views ?? [])}${breadcrumbs(input.folderId)}
-${input.folderId === undefined ? "" : html`<p><a class="zip" href="${zipHref(input.folderId)}" download>Download as .zip</a>${input.torrents ? html` · <a class="torrent" href="${folderTorrentHref(input.folderId)}">.torrent (BitTorrent v1+v2)</a>` : ""}</p>`}
+${input.folderId === undefined ? "" : html`<p><a class="zip" href="${zipHref(input.folderId)}" download>Download as .zip</a>${input.torrents ? html` \u00b7 <a class="torrent" href="${folderTorrentHref(input.folderId)}">.torrent (BitTorrent v1+v2)</a>` : ""}</p>`}
 <form class="search" method="get" action="${here}" role="search">
 <input type="search" name="q" value="${query}" placeholder="Search file names below this folder" aria-label="search">
 <button type="submit">Search</button>
