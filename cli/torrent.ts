@@ -1,5 +1,5 @@
 /** `peer torrent <peer-url> <item-id | folder/>`: fetch a hybrid BitTorrent v1+v2 .torrent of a file or a folder (docs/web.md). */
-import { rename, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { type Command, Option } from "commander";
 import { argParser, CliError, keyOption, usageError, writeErr, writeOut } from "./common.js";
@@ -9,6 +9,7 @@ import { parseFolderArgument } from "./folder-argument.js";
 
 interface TorrentOptions {
   key?: string;
+  overwrite?: boolean;
   linkExpires?: number;
   output?: string;
   wait: number;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
       ),
     )
     .option("-o, --output <file>", "where to write the .torrent (default: ./<file name>.torrent)")
+    .option("--overwrite", "replace a file already at the output path (by default it is never replaced)")
     .addOption(
       new Option("--wait <seconds>", "how long to wait for the peer to finish hashing a new file")
         .argParser(
@@ -70,12 +72,38 @@ export function register(program: Command): void {
       const target = `${base.replace(/\/+$/, "")}/v1/torrents/${id.split("/").map(encodeURIComponent).join("/")}${folder === undefined ? "" : "/"}${query}`;
       const torrent = await fetchTorrent(target, options.key as string, options.wait);
       const out = path.resolve(options.output ?? `${name}.torrent`);
-      const temp = `${out}.${process.pid}.part`;
-      await writeFile(temp, torrent);
-      await rename(temp, out);
+      await saveTorrent(torrent, out, options.overwrite === true);
       writeErr(`Saved ${out} (hybrid BitTorrent v1+v2, web seed: a share link; peer links list shows it).\n`);
       writeOut(`${out}\n`);
     });
+}
+
+/**
+ * Writes the .torrent as downloads are written (docs/downloads.md "Safe writes"): a new part file
+ * opened without following a link, then placed only if nothing is at `out` — never replacing a
+ * file of the user's unless `--overwrite`.
+ */
+async function saveTorrent(torrent: Buffer, out: string, overwrite: boolean): Promise<void> {
+  const { openPartFile, placeNoReplace, placeReplacing } = await import("../client/transfer/safe-fs.js");
+  const temp = `${out}.${process.pid}.part`;
+  try {
+    const fh = await openPartFile(temp);
+    try {
+      await fh.truncate(0);
+      await fh.writeFile(torrent);
+    } finally {
+      await fh.close();
+    }
+    if (overwrite) await placeReplacing(temp, out);
+    else if (!(await placeNoReplace(temp, out)))
+      throw new CliError(
+        `${printable(out)} already exists and was left as it was: pass --overwrite to replace it, or -o to choose another file`,
+      );
+  } catch (error) {
+    await rm(temp, { force: true });
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot write ${printable(out)}: ${printable((error as Error).message)}`, { cause: error });
+  }
 }
 
 /** GETs the torrent, waiting (Retry-After) while the peer hashes the file, up to `waitS` seconds. */

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -147,6 +147,34 @@ describe("peer torrent + libtorrent", { timeout: 300_000 }, () => {
       false,
       "no token in the log",
     );
+  });
+
+  test("peer torrent never replaces a file at the output path (nor writes through a link) unless --overwrite", async () => {
+    const env = { PEER_KEY: peer.key };
+    const out = path.join(work, "mine.torrent");
+    await writeFile(out, "mine");
+    const target = path.join(work, "target.txt");
+    await writeFile(target, "target");
+    const linked = path.join(work, "linked.torrent");
+    await symlink(target, linked);
+    for (const file of [out, linked]) {
+      const refused = await runPeer(["torrent", peer.url, "share/small.txt", "-o", file], { cwd: work, env });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /already exists and was left as it was: pass --overwrite/);
+    }
+    assert.equal(await readFile(out, "utf8"), "mine");
+    assert.equal(await readFile(target, "utf8"), "target", "nothing written through the link");
+    assert.deepEqual(
+      (await readdir(work)).filter((f) => f.endsWith(".part")),
+      [],
+      "no part file left",
+    );
+    const replaced = await runPeer(["torrent", peer.url, "share/small.txt", "-o", out, "--overwrite"], {
+      cwd: work,
+      env,
+    });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.ok((decode(await readFile(out)) as Map<string, unknown>).has("info"));
   });
 
   test("peer torrent: a refused key and an unknown file fail with exit 1 and say why", async () => {
