@@ -1,3 +1,4 @@
+import { selfSignedCert } from "../helpers/self-signed-cert.js";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,27 +16,7 @@ describe("peer serve --tls-cert/--tls-key", { timeout: 600_000 }, () => {
   let server: (PeerProcess & { url: string }) | undefined;
   before(async () => {
     cwd = await mkdtemp(path.join(os.tmpdir(), "peer-cli-tls-"));
-    certFile = path.join(cwd, "cert.pem");
-    // A throwaway self-signed certificate for 127.0.0.1.
-    await exec("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      path.join(cwd, "key.pem"),
-      "-out",
-      certFile,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]);
+    ({ certFile } = await selfSignedCert(cwd));
     server = await startServe(["--first-run", "--tls-cert", "cert.pem", "--tls-key", "key.pem"], { cwd });
   });
   after(async () => {

@@ -3,16 +3,15 @@
  * sockets with split prefaces, silent and truncated connections), and TLS
  * with ALPN h2 / http/1.1.
  */
+import { selfSignedCert } from "../helpers/self-signed-cert.js";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -170,28 +169,8 @@ describe("TLS with ALPN", () => {
   let ca: Buffer;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "peer-tls-"));
-    const certFile = path.join(dir, "cert.pem");
-    const keyFile = path.join(dir, "key.pem");
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]);
-    ca = await readFile(certFile);
+    const { certFile, keyFile, ca: cert } = await selfSignedCert(dir);
+    ca = cert;
     peer = await startTestPeer({ files: { "a.txt": "abc" }, tls: { certFile, keyFile }, headersTimeoutMs: 500 });
   });
   after(async () => {

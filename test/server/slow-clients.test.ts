@@ -8,17 +8,16 @@
  * refused while a download on an existing one goes on. Waits are for the
  * socket's 'close'; the bounds are generous safety nets, not measurements.
  */
+import { selfSignedCert } from "../helpers/self-signed-cert.js";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import http2 from "node:http2";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
-import { promisify } from "node:util";
 import { defaultMaxConnections, parseOpenFilesLimit } from "../../server/limits/connection-limit.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 
@@ -243,28 +242,8 @@ describe("TLS: the handshake deadline and the cap at accept", () => {
   let ca: Buffer;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "peer-tls-limits-"));
-    const certFile = path.join(dir, "cert.pem");
-    const keyFile = path.join(dir, "key.pem");
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]);
-    ca = await readFile(certFile);
+    const { certFile, keyFile, ca: cert } = await selfSignedCert(dir);
+    ca = cert;
     peer = await startTestPeer({
       files: { "a.txt": "abc" },
       tls: { certFile, keyFile },
