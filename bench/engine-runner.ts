@@ -1,12 +1,12 @@
 /**
- * Runs the download engine (client/download-manager.ts, `createDownloadManager`)
+ * Runs the download engine (client/manager/download-manager.ts, `createDownloadManager`)
  * inside the client worker: a fresh manager per task (fresh SQLite state dir),
  * every item enqueued in order, then all awaited; the task fails unless every
  * job completes. The engine is loaded through a variable path, so a tree
  * without it reports "not available" instead of failing to start.
  */
 import { mkdir, rm } from "node:fs/promises";
-import type * as ManagerModule from "../client/download-manager.js";
+import type * as ManagerModule from "../client/manager/download-manager.js";
 import type { DownloadTask } from "./worker-protocol.js";
 
 /** Error that marks a target as "not available" rather than failed. */
@@ -19,17 +19,17 @@ export class EngineUnavailableError extends Error {
 type Engine = typeof ManagerModule;
 
 async function loadEngine(): Promise<Engine> {
-  const spec = "../client/download-manager.js";
+  const spec = "../client/manager/download-manager.js";
   let mod: Engine;
   try {
     mod = (await import(spec)) as Engine;
   } catch (err) {
     throw new EngineUnavailableError(
-      `client/download-manager.ts cannot be loaded: ${(err as Error).message.split("\n")[0]}`,
+      `client/manager/download-manager.ts cannot be loaded: ${(err as Error).message.split("\n")[0]}`,
     );
   }
   if (typeof mod.createDownloadManager !== "function") {
-    throw new EngineUnavailableError("client/download-manager.ts does not export createDownloadManager");
+    throw new EngineUnavailableError("client/manager/download-manager.ts does not export createDownloadManager");
   }
   return mod;
 }

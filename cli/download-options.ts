@@ -5,7 +5,7 @@
  */
 import { Option } from "commander";
 import { DOWNLOAD_DEFAULTS } from "../client/options.js";
-import { TRANSPORT_KINDS } from "../client/transport-kind.js";
+import { TRANSPORT_KINDS } from "../client/rpc/transport-kind.js";
 import { argParser, parsePositiveInteger } from "./common.js";
 
 /** `--concurrency <n>`; default DOWNLOAD_DEFAULTS.concurrency (3). */

@@ -2,11 +2,11 @@
  * The check of `peer get`'s `--source` and `--mirror` before anything runs: a mirror serves one
  * file, so it needs exactly one item id; each mirror is an http(s) URL without credentials (its
  * problem is said without echoing the URL, which may hold a password); the rest (URLs, duplicates, at most 16 sources) is the
- * engine's own check (client/plan-sources.ts), reported here as a usage error (exit 2).
+ * engine's own check (client/sources/plan-sources.ts), reported here as a usage error (exit 2).
  */
 import { DownloadError } from "../client/errors.js";
-import { checkMirrorUrl } from "../client/mirror-url.js";
-import { planSources, type PeerSourceInput } from "../client/plan-sources.js";
+import { checkMirrorUrl } from "../client/sources/mirror-url.js";
+import { planSources, type PeerSourceInput } from "../client/sources/plan-sources.js";
 import { DOWNLOAD_DEFAULTS } from "../client/options.js";
 
 /** What `peer get` was given. */

@@ -8,7 +8,7 @@
  */
 import { type Command, Option } from "commander";
 import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
-import type { TransportKind } from "../client/transport-kind.js";
+import type { TransportKind } from "../client/rpc/transport-kind.js";
 import {
   argParser,
   CliError,

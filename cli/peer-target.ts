@@ -48,7 +48,7 @@ export async function resolvePeerArguments(
   });
 }
 
-/** The keys of every stored remote: jobs find theirs by fingerprint (client/key-ref.ts). */
+/** The keys of every stored remote: jobs find theirs by fingerprint (client/remotes/key-ref.ts). */
 export async function storedRemoteKeys(dataDir: string | undefined): Promise<string[]> {
   return (await loadRemotes(dataDir)).map((r) => r.key);
 }

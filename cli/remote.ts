@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .action(async (name: string, url: string, options: AddOptions, command: Command) => {
       const nameProblem = checkRemoteName(name);
       if (nameProblem !== undefined) return usageError(command, nameProblem);
-      const { normalizePeerUrl } = await import("../client/peer-client.js");
+      const { normalizePeerUrl } = await import("../client/rpc/peer-client.js");
       let baseUrl: string;
       try {
         baseUrl = normalizePeerUrl(url);

@@ -3,7 +3,7 @@
  * and JSON, and the progress bar's `3 sources` with their combined rate. Pure.
  */
 import type { DownloadSource } from "../client/store/download-source-mapper.js";
-import type { SourceProgress } from "../client/download-events.js";
+import type { SourceProgress } from "../client/events/download-events.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
 
 /** The JSON form of a source (`peer downloads show --json`). */

@@ -3,16 +3,16 @@
  * row and the events in step with it (validated, restarted, progress, checkpoints,
  * verifying). Returns what was put in place; throws what the attempt failed with.
  */
-import { createProgressMeter } from "./progress-meter.js";
+import { createProgressMeter } from "./events/progress-meter.js";
 import { classify, DownloadError } from "./errors.js";
-import { jobSourceRows } from "./job-sources.js";
-import { eventBase, type JobClaim } from "./job-claim.js";
+import { jobSourceRows } from "./sources/job-sources.js";
+import { eventBase, type JobClaim } from "./job/claim.js";
 import type { DownloadRow } from "./store/download.table.js";
 import { httpSource } from "./transfer/http-source.js";
 import { chunkSizeAfterFailures, rpcSource } from "./transfer/rpc-source.js";
 import { runTransfer, type TransferHooks, type TransferResult, type TransferStats } from "./transfer/transfer.js";
 import type { Expected } from "./transfer/check-read-start.js";
-import type { Verification } from "./download-events.js";
+import type { Verification } from "./events/download-events.js";
 import { planPieces, runPieceAttempt } from "./pieces-attempt.js";
 
 /** Input of {@link runAttempt}. */

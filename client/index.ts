@@ -10,7 +10,7 @@ export {
   type CallOptions,
   type ReadFileParams,
   type ListItemsParams,
-} from "./peer-client.js";
+} from "./rpc/peer-client.js";
 export { DownloadError, classify, type DownloadErrorCode, type ErrorAction } from "./errors.js";
 export { CLIENT_PROTOCOL_VERSION, MIN_PEER_PROTOCOL_VERSION, checkCompatibility, compareSemver } from "./version.js";
 export {
@@ -20,7 +20,7 @@ export {
   type EnqueueOptions,
   type DeleteResult,
   type StartOptions,
-} from "./download-manager.js";
+} from "./manager/download-manager.js";
 export type { DownloadManagerOptions } from "./options.js";
 export { DOWNLOAD_DEFAULTS } from "./options.js";
 export type {
@@ -29,15 +29,15 @@ export type {
   DownloadListener,
   SourceProgress,
   Verification,
-} from "./download-events.js";
+} from "./events/download-events.js";
 export type { Download } from "./store/download-mapper.js";
 export type { DownloadSource, DownloadSourceState } from "./store/download-source-mapper.js";
-export { MAX_JOB_SOURCES } from "./plan-sources.js";
-export { checkMirrorUrl } from "./mirror-url.js";
+export { MAX_JOB_SOURCES } from "./sources/plan-sources.js";
+export { checkMirrorUrl } from "./sources/mirror-url.js";
 export type { DownloadStatus } from "./store/download.table.js";
 export { DOWNLOAD_STATUSES } from "./store/download.table.js";
 export { openDownloadsDatabase, DOWNLOADS_DATABASE_FILE } from "./store/database.js";
-export { runWorker, type WorkerOptions } from "./download-worker.js";
+export { runWorker, type WorkerOptions } from "./manager/run-worker.js";
 export type { TransferFs } from "./transfer/part-file.js";
 export { checkFileName } from "./transfer/safe-name.js";
 export type { EnqueueFolderOptions, FolderMethods } from "./folder/manager-folders.js";

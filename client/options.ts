@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { ClientDatabase } from "./store/database.js";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./retry/backoff.js";
 import type { TransferFs } from "./transfer/part-file.js";
-import type { PeerClient, PeerClientOptions, TransportKind } from "./peer-client.js";
+import type { PeerClient, PeerClientOptions, TransportKind } from "./rpc/peer-client.js";
 
 /** Options of {@link createDownloadManager}. */
 export interface DownloadManagerOptions {

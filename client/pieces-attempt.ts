@@ -6,10 +6,10 @@
  * whole-file path runs instead.
  */
 import { classify, DownloadError } from "./errors.js";
-import { createSourceBook, layerFromOtherPeers, openSources, type SourceBook } from "./job-sources.js";
+import { createSourceBook, layerFromOtherPeers, openSources, type SourceBook } from "./sources/job-sources.js";
 import type { AttemptInput, AttemptResult } from "./download-attempt.js";
-import { createProgressMeter } from "./progress-meter.js";
-import { eventBase, type JobClaim } from "./job-claim.js";
+import { createProgressMeter } from "./events/progress-meter.js";
+import { eventBase, type JobClaim } from "./job/claim.js";
 import { bitmapFromText, emptyBitmap, hasPiece, setPiece, type Bitmap } from "./pieces/bitmap.js";
 import { sharedHashPool } from "./pieces/hash-pool.js";
 import { fetchPieceLayer, type CheckedLayer } from "./pieces/piece-layer-fetch.js";

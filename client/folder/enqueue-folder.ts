@@ -9,7 +9,7 @@ import { lstat, mkdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Item } from "../../gen/peer/v1/peer_pb.js";
 import { classify, DownloadError } from "../errors.js";
-import { checkItemId, createOrReuseJob } from "../manager-enqueue.js";
+import { checkItemId, createOrReuseJob } from "../manager/enqueue.js";
 import * as folders from "../store/download-folder.repository.js";
 import type { DownloadFolderRow, FolderFileRow } from "../store/download-folder.table.js";
 import { getDownloadRow } from "../store/download.repository.js";

@@ -1,7 +1,7 @@
 /** What folder jobs need from their download manager. @internal */
 import type { Kysely } from "kysely";
-import type { DownloadEvent } from "../download-events.js";
-import type { ClientEntry } from "../job-context.js";
+import type { DownloadEvent } from "../events/download-events.js";
+import type { ClientEntry } from "../job/context.js";
 import type { ClientDatabase } from "../store/database.js";
 import type { Download } from "../store/download-mapper.js";
 

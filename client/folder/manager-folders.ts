@@ -1,6 +1,6 @@
 /** The download manager's folder methods (docs/downloads.md "Folder jobs"), over a {@link FolderContext}. */
 import path from "node:path";
-import type { DeleteResult, PeerRef } from "../download-manager.js";
+import type { DeleteResult, PeerRef } from "../manager/download-manager.js";
 import type { FolderContext } from "./folder-context.js";
 import { enqueueFolder, type FolderEnqueueResult, type FolderPeer } from "./enqueue-folder.js";
 import { cancelFolder, deleteFolder, getFolder, listFolders, retryFolder, waitFolder } from "./folder-jobs.js";

@@ -6,7 +6,7 @@
 import { checkPieceLayer, MAX_PIECE_LENGTH, MIN_PIECE_LENGTH } from "../../common/pieces/tree.js";
 import { rootFromHex, splitNodes } from "../../common/pieces/hex.js";
 import { DownloadError } from "../errors.js";
-import type { PeerClient } from "../peer-client.js";
+import type { PeerClient } from "../rpc/peer-client.js";
 import { sha256 } from "./hash-pool.js";
 
 /** What the job knows of the content. */

@@ -3,7 +3,7 @@
  * key (what `peer keys list` shows on the serving side), else the key's
  * fingerprint. The key itself is never shown after `peer remote add`.
  */
-import { keyRef } from "../key-ref.js";
+import { keyRef } from "./key-ref.js";
 
 const PEER_KEY_PATTERN = /^peer_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
 

@@ -4,7 +4,7 @@
  * command's `--key`, or, without one, the key of the remote at that URL.
  * Pure: the caller reads the remotes (remote-store.ts).
  */
-import { normalizePeerUrl } from "../peer-client.js";
+import { normalizePeerUrl } from "../rpc/peer-client.js";
 import { checkRemoteName } from "./remote-name.js";
 import type { Remote } from "./remotes-format.js";
 

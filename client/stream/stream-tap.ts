@@ -13,7 +13,7 @@
  */
 import { emptyBitmap, hasPiece, setPiece, type Bitmap } from "../pieces/bitmap.js";
 import { urgentPieces, type PieceDeadline } from "../pieces/read-priority.js";
-import type { ReadProgress } from "../download-events.js";
+import type { ReadProgress } from "../events/download-events.js";
 import type { PieceSteer, SteerLayout } from "../transfer/piece-transfer-params.js";
 
 /** What is known of the file before any attempt ran. */

@@ -3,7 +3,7 @@
  * reads, fed by the manager's events: a completed job serves its verified file; a job
  * that stops (failed, paused, cancelled) makes its waiting readers give up.
  */
-import type { DownloadEvent } from "../download-events.js";
+import type { DownloadEvent } from "../events/download-events.js";
 import { DownloadError } from "../errors.js";
 import type { DownloadRow } from "../store/download.table.js";
 import { StreamTap } from "./stream-tap.js";

@@ -14,7 +14,7 @@ import http from "node:http";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
 import { DownloadError, HttpStatusError } from "../errors.js";
-import type { PeerClient } from "../peer-client.js";
+import type { PeerClient } from "../rpc/peer-client.js";
 import { itemPath, parseContentLength, parseContentRange, parseDigestHeaders } from "./http-response.js";
 import { rawRequest } from "./raw-http/raw-request.js";
 import type { Chunk, OpenRead, ReadMeta } from "./read-source.js";

@@ -5,7 +5,7 @@
  * on as views); a custom transport or `readPath: "stock"` through the generated client.
  */
 import type { Item } from "../../gen/peer/v1/peer_pb.js";
-import type { PeerClient } from "../peer-client.js";
+import type { PeerClient } from "../rpc/peer-client.js";
 import { DownloadError } from "../errors.js";
 import { fastReadFile, type FastReadWire } from "./fast-read/read-file-call.js";
 import type { ReadFileFields } from "../../common/wire/read-file-decode.js";

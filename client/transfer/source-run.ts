@@ -4,9 +4,9 @@
  * (piece-transfer.ts) changes it; the attempt reads {@link SourceRun.snapshot} for events
  * and the `download_source` row.
  */
-import type { SourceProgress } from "../download-events.js";
+import type { SourceProgress } from "../events/download-events.js";
 import type { DownloadError } from "../errors.js";
-import { createProgressMeter, type ProgressMeter } from "../progress-meter.js";
+import { createProgressMeter, type ProgressMeter } from "../events/progress-meter.js";
 import type { OpenRead } from "./read-source.js";
 
 /** A source as the transfer gets it. */

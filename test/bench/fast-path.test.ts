@@ -19,7 +19,7 @@ import { PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { startNodeChild, type NodeChild } from "../../bench/child.js";
 import type { PeerServerInfo } from "../../bench/servers/peer-server.js";
 import { classify } from "../../client/errors.js";
-import { createPeerClient, type TransportKind } from "../../client/peer-client.js";
+import { createPeerClient, type TransportKind } from "../../client/rpc/peer-client.js";
 import { rpcSource } from "../../client/transfer/rpc-source.js";
 import type { OpenedRead } from "../../client/transfer/read-source.js";
 

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readsSummary } from "../../cli/read-format.js";
-import type { ReadProgress } from "../../client/download-events.js";
+import type { ReadProgress } from "../../client/events/download-events.js";
 
 const MiB = 1024 * 1024;
 const read = (over: Partial<ReadProgress>): ReadProgress => ({

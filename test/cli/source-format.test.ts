@@ -1,7 +1,7 @@
 /** How sources are shown (cli/source-format.ts) and peer get's source checks (cli/get-sources.ts): tables. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { SourceProgress } from "../../client/download-events.js";
+import type { SourceProgress } from "../../client/events/download-events.js";
 import type { DownloadSource } from "../../client/store/download-source-mapper.js";
 import { checkSourceArguments, type SourceArguments } from "../../cli/get-sources.js";
 import { formatSources, sourceJson, sourcesSummary } from "../../cli/source-format.js";

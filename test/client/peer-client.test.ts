@@ -9,7 +9,11 @@ import { create } from "@bufbuild/protobuf";
 import { createRouterTransport } from "@connectrpc/connect";
 import { ItemSchema, PeerService } from "../../gen/peer/v1/peer_pb.js";
 import { createPeerClient, DownloadError, normalizePeerUrl } from "../../client/index.js";
-import { HTTP2_CONNECTION_WINDOW, HTTP2_STREAM_WINDOW, TunedHttp2SessionManager } from "../../client/http2-window.js";
+import {
+  HTTP2_CONNECTION_WINDOW,
+  HTTP2_STREAM_WINDOW,
+  TunedHttp2SessionManager,
+} from "../../client/rpc/http2-window.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { waitFor } from "../helpers/download-fixtures.js";
 

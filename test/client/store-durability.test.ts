@@ -15,7 +15,7 @@ import { sql } from "kysely";
 import { makeCommitsDurable, openDownloadsDatabase, openDownloadsDatabaseFile } from "../../client/store/database.js";
 import { insertDownload } from "../../client/store/download.repository.js";
 import type { NewDownloadRow } from "../../client/store/download.table.js";
-import { keyRef } from "../../client/key-ref.js";
+import { keyRef } from "../../client/remotes/key-ref.js";
 import { findFinishedDownload } from "../../client/transfer/finished-download.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { sha256, startManager, tempDir } from "../helpers/download-fixtures.js";

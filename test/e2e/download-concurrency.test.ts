@@ -11,7 +11,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createPeerClient, openDownloadsDatabase } from "../../client/index.js";
-import { keyRef } from "../../client/key-ref.js";
+import { keyRef } from "../../client/remotes/key-ref.js";
 import { insertDownload } from "../../client/store/download.repository.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { startTcpProxy } from "../helpers/proxy-tcp.js";

@@ -13,7 +13,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { sql, type Kysely } from "kysely";
 import { createPeerClient } from "../../client/index.js";
-import { keyRef } from "../../client/key-ref.js";
+import { keyRef } from "../../client/remotes/key-ref.js";
 import { clientMigrationProvider } from "../../client/store/migrations/index.js";
 import { parseDatabaseUrl } from "../../common/store/database-url.js";
 import { migrateStore } from "../../common/store/migrate-store.js";

@@ -12,7 +12,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { createPeerClient } from "../../client/index.js";
-import { keyRef } from "../../client/key-ref.js";
+import { keyRef } from "../../client/remotes/key-ref.js";
 import { seededRandom } from "../../client/retry/backoff.js";
 import * as createDownload from "../../client/store/migrations/0001_create_download.js";
 import { bitmapFromText, hasPiece } from "../../client/pieces/bitmap.js";

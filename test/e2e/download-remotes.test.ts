@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { keyRef } from "../../client/key-ref.js";
+import { keyRef } from "../../client/remotes/key-ref.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { startThrottleProxy } from "../../bench/throttle-proxy.js";
 import { spawnCli, runCli } from "../helpers/download-cli.js";

@@ -208,7 +208,7 @@ test("stale rows for one destination (spelt through a symlink) and dead owners: 
   const item = await client.statItem("share/dup.bin");
   client.close();
   const t0 = Date.now();
-  const { keyRef } = await import("../../client/key-ref.js");
+  const { keyRef } = await import("../../client/remotes/key-ref.js");
   for (const [i, dir] of [out, link, out].entries()) {
     const destination = path.join(dir, i === 2 ? "dup-other.bin" : "dup.bin");
     await insertDownload(db, {

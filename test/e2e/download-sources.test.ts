@@ -12,7 +12,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createPeerClient } from "../../client/index.js";
-import { keyRef } from "../../client/key-ref.js";
+import { keyRef } from "../../client/remotes/key-ref.js";
 import { openDownloadsDatabase } from "../../client/store/database.js";
 import { listSources, upsertSource } from "../../client/store/download-source.repository.js";
 import { findNginx, startNginx, type NginxServer } from "../../bench/nginx.js";

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkRemoteName, REMOTE_NAME_MAX } from "../../../client/remotes/remote-name.js";
 import { checkKeyText, keyLabel, KEY_MAX_LENGTH } from "../../../client/remotes/key-label.js";
-import { keyRef } from "../../../client/key-ref.js";
+import { keyRef } from "../../../client/remotes/key-ref.js";
 
 test("checkRemoteName: table", () => {
   const bad: Array<[string, string, RegExp]> = [

@@ -1,7 +1,7 @@
-/** The job identity decision (client/job-identity.ts): a table, hostile inputs first. */
+/** The job identity decision (client/job/identity.ts): a table, hostile inputs first. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareJobs, type ContentFacts, type JobIdentity } from "../../../client/job-identity.js";
+import { compareJobs, type ContentFacts, type JobIdentity } from "../../../client/job/identity.js";
 
 const ROOT_A = "a".repeat(64);
 const ROOT_B = "b".repeat(64);

@@ -2,9 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DownloadError } from "../../../client/errors.js";
-import { keyRef } from "../../../client/key-ref.js";
-import { checkMirrorUrl } from "../../../client/mirror-url.js";
-import { MAX_JOB_SOURCES, planSources, type SourcesInput } from "../../../client/plan-sources.js";
+import { keyRef } from "../../../client/remotes/key-ref.js";
+import { checkMirrorUrl } from "../../../client/sources/mirror-url.js";
+import { MAX_JOB_SOURCES, planSources, type SourcesInput } from "../../../client/sources/plan-sources.js";
 
 const mirrorCases: Array<[string, unknown, string | RegExp]> = [
   ["not a string", 42, /http:\/\/ or https:\/\/ URL of the file/],

@@ -9,7 +9,7 @@ import {
   parseDigestHeaders,
 } from "../../../client/transfer/http-response.js";
 import { chunkSizeAfterFailures } from "../../../client/transfer/rpc-source.js";
-import { createProgressMeter } from "../../../client/progress-meter.js";
+import { createProgressMeter } from "../../../client/events/progress-meter.js";
 
 test("checkFileName: hostile inputs first", () => {
   const bad = [

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DownloadManager } from "./download-manager.js";
-import { RUNNABLE_STATUSES } from "./store/download.table.js";
+import { RUNNABLE_STATUSES } from "../store/download.table.js";
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {

@@ -1,18 +1,18 @@
 /**
  * One claim of a job by this process: its slot in the limiter, its lease (renewed while
  * held), the controller that aborts the current attempt, and the row updates only the
- * lease holder may make. client/download-job.ts drives it.
+ * lease holder may make. client/job/download-job.ts drives it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { DownloadError } from "./errors.js";
-import type { EventError } from "./download-events.js";
-import type { ClientEntry, JobContext } from "./job-context.js";
-import { makeCommitsDurable } from "./store/database.js";
-import * as repo from "./store/download.repository.js";
-import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
-import { isLeaseOwnerDead } from "./store/lease.js";
-import type { Bitmap } from "./pieces/bitmap.js";
-import type { Verification } from "./download-events.js";
+import { DownloadError } from "../errors.js";
+import type { EventError } from "../events/download-events.js";
+import type { ClientEntry, JobContext } from "./context.js";
+import { makeCommitsDurable } from "../store/database.js";
+import * as repo from "../store/download.repository.js";
+import { RUNNABLE_STATUSES, type DownloadRow } from "../store/download.table.js";
+import { isLeaseOwnerDead } from "../store/lease.js";
+import type { Bitmap } from "../pieces/bitmap.js";
+import type { Verification } from "../events/download-events.js";
 
 /** The fields every event has. */
 export function eventBase(row: { id: string; file_name: string }, now: () => number) {

@@ -1,13 +1,13 @@
-/** What a job needs from its manager (client/download-manager.ts builds it). @internal */
+/** What a job needs from its manager (client/manager/download-manager.ts builds it). @internal */
 import type { Kysely } from "kysely";
-import type { DownloadEvent } from "./download-events.js";
-import type { ResolvedDownloadOptions } from "./options.js";
-import type { PeerClient } from "./peer-client.js";
-import type { Limiter } from "./scheduler/limiter.js";
-import type { ClientDatabase } from "./store/database.js";
-import type { DownloadRow } from "./store/download.table.js";
-import type { TransferFs } from "./transfer/part-file.js";
-import type { StreamTap } from "./stream/stream-tap.js";
+import type { DownloadEvent } from "../events/download-events.js";
+import type { ResolvedDownloadOptions } from "../options.js";
+import type { PeerClient } from "../rpc/peer-client.js";
+import type { Limiter } from "../scheduler/limiter.js";
+import type { ClientDatabase } from "../store/database.js";
+import type { DownloadRow } from "../store/download.table.js";
+import type { TransferFs } from "../transfer/part-file.js";
+import type { StreamTap } from "../stream/stream-tap.js";
 
 /** A peer client and its (cached) handshake. */
 export interface ClientEntry {

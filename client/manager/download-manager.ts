@@ -6,11 +6,11 @@
  */
 import path from "node:path";
 import type { Kysely } from "kysely";
-import { DownloadError } from "./errors.js";
-import type { DownloadEvent, DownloadListener } from "./download-events.js";
-import { eventBase, runJob, type ClientEntry, type JobContext } from "./download-job.js";
-import { reclaimStaleJobs } from "./download-reclaim.js";
-import { deleteJobFiles } from "./manager-delete.js";
+import { DownloadError } from "../errors.js";
+import type { DownloadEvent, DownloadListener } from "../events/download-events.js";
+import { eventBase, runJob, type ClientEntry, type JobContext } from "../job/download-job.js";
+import { reclaimStaleJobs } from "../job/reclaim.js";
+import { deleteJobFiles } from "./delete-job-files.js";
 import {
   checkItem,
   checkItemId,
@@ -19,26 +19,26 @@ import {
   isUniqueViolation,
   localNameOf,
   lookUpItem,
-} from "./manager-enqueue.js";
-import type { OnExisting } from "./transfer/existing-policy.js";
-import { waitForJob } from "./manager-wait.js";
-import { keyRef } from "./key-ref.js";
-import { resolveDownloadOptions, type DownloadManagerOptions } from "./options.js";
-import { createPeerClient, normalizePeerUrl, type TransportKind } from "./peer-client.js";
-import { createLimiter } from "./scheduler/limiter.js";
-import { makeCommitsDurable, openDownloadsDatabase, type ClientDatabase } from "./store/database.js";
-import { toDownload, type Download } from "./store/download-mapper.js";
-import { deleteSources, listSources } from "./store/download-source.repository.js";
-import { toDownloadSource, type DownloadSource } from "./store/download-source-mapper.js";
-import { planSources } from "./plan-sources.js";
-import * as repo from "./store/download.repository.js";
-import { LIVE_STATUSES, RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "./store/download.table.js";
-import { makeLeaseOwner } from "./store/lease.js";
-import { realTransferFs } from "./transfer/part-file.js";
-import { folderMethods, type FolderMethods } from "./folder/manager-folders.js";
-import type { FolderContext } from "./folder/folder-context.js";
-import { createTapRegistry } from "./stream/tap-registry.js";
-import type { StreamTap } from "./stream/stream-tap.js";
+} from "./enqueue.js";
+import type { OnExisting } from "../transfer/existing-policy.js";
+import { waitForJob } from "./wait-for-job.js";
+import { keyRef } from "../remotes/key-ref.js";
+import { resolveDownloadOptions, type DownloadManagerOptions } from "../options.js";
+import { createPeerClient, normalizePeerUrl, type TransportKind } from "../rpc/peer-client.js";
+import { createLimiter } from "../scheduler/limiter.js";
+import { makeCommitsDurable, openDownloadsDatabase, type ClientDatabase } from "../store/database.js";
+import { toDownload, type Download } from "../store/download-mapper.js";
+import { deleteSources, listSources } from "../store/download-source.repository.js";
+import { toDownloadSource, type DownloadSource } from "../store/download-source-mapper.js";
+import { planSources } from "../sources/plan-sources.js";
+import * as repo from "../store/download.repository.js";
+import { LIVE_STATUSES, RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "../store/download.table.js";
+import { makeLeaseOwner } from "../store/lease.js";
+import { realTransferFs } from "../transfer/part-file.js";
+import { folderMethods, type FolderMethods } from "../folder/manager-folders.js";
+import type { FolderContext } from "../folder/folder-context.js";
+import { createTapRegistry } from "../stream/tap-registry.js";
+import type { StreamTap } from "../stream/stream-tap.js";
 
 /** A peer to download from. */
 export interface PeerRef {

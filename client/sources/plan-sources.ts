@@ -4,11 +4,11 @@
  * duplicates dropped, mirrors http(s) without credentials, at most {@link MAX_JOB_SOURCES} in
  * all. Pure apart from hashing keys into their fingerprints.
  */
-import { DownloadError } from "./errors.js";
-import { keyRef } from "./key-ref.js";
+import { DownloadError } from "../errors.js";
+import { keyRef } from "../remotes/key-ref.js";
 import { checkMirrorUrl } from "./mirror-url.js";
-import { normalizePeerUrl } from "./peer-client.js";
-import { TRANSPORT_KINDS, type TransportKind } from "./transport-kind.js";
+import { normalizePeerUrl } from "../rpc/peer-client.js";
+import { TRANSPORT_KINDS, type TransportKind } from "../rpc/transport-kind.js";
 
 /** Most sources one job has: its peer, extra peers and mirrors together. */
 export const MAX_JOB_SOURCES = 16;

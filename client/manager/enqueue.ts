@@ -7,27 +7,27 @@ import { randomUUID } from "node:crypto";
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely, Transaction } from "kysely";
-import type { Item } from "../gen/peer/v1/peer_pb.js";
-import { classify, DownloadError } from "./errors.js";
-import type { ClientEntry } from "./job-context.js";
-import type { DownloadEvent } from "./download-events.js";
-import type { ClientDatabase } from "./store/database.js";
-import { compareJobs, type ContentFacts } from "./job-identity.js";
-import { MAX_JOB_SOURCES, type PlannedSources } from "./plan-sources.js";
-import * as repo from "./store/download.repository.js";
-import * as sourcesRepo from "./store/download-source.repository.js";
-import type { SourceSpec } from "./store/download-source.repository.js";
-import { type DownloadRow, type DownloadRowUpdate, LIVE_STATUSES } from "./store/download.table.js";
+import type { Item } from "../../gen/peer/v1/peer_pb.js";
+import { classify, DownloadError } from "../errors.js";
+import type { ClientEntry } from "../job/context.js";
+import type { DownloadEvent } from "../events/download-events.js";
+import type { ClientDatabase } from "../store/database.js";
+import { compareJobs, type ContentFacts } from "../job/identity.js";
+import { MAX_JOB_SOURCES, type PlannedSources } from "../sources/plan-sources.js";
+import * as repo from "../store/download.repository.js";
+import * as sourcesRepo from "../store/download-source.repository.js";
+import type { SourceSpec } from "../store/download-source.repository.js";
+import { type DownloadRow, type DownloadRowUpdate, LIVE_STATUSES } from "../store/download.table.js";
 import {
   decideExisting,
   MAX_RENAME_CANDIDATES,
   nameFromItemId,
   renameCandidate,
   type OnExisting,
-} from "./transfer/existing-policy.js";
-import { inspectDestination } from "./transfer/existing-destination.js";
-import { destinationExists } from "./transfer/part-file.js";
-import { ensureDirectory } from "./transfer/safe-fs.js";
+} from "../transfer/existing-policy.js";
+import { inspectDestination } from "../transfer/existing-destination.js";
+import { destinationExists } from "../transfer/part-file.js";
+import { ensureDirectory } from "../transfer/safe-fs.js";
 
 /** Refuses an item id that cannot name an item. */
 export function checkItemId(itemId: unknown): asserts itemId is string {
@@ -122,7 +122,7 @@ export type JobSlot =
 
 /**
  * Creates the job, or reuses the live one for the same destination when it is the same content
- * (client/job-identity.ts): the same peer and item, or the same bytes from another address or
+ * (client/job/identity.ts): the same peer and item, or the same bytes from another address or
  * peer, which then becomes the job's primary peer; either way the peer is added (or refreshed) as
  * a source with the extra ones, and a paused job is re-queued. Another live job on the
  * destination is refused with "destination-busy" (docs/downloads.md "Sources").

@@ -6,13 +6,13 @@
  * `--rename` (whose final step then picks a free name).
  */
 import path from "node:path";
-import { DownloadError } from "./errors.js";
-import { eventBase, type JobClaim } from "./job-claim.js";
-import type { DownloadRow } from "./store/download.table.js";
-import { inspectDestination } from "./transfer/existing-destination.js";
-import { decideExisting } from "./transfer/existing-policy.js";
-import { destinationExists } from "./transfer/part-file.js";
-import { checkRealDirectory } from "./transfer/safe-fs.js";
+import { DownloadError } from "../errors.js";
+import { eventBase, type JobClaim } from "./claim.js";
+import type { DownloadRow } from "../store/download.table.js";
+import { inspectDestination } from "../transfer/existing-destination.js";
+import { decideExisting } from "../transfer/existing-policy.js";
+import { destinationExists } from "../transfer/part-file.js";
+import { checkRealDirectory } from "../transfer/safe-fs.js";
 
 /** True when the job ended here (already there, or refused); false: download it. */
 export async function settleExistingDestination(claim: JobClaim, row: DownloadRow): Promise<boolean> {

@@ -4,21 +4,26 @@
  * attempts, and carry out what retry/after-failure.ts decides after each failure.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { classify, DownloadError } from "./errors.js";
-import { runAttempt } from "./download-attempt.js";
-import { emitTerminal, errOf, errorPatch, eventBase, failPatch, JobClaim } from "./job-claim.js";
-import type { JobContext } from "./job-context.js";
-import { attemptError, decideAfterFailure, type FailureCounters, type FailureDecision } from "./retry/after-failure.js";
-import { initialRetryState } from "./retry/backoff.js";
-import * as repo from "./store/download.repository.js";
-import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
-import { settleExistingDestination } from "./job-destination.js";
-import { finishLinkedPlacement } from "./transfer/safe-fs.js";
-import { findFinishedDownload } from "./transfer/finished-download.js";
-import type { TransferStats } from "./transfer/transfer.js";
+import { classify, DownloadError } from "../errors.js";
+import { runAttempt } from "../download-attempt.js";
+import { emitTerminal, errOf, errorPatch, eventBase, failPatch, JobClaim } from "./claim.js";
+import type { JobContext } from "./context.js";
+import {
+  attemptError,
+  decideAfterFailure,
+  type FailureCounters,
+  type FailureDecision,
+} from "../retry/after-failure.js";
+import { initialRetryState } from "../retry/backoff.js";
+import * as repo from "../store/download.repository.js";
+import { RUNNABLE_STATUSES, type DownloadRow } from "../store/download.table.js";
+import { settleExistingDestination } from "./destination.js";
+import { finishLinkedPlacement } from "../transfer/safe-fs.js";
+import { findFinishedDownload } from "../transfer/finished-download.js";
+import type { TransferStats } from "../transfer/transfer.js";
 
-export type { ClientEntry, JobContext } from "./job-context.js";
-export { emitTerminal, errOf, errorPatch, eventBase, failPatch } from "./job-claim.js";
+export type { ClientEntry, JobContext } from "./context.js";
+export { emitTerminal, errOf, errorPatch, eventBase, failPatch } from "./claim.js";
 
 /**
  * Runs a job to a terminal state, or until `signal` aborts (cancel, pause, shutdown).

@@ -6,11 +6,11 @@
  */
 import { realpath } from "node:fs/promises";
 import path from "node:path";
-import { DownloadError } from "./errors.js";
+import { DownloadError } from "../errors.js";
 import { errOf, eventBase, failPatch, type JobContext } from "./download-job.js";
-import * as repo from "./store/download.repository.js";
-import { RUNNABLE_STATUSES, type DownloadRow } from "./store/download.table.js";
-import { isLeaseOwnerDead } from "./store/lease.js";
+import * as repo from "../store/download.repository.js";
+import { RUNNABLE_STATUSES, type DownloadRow } from "../store/download.table.js";
+import { isLeaseOwnerDead } from "../store/lease.js";
 
 /** Start-up housekeeping: free leases of dead local processes, then resolve duplicate destinations. */
 export async function reclaimStaleJobs(ctx: Pick<JobContext, "db" | "owner" | "now" | "emit">): Promise<void> {

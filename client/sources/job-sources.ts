@@ -4,18 +4,18 @@
  * read for each, and keep the rows in step with what the transfer learns (bytes, rate,
  * failures, bans). The job's own peer comes first; banned sources are left out.
  */
-import { classify, DownloadError } from "./errors.js";
-import type { JobClaim } from "./job-claim.js";
-import type { ClientEntry } from "./job-context.js";
-import * as sources from "./store/download-source.repository.js";
-import type { DownloadSourceRow } from "./store/download-source.table.js";
-import type { DownloadRow } from "./store/download.table.js";
-import { httpSource } from "./transfer/http-source.js";
-import { mirrorSource } from "./transfer/mirror-source.js";
-import { fetchPieceLayer, type CheckedLayer } from "./pieces/piece-layer-fetch.js";
-import { rpcSource } from "./transfer/rpc-source.js";
-import type { SourceRun, TransferSource } from "./transfer/source-run.js";
-import type { SourceFailureDecision } from "./retry/source-failure.js";
+import { classify, DownloadError } from "../errors.js";
+import type { JobClaim } from "../job/claim.js";
+import type { ClientEntry } from "../job/context.js";
+import * as sources from "../store/download-source.repository.js";
+import type { DownloadSourceRow } from "../store/download-source.table.js";
+import type { DownloadRow } from "../store/download.table.js";
+import { httpSource } from "../transfer/http-source.js";
+import { mirrorSource } from "../transfer/mirror-source.js";
+import { fetchPieceLayer, type CheckedLayer } from "../pieces/piece-layer-fetch.js";
+import { rpcSource } from "../transfer/rpc-source.js";
+import type { SourceRun, TransferSource } from "../transfer/source-run.js";
+import type { SourceFailureDecision } from "../retry/source-failure.js";
 
 /** The content the sources must hold. */
 export interface SourceContent {

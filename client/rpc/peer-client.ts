@@ -18,17 +18,17 @@ import {
   type Item,
   type ListItemsResponse,
   type ReadFileResponse,
-} from "../gen/peer/v1/peer_pb.js";
+} from "../../gen/peer/v1/peer_pb.js";
 import {
   MAX_LIST_ITEMS_MESSAGE_BYTES,
   MAX_READ_FILE_MESSAGE_BYTES,
   MAX_SMALL_UNARY_MESSAGE_BYTES,
-} from "../common/wire/limits.js";
-import { DownloadError } from "./errors.js";
-import type { FastReadWire } from "./transfer/fast-read/read-file-call.js";
+} from "../../common/wire/limits.js";
+import { DownloadError } from "../errors.js";
+import type { FastReadWire } from "../transfer/fast-read/read-file-call.js";
 import { TunedHttp2SessionManager } from "./http2-window.js";
 import { TRANSPORT_KINDS, type TransportKind } from "./transport-kind.js";
-import { CLIENT_PROTOCOL_VERSION, checkCompatibility } from "./version.js";
+import { CLIENT_PROTOCOL_VERSION, checkCompatibility } from "../version.js";
 
 export { TRANSPORT_KINDS, type TransportKind } from "./transport-kind.js";
 

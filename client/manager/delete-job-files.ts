@@ -6,10 +6,10 @@ import type { Stats } from "node:fs";
 import { lstat, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Kysely } from "kysely";
-import { canonicalPath } from "./download-reclaim.js";
-import type { ClientDatabase } from "./store/database.js";
-import * as repo from "./store/download.repository.js";
-import type { DownloadRow } from "./store/download.table.js";
+import { canonicalPath } from "../job/reclaim.js";
+import type { ClientDatabase } from "../store/database.js";
+import * as repo from "../store/download.repository.js";
+import type { DownloadRow } from "../store/download.table.js";
 
 /** Result of deleting a job's files. */
 export interface DeletedFiles {

@@ -2,10 +2,10 @@
  * `wait` of the download manager: resolves with the job once it is terminal and no run
  * of it is left in this process; rejects when the manager closes first.
  */
-import { DownloadError } from "./errors.js";
-import type { DownloadListener } from "./download-events.js";
-import { toDownload, type Download } from "./store/download-mapper.js";
-import { TERMINAL_STATUSES, type DownloadRow } from "./store/download.table.js";
+import { DownloadError } from "../errors.js";
+import type { DownloadListener } from "../events/download-events.js";
+import { toDownload, type Download } from "../store/download-mapper.js";
+import { TERMINAL_STATUSES, type DownloadRow } from "../store/download.table.js";
 
 /** What {@link waitForJob} needs from the manager. */
 export interface WaitDeps {
