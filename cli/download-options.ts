@@ -4,8 +4,8 @@
  * CLI and the SDK cannot disagree. Loads nothing heavy (`--help` stays fast).
  */
 import { Option } from "commander";
-import { DOWNLOAD_DEFAULTS } from "../client/options.js";
-import { TRANSPORT_KINDS } from "../client/rpc/transport-kind.js";
+import { DOWNLOAD_DEFAULTS } from "../client/internal.js";
+import { TRANSPORT_KINDS } from "../client/internal.js";
 import { argParser, parsePositiveInteger } from "./common.js";
 
 /** `--concurrency <n>`; default DOWNLOAD_DEFAULTS.concurrency (3). */

@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import type { Download, DownloadManager, TransportKind } from "../client/index.js";
-import { DOWNLOAD_STATUSES, type DownloadStatus } from "../client/store/download.table.js";
+import { DOWNLOAD_STATUSES, type DownloadStatus } from "../client/internal.js";
 import {
   argParser,
   CliError,
@@ -23,7 +23,7 @@ import {
   writeJsonLine,
   writeOut,
 } from "./common.js";
-import { DOWNLOAD_DEFAULTS } from "../client/options.js";
+import { DOWNLOAD_DEFAULTS } from "../client/internal.js";
 import {
   concurrencyOption,
   DEFAULT_IDLE_TIMEOUT_SECONDS,

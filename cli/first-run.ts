@@ -1,7 +1,7 @@
 /** The side effects of `peer serve --first-run`: an example share and a first key. */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { CreatedKey, KeyStore } from "../server/auth/key-store.js";
+import type { CreatedKey, KeyStore } from "../server/internal.js";
 
 /** Directory served by `--first-run` when no share is given, relative to the working directory. */
 export const FIRST_RUN_SHARE_DIR = "share";

@@ -4,7 +4,7 @@
  * events; and its summary line. The arithmetic is pure; the bar is drawn by run-downloads.ts.
  */
 import type { DownloadEvent, FolderSummary } from "../client/index.js";
-import { createProgressMeter } from "../client/events/progress-meter.js";
+import { createProgressMeter } from "../client/internal.js";
 import { formatBytes } from "./format.js";
 
 /** A folder's reading for its bar. */

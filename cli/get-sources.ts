@@ -4,10 +4,10 @@
  * problem is said without echoing the URL, which may hold a password); the rest (URLs, duplicates, at most 16 sources) is the
  * engine's own check (client/sources/plan-sources.ts), reported here as a usage error (exit 2).
  */
-import { DownloadError } from "../client/errors.js";
-import { checkMirrorUrl } from "../client/sources/mirror-url.js";
-import { planSources, type PeerSourceInput } from "../client/sources/plan-sources.js";
-import { DOWNLOAD_DEFAULTS } from "../client/options.js";
+import { DownloadError } from "../client/internal.js";
+import { checkMirrorUrl } from "../client/internal.js";
+import { planSources, type PeerSourceInput } from "../client/internal.js";
+import { DOWNLOAD_DEFAULTS } from "../client/internal.js";
 
 /** What `peer get` was given. */
 export interface SourceArguments {

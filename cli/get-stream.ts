@@ -4,7 +4,7 @@
  * (docs/downloads.md "Reading a download while it runs"). Loaded only with --stream.
  */
 import type { DownloadManager } from "../client/index.js";
-import { startStreamServer, type StreamServer } from "../client/stream/stream-server.js";
+import { startStreamServer, type StreamServer } from "../client/internal.js";
 import { writeErr, writeJsonLine, writeOut } from "./common.js";
 import type { ListenAddress } from "./listen-address.js";
 

@@ -7,8 +7,8 @@
  * the command runs, not when it is registered (docs/performance.md).
  */
 import { type Command, Option } from "commander";
-import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
-import type { TransportKind } from "../client/rpc/transport-kind.js";
+import type { ResolvedPeer } from "../client/internal.js";
+import type { TransportKind } from "../client/internal.js";
 import {
   argParser,
   CliError,

@@ -3,11 +3,11 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { type Command, Option } from "commander";
 import type { Kysely } from "kysely";
-import { isKeyId } from "../server/auth/key-format.js";
-import { checkKeyName } from "../server/auth/key-name.js";
-import { parseScope, type Scope } from "../server/auth/scope.js";
-import type { KeyInfo, KeyStore } from "../server/auth/key-store.js";
-import type { ServerDatabase } from "../server/store/database.js";
+import { isKeyId } from "../server/internal.js";
+import { checkKeyName } from "../server/internal.js";
+import { parseScope, type Scope } from "../server/internal.js";
+import type { KeyInfo, KeyStore } from "../server/internal.js";
+import type { ServerDatabase } from "../server/internal.js";
 import {
   argParser,
   repeatableArgParser,
@@ -186,8 +186,8 @@ export async function withKeyStore<T>(
   const dir = resolveDataDir(dataDir);
   // Loaded here, not at the top: `--help` and usage errors stay fast.
   const [{ openServerDatabase }, { openKeyStore }] = await Promise.all([
-    import("../server/store/database.js"),
-    import("../server/auth/key-store.js"),
+    import("./lazy-server.js"),
+    import("./lazy-server.js"),
   ]);
   let db: Kysely<ServerDatabase>;
   try {

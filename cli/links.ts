@@ -1,8 +1,8 @@
 /** `peer links create|list|revoke`: share links of this peer's database (docs/web.md). */
 import { type Command, Option } from "commander";
 import type { Kysely } from "kysely";
-import type { CreatedLink, LinkInfo, LinkStore } from "../server/links/link-store.js";
-import type { ServerDatabase } from "../server/store/database.js";
+import type { CreatedLink, LinkInfo, LinkStore } from "../server/internal.js";
+import type { ServerDatabase } from "../server/internal.js";
 import {
   argParser,
   CliError,
@@ -64,7 +64,7 @@ export function register(program: Command): void {
           throw error;
         }
       });
-      const { linkUrl } = await import("../server/links/link-path.js");
+      const { linkUrl } = await import("./lazy-server.js");
       printCreated(created, linkUrl(base, created.token, created.target), options.json === true);
     });
 
@@ -125,7 +125,7 @@ interface CreateOptions {
 
 /** `--base-url`, else the server's `--public-url`, else the address it last listened on (server.json). */
 async function baseUrl(options: CreateOptions, command: Command): Promise<string> {
-  const { parsePublicUrl, readServerInfo } = await import("../server/public-url.js");
+  const { parsePublicUrl, readServerInfo } = await import("./lazy-server.js");
   if (options.baseUrl !== undefined) {
     const parsed = parsePublicUrl(options.baseUrl);
     if (!parsed.ok) usageError(command, `--base-url: ${parsed.error}`);
@@ -180,8 +180,8 @@ export function linkInfoJson(link: LinkInfo): Record<string, unknown> {
 async function withLinkStore<T>(dataDir: string, fn: (store: LinkStore) => Promise<T>): Promise<T> {
   const dir = resolveDataDir(dataDir);
   const [{ openServerDatabase }, { openLinkStore }] = await Promise.all([
-    import("../server/store/database.js"),
-    import("../server/links/link-store.js"),
+    import("./lazy-server.js"),
+    import("./lazy-server.js"),
   ]);
   let db: Kysely<ServerDatabase>;
   try {

@@ -4,8 +4,8 @@
  * the jobs' backoff (client/retry/with-retry.ts) and Ctrl-C stops the wait; a
  * permanent error (refused key, no such item) fails at once.
  */
-import type { RetryNotice } from "../client/retry/with-retry.js";
-import { withRetry } from "../client/retry/with-retry.js";
+import type { RetryNotice } from "../client/internal.js";
+import { withRetry } from "../client/internal.js";
 
 /** What `runDownloads` gives its enqueue step. @internal */
 export interface LookupContext {

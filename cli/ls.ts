@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { DownloadError } from "../client/index.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Item } from "../gen/peer/v1/peer_pb.js";
+import type { Item } from "../common/proto.js";
 import {
   argParser,
   CliError,

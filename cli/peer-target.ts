@@ -4,9 +4,9 @@
  * `<data-dir>/remotes.json` only when the argument needs it.
  */
 import type { Command } from "commander";
-import type { Remote } from "../client/remotes/remotes-format.js";
-import { readRemotes, RemotesFileError } from "../client/remotes/remote-store.js";
-import type { ResolvedPeer } from "../client/remotes/resolve-peer.js";
+import type { Remote } from "../client/internal.js";
+import { readRemotes, RemotesFileError } from "../client/internal.js";
+import type { ResolvedPeer } from "../client/internal.js";
 import { CliError, resolveDataDir, usageError } from "./common.js";
 
 /** What a command knows when it resolves its `<peer>` argument. */
@@ -40,7 +40,7 @@ export async function resolvePeerArguments(
   options: PeerTargetOptions,
 ): Promise<ResolvedPeer[]> {
   // Loaded here, not at the top: it loads the URL check of the (heavy) peer client; `--help` stays fast.
-  const { needsRemotes, resolvePeer } = await import("../client/remotes/resolve-peer.js");
+  const { needsRemotes, resolvePeer } = await import("./lazy-client.js");
   const remotes = targets.some((t) => needsRemotes(t, options.key)) ? await loadRemotes(options.dataDir) : [];
   return targets.map((target) => {
     const resolved = resolvePeer({ target, key: options.key, remotes });

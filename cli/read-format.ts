@@ -3,7 +3,7 @@
  * "Reading a download while it runs"): where each reader is, and how much of its read-ahead
  * window is verified and ready, or that it waits for a piece. Pure.
  */
-import type { ReadProgress } from "../client/events/download-events.js";
+import type { ReadProgress } from "../client/internal.js";
 import { formatBytes } from "./format.js";
 
 /** Most reads listed on the bar (a player rarely holds more than three). */

@@ -6,10 +6,10 @@
 import { createInterface } from "node:readline";
 import { type Command, Option } from "commander";
 // Direct imports, not the barrel: the barrel loads the peer client, and `--help` must stay fast.
-import { checkKeyText, keyLabel } from "../client/remotes/key-label.js";
-import { checkRemoteName } from "../client/remotes/remote-name.js";
-import { remotesPath, RemotesFileError, updateRemotes } from "../client/remotes/remote-store.js";
-import type { Remote } from "../client/remotes/remotes-format.js";
+import { checkKeyText, keyLabel } from "../client/internal.js";
+import { checkRemoteName } from "../client/internal.js";
+import { remotesPath, RemotesFileError, updateRemotes } from "../client/internal.js";
+import type { Remote } from "../client/internal.js";
 import {
   CliError,
   dataDirOption,
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .action(async (name: string, url: string, options: AddOptions, command: Command) => {
       const nameProblem = checkRemoteName(name);
       if (nameProblem !== undefined) return usageError(command, nameProblem);
-      const { normalizePeerUrl } = await import("../client/rpc/peer-client.js");
+      const { normalizePeerUrl } = await import("./lazy-client.js");
       let baseUrl: string;
       try {
         baseUrl = normalizePeerUrl(url);

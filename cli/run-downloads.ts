@@ -21,7 +21,7 @@ import { formatBytes, printable as p } from "./format.js";
 import { sourcesSummary } from "./source-format.js";
 import { readsSummary } from "./read-format.js";
 import { StoreError } from "../common/store/store-error.js";
-import type { RetryNotice } from "../client/retry/with-retry.js";
+import type { RetryNotice } from "../client/internal.js";
 import { lookupRetryJson, type LookupContext } from "./lookup-retry.js";
 
 /** Exit code after SIGINT (128 + 2), as shells report it. */

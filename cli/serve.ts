@@ -19,7 +19,7 @@ import {
 import { ensureExampleShare, ensureFirstKey, FIRST_RUN_EXAMPLE_FILE, FIRST_RUN_SHARE_DIR } from "./first-run.js";
 import { firstRunText } from "./first-run-text.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
-import { parsePublicUrl } from "../server/public-url.js";
+import { parsePublicUrl } from "../server/internal.js";
 import { parseShareSpec, shareForDir, type ShareSpec } from "./share-spec.js";
 
 /** Options of `peer serve`. */
@@ -124,7 +124,7 @@ export function register(program: Command): void {
       const [{ startPeerServer }, { default: pino }, service] = await Promise.all([
         import("../server/index.js"),
         import("pino"),
-        options.downloads === undefined ? undefined : import("../service/download-service.js"),
+        options.downloads === undefined ? undefined : import("../service/index.js"),
       ]);
       const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
 

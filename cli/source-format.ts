@@ -2,8 +2,8 @@
  * How a job's sources are shown (docs/downloads.md "Sources"): the `peer downloads show` table
  * and JSON, and the progress bar's `3 sources` with their combined rate. Pure.
  */
-import type { DownloadSource } from "../client/store/download-source-mapper.js";
-import type { SourceProgress } from "../client/events/download-events.js";
+import type { DownloadSource } from "../client/internal.js";
+import type { SourceProgress } from "../client/internal.js";
 import { formatBytes, formatDate, formatTable } from "./format.js";
 
 /** The JSON form of a source (`peer downloads show --json`). */

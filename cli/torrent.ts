@@ -84,7 +84,7 @@ export function register(program: Command): void {
  * file of the user's unless `--overwrite`.
  */
 async function saveTorrent(torrent: Buffer, out: string, overwrite: boolean): Promise<void> {
-  const { openPartFile, placeNoReplace, placeReplacing } = await import("../client/transfer/safe-fs.js");
+  const { openPartFile, placeNoReplace, placeReplacing } = await import("./lazy-client.js");
   const temp = `${out}.${process.pid}.part`;
   try {
     const fh = await openPartFile(temp);

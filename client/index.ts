@@ -40,7 +40,7 @@ export { openDownloadsDatabase, DOWNLOADS_DATABASE_FILE } from "./store/database
 export { runWorker, type WorkerOptions } from "./manager/run-worker.js";
 export type { TransferFs } from "./transfer/part-file.js";
 export { checkFileName } from "./transfer/safe-name.js";
-export type { EnqueueFolderOptions, FolderMethods } from "./folder/manager-folders.js";
+export type { EnqueueFolderOptions, FolderMethods } from "./manager/manager-api.js";
 export { FOLDERS_CAPABILITY, type FolderEnqueueResult } from "./folder/enqueue-folder.js";
 export type { FolderStatus, FolderSummary } from "./folder/folder-summary.js";
 export { checkRelativePath, type RelativePathCheck } from "./folder/relative-path.js";

@@ -1,40 +1,9 @@
 /** The download manager's folder methods (docs/downloads.md "Folder jobs"), over a {@link FolderContext}. */
 import path from "node:path";
-import type { DeleteResult, PeerRef } from "../manager/download-manager.js";
+import type { DeleteResult, FolderMethods, PeerRef } from "../manager/manager-api.js";
 import type { FolderContext } from "./folder-context.js";
-import { enqueueFolder, type FolderEnqueueResult, type FolderPeer } from "./enqueue-folder.js";
+import { enqueueFolder, type FolderPeer } from "./enqueue-folder.js";
 import { cancelFolder, deleteFolder, getFolder, listFolders, retryFolder, waitFolder } from "./folder-jobs.js";
-import type { FolderSummary } from "./folder-summary.js";
-
-/** Options of {@link FolderMethods.enqueueFolder}. */
-export interface EnqueueFolderOptions {
-  /** The folder lands in `<outDir>/<folder name>`. @default the manager's downloadDir */
-  outDir?: string;
-  /** Aborts the listing. */
-  signal?: AbortSignal;
-}
-
-/** The folder half of the DownloadManager. */
-export interface FolderMethods {
-  /**
-   * Lists `folderId` (`share/dir` or `share/dir/`) on a peer with the "folders" capability, checks
-   * every path, and creates (or resumes) the folder job writing into `<outDir>/<folder name>`:
-   * files already on disk are copied, the rest become file jobs, run by this manager.
-   */
-  enqueueFolder(peer: PeerRef, folderId: string, options?: EnqueueFolderOptions): Promise<FolderEnqueueResult>;
-  /** Waits for the folder's file jobs, places its identical files, and resolves with its summary. */
-  waitFolder(id: string): Promise<FolderSummary>;
-  /** Folder jobs, newest first. */
-  listFolders(): Promise<FolderSummary[]>;
-  /** One folder job by id or unique id prefix. */
-  getFolder(id: string): Promise<FolderSummary | undefined>;
-  /** Cancels every unfinished file job of the folder. */
-  cancelFolder(id: string): Promise<FolderSummary>;
-  /** Re-queues the folder's failed, paused or cancelled file jobs (and runs them here). */
-  retryFolder(id: string): Promise<FolderSummary>;
-  /** Deletes a folder job that is not running, with its file jobs (their files as `delete` would). */
-  deleteFolder(id: string): Promise<DeleteResult>;
-}
 
 /** Builds the folder methods; `register` records the peer's key with the manager. @internal */
 export function folderMethods(

@@ -36,6 +36,9 @@ export interface ActiveSession {
 }
 
 /** A new session: the cookie value is only here. */
+/** A live session and the cookie value that named it (never logged). */
+export type RequestSession = ActiveSession & { readonly token: string };
+
 export interface CreatedSession extends ActiveSession {
   /** The cookie value. Never log it. */
   readonly token: string;

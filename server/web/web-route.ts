@@ -23,7 +23,7 @@ import { FILE_CSP } from "./layout.js";
 import { browsePage } from "./pages/browse.js";
 import { itemPage, LINK_EXPIRY_CHOICES, linkCreatedPage } from "./pages/item.js";
 import { messagePage, signInPage } from "./pages/sign-in.js";
-import type { ActiveSession, SessionStore } from "./session-store.js";
+import type { ActiveSession, RequestSession, SessionStore } from "./session-store.js";
 import { parseSort } from "./sort-rows.js";
 import { STYLESHEET } from "./style.js";
 import { serveFolderZip } from "../zip/serve-folder-zip.js";
@@ -75,9 +75,6 @@ export function createWebRoute(options: WebRouteOptions): FileRoute {
     return true;
   };
 }
-
-/** A live session and the cookie value that named it (never logged). */
-export type RequestSession = ActiveSession & { readonly token: string };
 
 /** The request's live session, if any (and its id on the log line); `secure`: see cookies.ts secureCookies. */
 export async function sessionOf(

@@ -9,7 +9,7 @@ import { headerValue } from "../../common/http/preconditions.js";
 import { sendHead, type Call } from "../http/route-call.js";
 import { PAGE_CSP } from "./layout.js";
 import { messagePage } from "./pages/sign-in.js";
-import type { RequestSession } from "./web-route.js";
+import type { RequestSession } from "./session-store.js";
 import { MAX_FORM_BYTES, redirect, sameText, sendPage } from "./web-request.js";
 import type { WebView, WebViewAnswer } from "./web-view.js";
 
