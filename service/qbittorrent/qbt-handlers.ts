@@ -37,155 +37,200 @@ export interface QbtAnswer {
 const ok = (body: string | object = ""): QbtAnswer => ({ status: 200, body });
 const CATEGORY = /^[^\\/\p{Cc}]{1,100}$/u;
 
+/** One call's inputs, and the torrents it names (`hashes` or `hash`, `all` for every one). */
+interface QbtCall {
+  readonly deps: QbtDeps;
+  readonly name: string;
+  readonly p: QbtParams;
+  readonly who: Principal;
+  readonly now: number;
+}
+
+type Handler = (c: QbtCall) => Promise<QbtAnswer> | QbtAnswer;
+
 /** Runs one call (the caller checked the key). */
 export async function handleQbt(deps: QbtDeps, name: string, p: QbtParams, who: Principal): Promise<QbtAnswer> {
-  const now = deps.now?.() ?? Date.now();
-  const { store, queue } = deps;
-  const selected = async (): Promise<QbtTorrent[]> => {
-    const hashes = parseHashes(p.get("hashes") ?? p.get("hash"));
-    const all = await store.torrents();
-    return hashes === "all" ? all : all.filter((t) => hashes.includes(t.hash));
-  };
-  const each = async (fn: (t: QbtTorrent) => Promise<unknown>): Promise<QbtAnswer> => {
-    for (const t of await selected())
-      await fn(t).catch((e: unknown) =>
-        deps.logger.info({ hash: t.hash, err: (e as Error).message }, "qBittorrent action refused"),
-      );
-    return ok();
-  };
-  switch (name) {
-    case "app/webapiVersion":
-      return ok(WEB_API_VERSION);
-    case "app/version":
-      return ok(APP_VERSION);
-    case "app/buildInfo":
-      return ok({ qt: "", libtorrent: "", boost: "", openssl: "", bitness: 64 });
-    case "app/preferences":
-      return ok({
-        save_path: queue.root,
-        temp_path_enabled: false,
-        max_ratio_enabled: false,
-        max_ratio: -1,
-        max_seeding_time_enabled: false,
-        max_seeding_time: -1,
-        max_inactive_seeding_time_enabled: false,
-        max_inactive_seeding_time: -1,
-        max_ratio_act: 0,
-        queueing_enabled: false,
-        dht: false,
-        auto_tmm_enabled: false,
-      });
-    case "torrents/info": {
-      const category = p.get("category");
-      const hashes = parseHashes(p.get("hashes"));
-      const rows = (await store.torrents()).filter(
-        (t) =>
-          (category === undefined || t.category === category) &&
-          (hashes === "all" || hashes.length === 0 || hashes.includes(t.hash)),
-      );
-      const out: object[] = [];
-      for (const t of rows) {
-        const c = await torrentContent(queue, t);
-        if (c !== undefined) out.push(infoEntry(t, c, now));
-      }
-      const filter = p.get("filter");
-      return ok(
-        filter === undefined || filter === "all"
-          ? out
-          : out.filter((e) => matchesFilter(filter, (e as { state: string }).state)),
-      );
-    }
-    case "torrents/properties":
-    case "torrents/files": {
-      const t = await store.byHash(p.get("hash") ?? "");
-      const c = t === undefined ? undefined : await torrentContent(queue, t, name === "torrents/files");
-      if (t === undefined || c === undefined) return { status: 404, body: "Not Found" };
-      return ok(name === "torrents/files" ? filesEntry(c) : propertiesEntry(t, c, now));
-    }
-    case "torrents/add":
-      return add(deps, p, who, now);
-    case "torrents/delete":
-      return each(async (t) => {
-        const deleteFiles = flag(p.get("deleteFiles"));
-        await (t.folder === true
-          ? queue.removeFolder(t.downloadId, deleteFiles)
-          : queue.remove(t.downloadId, deleteFiles)
-        ).catch((e: unknown) => {
-          if (!(e instanceof ConnectError && e.rawMessage.startsWith("no "))) throw e;
-        });
-        await store.removeTorrent(t.hash);
-      });
-    case "torrents/pause":
-    case "torrents/stop":
-      return each(async (t) => {
-        for (const d of await torrentDownloads(queue, t))
-          if (d.status === "queued" || d.status === "downloading" || d.status === "verifying") await queue.pause(d.id);
-      });
-    case "torrents/resume":
-    case "torrents/start":
-      return each(async (t) => {
-        if (t.folder === true) return queue.retryFolder(t.downloadId);
-        for (const d of await torrentDownloads(queue, t)) {
-          if (d.status === "paused") await queue.resume(d.id);
-          else if (d.status === "failed" || d.status === "cancelled") await queue.retry(d.id);
-        }
-      });
-    case "torrents/setCategory": {
-      const category = p.get("category") ?? "";
-      if (category !== "" && (await store.category(category)) === undefined)
-        return { status: 409, body: "Incorrect category name" };
-      await store.setCategory(
-        (await selected()).map((t) => t.hash),
-        category,
-      );
-      return ok();
-    }
-    case "torrents/categories": {
-      const out: Record<string, { name: string; savePath: string }> = {};
-      for (const c of await store.categories()) out[c.name] = c;
-      return ok(out);
-    }
-    case "torrents/createCategory":
-    case "torrents/editCategory": {
-      const category = p.get("category") ?? "";
-      if (!CATEGORY.test(category)) return { status: 400, body: "Invalid category name" };
-      const exists = (await store.category(category)) !== undefined;
-      if (name === "torrents/createCategory" && exists) return { status: 409, body: "Category already exists" };
-      if (name === "torrents/editCategory" && !exists) return { status: 409, body: "Category does not exist" };
-      const savePath = p.get("savePath") ?? "";
-      if (savePath !== "" && saveDir(queue.root, savePath) === undefined)
-        return { status: 400, body: "The save path must be inside the download folder" };
-      await store.putCategory(category, savePath);
-      return ok();
-    }
-    case "torrents/removeCategories":
-      await store.removeCategories((p.get("categories") ?? "").split("\n").filter((c) => c !== ""));
-      return ok();
-    case "torrents/addTags":
-    case "torrents/removeTags": {
-      const tags = (p.get("tags") ?? "")
-        .split(",")
-        .map((t) => t.trim())
-        .filter((t) => t !== "" && CATEGORY.test(t));
-      return each(async (t) => {
-        const next =
-          name === "torrents/addTags" ? [...new Set([...t.tags, ...tags])] : t.tags.filter((x) => !tags.includes(x));
-        await store.setTags(t.hash, next);
-      });
-    }
-    case "torrents/tags":
-      return ok([...new Set((await store.torrents()).flatMap((t) => t.tags))].sort());
-    case "torrents/setShareLimits":
-    case "torrents/topPrio":
-    case "torrents/bottomPrio":
-    case "torrents/setForceStart":
-    case "torrents/setSuperSeeding":
-      // Accepted, nothing to do: peer does not seed, and its queue has no priorities.
-      return ok();
-    default:
-      return { status: 404, body: "Not Found" };
-  }
+  // A Map, not an object: a call named `constructor` or `__proto__` must not find Object's own members.
+  const handler = HANDLERS.get(name);
+  if (handler === undefined) return { status: 404, body: "Not Found" };
+  return handler({ deps, name, p, who, now: deps.now?.() ?? Date.now() });
 }
+
+/** The torrents a call names (`hashes` or `hash`; `all` for every one). */
+async function selected(c: QbtCall): Promise<QbtTorrent[]> {
+  const hashes = parseHashes(c.p.get("hashes") ?? c.p.get("hash"));
+  const all = await c.deps.store.torrents();
+  return hashes === "all" ? all : all.filter((t) => hashes.includes(t.hash));
+}
+
+/** Applies `fn` to each named torrent; a refusal is logged and the others go on (qBittorrent answers 200). */
+async function each(c: QbtCall, fn: (t: QbtTorrent) => Promise<unknown>): Promise<QbtAnswer> {
+  for (const t of await selected(c))
+    await fn(t).catch((e: unknown) =>
+      c.deps.logger.info({ hash: t.hash, err: (e as Error).message }, "qBittorrent action refused"),
+    );
+  return ok();
+}
+
+const PREFERENCES = {
+  temp_path_enabled: false,
+  max_ratio_enabled: false,
+  max_ratio: -1,
+  max_seeding_time_enabled: false,
+  max_seeding_time: -1,
+  max_inactive_seeding_time_enabled: false,
+  max_inactive_seeding_time: -1,
+  max_ratio_act: 0,
+  queueing_enabled: false,
+  dht: false,
+  auto_tmm_enabled: false,
+};
+
+/** `torrents/info`: the torrents of a category and hashes, as qBittorrent lists them, filtered by state. */
+async function torrentsInfo({ deps, p, now }: QbtCall): Promise<QbtAnswer> {
+  const category = p.get("category");
+  const hashes = parseHashes(p.get("hashes"));
+  const rows = (await deps.store.torrents()).filter(
+    (t) =>
+      (category === undefined || t.category === category) &&
+      (hashes === "all" || hashes.length === 0 || hashes.includes(t.hash)),
+  );
+  const out: object[] = [];
+  for (const t of rows) {
+    const content = await torrentContent(deps.queue, t);
+    if (content !== undefined) out.push(infoEntry(t, content, now));
+  }
+  const filter = p.get("filter");
+  if (filter === undefined || filter === "all") return ok(out);
+  return ok(out.filter((e) => matchesFilter(filter, (e as { state: string }).state)));
+}
+
+/** `torrents/properties` and `torrents/files`: one torrent's details. */
+async function torrentDetails({ deps, name, p, now }: QbtCall): Promise<QbtAnswer> {
+  const t = await deps.store.byHash(p.get("hash") ?? "");
+  const files = name === "torrents/files";
+  const content = t === undefined ? undefined : await torrentContent(deps.queue, t, files);
+  if (t === undefined || content === undefined) return { status: 404, body: "Not Found" };
+  return ok(files ? filesEntry(content) : propertiesEntry(t, content, now));
+}
+
+/** `torrents/delete`: forgets the torrents, and their files with `deleteFiles=true`. */
+function deleteTorrents(c: QbtCall): Promise<QbtAnswer> {
+  const { queue, store } = c.deps;
+  const deleteFiles = flag(c.p.get("deleteFiles"));
+  return each(c, async (t) => {
+    await (t.folder === true
+      ? queue.removeFolder(t.downloadId, deleteFiles)
+      : queue.remove(t.downloadId, deleteFiles)
+    ).catch((e: unknown) => {
+      if (!(e instanceof ConnectError && e.rawMessage.startsWith("no "))) throw e;
+    });
+    await store.removeTorrent(t.hash);
+  });
+}
+
+/** `torrents/stop` (`pause` before 5.0): pauses the torrents' running downloads. */
+function stopTorrents(c: QbtCall): Promise<QbtAnswer> {
+  return each(c, async (t) => {
+    for (const d of await torrentDownloads(c.deps.queue, t))
+      if (d.status === "queued" || d.status === "downloading" || d.status === "verifying")
+        await c.deps.queue.pause(d.id);
+  });
+}
+
+/** `torrents/start` (`resume` before 5.0): resumes paused downloads and retries failed or cancelled ones. */
+function startTorrents(c: QbtCall): Promise<QbtAnswer> {
+  const { queue } = c.deps;
+  return each(c, async (t) => {
+    if (t.folder === true) return queue.retryFolder(t.downloadId);
+    for (const d of await torrentDownloads(queue, t)) {
+      if (d.status === "paused") await queue.resume(d.id);
+      else if (d.status === "failed" || d.status === "cancelled") await queue.retry(d.id);
+    }
+  });
+}
+
+/** `torrents/setCategory`: an existing category (or none) for the named torrents. */
+async function setCategory(c: QbtCall): Promise<QbtAnswer> {
+  const { store } = c.deps;
+  const category = c.p.get("category") ?? "";
+  if (category !== "" && (await store.category(category)) === undefined)
+    return { status: 409, body: "Incorrect category name" };
+  await store.setCategory(
+    (await selected(c)).map((t) => t.hash),
+    category,
+  );
+  return ok();
+}
+
+/** `torrents/createCategory` and `torrents/editCategory`: a category and its save path inside the root. */
+async function putCategory({ deps, name, p }: QbtCall): Promise<QbtAnswer> {
+  const category = p.get("category") ?? "";
+  if (!CATEGORY.test(category)) return { status: 400, body: "Invalid category name" };
+  const exists = (await deps.store.category(category)) !== undefined;
+  if (name === "torrents/createCategory" && exists) return { status: 409, body: "Category already exists" };
+  if (name === "torrents/editCategory" && !exists) return { status: 409, body: "Category does not exist" };
+  const savePath = p.get("savePath") ?? "";
+  if (savePath !== "" && saveDir(deps.queue.root, savePath) === undefined)
+    return { status: 400, body: "The save path must be inside the download folder" };
+  await deps.store.putCategory(category, savePath);
+  return ok();
+}
+
+/** `torrents/addTags` and `torrents/removeTags`. */
+function changeTags(c: QbtCall): Promise<QbtAnswer> {
+  const tags = (c.p.get("tags") ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "" && CATEGORY.test(t));
+  const adding = c.name === "torrents/addTags";
+  return each(c, async (t) => {
+    const next = adding ? [...new Set([...t.tags, ...tags])] : t.tags.filter((x) => !tags.includes(x));
+    await c.deps.store.setTags(t.hash, next);
+  });
+}
+
+/** Accepted, nothing to do: peer does not seed, and its queue has no priorities. */
+const accepted: Handler = () => ok();
+
+/** The calls answered, by name (docs/service.md); any other is 404 as in qBittorrent. */
+const HANDLERS: ReadonlyMap<string, Handler> = new Map(
+  Object.entries({
+    "app/webapiVersion": () => ok(WEB_API_VERSION),
+    "app/version": () => ok(APP_VERSION),
+    "app/buildInfo": () => ok({ qt: "", libtorrent: "", boost: "", openssl: "", bitness: 64 }),
+    "app/preferences": ({ deps }) => ok({ save_path: deps.queue.root, ...PREFERENCES }),
+    "torrents/info": torrentsInfo,
+    "torrents/properties": torrentDetails,
+    "torrents/files": torrentDetails,
+    "torrents/add": ({ deps, p, who, now }) => add(deps, p, who, now),
+    "torrents/delete": deleteTorrents,
+    "torrents/pause": stopTorrents,
+    "torrents/stop": stopTorrents,
+    "torrents/resume": startTorrents,
+    "torrents/start": startTorrents,
+    "torrents/setCategory": setCategory,
+    "torrents/categories": async ({ deps }) => {
+      const out: Record<string, { name: string; savePath: string }> = {};
+      for (const c of await deps.store.categories()) out[c.name] = c;
+      return ok(out);
+    },
+    "torrents/createCategory": putCategory,
+    "torrents/editCategory": putCategory,
+    "torrents/removeCategories": async ({ deps, p }) => {
+      await deps.store.removeCategories((p.get("categories") ?? "").split("\n").filter((c) => c !== ""));
+      return ok();
+    },
+    "torrents/addTags": changeTags,
+    "torrents/removeTags": changeTags,
+    "torrents/tags": async ({ deps }) => ok([...new Set((await deps.store.torrents()).flatMap((t) => t.tags))].sort()),
+    "torrents/setShareLimits": accepted,
+    "torrents/topPrio": accepted,
+    "torrents/bottomPrio": accepted,
+    "torrents/setForceStart": accepted,
+    "torrents/setSuperSeeding": accepted,
+  } satisfies Record<string, Handler>),
+);
 
 /** A save path (absolute inside the root, or relative to it) as a folder relative to the root; undefined when outside. */
 export function saveDir(root: string, savePath: string): string | undefined {
