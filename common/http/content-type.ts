@@ -1,7 +1,7 @@
 /**
  * The media type of a file from its name: the one rule for the file route, links, the web
  * page and a download served while it runs (`peer get --stream`). Table-tested in
- * test/server/validators.test.ts.
+ * test/server/files/validators.test.ts.
  */
 import { createRequire } from "node:module";
 import type * as MimeTypes from "mime-types";

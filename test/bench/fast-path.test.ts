@@ -5,7 +5,7 @@
  * shape, and by the SDK's client fast path (client/transfer/fast-read/) next to
  * its stock path on the same server: same metadata, same bytes, same errors.
  * Wire identity of the server's fast path with the stock handler, byte for byte,
- * is proved in test/server/fast-read-file.test.ts.
+ * is proved in test/server/rpc/fast-read-file/fast-read-file.test.ts.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
