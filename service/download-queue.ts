@@ -5,27 +5,18 @@
  * event log before it is announced to watchers; progress is announced at most
  * once a second per download and never stored.
  */
-import { mkdir, realpath } from "node:fs/promises";
-import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Kysely } from "kysely";
-import type { Download, DownloadEvent, DownloadManager, FolderSummary, PeerRef } from "../client/index.js";
-import { resolveDestination } from "./destination.js";
+import type { DeleteResult, Download, DownloadManager, FolderSummary, PeerRef } from "../client/index.js";
+import { destinationDir } from "./destination-dir.js";
 import { invalid, toConnectError } from "./errors.js";
-import { type EventLog, openEventLog, type StateEvent } from "./event-log.js";
+import { type EventLog, openEventLog } from "./event-log.js";
+import { createQueueEvents, type QueueEvent } from "./queue-events.js";
 import type { LiveProgress } from "./download-message.js";
 import { resolveRemote } from "./resolve-remote.js";
 import type { ServiceDatabase } from "./store/database.js";
 import type { OnExisting } from "../client/transfer/existing-policy.js";
-
-/** Most progress announcements per download: one a second. @default 1000 */
-export const PROGRESS_INTERVAL_MS = 1000;
-
-/** What watchers hear. */
-export type QueueEvent =
-  | { readonly kind: "state"; readonly event: StateEvent }
-  | { readonly kind: "progress"; readonly downloadId: string; readonly at: number };
 
 /** What to add: an item of a peer (already resolved), to a folder relative to the root. */
 export interface AddItem {
@@ -44,6 +35,8 @@ export interface AddedFolder {
   readonly destination: string;
   readonly downloads: Download[];
 }
+
+export type { QueueEvent } from "./queue-events.js";
 
 /** The queue. */
 export interface DownloadQueue {
@@ -86,25 +79,6 @@ export interface DownloadQueue {
   settled(): Promise<void>;
 }
 
-/** The state an engine event moves a download to; undefined for events that change no state. */
-export function stateOfEvent(event: DownloadEvent): string | undefined {
-  switch (event.type) {
-    case "queued":
-    case "retrying":
-      return "queued";
-    case "started":
-      return "downloading";
-    case "verifying":
-    case "completed":
-    case "failed":
-    case "paused":
-    case "cancelled":
-      return event.type;
-    default:
-      return undefined;
-  }
-}
-
 /** Options of {@link createDownloadQueue}. */
 export interface DownloadQueueOptions {
   readonly manager: DownloadManager;
@@ -119,66 +93,10 @@ export interface DownloadQueueOptions {
 /** Wires the queue over a started manager. */
 export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueue {
   const { manager, root, logger } = options;
-  const now = options.now ?? Date.now;
   const log = openEventLog(options.db);
-  const listeners = new Set<(event: QueueEvent) => void>();
-  const lastState = new Map<string, string>();
-  const live = new Map<string, LiveProgress>();
-  const lastProgress = new Map<string, number>();
-  let chain: Promise<void> = Promise.resolve();
-
-  function announce(event: QueueEvent): void {
-    for (const l of listeners) {
-      try {
-        l(event);
-      } catch (error) {
-        logger.warn({ err: error }, "a download watcher failed");
-      }
-    }
-  }
-
-  /** Stores a state change (in order, once per actual change) and then announces it. */
-  function record(downloadId: string, state: string): void {
-    if (lastState.get(downloadId) === state) return;
-    lastState.set(downloadId, state);
-    const at = now();
-    chain = chain
-      .then(() => log.append(downloadId, state, at))
-      .then((event) => announce({ kind: "state", event }))
-      .catch((error: unknown) =>
-        logger.error({ err: error, downloadId, state }, "cannot store a download state change"),
-      );
-  }
-
-  manager.on((event) => {
-    if (event.type === "progress" || event.type === "validated") {
-      const bytes = event.type === "progress" ? event.bytes : event.resumeFrom;
-      const at = now();
-      const before = live.get(event.id);
-      live.set(event.id, {
-        bytes,
-        bytesPerSecond: event.type === "progress" ? event.bytesPerSecond : 0,
-        lastActivityMs: before === undefined || bytes > before.bytes ? at : before.lastActivityMs,
-      });
-      if (at - (lastProgress.get(event.id) ?? 0) >= PROGRESS_INTERVAL_MS) {
-        lastProgress.set(event.id, at);
-        announce({ kind: "progress", downloadId: event.id, at });
-      }
-    }
-    const state = stateOfEvent(event);
-    if (state !== undefined) record(event.id, state);
-  });
-
-  async function destinationDir(relative: string): Promise<string> {
-    const checked = resolveDestination(root, relative);
-    if (!checked.ok) throw invalid(checked.error);
-    await mkdir(checked.dir, { recursive: true });
-    // A folder on the way may be a symlink leading out of the root: compare real paths.
-    const [realRoot, realDir] = await Promise.all([realpath(root), realpath(checked.dir)]);
-    if (realDir !== realRoot && !realDir.startsWith(realRoot + path.sep))
-      throw invalid("the destination leads out of the download root (through a symlink)");
-    return checked.dir;
-  }
+  const events = createQueueEvents(log, options.now ?? Date.now, logger);
+  const { record } = events;
+  manager.on((event) => events.onEngineEvent(event));
 
   async function mustGet(id: string): Promise<Download> {
     const d = await manager.get(id);
@@ -186,23 +104,13 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
     return d;
   }
 
-  const wrap =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await fn(...args);
-      } catch (error) {
-        throw toConnectError(error);
-      }
-    };
-
   return {
     root,
     dataDir: options.dataDir,
     log,
     peer: (target) => resolveRemote(options.dataDir, target),
     add: wrap(async (item: AddItem) => {
-      const outDir = await destinationDir(item.destination);
+      const outDir = await destinationDir(root, item.destination);
       const id = await manager.enqueue(item.peer, item.itemId, {
         outDir,
         sources: item.sources,
@@ -214,7 +122,7 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
       return d;
     }),
     addFolder: wrap(async (item) => {
-      const outDir = await destinationDir(item.destination);
+      const outDir = await destinationDir(root, item.destination);
       const folder = await manager.enqueueFolder(item.peer, item.itemId, { outDir });
       // Waiting places the folder's identical files once their one copy arrives (docs/downloads.md "Reuse").
       manager.waitFolder(folder.id).catch((error: unknown) => {
@@ -244,11 +152,11 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
       // Without files the folder job stays in the engine's store (`peer downloads` shows it), its files in place.
       const result = deleteFiles ? await manager.deleteFolder(f.id) : { removed: [], kept: [] };
       for (const job of f.jobs) record(job, "removed");
-      return { removed: [...result.removed], kept: result.kept.map((k) => `${k.path}: ${k.reason}`) };
+      return filesOutcome(result);
     }),
     list: wrap(() => manager.list()),
     get: wrap((id: string) => manager.get(id)),
-    live: (id) => live.get(id),
+    live: (id) => events.live(id),
     pause: wrap((id: string) => manager.pause(id)),
     resume: wrap(async (id: string) => {
       const d = await mustGet(id);
@@ -268,15 +176,27 @@ export function createDownloadQueue(options: DownloadQueueOptions): DownloadQueu
       if (d.status === "queued" || d.status === "downloading" || d.status === "verifying" || d.status === "paused")
         await manager.cancel(d.id);
       const result = await manager.delete(d.id, { files: deleteFiles });
-      live.delete(d.id);
-      lastProgress.delete(d.id);
+      events.forget(d.id);
       record(d.id, "removed");
-      return { removed: [...result.removed], kept: result.kept.map((k) => `${k.path}: ${k.reason}`) };
+      return filesOutcome(result);
     }),
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    settled: () => chain,
+    subscribe: (listener) => events.subscribe(listener),
+    settled: () => events.settled(),
   };
+}
+
+/** A queue method whose errors reach the caller as ConnectErrors (errors.ts). */
+function wrap<A extends unknown[], R>(fn: (...args: A) => Promise<R>) {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  };
+}
+
+/** What a delete did to the files, as the API reports it. */
+function filesOutcome(result: DeleteResult): { removed: string[]; kept: string[] } {
+  return { removed: [...result.removed], kept: result.kept.map((k) => `${k.path}: ${k.reason}`) };
 }
