@@ -99,6 +99,7 @@ export function createFastReadFile(deps: FastReadFileDeps): (req: FastRequest, r
   };
 }
 
+/** One ReadFile call on the fast path, in the order of the stock handler: deadline, size, key, read, send. */
 async function serveCall(
   deps: FastReadFileDeps,
   protocol: Protocol,
@@ -109,34 +110,8 @@ async function serveCall(
   const stats: CallLogStats = { bytes: 0 };
   let principal: Principal | undefined;
   const log = createCallLog({ logger: deps.logger, method: METHOD, stats, keyId: () => principal?.keyId });
-
-  // The call's signal: client gone, deadline, shutdown (as connect-node's ctx.signal).
-  const call = new AbortController();
-  let clientGone = false;
-  const onClose = (): void => {
-    clientGone = true;
-    call.abort(fail(Code.Canceled, "the client went away"));
-  };
-  const onShutdown = (): void => call.abort(deps.shutdownSignal.reason);
-  res.once("close", onClose);
-  deps.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  let headSent = false;
-  const sendHead = (): void => {
-    if (headSent) return;
-    headSent = true;
-    res.writeHead(200, responseHeaders(protocol));
-  };
-  const finish = (error: ConnectError | undefined): void => {
-    log(error ? error.code : "ok", error);
-    if (clientGone || res.destroyed || res.writableEnded) return;
-    sendHead();
-    const end = encodeEnd(protocol, error);
-    if (end.body !== undefined) res.write(end.body);
-    if (end.trailers !== undefined) res.addTrailers(end.trailers);
-    res.end();
-  };
-
+  const call = watchCall(res, deps.shutdownSignal);
+  const answer = createAnswer(res, protocol, (error) => log(error ? error.code : "ok", error), call);
   let release: (() => void) | undefined;
   let file: OpenFile | undefined;
   try {
@@ -144,65 +119,135 @@ async function serveCall(
       throw fail(Code.Unavailable, "the server is shutting down; retry on another peer or later");
     const timeout = parseCallTimeout(protocol, headers);
     if (timeout.error !== undefined) throw timeout.error;
-    if (timeout.timeoutMs !== undefined) {
-      timer = setTimeout(
-        () => call.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-        timeout.timeoutMs,
-      );
-    }
+    call.startDeadline(timeout.timeoutMs);
     if (body === undefined)
       throw new ConnectError(
         `message size is larger than configured readMaxBytes ${deps.readMaxBytes}`,
         Code.ResourceExhausted,
       );
     const req = decodeRequest(body, deps.readMaxBytes);
-    const presented = extractApiKey(header(headers.authorization), header(headers["x-api-key"]));
-    const auth = await authenticateRequest(deps.authenticate, presented);
-    if (!auth.ok) throw auth.error;
-    principal = auth.principal;
+    principal = await authorize(deps, headers);
     call.signal.throwIfAborted();
     stats.itemId = req.itemId;
     const read = await prepareRead(deps, req, principal.keyId, call.signal);
     release = read.release;
-    const { entry } = read;
-    file = await openEntry(entry);
+    file = await openEntry(read.entry);
     call.signal.throwIfAborted();
-    const item = itemMessage(entry);
-    sendHead();
-    if (read.start === read.end) {
-      res.write(
-        encodeEnvelope(
-          0,
-          toBinary(ReadFileResponseSchema, create(ReadFileResponseSchema, { offset: BigInt(read.start), item })),
-        ),
-      );
-    } else {
-      await streamChunks(res, file, call.signal, {
-        start: read.start,
-        end: read.end,
-        chunkSize: read.chunkSize,
-        tail: itemField(toBinary(ItemSchema, item)),
-        onChunk: (offset, bytes) => {
-          deps.onChunkRead?.(entry.id, offset, bytes);
-        },
-        onSent: (bytes) => {
-          stats.bytes += bytes;
-        },
-      });
-    }
+    answer.sendHead();
+    await sendRead(deps, res, file, read, call.signal, stats);
     call.signal.throwIfAborted();
-    finish(undefined);
+    answer.finish(undefined);
   } catch (error) {
     // After an abort, the signal's reason is the answer (deadline, shutdown, client gone).
-    const ce = toConnectError(call.signal.aborted ? call.signal.reason : error);
-    finish(ce);
+    answer.finish(toConnectError(call.signal.aborted ? call.signal.reason : error));
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    res.removeListener("close", onClose);
-    deps.shutdownSignal.removeEventListener("abort", onShutdown);
+    call.dispose();
     release?.();
     await file?.close();
   }
+}
+
+/** A call's signal, as connect-node's ctx.signal: the client gone, the deadline, the server shutting down. */
+interface WatchedCall {
+  readonly signal: AbortSignal;
+  /** Whether the client closed the response. */
+  clientGone(): boolean;
+  /** Aborts the call after `timeoutMs` (none when undefined). */
+  startDeadline(timeoutMs: number | undefined): void;
+  /** Removes the listeners and the timer. */
+  dispose(): void;
+}
+
+function watchCall(res: FastResponse, shutdownSignal: AbortSignal): WatchedCall {
+  const call = new AbortController();
+  let gone = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onClose = (): void => {
+    gone = true;
+    call.abort(fail(Code.Canceled, "the client went away"));
+  };
+  const onShutdown = (): void => call.abort(shutdownSignal.reason);
+  res.once("close", onClose);
+  shutdownSignal.addEventListener("abort", onShutdown, { once: true });
+  return {
+    signal: call.signal,
+    clientGone: () => gone,
+    startDeadline(timeoutMs) {
+      if (timeoutMs === undefined) return;
+      timer = setTimeout(
+        () => call.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+        timeoutMs,
+      );
+    },
+    dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      res.removeListener("close", onClose);
+      shutdownSignal.removeEventListener("abort", onShutdown);
+    },
+  };
+}
+
+/** The response's head (once) and its end: the end-of-stream message or trailers, logged once. */
+function createAnswer(
+  res: FastResponse,
+  protocol: Protocol,
+  log: (error: ConnectError | undefined) => void,
+  call: Pick<WatchedCall, "clientGone">,
+) {
+  let headSent = false;
+  const sendHead = (): void => {
+    if (headSent) return;
+    headSent = true;
+    res.writeHead(200, responseHeaders(protocol));
+  };
+  const finish = (error: ConnectError | undefined): void => {
+    log(error);
+    if (call.clientGone() || res.destroyed || res.writableEnded) return;
+    sendHead();
+    const end = encodeEnd(protocol, error);
+    if (end.body !== undefined) res.write(end.body);
+    if (end.trailers !== undefined) res.addTrailers(end.trailers);
+    res.end();
+  };
+  return { sendHead, finish };
+}
+
+/** The caller's principal from its key (Authorization: Bearer or x-api-key), or the auth error. */
+async function authorize(deps: FastReadFileDeps, headers: IncomingHttpHeaders): Promise<Principal> {
+  const presented = extractApiKey(header(headers.authorization), header(headers["x-api-key"]));
+  const auth = await authenticateRequest(deps.authenticate, presented);
+  if (!auth.ok) throw auth.error;
+  return auth.principal;
+}
+
+/** The messages of a prepared read: the item alone for an empty range, else the chunks then the item. */
+async function sendRead(
+  deps: FastReadFileDeps,
+  res: FastResponse,
+  file: OpenFile,
+  read: Awaited<ReturnType<typeof prepareRead>>,
+  signal: AbortSignal,
+  stats: CallLogStats,
+): Promise<void> {
+  const { entry } = read;
+  const item = itemMessage(entry);
+  if (read.start === read.end) {
+    const message = create(ReadFileResponseSchema, { offset: BigInt(read.start), item });
+    res.write(encodeEnvelope(0, toBinary(ReadFileResponseSchema, message)));
+    return;
+  }
+  await streamChunks(res, file, signal, {
+    start: read.start,
+    end: read.end,
+    chunkSize: read.chunkSize,
+    tail: itemField(toBinary(ItemSchema, item)),
+    onChunk: (offset, bytes) => {
+      deps.onChunkRead?.(entry.id, offset, bytes);
+    },
+    onSent: (bytes) => {
+      stats.bytes += bytes;
+    },
+  });
 }
 
 function header(value: string | string[] | undefined): string | undefined {
