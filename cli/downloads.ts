@@ -151,7 +151,16 @@ export function register(program: Command): void {
         "--database postgres://… (or PEER_DATABASE_URL), where workers on several machines share one queue.\n",
     );
   registerAdd(downloads);
+  registerList(downloads);
+  registerShow(downloads);
+  registerRetry(downloads);
+  registerCancel(downloads);
+  registerRm(downloads);
+  registerRun(downloads);
+}
 
+/** `peer downloads list`: jobs and folder jobs, newest first; a folder's files as its one line. */
+function registerList(downloads: Command): void {
   downloads
     .command("list")
     .description("list download jobs, newest first")
@@ -200,7 +209,10 @@ export function register(program: Command): void {
         );
       });
     });
+}
 
+/** `peer downloads show`: one job (or folder job) and its sources. */
+function registerShow(downloads: Command): void {
   downloads
     .command("show")
     .description("show one job and its sources (peers and mirrors, with their state)")
@@ -222,7 +234,10 @@ export function register(program: Command): void {
         writeOut(`\nsources (${sources.length}; peer* = the primary peer)\n${formatSources(sources)}`);
       });
     });
+}
 
+/** `peer downloads retry`: re-queues a failed, paused or cancelled job or folder. */
+function registerRetry(downloads: Command): void {
   downloads
     .command("retry")
     .description("re-queue a failed, paused or cancelled job (then: peer downloads run)")
@@ -244,7 +259,10 @@ export function register(program: Command): void {
         if (!options.json) writeErr('Queued. Run "peer downloads run" (with --key or PEER_KEY) to download it.\n');
       });
     });
+}
 
+/** `peer downloads cancel`: cancels a job or a folder's unfinished files. */
+function registerCancel(downloads: Command): void {
   downloads
     .command("cancel")
     .description("cancel a job (its part file stays until rm)")
@@ -259,7 +277,10 @@ export function register(program: Command): void {
         printJob(await m.cancel((await mustGet(m, id)).id), options.json);
       });
     });
+}
 
+/** `peer downloads rm`: deletes a job that is not running, with its files under --out. */
+function registerRm(downloads: Command): void {
   downloads
     .command("rm")
     .description(
@@ -284,7 +305,10 @@ export function register(program: Command): void {
         writeOut(`deleted job ${d.id}\n`);
       });
     });
+}
 
+/** `peer downloads run`: works the queue until empty, or as a --worker. */
+function registerRun(downloads: Command): void {
   downloads
     .command("run")
     .description("work the queue: run queued jobs and re-drive interrupted ones (until none is left, or as a --worker)")

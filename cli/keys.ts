@@ -29,7 +29,13 @@ import { formatDate } from "./format.js";
 /** Registers `peer keys` and its subcommands. */
 export function register(program: Command): void {
   const keys = program.command("keys").description("create, list and revoke the API keys that may call this peer");
+  registerCreate(keys);
+  registerList(keys);
+  registerRevoke(keys);
+}
 
+/** `peer keys create`: create an API key and print it (the only time it is shown). */
+function registerCreate(keys: Command): void {
   keys
     .command("create")
     .description("create an API key and print it (the only time it is shown)")
@@ -92,7 +98,10 @@ export function register(program: Command): void {
         writeErr('Use it as PEER_KEY, or send "Authorization: Bearer <key>" or "X-Api-Key: <key>".\n');
       },
     );
+}
 
+/** `peer keys list`: list the keys (never their secrets). */
+function registerList(keys: Command): void {
   keys
     .command("list")
     .description("list the keys (never their secrets)")
@@ -118,7 +127,10 @@ export function register(program: Command): void {
         ],
       });
     });
+}
 
+/** `peer keys revoke`: revoke a key at once (a running server refuses it from the next call on). */
+function registerRevoke(keys: Command): void {
   keys
     .command("revoke")
     .description("revoke a key at once (a running server refuses it from the next call on)")

@@ -24,7 +24,13 @@ export function register(program: Command): void {
   const links = program
     .command("links")
     .description("create, list and revoke share links: URLs that download one file or folder without a key");
+  registerCreate(links);
+  registerList(links);
+  registerRevoke(links);
+}
 
+/** `peer links create`: create a link to a file (share/path/file) or a folder (share/folder/) and print its URL. */
+function registerCreate(links: Command): void {
   links
     .command("create")
     .description("create a link to a file (share/path/file) or a folder (share/folder/) and print its URL")
@@ -67,7 +73,10 @@ export function register(program: Command): void {
       const { linkUrl } = await import("./lazy-server.js");
       printCreated(created, linkUrl(base, created.token, created.target), options.json === true);
     });
+}
 
+/** `peer links list`: list the links (never their tokens). */
+function registerList(links: Command): void {
   links
     .command("list")
     .description("list the links (never their tokens)")
@@ -92,7 +101,10 @@ export function register(program: Command): void {
         ],
       });
     });
+}
 
+/** `peer links revoke`: revoke a link at once (a running server refuses it from the next request on). */
+function registerRevoke(links: Command): void {
   links
     .command("revoke")
     .description("revoke a link at once (a running server refuses it from the next request on)")

@@ -42,7 +42,13 @@ export function register(program: Command): void {
       "\nRemotes live in <data-dir>/remotes.json (default ./.peer, or PEER_DATA_DIR), readable by you only.\n" +
         "Every command that takes a peer URL also takes a remote's name: peer ls nas, peer get nas share/a.iso\n",
     );
+  registerAdd(remote);
+  registerList(remote);
+  registerRm(remote);
+}
 
+/** `peer remote add`: remember a peer under a name, with its key (read from stdin or PEER_KEY). */
+function registerAdd(remote: Command): void {
   remote
     .command("add")
     .description("remember a peer under a name, with its key (read from stdin or PEER_KEY)")
@@ -92,7 +98,10 @@ export function register(program: Command): void {
           `The key is kept in ${remotesPath(dataDir)} (readable by you only). Try: peer ls ${name}\n`,
       );
     });
+}
 
+/** `peer remote list`: list the remotes: name, URL and key id (never the key). */
+function registerList(remote: Command): void {
   remote
     .command("list")
     .description("list the remotes: name, URL and key id (never the key)")
@@ -113,7 +122,10 @@ export function register(program: Command): void {
         ],
       });
     });
+}
 
+/** `peer remote rm`: forget a remote and its key. */
+function registerRm(remote: Command): void {
   remote
     .command("rm")
     .description("forget a remote and its key")
