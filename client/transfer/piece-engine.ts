@@ -33,13 +33,10 @@ import { PartSession, type Recorder } from "./part-session.js";
 import { startDiskChecks, type DiskCheckState } from "./piece-disk-checks.js";
 import { pieceFailureVerdict } from "./piece-failure.js";
 import { receivePieces, type Hashing } from "./piece-pipeline.js";
-import { checkPieceRead } from "./piece-read-check.js";
+import { checkPieceRead, openPieceRead } from "./piece-read.js";
 import { SourceReaders } from "./source-readers.js";
 import { SourceRun } from "./source-run.js";
 import type { Checkpoint, PieceCheck, TransferOptions, TransferResult, TransferStats } from "./transfer-options.js";
-
-/** RPC message size for urgent pieces (a 1 MiB message arrives whole, 16 s on a 64 KiB/s link). */
-const URGENT_CHUNK_BYTES = 64 * 1024;
 
 /** Runs one attempt with the per-piece check. */
 export async function runPieceTransfer(
@@ -185,19 +182,8 @@ class PieceEngine implements Recorder, DiskCheckState {
     const length = Math.min(c.size, a.end * c.pieceLength) - offset;
     const net = this.session.networkWait(ctl);
     try {
-      const read = await net.wait(
-        source.openRead({
-          itemId: source.itemId,
-          offset,
-          length,
-          ifMatch: source.etag,
-          expectedSize: c.size,
-          // A reader waits for urgent pieces: small messages, so each piece comes as soon as it is sent.
-          chunkSize: a.urgent === true ? URGENT_CHUNK_BYTES : source.chunkSize,
-          transient: true, // the pipeline copies every chunk into its piece before the next
-          signal: ctl.signal,
-        }),
-      );
+      const urgent = a.urgent === true;
+      const read = await openPieceRead(source, { offset, length, size: c.size, urgent, signal: ctl.signal }, net);
       try {
         const ask = { kind: source.kind, etag: source.etag, offset, length, size: c.size, maxFileSize: o.maxFileSize };
         const whole = checkPieceRead(read, ask);
