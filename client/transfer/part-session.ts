@@ -22,7 +22,7 @@ export interface Recorder {
   unrecorded(): boolean;
   /** Whether a last checkpoint may be stored after a write failed (per piece: which pieces landed is unknown). */
   keepsAfterBrokenWrite: boolean;
-  /** The part is about to be truncated (the file changed). @default nothing */
+  /** The part is about to be truncated (the file changed): readers of the download forget it. @default nothing */
   forget?(reason: string): void;
   /** A write landed on disk: [end - length, end). */
   written(end: number, length: number): void;

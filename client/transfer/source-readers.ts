@@ -17,8 +17,6 @@ import { applySourceFailure } from "./source-failed.js";
 import type { SourceRun } from "./source-run.js";
 import { preemptForUrgent, scheduleInput, SUPERSEDED, type SteeringView } from "./source-steering.js";
 
-export { SUPERSEDED } from "./source-steering.js";
-
 /** What the readers need from the transfer. */
 export interface ReaderDeps {
   /** The attempt's controller: aborting it stops every reader. */
