@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { classify, DownloadError } from "../errors.js";
-import { runAttempt } from "../download-attempt.js";
+import { runAttempt } from "../attempt/attempt.js";
 import { emitTerminal, errOf, errorPatch, eventBase, failPatch, JobClaim } from "./claim.js";
 import type { JobContext } from "./context.js";
 import {

@@ -86,3 +86,18 @@ export function bitmapFromText(text: string, count: number): Bitmap {
   }
   return b;
 }
+
+/** Bytes of the run of pieces set from piece 0 (the committed offset of a piece bitmap). */
+export function prefixBytes(b: Bitmap, size: number, pieceLength: number): number {
+  let n = 0;
+  while (n < b.count && hasPiece(b, n)) n++;
+  return Math.min(size, n * pieceLength);
+}
+
+/** Bytes of the pieces set (the last piece may be short). O(pieces / 8). */
+export function bitmapBytes(b: Bitmap, size: number, pieceLength: number): number {
+  const n = countPieces(b);
+  if (n === 0) return 0;
+  const last = b.count - 1;
+  return hasPiece(b, last) ? (n - 1) * pieceLength + (size - last * pieceLength) : n * pieceLength;
+}

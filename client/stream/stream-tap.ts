@@ -14,7 +14,7 @@
 import { emptyBitmap, hasPiece, setPiece, type Bitmap } from "../pieces/bitmap.js";
 import { urgentPieces, type PieceDeadline } from "../pieces/read-priority.js";
 import type { ReadProgress } from "../events/download-events.js";
-import type { PieceSteer, SteerLayout } from "../transfer/piece-transfer-params.js";
+import type { PieceSteer, SteerLayout } from "../transfer/transfer-options.js";
 
 /** What is known of the file before any attempt ran. */
 export interface TapFile {

@@ -85,6 +85,23 @@ export async function openPart(partPath: string, committed: number, expectedSize
   }
 }
 
+/**
+ * Opens (creating, never through a link) the part file for the per-piece check and cuts what
+ * lies past `size` (nothing there belongs to the file); the rest is kept, unrecorded pieces
+ * are checked from disk. Returns the handle and the part's kept size.
+ */
+export async function openPartWithin(partPath: string, size: number): Promise<{ fh: FileHandle; partSize: number }> {
+  const fh = await openPartFile(partPath);
+  try {
+    const stat = await fh.stat();
+    if (stat.size > size) await fh.truncate(size);
+    return { fh, partSize: Math.min(stat.size, size) };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
 /** Feeds the first `length` bytes of the part into `hash` (the kept prefix on a resume). */
 export async function hashPrefix(fh: FileHandle, length: number, hash: Hash, signal?: AbortSignal): Promise<void> {
   const buf = Buffer.allocUnsafe(1024 * 1024);

@@ -4,37 +4,18 @@
  * transfer's read; after a failed read, retry/source-failure.ts decides whether the
  * source backs off, is dropped, or ends the attempt; a source that sent a bad piece is
  * banned; in the endgame, a read whose remaining pieces all arrived elsewhere is cancelled.
- * The pieces themselves (hashing, writing, checkpoints) are the transfer's
- * (piece-transfer.ts); this module only decides who reads what, and when.
+ * The pieces themselves (hashing, writing, checkpoints) are the engine's
+ * (piece-engine.ts); this module only runs the readers: who reads what is source-schedule.ts
+ * and source-steering.ts, what a failure does is source-failed.ts.
  */
-import { DownloadError, classify } from "../errors.js";
-import { pickPreemption, type PieceDeadline } from "../pieces/read-priority.js";
-import {
-  assignRange,
-  unserved,
-  urgentRangePieces,
-  type Assignment,
-  type ScheduleInput,
-} from "../pieces/source-schedule.js";
+import { DownloadError } from "../errors.js";
+import type { PieceDeadline } from "../pieces/read-priority.js";
+import { assignRange, type Assignment } from "../pieces/source-schedule.js";
 import type { BackoffOptions } from "../retry/backoff.js";
-import { decideSourceFailure, type SourceFailureDecision } from "../retry/source-failure.js";
+import type { SourceFailureDecision } from "../retry/source-failure.js";
+import { applySourceFailure } from "./source-failed.js";
 import type { SourceRun } from "./source-run.js";
-
-/** A bulk read (1 MiB messages) from a source at least this fast delivers a piece soon enough for a reader. */
-const BULK_FAST_RATE = 4 * 1024 * 1024;
-
-/** The reason a read is aborted with when the transfer stops it itself (endgame loser, banned source). */
-export const SUPERSEDED = Symbol("superseded");
-
-/** A source's answer that rules it out: banned (not the file) or unusable (cannot serve ranges). */
-export class SourceRefused extends Error {
-  constructor(
-    readonly verdict: "ban" | "unusable",
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { preemptForUrgent, scheduleInput, SUPERSEDED, type SteeringView } from "./source-steering.js";
 
 /** What the readers need from the transfer. */
 export interface ReaderDeps {
@@ -68,11 +49,23 @@ export class SourceReaders {
   private readonly readers: Uint8Array;
   private waiters: Array<() => void> = [];
 
+  /** What the schedule and the preemption see (source-steering.ts). */
+  private readonly view: SteeringView;
+
   constructor(
     readonly runs: readonly SourceRun[],
     private readonly d: ReaderDeps,
   ) {
     this.readers = new Uint8Array(d.count);
+    this.view = {
+      runs,
+      count: d.count,
+      pieceLength: d.pieceLength,
+      now: d.now,
+      missing: d.missing,
+      readers: (i) => this.readers[i] ?? 0,
+      urgent: d.urgent,
+    };
   }
 
   /** True when another source than `run` is neither banned nor dropped. */
@@ -131,66 +124,16 @@ export class SourceReaders {
 
   /** The schedule's answer for one source (source-schedule.ts). */
   private assign(run: SourceRun): Assignment | undefined {
-    return assignRange(this.scheduleInput(run));
+    return assignRange(scheduleInput(this.view, run));
   }
 
   /**
-   * The urgent pieces changed (a reader opened, moved or closed): wake idle sources, and when
-   * an urgent piece is served by nobody soon and no source is idle, stop the read of one
-   * source that serves no urgent piece (read-priority.ts `pickPreemption`) so it takes it.
+   * The urgent pieces changed (a reader opened, moved or closed): wake idle sources, and
+   * preempt a read when an urgent piece is served by nobody soon (source-steering.ts).
    */
   steer(): void {
-    const deadlines = this.d.urgent?.() ?? [];
     this.notify();
-    if (deadlines.length === 0) return;
-    const urgent = deadlines.map((d) => d.index);
-    const due = new Map(deadlines.map((d) => [d.index, d.ahead]));
-    const now = this.d.now();
-    const live = this.runs.filter((r) => !r.gone && r.retryAt <= now);
-    if (live.length === 0) return;
-    const input = this.scheduleInput(live[0] as SourceRun);
-    const k = pickPreemption({
-      unserved: urgent.filter((i) => i >= 0 && i < this.d.count && unserved({ ...input, mine: () => false }, i)),
-      reads: live.map((r) =>
-        r.reading === undefined || r.reading.ctl.signal.aborted
-          ? undefined
-          : { ...r.reading, bulk: !r.reading.urgent && r.rate() < BULK_FAST_RATE },
-      ),
-      deadline: (i) => (this.d.missing(i) ? (due.get(i) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY),
-      soon: urgentRangePieces(this.d.pieceLength),
-    });
-    if (k !== undefined) live[k]?.reading?.ctl.abort(SUPERSEDED);
-  }
-
-  private scheduleInput(run: SourceRun): ScheduleInput {
-    const owner = (i: number) =>
-      this.runs.find((r) => r.reading !== undefined && i >= r.reading.first && i < r.reading.end);
-    return {
-      count: this.d.count,
-      pieceLength: this.d.pieceLength,
-      missing: this.d.missing,
-      readers: (i) => this.readers[i] ?? 0,
-      mine: (i) => run.reading !== undefined && i >= run.reading.first && i < run.reading.end,
-      distance: (i) => i - (owner(i)?.reading?.position ?? i),
-      bulk: (i) => {
-        const o = owner(i);
-        return o?.reading?.urgent === false && o.rate() < BULK_FAST_RATE;
-      },
-      lead: (i) => Math.floor((this.lead.get(i) ?? 0) / this.d.pieceLength),
-      rate: run.rate(),
-      activeSources: this.runs.filter((r) => !r.gone).length,
-      urgent: this.urgentIndices(),
-    };
-  }
-
-  /** Bytes each urgent piece's reader consumes before it needs it (refreshed with the urgent list). */
-  private lead = new Map<number, number>();
-
-  private urgentIndices(): number[] | undefined {
-    const list = this.d.urgent?.();
-    if (list === undefined) return undefined;
-    this.lead = new Map(list.map((d) => [d.index, d.ahead]));
-    return list.map((d) => d.index);
+    preemptForUrgent(this.view);
   }
 
   /** Reads one assigned range; a failure is decided per source and may end the attempt. */
@@ -217,37 +160,14 @@ export class SourceReaders {
   /** After a failed read: back off, drop or ban the source, or end the attempt (rethrows). */
   private async sourceFailed(run: SourceRun, err: unknown): Promise<void> {
     if (this.d.ctl.signal.aborted) throw err; // the attempt is ending anyway (cancel, pause, disk)
-    const others = this.runs.filter((r) => r !== run && !r.gone).length;
-    if (err instanceof SourceRefused) {
-      if (others === 0) throw new DownloadError("protocol", `${run.source.url}: ${err.message}`);
-      if (err.verdict === "ban") return this.ban(run, err.message);
-      run.state = "unusable";
-      run.reason = err.message;
-      this.d.onSourceFailed(run, new DownloadError("protocol", err.message), {
-        kind: "drop",
-        reason: err.message,
-      });
-      return;
-    }
-    const error = classify(err);
-    run.failures++;
-    run.lastError = error;
-    const decision = decideSourceFailure({
-      error,
-      failures: run.failures,
-      othersUsable: others,
+    await applySourceFailure(run, err, {
+      others: this.runs.filter((r) => r !== run && !r.gone).length,
+      now: this.d.now,
       backoff: this.d.backoff,
       random: this.d.random ?? Math.random,
+      onSourceFailed: this.d.onSourceFailed,
+      ban: (r, reason) => this.ban(r, reason),
     });
-    this.d.onSourceFailed(run, error, decision);
-    if (decision.kind === "end-attempt") throw err;
-    if (decision.kind === "drop") {
-      run.state = "unusable";
-      run.reason = decision.reason;
-    } else {
-      run.state = "waiting";
-      run.retryAt = this.d.now() + decision.delayMs;
-    }
   }
 
   /** Bans a source from the job: its read stops, its pieces go to the others. */

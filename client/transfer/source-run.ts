@@ -1,7 +1,7 @@
 /**
  * One source's state inside a piece transfer (docs/downloads.md "Sources"): what it is
  * reading, what it delivered, how fast, and whether it may still be asked. The transfer
- * (piece-transfer.ts) changes it; the attempt reads {@link SourceRun.snapshot} for events
+ * (piece-engine.ts) changes it; the attempt reads {@link SourceRun.snapshot} for events
  * and the `download_source` row.
  */
 import type { SourceProgress } from "../events/download-events.js";

@@ -12,7 +12,11 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { sql } from "kysely";
-import { makeCommitsDurable, openDownloadsDatabase, openDownloadsDatabaseFile } from "../../../client/store/database.js";
+import {
+  makeCommitsDurable,
+  openDownloadsDatabase,
+  openDownloadsDatabaseFile,
+} from "../../../client/store/database.js";
 import { insertDownload } from "../../../client/store/download.repository.js";
 import type { NewDownloadRow } from "../../../client/store/download.table.js";
 import { keyRef } from "../../../client/remotes/key-ref.js";

@@ -1,5 +1,5 @@
 /**
- * The piece transfer (client/transfer/piece-transfer.ts) on real files with the real hashing
+ * The transfer engine's per-piece check (client/transfer/piece-engine.ts) on real files with the real hashing
  * worker pool, fed by an in-process source: a bad piece is read again alone, a resume reads only
  * missing pieces, a part damaged on disk is caught before the rename, another file's bytes are
  * caught at the first piece, and the row never records a piece that is not fsync'ed.
@@ -15,11 +15,13 @@ import { bitmapFromText, countPieces, emptyBitmap, type Bitmap } from "../../../
 import { createHashPool } from "../../../client/pieces/hash-pool.js";
 import { realTransferFs } from "../../../client/transfer/part-file.js";
 import {
-  runPieceTransfer,
-  type PieceHooks,
-  type PieceStats,
+  runTransfer as runPieceTransfer,
+  type PieceCheck,
+  type TransferHooks,
+  type TransferOptions,
   type TransferSource,
-} from "../../../client/transfer/piece-transfer.js";
+  type TransferStats as PieceStats,
+} from "../../../client/transfer/transfer.js";
 import type { Chunk, OpenRead } from "../../../client/transfer/read-source.js";
 import { tempDir } from "../../helpers/download-fixtures.js";
 
@@ -59,7 +61,7 @@ function source(data: Buffer, log: Req[], tamper?: (n: number, chunk: Buffer, of
 }
 
 interface Recorded {
-  hooks: PieceHooks;
+  hooks: TransferHooks;
   banned: Array<{ url: string; reason: string }>;
   sourceFailures: Array<{ url: string; code: string; decision: string }>;
   failed: Array<{ index: number; source: string }>;
@@ -85,11 +87,11 @@ function recorder(partPath: string, count: number): Recorded {
       onSourceFailed: (run, error, decision) =>
         sourceFailures.push({ url: run.source.url, code: error.code, decision: decision.kind }),
       onBytes: () => undefined,
-      onCheckpoint: async (verified) => {
-        checkpoints.push({ verified: bitmapFromText(verified, count), partSize: (await stat(partPath)).size });
+      onCheckpoint: async ({ verified }) => {
+        checkpoints.push({ verified: bitmapFromText(verified ?? "", count), partSize: (await stat(partPath)).size });
       },
-      onVerifying: async (verified) => {
-        checkpoints.push({ verified: bitmapFromText(verified, count), partSize: (await stat(partPath)).size });
+      onVerifying: async ({ verified }) => {
+        checkpoints.push({ verified: bitmapFromText(verified ?? "", count), partSize: (await stat(partPath)).size });
       },
     },
   };
@@ -102,24 +104,28 @@ function params(
   rec: Recorded,
   verified: Bitmap,
   signal = new AbortController().signal,
-) {
+): TransferOptions & { check: PieceCheck } {
   const leaves = leafHashes(data, sha256);
   const sources: readonly TransferSource[] =
     typeof openRead === "function"
       ? [{ id: "s1", url: "test-source", kind: "peer", itemId: `share/${name}`, etag: '"e"', openRead }]
       : openRead;
   return {
+    check: {
+      kind: "pieces",
+      size: data.length,
+      etag: '"e"',
+      root: rootFromLeaves(leaves, sha256),
+      pieceLength: P,
+      layer: pieceLayer(leaves, P, sha256),
+      verified,
+      recheck: () => true,
+      sources,
+      backoff: { baseMs: 10, capMs: 50, maxHintMs: 50 },
+      pool,
+    },
     partPath: path.join(work.dir, `${name}.part`),
     destination: path.join(work.dir, name),
-    size: data.length,
-    etag: '"e"',
-    root: rootFromLeaves(leaves, sha256),
-    pieceLength: P,
-    layer: pieceLayer(leaves, P, sha256),
-    verified,
-    recheck: () => true,
-    sources,
-    backoff: { baseMs: 10, capMs: 50, maxHintMs: 50 },
     signal,
     idleTimeoutMs: 60_000,
     checkpointBytes: 4 * P,
@@ -127,7 +133,6 @@ function params(
     maxFileSize: 2 ** 40,
     fs: realTransferFs,
     now: () => Date.now(),
-    pool,
     hooks: rec.hooks,
   };
 }
@@ -172,8 +177,8 @@ test("a resume reads only the missing pieces; recorded pieces are re-checked fro
   // Stop after the second checkpoint (deterministic on a slow machine: pieces are on record).
   let seen = 0;
   const onCheckpoint = rec1.hooks.onCheckpoint;
-  rec1.hooks.onCheckpoint = async (verified, prefix) => {
-    await onCheckpoint(verified, prefix);
+  rec1.hooks.onCheckpoint = async (at) => {
+    await onCheckpoint(at);
     seen += 1;
     if (seen === 2) ctl.abort(new DownloadError("shutdown", "stopped"));
   };

@@ -1,5 +1,5 @@
 /**
- * The transfer's write path (client/transfer/transfer.ts): small network chunks are
+ * The transfer's write path (client/transfer/transfer.ts, SHA-256 check): small network chunks are
  * coalesced into large writes, one write stays in flight while the next chunk is read,
  * the bytes and digest are exact, a checkpoint never stores an offset ahead of the bytes
  * on disk, and after a failed write nothing more is written (no bytes at a wrong offset).
@@ -18,7 +18,13 @@ import {
   type TransferFs,
 } from "../../../client/transfer/part-file.js";
 import type { Chunk, OpenRead } from "../../../client/transfer/read-source.js";
-import { runTransfer, type TransferHooks } from "../../../client/transfer/transfer.js";
+import {
+  runTransfer,
+  type Checkpoint,
+  type Sha256Check,
+  type TransferHooks,
+  type TransferOptions,
+} from "../../../client/transfer/transfer.js";
 import { sha256, tempDir } from "../../helpers/download-fixtures.js";
 
 let work: { dir: string; remove: () => Promise<void> };
@@ -51,10 +57,10 @@ function recordingHooks(partPath: string, checkpoints: Array<{ committed: number
     onValidated: async () => undefined,
     onRestart: async () => undefined,
     onBytes: () => undefined,
-    onCheckpoint: async (committed) => {
+    onCheckpoint: async ({ committed }) => {
       checkpoints.push({ committed, onDisk: (await stat(partPath)).size });
     },
-    onVerifying: async (committed) => {
+    onVerifying: async ({ committed }) => {
       checkpoints.push({ committed, onDisk: (await stat(partPath)).size });
     },
   };
@@ -67,15 +73,18 @@ function params(
   log: string[],
   checkpoints: Array<{ committed: number; onDisk: number }>,
   checkpointBytes = 2 ** 40,
-) {
+): TransferOptions & { check: Sha256Check } {
   const partPath = path.join(work.dir, `${name}.part`);
   return {
-    itemId: `share/${name}`,
+    check: {
+      kind: "sha256",
+      itemId: `share/${name}`,
+      expected: { size: data.length, etag: '"e1"', sha256: sha256(data) },
+      committed: 0,
+      openRead: chunkSource(data, log),
+    },
     partPath,
     destination: path.join(work.dir, name),
-    expected: { size: data.length, etag: '"e1"', sha256: sha256(data) },
-    committed: 0,
-    openRead: chunkSource(data, log),
     signal: new AbortController().signal,
     idleTimeoutMs: 60_000,
     checkpointBytes,
@@ -206,7 +215,7 @@ test("a resume hashes the kept prefix and appends coalesced writes at the right 
   let seen = 0;
   const hooks = {
     ...first.hooks,
-    onCheckpoint: async (c: number) => {
+    onCheckpoint: async (c: Checkpoint) => {
       await first.hooks.onCheckpoint(c);
       if (++seen === 2) ctl.abort(new DownloadError("shutdown", "stopped"));
     },
@@ -214,7 +223,7 @@ test("a resume hashes the kept prefix and appends coalesced writes at the right 
   await assert.rejects(runTransfer({ ...first, hooks, signal: ctl.signal }, { bytesWritten: 0 }));
   const kept = checkpoints.at(-1)?.committed ?? 0;
   assert.ok(kept > 0 && kept < data.length, `kept ${kept}`);
-  const result = await runTransfer({ ...first, committed: kept }, { bytesWritten: 0 });
+  const result = await runTransfer({ ...first, check: { ...first.check, committed: kept } }, { bytesWritten: 0 });
   assert.equal(result.sha256, sha256(data));
   assert.deepEqual(await readFile(first.destination), data);
 });
