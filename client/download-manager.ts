@@ -151,7 +151,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   const fs = options.fs ?? realTransferFs;
   const makeClient = options.createClient ?? createPeerClient;
   const owner = makeLeaseOwner(undefined, undefined, options.workerName);
-  const limiter = createLimiter({ global: o.concurrency, perPeer: o.perPeer });
+  const limiter = createLimiter({ global: o.concurrency, perPeer: o.perPeer, folderFiles: o.folderFiles });
   const keys = new Map<string, string>();
   for (const k of options.keys ?? []) keys.set(keyRef(k), k);
   const clients = new Map<string, ClientEntry>();
