@@ -1,6 +1,7 @@
 /** The download manager's folder methods (docs/downloads.md "Folder jobs"), over a {@link FolderContext}. */
 import path from "node:path";
 import type { DeleteResult, PeerRef } from "../download-manager.js";
+import type { OnExisting } from "../transfer/existing-policy.js";
 import type { FolderContext } from "./folder-context.js";
 import { enqueueFolder, type FolderEnqueueResult, type FolderPeer } from "./enqueue-folder.js";
 import { cancelFolder, deleteFolder, getFolder, listFolders, retryFolder, waitFolder } from "./folder-jobs.js";
@@ -12,6 +13,12 @@ export interface EnqueueFolderOptions {
   outDir?: string;
   /** Aborts the listing. */
   signal?: AbortSignal;
+  /**
+   * A file whose destination holds other content: refused, replaced, or placed at `name (n).ext`,
+   * per file as for a single file (docs/downloads.md "Safe writes"). Kept for this manager's
+   * `waitFolder` of the folder (its identical files). @default "refuse"
+   */
+  onExisting?: OnExisting;
 }
 
 /** The folder half of the DownloadManager. */
@@ -43,12 +50,18 @@ export function folderMethods(
   register: (peer: PeerRef) => FolderPeer,
   job: { cancel(id: string): Promise<unknown>; delete(id: string): Promise<DeleteResult> },
 ): FolderMethods {
+  // The mode of each folder enqueued here, for its twins placed by waitFolder.
+  const modes = new Map<string, OnExisting>();
   return {
-    enqueueFolder(peer, folderId, options = {}) {
+    async enqueueFolder(peer, folderId, options = {}) {
       const target = register(peer);
-      return enqueueFolder(ctx, target, folderId, path.resolve(options.outDir ?? downloadDir), options.signal);
+      const outDir = path.resolve(options.outDir ?? downloadDir);
+      const mode = options.onExisting ?? "refuse";
+      const result = await enqueueFolder(ctx, target, folderId, outDir, options.signal, mode);
+      modes.set(result.id, mode);
+      return result;
     },
-    waitFolder: (id) => waitFolder(ctx, id),
+    waitFolder: (id) => waitFolder(ctx, id, modes.get(id)),
     listFolders: () => listFolders(ctx),
     getFolder: (id) => getFolder(ctx, id),
     cancelFolder: (id) => cancelFolder(ctx, id, (j) => job.cancel(j)),
