@@ -12,12 +12,13 @@ import { classify, DownloadError } from "../errors.js";
 import { checkItemId, createOrReuseJob } from "../manager-enqueue.js";
 import * as folders from "../store/download-folder.repository.js";
 import type { DownloadFolderRow, FolderFileRow } from "../store/download-folder.table.js";
+import type { DownloadRow } from "../store/download.table.js";
 import { getDownloadRow, updateDownloadIfStatus } from "../store/download.repository.js";
 import type { OnExisting } from "../transfer/existing-policy.js";
 import { checkFileName } from "../transfer/safe-name.js";
 import type { FolderContext } from "./folder-context.js";
 import { findTwins, planFolder, type PlannedFile, type RefusedEntry } from "./folder-plan.js";
-import { copyIntoPlace, PlaceError, pickIntactSource } from "./reuse.js";
+import { copyIntoPlace, PlaceError, pickIntactSource, syncDirectories } from "./reuse.js";
 import { eachLimited } from "./each-limited.js";
 import { makeTree } from "./safe-tree.js";
 import { summarize } from "./folder-jobs.js";
@@ -139,6 +140,13 @@ export async function enqueueFolder(
   const reused = { files: 0, bytes: 0 };
   const jobs: string[] = [];
   const outcomes = new Map<string, Outcome["kind"]>();
+  // One look-up of earlier downloads for the whole manifest; directories synced once at the end.
+  const rooted = plan.files.filter((f) => f.piecesRoot !== null && f.size > 0);
+  const earlier = await folders.findCompletedByRoots(
+    ctx.db(),
+    rooted.map((f) => ({ piecesRoot: f.piecesRoot as string, size: f.size })),
+  );
+  const copies: ReuseBatch = { earlier, directories: new Set() };
   const settled: Array<{ f: PlannedFile; outcome: Outcome } | undefined> = [];
   const settle = async (f: PlannedFile, i: number) => {
     const row = manifest.get(f.rel);
@@ -146,7 +154,7 @@ export async function enqueueFolder(
     // A twin of a refused file is fetched on its own.
     const twinOf = twins.get(f.rel);
     const twin = twinOf !== undefined && outcomes.get(twinOf) !== "refused" ? twinOf : undefined;
-    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin, onExisting });
+    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin, onExisting, copies });
     outcomes.set(f.rel, outcome.kind);
     settled[i] = { f, outcome };
   };
@@ -163,6 +171,7 @@ export async function enqueueFolder(
     SETTLE_AT_ONCE,
     (x) => settle(x.f, x.i),
   );
+  await syncDirectories(copies.directories);
   for (const s of settled) {
     if (s === undefined) continue;
     const { f, outcome } = s;
@@ -288,6 +297,14 @@ interface FileTask {
   /** The relative path of an identical file earlier in the folder. */
   readonly twin: string | undefined;
   readonly onExisting: OnExisting;
+  readonly copies: ReuseBatch;
+}
+
+/** What the copies of one enqueue share: earlier downloads by `<root>:<size>`, the directories to sync. */
+export interface ReuseBatch {
+  readonly earlier: ReadonlyMap<string, readonly DownloadRow[]>;
+  /** Directories a copy was placed in; the caller fsyncs each once ({@link syncDirectories}). */
+  readonly directories: Set<string>;
 }
 
 /** One file: already done, its job resumed, copied from disk, left to its twin, or a new file job. */
@@ -318,7 +335,7 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
     await refuseFile(ctx, row, (err as Error).message);
     return { kind: "refused", reason: (err as Error).message };
   }
-  const reused = await reuseFromDisk(ctx, row, file, destination, task.onExisting);
+  const reused = await reuseFromDisk(ctx, row, file, destination, task.onExisting, task.copies);
   if (reused !== undefined) return reused;
   if (task.twin !== undefined) {
     await folders.updateFolderFile(d, row.id, { state: "twin", reason: task.twin, updated_at: ctx.now() });
@@ -352,23 +369,33 @@ async function refuseFile(ctx: FolderContext, row: FolderFileRow, reason: string
   await folders.updateFolderFile(ctx.db(), row.id, { state: "refused", reason, updated_at: ctx.now() });
 }
 
-/** Copies a completed download of the same content into place; undefined when there is none to copy. */
+/**
+ * Copies a completed download of the same content into place; undefined when there is none to
+ * copy. With `batch`, the candidates come from its look-up and the directory is left to the
+ * caller to sync (once per directory); without, they are looked up and the directory synced here.
+ */
 export async function reuseFromDisk(
   ctx: FolderContext,
   row: FolderFileRow,
   file: { readonly piecesRoot: string | null; readonly size: number },
   destination: string,
   onExisting: OnExisting = "refuse",
+  batch?: ReuseBatch,
 ): Promise<Outcome | undefined> {
   if (file.piecesRoot === null || file.size === 0) return undefined;
-  const candidates = (await folders.findCompletedByContent(ctx.db(), file.piecesRoot, file.size)).filter(
-    (r) => r.destination !== destination,
-  );
+  const known =
+    batch === undefined
+      ? await folders.findCompletedByContent(ctx.db(), file.piecesRoot, file.size)
+      : (batch.earlier.get(`${file.piecesRoot}:${file.size}`) ?? []);
+  const candidates = known.filter((r) => r.destination !== destination);
   const source = await pickIntactSource(candidates, file.piecesRoot);
   if (source === undefined) return undefined;
   let placed: string;
   try {
-    placed = await copyIntoPlace(source.destination, destination, file.size, file.piecesRoot, onExisting);
+    placed = await copyIntoPlace(source.destination, destination, file.size, file.piecesRoot, onExisting, {
+      syncDirectory: batch === undefined,
+    });
+    batch?.directories.add(path.dirname(placed));
   } catch (err) {
     // Other content at the destination: the file's own job says so ("destination-exists") as
     // for a single file, and a later --rename or --overwrite applies to it.

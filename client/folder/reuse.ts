@@ -83,7 +83,8 @@ export class PlaceError extends Error {
  * an existing file); then removes the part and fsyncs the directory. A `dst` with other bytes is
  * decided by `mode` as for a single file (docs/downloads.md "Safe writes"): refused (PlaceError),
  * replaced (`overwrite`), or the copy placed at the first free `name (n).ext` (`rename`).
- * Returns the path used. @default mode "refuse"
+ * Returns the path used. `syncDirectory: false` leaves the directory's fsync to the caller
+ * ({@link syncDirectories}). @default mode "refuse", syncDirectory true
  */
 export async function copyIntoPlace(
   src: string,
@@ -91,6 +92,7 @@ export async function copyIntoPlace(
   size: number,
   root: string,
   mode: OnExisting = "refuse",
+  options: { readonly syncDirectory?: boolean } = {},
 ): Promise<string> {
   const part = `${dst}.part`;
   let placed = dst;
@@ -111,15 +113,28 @@ export async function copyIntoPlace(
   } finally {
     await unlink(part).catch(() => undefined);
   }
-  const dir = await open(path.dirname(placed), "r");
-  try {
-    await dir.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory.
-  } finally {
-    await dir.close();
-  }
+  if (options.syncDirectory !== false) await syncDirectories([path.dirname(placed)]);
   return placed;
+}
+
+/**
+ * fsyncs each directory, so the names placed in it survive a power loss. A folder's copies sync
+ * their directories once at the end, before the folder reports them: a name lost before that is
+ * found missing by the next run and copied again (the bytes behind every name were synced first).
+ */
+export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
+  await Promise.all(
+    [...dirs].map(async (d) => {
+      const dir = await open(d, "r");
+      try {
+        await dir.sync();
+      } catch {
+        // Some file systems refuse fsync on a directory.
+      } finally {
+        await dir.close();
+      }
+    }),
+  );
 }
 
 /** `dst` holds other bytes: replace it (`overwrite`), take the first free numbered name (`rename`), or refuse. */
