@@ -72,7 +72,7 @@ async function treeBytes(dir: string): Promise<{ files: number; bytes: number }>
 
 /** Runs the "folder" group. */
 export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
-  const title = "11. A folder: `peer get <peer> share/folder/` vs `aria2c -j8` and `wget -r -np`, and reuse";
+  const title = "A folder: `peer get <peer> share/folder/` vs `aria2c -j8` and `wget -r -np`, and reuse";
   const missing = timedProcessUnavailable();
   if (missing !== undefined)
     return { group: "folder", title, description: missing, throughput: [], metrics: [], notes: [missing] };
