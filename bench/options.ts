@@ -11,6 +11,7 @@ export const GROUPS = [
   "memory",
   "resume",
   "small",
+  "folder",
   "hashing",
   "sources",
   "stream",

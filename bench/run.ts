@@ -14,6 +14,7 @@ import { REPO_ROOT } from "./child.js";
 import { createBenchFiles, type BenchContext } from "./context.js";
 import { runCliGroup } from "./groups/cli-group.js";
 import { runDownloadGroup } from "./groups/download-group.js";
+import { runFolderGroup } from "./groups/folder-group.js";
 import { runHttpGroup } from "./groups/http-group.js";
 import { runMemoryGroup } from "./groups/memory-group.js";
 import { runResumeGroup } from "./groups/resume-group.js";
@@ -36,6 +37,7 @@ const RUNNERS: Record<GroupName, (ctx: BenchContext) => Promise<GroupResult>> = 
   memory: runMemoryGroup,
   resume: runResumeGroup,
   small: runSmallGroup,
+  folder: runFolderGroup,
   hashing: runHashingGroup,
   sources: runSourcesGroup,
   stream: runStreamGroup,

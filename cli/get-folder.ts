@@ -45,5 +45,5 @@ async function enqueueFolderArgument(
 ): Promise<FolderEnqueueResult> {
   if ((options.sources?.length ?? 0) > 0 || (options.mirrors?.length ?? 0) > 0)
     throw new DownloadError("invalid-argument", `--source and --mirror apply to files, not to the folder ${folderId}`);
-  return m.enqueueFolder(peer, folderId, { signal: options.signal });
+  return m.enqueueFolder(peer, folderId, { signal: options.signal, onExisting: options.onExisting });
 }

@@ -24,6 +24,8 @@ export interface DownloadManagerOptions {
   concurrency?: number;
   /** Downloads at once from one peer. @default 2 */
   perPeer?: number;
+  /** Files of one folder job at once; the folder takes one download slot (docs/downloads.md "Folder jobs"). @default 8 */
+  folderFiles?: number;
   /** Transport for new jobs. @default "connect" */
   transport?: TransportKind;
   /** Abort an attempt after this long without bytes (only while waiting on the network). @default 60000 */
@@ -67,6 +69,7 @@ export interface DownloadManagerOptions {
 export const DOWNLOAD_DEFAULTS = Object.freeze({
   concurrency: 3,
   perPeer: 2,
+  folderFiles: 8,
   transport: "connect" as TransportKind,
   idleTimeoutMs: 60_000,
   checkpointBytes: 64 * 1024 * 1024,
@@ -92,6 +95,7 @@ export function resolveDownloadOptions(o: DownloadManagerOptions) {
   return Object.freeze({
     concurrency: positiveInt("concurrency", o.concurrency, DOWNLOAD_DEFAULTS.concurrency),
     perPeer: positiveInt("perPeer", o.perPeer, DOWNLOAD_DEFAULTS.perPeer),
+    folderFiles: positiveInt("folderFiles", o.folderFiles, DOWNLOAD_DEFAULTS.folderFiles),
     transport: o.transport ?? DOWNLOAD_DEFAULTS.transport,
     idleTimeoutMs: positiveInt("idleTimeoutMs", o.idleTimeoutMs, DOWNLOAD_DEFAULTS.idleTimeoutMs),
     checkpointBytes: positiveInt("checkpointBytes", o.checkpointBytes, DOWNLOAD_DEFAULTS.checkpointBytes),

@@ -12,16 +12,22 @@ import { classify, DownloadError } from "../errors.js";
 import { checkItemId, createOrReuseJob } from "../manager/enqueue.js";
 import * as folders from "../store/download-folder.repository.js";
 import type { DownloadFolderRow, FolderFileRow } from "../store/download-folder.table.js";
-import { getDownloadRow } from "../store/download.repository.js";
+import type { DownloadRow } from "../store/download.table.js";
+import { getDownloadRow, updateDownloadIfStatus } from "../store/download.repository.js";
+import type { OnExisting } from "../transfer/existing-policy.js";
 import { checkFileName } from "../transfer/safe-name.js";
 import type { FolderContext } from "./folder-context.js";
 import { findTwins, planFolder, type PlannedFile, type RefusedEntry } from "./folder-plan.js";
-import { copyIntoPlace, pickIntactSource } from "./reuse.js";
+import { copyIntoPlace, PlaceError, pickIntactSource, syncDirectories } from "./reuse.js";
+import { eachLimited } from "./each-limited.js";
 import { makeTree } from "./safe-tree.js";
 import { summarize } from "./folder-jobs.js";
 
 /** The capability a peer advertises when it lists folders (ListItemsRequest.folder). */
 export const FOLDERS_CAPABILITY = "folders";
+/** Files settled at once by {@link enqueueFolder} (copies from disk, job rows). */
+const SETTLE_AT_ONCE = 8;
+
 /** Most files one folder job takes (a listing past it is refused, not cut). */
 export const MAX_FOLDER_FILES = 100_000;
 
@@ -96,13 +102,17 @@ export async function listFolder(ctx: FolderContext, peer: FolderPeer, folderId:
   }
 }
 
-/** Enqueues (or resumes) the folder job for `folderId` from `peer` into `<outDir>/<folder name>`. */
+/**
+ * Enqueues (or resumes) the folder job for `folderId` from `peer` into `<outDir>/<folder name>`;
+ * `onExisting` applies to each file as for a single file. @default onExisting "refuse"
+ */
 export async function enqueueFolder(
   ctx: FolderContext,
   peer: FolderPeer,
   folderIdArg: string,
   outDir: string,
   signal?: AbortSignal,
+  onExisting: OnExisting = "refuse",
 ): Promise<FolderEnqueueResult> {
   const folderId = normalizeFolderId(folderIdArg);
   const name = folderId.slice(folderId.lastIndexOf("/") + 1);
@@ -130,14 +140,41 @@ export async function enqueueFolder(
   const reused = { files: 0, bytes: 0 };
   const jobs: string[] = [];
   const outcomes = new Map<string, Outcome["kind"]>();
-  for (const f of plan.files) {
+  // One look-up of earlier downloads for the whole manifest; directories synced once at the end.
+  const rooted = plan.files.filter((f) => f.piecesRoot !== null && f.size > 0);
+  const earlier = await folders.findCompletedByRoots(
+    ctx.db(),
+    rooted.map((f) => ({ piecesRoot: f.piecesRoot as string, size: f.size })),
+  );
+  const copies: ReuseBatch = { earlier, directories: new Set() };
+  const settled: Array<{ f: PlannedFile; outcome: Outcome } | undefined> = [];
+  const settle = async (f: PlannedFile, i: number) => {
     const row = manifest.get(f.rel);
-    if (row === undefined) continue;
+    if (row === undefined) return;
     // A twin of a refused file is fetched on its own.
     const twinOf = twins.get(f.rel);
     const twin = twinOf !== undefined && outcomes.get(twinOf) !== "refused" ? twinOf : undefined;
-    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin });
+    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin, onExisting, copies });
     outcomes.set(f.rel, outcome.kind);
+    settled[i] = { f, outcome };
+  };
+  // Originals first, then their twins (which need the original's outcome); several files at a
+  // time, so that copies' fsyncs and the store's writes overlap instead of taking turns.
+  const indexed = plan.files.map((f, i) => ({ f, i }));
+  await eachLimited(
+    indexed.filter((x) => !twins.has(x.f.rel)),
+    SETTLE_AT_ONCE,
+    (x) => settle(x.f, x.i),
+  );
+  await eachLimited(
+    indexed.filter((x) => twins.has(x.f.rel)),
+    SETTLE_AT_ONCE,
+    (x) => settle(x.f, x.i),
+  );
+  await syncDirectories(copies.directories);
+  for (const s of settled) {
+    if (s === undefined) continue;
+    const { f, outcome } = s;
     if (outcome.kind === "reused") {
       reused.files++;
       reused.bytes += f.size;
@@ -259,6 +296,15 @@ interface FileTask {
   readonly row: FolderFileRow;
   /** The relative path of an identical file earlier in the folder. */
   readonly twin: string | undefined;
+  readonly onExisting: OnExisting;
+  readonly copies: ReuseBatch;
+}
+
+/** What the copies of one enqueue share: earlier downloads by `<root>:<size>`, the directories to sync. */
+export interface ReuseBatch {
+  readonly earlier: ReadonlyMap<string, readonly DownloadRow[]>;
+  /** Directories a copy was placed in; the caller fsyncs each once ({@link syncDirectories}). */
+  readonly directories: Set<string>;
 }
 
 /** One file: already done, its job resumed, copied from disk, left to its twin, or a new file job. */
@@ -272,6 +318,9 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
     const job = await getDownloadRow(d, row.download_id);
     if (job?.status === "completed" && (await exists(here))) return { kind: "done" };
     if (job !== undefined && job.status !== "completed") {
+      // This run's --overwrite or --rename (or neither) is what the user wants now.
+      if (job.on_existing !== task.onExisting)
+        await updateDownloadIfStatus(d, job.id, [job.status], { on_existing: task.onExisting, updated_at: ctx.now() });
       if (job.status === "failed" || job.status === "cancelled" || job.status === "paused") await ctx.retry(job.id);
       else ctx.schedule(job.id);
       return { kind: "job", id: job.id };
@@ -286,7 +335,7 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
     await refuseFile(ctx, row, (err as Error).message);
     return { kind: "refused", reason: (err as Error).message };
   }
-  const reused = await reuseFromDisk(ctx, row, file, destination);
+  const reused = await reuseFromDisk(ctx, row, file, destination, task.onExisting, task.copies);
   if (reused !== undefined) return reused;
   if (task.twin !== undefined) {
     await folders.updateFolderFile(d, row.id, { state: "twin", reason: task.twin, updated_at: ctx.now() });
@@ -294,7 +343,15 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
   }
   const item = { ...file.item, name: leaf } as Item;
   const { peer } = task;
-  const job = { ...peer, itemId: file.itemId, item, name: leaf, destination, folderJobId: folder.id };
+  const job = {
+    ...peer,
+    itemId: file.itemId,
+    item,
+    name: leaf,
+    destination,
+    folderJobId: folder.id,
+    onExisting: task.onExisting,
+  };
   const slot = await createOrReuseJob(d, job, ctx.now, ctx.emit);
   await folders.updateFolderFile(d, row.id, { state: "job", download_id: slot.id, updated_at: ctx.now() });
   ctx.schedule(slot.id);
@@ -312,28 +369,43 @@ async function refuseFile(ctx: FolderContext, row: FolderFileRow, reason: string
   await folders.updateFolderFile(ctx.db(), row.id, { state: "refused", reason, updated_at: ctx.now() });
 }
 
-/** Copies a completed download of the same content into place; undefined when there is none to copy. */
+/**
+ * Copies a completed download of the same content into place; undefined when there is none to
+ * copy. With `batch`, the candidates come from its look-up and the directory is left to the
+ * caller to sync (once per directory); without, they are looked up and the directory synced here.
+ */
 export async function reuseFromDisk(
   ctx: FolderContext,
   row: FolderFileRow,
   file: { readonly piecesRoot: string | null; readonly size: number },
   destination: string,
+  onExisting: OnExisting = "refuse",
+  batch?: ReuseBatch,
 ): Promise<Outcome | undefined> {
   if (file.piecesRoot === null || file.size === 0) return undefined;
-  const candidates = (await folders.findCompletedByContent(ctx.db(), file.piecesRoot, file.size)).filter(
-    (r) => r.destination !== destination,
-  );
+  const known =
+    batch === undefined
+      ? await folders.findCompletedByContent(ctx.db(), file.piecesRoot, file.size)
+      : (batch.earlier.get(`${file.piecesRoot}:${file.size}`) ?? []);
+  const candidates = known.filter((r) => r.destination !== destination);
   const source = await pickIntactSource(candidates, file.piecesRoot);
   if (source === undefined) return undefined;
+  let placed: string;
   try {
-    await copyIntoPlace(source.destination, destination, file.size, file.piecesRoot);
+    placed = await copyIntoPlace(source.destination, destination, file.size, file.piecesRoot, onExisting, {
+      syncDirectory: batch === undefined,
+    });
+    batch?.directories.add(path.dirname(placed));
   } catch (err) {
+    // Other content at the destination: the file's own job says so ("destination-exists") as
+    // for a single file, and a later --rename or --overwrite applies to it.
+    if (err instanceof PlaceError && err.exists) return undefined;
     await refuseFile(ctx, row, (err as Error).message);
     return { kind: "refused", reason: (err as Error).message };
   }
   await folders.updateFolderFile(ctx.db(), row.id, {
     state: "reused",
-    reason: `copied from ${source.destination}`,
+    reason: `copied from ${source.destination}${placed === destination ? "" : ` to ${path.basename(placed)}`}`,
     updated_at: ctx.now(),
   });
   return { kind: "reused" };

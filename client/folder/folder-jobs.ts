@@ -10,6 +10,7 @@ import type { DownloadFolderRow, FolderFileRow } from "../store/download-folder.
 import { getDownloadRow } from "../store/download.repository.js";
 import type { FolderContext } from "./folder-context.js";
 import { type FolderSummary, type JobFacts, summarizeFolder } from "./folder-summary.js";
+import type { OnExisting } from "../transfer/existing-policy.js";
 import { copyIntoPlace } from "./reuse.js";
 
 /** The folder job with this id or unique id prefix (4 characters at least). */
@@ -60,15 +61,19 @@ export async function getFolder(ctx: FolderContext, id: string): Promise<FolderS
 
 /**
  * Waits for every file job of the folder to end, then places the twins (files identical to one
- * that was fetched) by copying it; resolves with the summary. Rejects with "shutdown" when the
+ * that was fetched) by copying it (`onExisting` as for a single file); resolves with the summary. Rejects with "shutdown" when the
  * manager closes first (the job stays resumable).
  */
-export async function waitFolder(ctx: FolderContext, id: string): Promise<FolderSummary> {
+export async function waitFolder(
+  ctx: FolderContext,
+  id: string,
+  onExisting: OnExisting = "refuse",
+): Promise<FolderSummary> {
   const folder = await requireFolder(ctx, id);
   const files = await folders.listFolderFiles(ctx.db(), folder.id);
   const ids = files.filter((f) => f.state === "job" && f.download_id !== null).map((f) => f.download_id as string);
   await Promise.all(ids.map((j) => ctx.wait(j)));
-  await placeTwins(ctx, folder, files);
+  await placeTwins(ctx, folder, files, onExisting);
   const summary = await summarize(ctx, folder);
   ctx.emit({
     id: folder.id,
@@ -90,7 +95,12 @@ export async function waitFolder(ctx: FolderContext, id: string): Promise<Folder
 }
 
 /** Copies each twin from its original once the original is in place; a twin whose original failed gets its reason. */
-async function placeTwins(ctx: FolderContext, folder: DownloadFolderRow, files: readonly FolderFileRow[]) {
+async function placeTwins(
+  ctx: FolderContext,
+  folder: DownloadFolderRow,
+  files: readonly FolderFileRow[],
+  onExisting: OnExisting,
+) {
   const d = ctx.db();
   const byPath = new Map(files.map((f) => [f.rel_path, f]));
   for (const twin of files) {
@@ -107,7 +117,7 @@ async function placeTwins(ctx: FolderContext, folder: DownloadFolderRow, files: 
     const src = path.join(folder.destination, ...twin.reason.split("/"));
     const dst = path.join(folder.destination, ...twin.rel_path.split("/"));
     try {
-      await copyIntoPlace(src, dst, Number(twin.size), twin.pieces_root);
+      await copyIntoPlace(src, dst, Number(twin.size), twin.pieces_root, onExisting);
       await folders.updateFolderFile(d, twin.id, {
         state: "reused",
         reason: `identical to ${twin.reason}`,

@@ -1,6 +1,7 @@
 /** The download manager's folder methods (docs/downloads.md "Folder jobs"), over a {@link FolderContext}. */
 import path from "node:path";
 import type { DeleteResult, FolderMethods, PeerRef } from "../manager/manager-api.js";
+import type { OnExisting } from "../transfer/existing-policy.js";
 import type { FolderContext } from "./folder-context.js";
 import { enqueueFolder, type FolderPeer } from "./enqueue-folder.js";
 import { cancelFolder, deleteFolder, getFolder, listFolders, retryFolder, waitFolder } from "./folder-jobs.js";
@@ -12,12 +13,18 @@ export function folderMethods(
   register: (peer: PeerRef) => FolderPeer,
   job: { cancel(id: string): Promise<unknown>; delete(id: string): Promise<DeleteResult> },
 ): FolderMethods {
+  // The mode of each folder enqueued here, for its twins placed by waitFolder.
+  const modes = new Map<string, OnExisting>();
   return {
-    enqueueFolder(peer, folderId, options = {}) {
+    async enqueueFolder(peer, folderId, options = {}) {
       const target = register(peer);
-      return enqueueFolder(ctx, target, folderId, path.resolve(options.outDir ?? downloadDir), options.signal);
+      const outDir = path.resolve(options.outDir ?? downloadDir);
+      const mode = options.onExisting ?? "refuse";
+      const result = await enqueueFolder(ctx, target, folderId, outDir, options.signal, mode);
+      modes.set(result.id, mode);
+      return result;
     },
-    waitFolder: (id) => waitFolder(ctx, id),
+    waitFolder: (id) => waitFolder(ctx, id, modes.get(id)),
     listFolders: () => listFolders(ctx),
     getFolder: (id) => getFolder(ctx, id),
     cancelFolder: (id) => cancelFolder(ctx, id, (j) => job.cancel(j)),

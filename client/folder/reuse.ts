@@ -12,7 +12,8 @@ import { pieceLengthFor } from "../../common/pieces/tree.js";
 import { createTreeBuilder } from "../../common/pieces/tree-builder.js";
 import { toHex } from "../../common/pieces/hex.js";
 import type { DownloadRow } from "../store/download.table.js";
-import { placeNoReplace } from "../transfer/safe-fs.js";
+import { MAX_RENAME_CANDIDATES, type OnExisting, renameCandidate } from "../transfer/existing-policy.js";
+import { placeNoReplace, placeReplacing } from "../transfer/safe-fs.js";
 
 /** How a completed download's file looks now. */
 export type FileCondition = "intact" | "changed" | "gone";
@@ -66,16 +67,35 @@ export async function sameContent(file: string, size: number, root: string): Pro
   return (await fileRoot(file, size)) === root;
 }
 
-/** Why a copy could not be placed. */
-export class PlaceError extends Error {}
+/** Why a copy could not be placed; `exists` when other content is at the destination. */
+export class PlaceError extends Error {
+  constructor(
+    message: string,
+    readonly exists = false,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Copies `src` to `<dst>.part` (reflink where possible), checks the copy's size against `size`,
  * fsyncs it, and places it at `dst` with safe-fs.ts `placeNoReplace` (link(2), which never replaces
- * an existing file); then removes the part and fsyncs the directory. Throws PlaceError when `dst` exists with other bytes.
+ * an existing file); then removes the part and fsyncs the directory. A `dst` with other bytes is
+ * decided by `mode` as for a single file (docs/downloads.md "Safe writes"): refused (PlaceError),
+ * replaced (`overwrite`), or the copy placed at the first free `name (n).ext` (`rename`).
+ * Returns the path used. `syncDirectory: false` leaves the directory's fsync to the caller
+ * ({@link syncDirectories}). @default mode "refuse", syncDirectory true
  */
-export async function copyIntoPlace(src: string, dst: string, size: number, root: string): Promise<void> {
+export async function copyIntoPlace(
+  src: string,
+  dst: string,
+  size: number,
+  root: string,
+  mode: OnExisting = "refuse",
+  options: { readonly syncDirectory?: boolean } = {},
+): Promise<string> {
   const part = `${dst}.part`;
+  let placed = dst;
   // unlink never follows a symlink; COPYFILE_EXCL opens with O_EXCL, which refuses one.
   await unlink(part).catch(() => undefined);
   await copyFile(src, part, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
@@ -89,16 +109,48 @@ export async function copyIntoPlace(src: string, dst: string, size: number, root
     }
     // Placed by an earlier run that died before recording it: the same bytes are fine.
     if (!(await placeNoReplace(part, dst)) && !(await sameContent(dst, size, root)))
-      throw new PlaceError(`${dst} already exists; left as it is`);
+      placed = await placeOther(part, dst, mode, size, root);
   } finally {
     await unlink(part).catch(() => undefined);
   }
-  const dir = await open(path.dirname(dst), "r");
-  try {
-    await dir.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory.
-  } finally {
-    await dir.close();
+  if (options.syncDirectory !== false) await syncDirectories([path.dirname(placed)]);
+  return placed;
+}
+
+/**
+ * fsyncs each directory, so the names placed in it survive a power loss. A folder's copies sync
+ * their directories once at the end, before the folder reports them: a name lost before that is
+ * found missing by the next run and copied again (the bytes behind every name were synced first).
+ */
+export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
+  await Promise.all(
+    [...dirs].map(async (d) => {
+      const dir = await open(d, "r");
+      try {
+        await dir.sync();
+      } catch {
+        // Some file systems refuse fsync on a directory.
+      } finally {
+        await dir.close();
+      }
+    }),
+  );
+}
+
+/** `dst` holds other bytes: replace it (`overwrite`), take the first free numbered name (`rename`), or refuse. */
+async function placeOther(part: string, dst: string, mode: OnExisting, size: number, root: string): Promise<string> {
+  if (mode === "overwrite") {
+    // placeReplacing renames the part away; the caller's unlink of it then finds nothing.
+    await placeReplacing(part, dst);
+    return dst;
   }
+  if (mode === "rename") {
+    for (let n = 1; n <= MAX_RENAME_CANDIDATES; n++) {
+      const candidate = path.join(path.dirname(dst), renameCandidate(path.basename(dst), n));
+      if (await placeNoReplace(part, candidate)) return candidate;
+      // A numbered copy placed by an earlier run: the same bytes are fine.
+      if (await sameContent(candidate, size, root)) return candidate;
+    }
+  }
+  throw new PlaceError(`${dst} already exists with other content; left as it is (--overwrite or --rename)`, true);
 }

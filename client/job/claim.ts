@@ -49,6 +49,8 @@ export class JobClaim {
   /** The fencing token of our claim: every write of the row and the final rename require it. */
   token: number | undefined;
   private release: (() => void) | undefined;
+  /** The folder job of the claimed row, if any. */
+  private folderJobId: string | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly onAbort = () => this.attemptCtl.abort(this.signal.reason);
 
@@ -68,7 +70,8 @@ export class JobClaim {
   async claim(row: DownloadRow): Promise<DownloadRow | undefined> {
     const { ctx, id } = this;
     for (;;) {
-      this.release = await ctx.limiter.acquire(row.peer_url, this.signal);
+      this.folderJobId = row.folder_job_id ?? undefined;
+      this.release = await this.acquireSlot(row.peer_url, this.signal);
       const holder = row.lease_owner;
       const deadOwner = holder !== null && holder !== ctx.owner && isLeaseOwnerDead(holder) ? holder : undefined;
       const token = await repo.claimDownloadLease(ctx.db, {
@@ -132,7 +135,15 @@ export class JobClaim {
 
   /** Takes a slot again after a retry delay. */
   async reacquireSlot(peerUrl: string): Promise<void> {
-    this.release = await this.ctx.limiter.acquire(peerUrl, this.attemptCtl.signal);
+    this.release = await this.acquireSlot(peerUrl, this.attemptCtl.signal);
+  }
+
+  /** A file of a folder job runs in its folder's slot (scheduler/limiter.ts), any other job in its own. */
+  private acquireSlot(peerUrl: string, signal: AbortSignal) {
+    const { limiter } = this.ctx;
+    return this.folderJobId === undefined
+      ? limiter.acquire(peerUrl, signal)
+      : limiter.acquireInFolder(this.folderJobId, peerUrl, signal);
   }
 
   /** Updates the row we hold; a lost lease throws "lease-lost". */

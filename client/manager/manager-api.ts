@@ -118,6 +118,12 @@ export interface EnqueueFolderOptions {
   outDir?: string;
   /** Aborts the listing. */
   signal?: AbortSignal;
+  /**
+   * A file whose destination holds other content: refused, replaced, or placed at `name (n).ext`,
+   * per file as for a single file (docs/downloads.md "Safe writes"). Kept for this manager's
+   * `waitFolder` of the folder (its identical files). @default "refuse"
+   */
+  onExisting?: OnExisting;
 }
 
 /** The folder half of the DownloadManager. */

@@ -90,7 +90,7 @@ function jobContextOf(
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     fs: options.fs ?? realTransferFs,
-    limiter: createLimiter({ global: o.concurrency, perPeer: o.perPeer }),
+    limiter: createLimiter({ global: o.concurrency, perPeer: o.perPeer, folderFiles: o.folderFiles }),
     clientFor: (row) => clientFor(state(), makeClient, row),
     emit: (e) => emit(state(), e),
     tapOf: (row) => state().taps.forRow(row),

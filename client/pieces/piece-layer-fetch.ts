@@ -26,13 +26,34 @@ export interface CheckedLayer {
   readonly layer: Uint8Array[];
 }
 
-/** Pages through GetPieceHashes; throws "changed" when the peer's content moved on, "protocol" when the layer lies. */
+/**
+ * Files up to this size are fetched as one piece checked against the root itself, without asking
+ * for a layer: a BEP 52 root does not depend on the piece length (it is the Merkle root of the 16 KiB
+ * blocks), and a piece of the next power of two at or above the size spans exactly the root's tree.
+ * This saves a GetPieceHashes round trip per small file (docs/performance.md "Folders"); a bad
+ * piece then costs at most this much again.
+ */
+export const ONE_PIECE_MAX_SIZE = 1024 * 1024;
+
+/** The piece length that makes a file of `size` (≤ {@link ONE_PIECE_MAX_SIZE}) one piece. */
+export function onePieceLength(size: number): number {
+  let length = MIN_PIECE_LENGTH;
+  while (length < size) length *= 2;
+  return length;
+}
+
+/**
+ * Pages through GetPieceHashes; throws "changed" when the peer's content moved on, "protocol" when
+ * the layer lies. A file of at most {@link ONE_PIECE_MAX_SIZE} needs no layer: one piece, checked
+ * against the root (nothing asked; a changed file shows in the read's If-Match).
+ */
 export async function fetchPieceLayer(
   client: Pick<PeerClient, "getPieceHashes">,
   t: PieceTarget,
   signal: AbortSignal,
 ): Promise<CheckedLayer> {
   const root = rootFromHex(t.root);
+  if (t.size > 0 && t.size <= ONE_PIECE_MAX_SIZE) return { root, pieceLength: onePieceLength(t.size), layer: [] };
   const nodes: Uint8Array[] = [];
   let pieceLength = 0;
   let count = 0;

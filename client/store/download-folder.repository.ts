@@ -82,7 +82,37 @@ export async function deleteFolderRows(db: Db, id: string): Promise<void> {
   await db.deleteFrom("download_folder").where("id", "=", id).execute();
 }
 
-/** Completed downloads of exactly this content (pieces root and size), most recent first. */
+/**
+ * {@link findCompletedByContent} for many roots at once (a folder's manifest: one query per 500
+ * roots, not one per file): `<root>:<size>` → its completed downloads, newest first, 8 at most per (root, size).
+ */
+export async function findCompletedByRoots(
+  db: Db,
+  files: ReadonlyArray<{ readonly piecesRoot: string; readonly size: number }>,
+): Promise<Map<string, DownloadRow[]>> {
+  const wanted = new Set(files.map((f) => `${f.piecesRoot}:${f.size}`));
+  const roots = [...new Set(files.map((f) => f.piecesRoot))];
+  const out = new Map<string, DownloadRow[]>();
+  for (let i = 0; i < roots.length; i += 500) {
+    const rows = await db
+      .selectFrom("download")
+      .selectAll()
+      .where("status", "=", "completed")
+      .where("pieces_root", "in", roots.slice(i, i + 500))
+      .orderBy("completed_at", "desc")
+      .execute();
+    for (const r of rows) {
+      const key = `${r.pieces_root}:${Number(r.expected_size)}`;
+      if (!wanted.has(key)) continue;
+      const list = out.get(key) ?? [];
+      if (list.length < 8) list.push(r);
+      out.set(key, list);
+    }
+  }
+  return out;
+}
+
+/** Completed downloads of (pieces root, size), newest first, 8 at most. */
 export async function findCompletedByContent(db: Db, piecesRoot: string, size: number): Promise<DownloadRow[]> {
   return db
     .selectFrom("download")

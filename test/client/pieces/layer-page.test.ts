@@ -32,3 +32,30 @@ test("checkLayerPage: a peer's claimed layer shape, hostile first", () => {
     else assert.match(got ?? "", want, name);
   }
 });
+
+test("fetchPieceLayer: a file of at most 1 MiB is one piece checked against the root, nothing asked", async () => {
+  const { createHash, randomBytes } = await import("node:crypto");
+  const { fetchPieceLayer, ONE_PIECE_MAX_SIZE } = await import("../../../client/pieces/piece-layer-fetch.js");
+  const tree = await import("../../../common/pieces/tree.js");
+  const { toHex } = await import("../../../common/pieces/hex.js");
+  const sha = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+  const asked = {
+    getPieceHashes: async () => {
+      throw new Error("no layer is needed for a one-piece file");
+    },
+  };
+  for (const size of [1, 16 * KiB, 16 * KiB + 1, 48 * KiB, 64 * KiB, 64 * KiB + 1, 700 * KiB, ONE_PIECE_MAX_SIZE]) {
+    const data = randomBytes(size);
+    const root = tree.rootFromLeaves(tree.leafHashes(data, sha), sha);
+    const t = { itemId: "s/f", etag: '"e"', size, root: toHex(root) };
+    const got = await fetchPieceLayer(asked as never, t, new AbortController().signal);
+    assert.deepEqual(got.layer, [], String(size));
+    assert.ok(tree.isPowerOfTwo(got.pieceLength) && got.pieceLength >= size && got.pieceLength >= 16 * KiB);
+    const check = { index: 0, size, pieceLength: got.pieceLength, root, layer: got.layer, hash: sha };
+    assert.ok(tree.checkPiece({ ...check, piece: data }), `the file's bytes pass (${size})`);
+    data[size - 1] = (data[size - 1] as number) ^ 1;
+    assert.equal(tree.checkPiece({ ...check, piece: data }), false, `a flipped byte fails (${size})`);
+  }
+  const big = { itemId: "s/f", etag: '"e"', size: ONE_PIECE_MAX_SIZE + 1, root: "ab".repeat(32) };
+  await assert.rejects(fetchPieceLayer(asked as never, big, new AbortController().signal), /no layer is needed/);
+});

@@ -140,3 +140,46 @@ test("limiter.tryAcquirePeer counts against the peer's limit only", async () => 
   extra();
   job();
 });
+
+test("limiter: a folder's files share one global and per-peer slot, folderFiles of them at once", async () => {
+  const limiter = createLimiter({ global: 1, perPeer: 1, folderFiles: 3 });
+  const files = await Promise.all([0, 1, 2].map(() => limiter.acquireInFolder("F", "peer")));
+  assert.equal(limiter.global.available, 0, "the folder holds the one global slot");
+  let fourth = false;
+  const file4 = limiter.acquireInFolder("F", "peer").then((r) => {
+    fourth = true;
+    return r;
+  });
+  let other = false;
+  const job = limiter.acquire("peer").then((r) => {
+    other = true;
+    return r;
+  });
+  await tick();
+  assert.equal(fourth, false, "a fourth file waits for one of the three");
+  assert.equal(other, false, "another job waits for the folder's slot");
+  files[0]?.();
+  const r4 = await file4;
+  assert.equal(other, false, "the folder keeps its slot while a file runs");
+  for (const r of [files[1], files[2], r4]) r?.();
+  (await job)();
+  assert.equal(limiter.global.available, 1);
+});
+
+test("limiter: a folder file cancelled while waiting for the folder's slot leaves nothing held", async () => {
+  const limiter = createLimiter({ global: 1, perPeer: 1 });
+  const holder = await limiter.acquire("peer");
+  const ctl = new AbortController();
+  const waiting = limiter.acquireInFolder("F", "peer", ctl.signal);
+  await tick();
+  ctl.abort(new Error("cancelled"));
+  await assert.rejects(waiting, /cancelled/);
+  holder();
+  await tick();
+  assert.equal(limiter.global.available, 1, "the abandoned folder slot was not taken");
+  const again = await limiter.acquireInFolder("F", "peer");
+  assert.equal(limiter.global.available, 0);
+  again();
+  await tick();
+  assert.equal(limiter.global.available, 1);
+});
