@@ -91,7 +91,7 @@ describe("downloads view in Chromium", { timeout: 1_200_000 }, () => {
     await page.waitForSelector(row(second, "completed"));
     assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 1, "no reload");
     assert.equal(await page.textContent(`${row(second)} td.name bdi`), EVIL);
-    assert.equal(await page.textContent(`${row(second)} a.play`), "play");
+    assert.equal(await page.textContent(`${row(second)} a.open`), "open");
 
     await Promise.all([
       page.waitForURL(`${service.server.url}/web/downloads`),
