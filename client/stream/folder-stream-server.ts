@@ -37,7 +37,14 @@ export async function startFolderStreamServer(
     if (path === "/") return index(req, res);
     const entry = entryAt(path, entries);
     if (entry === undefined) return sendText(res, 404, "not a file of this folder; its index is at /\n");
-    return serveStream(await tapOf(entry.id), req, res, { ...o, modified });
+    let tap: StreamTap;
+    try {
+      tap = await tapOf(entry.id);
+    } catch (error) {
+      // A file job whose size is not known yet (or that was removed meanwhile): ask again later.
+      return sendText(res, 503, `${(error as Error).message}\n`, { "Retry-After": "2" });
+    }
+    return serveStream(tap, req, res, { ...o, modified });
   };
   const index = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -45,7 +52,10 @@ export async function startFolderStreamServer(
       return;
     }
     const html = wantsHtml(req.headers.accept) && !(req.url ?? "").includes("?m3u");
-    const body = html ? folderIndexHtml(name, entries) : folderPlaylist(origin, entries);
+    // The playlist's URLs use the host the player asked (a server on 0.0.0.0 is reached by another name).
+    const host = req.headers.host;
+    const base = host !== undefined && /^[A-Za-z0-9.:[\]-]{1,300}$/.test(host) ? `http://${host}` : origin;
+    const body = html ? folderIndexHtml(name, entries) : folderPlaylist(base, entries);
     res.writeHead(200, {
       "Content-Type": html ? "text/html; charset=utf-8" : "audio/x-mpegurl; charset=utf-8",
       "Content-Length": String(Buffer.byteLength(body)),

@@ -5,8 +5,9 @@
  * behind a throttling proxy (bench/throttle-proxy.ts) about as fast as the film's bit rate,
  * so the whole file would take about a minute. The WebM (a minute of testsrc with noise, VP8
  * at 1 Mbit/s, ≈ 7 MB in 16 KiB pieces) is made with ffmpeg at test time. The `<video>`'s
- * `currentTime` passes 3 s while the service still reports the job downloading; then the
- * link is opened and the file completes byte-identical, the element without an error.
+ * `currentTime` passes 3 s while the view (asked from the page) and the service API both say the
+ * job is downloading; then the link is opened and the file completes byte-identical, the element
+ * without an error.
  * Runs whenever /usr/bin/chromium and ffmpeg exist; in CI they must.
  */
 import assert from "node:assert/strict";
@@ -141,9 +142,13 @@ describe("playing a download in Chromium", { timeout: 900_000 }, () => {
       // The view's script brings the row in; its play link leads to the play page.
       const play = `tr[data-id="${id}"][data-state="downloading"] a.play`;
       await page.waitForSelector(play);
-      await Promise.all([page.waitForURL(/\/web\/downloads\/play\?id=/), page.click(play)]);
+      // The play page in a tab of its own: the view stays open to ask the service from the page.
+      const href = (await page.getAttribute(play, "href")) ?? "";
+      assert.equal(href, `/web/downloads/play?id=${id}`);
+      const player = await newPage();
+      await player.goto(`${svc.server.url}${href}`);
 
-      await page.waitForFunction(
+      await player.waitForFunction(
         (seconds) => {
           const doc = (globalThis as unknown as { document: { getElementById(id: string): VideoLike | null } })
             .document;
@@ -154,15 +159,21 @@ describe("playing a download in Chromium", { timeout: 900_000 }, () => {
         { polling: 200, timeout: 180_000 },
       );
       // At that moment the service has not finished: the browser played a download in progress.
+      const listed = await page.evaluate(async (rowId) => {
+        const res = await fetch("/web/downloads/list", { credentials: "same-origin" });
+        const text = await res.text();
+        return new RegExp(`<tr data-id="${rowId}" data-state="([a-z]+)"`).exec(text)?.[1];
+      }, id);
+      assert.equal(listed, "downloading", "the view's list says it is still downloading");
       const now = (await svc.client().getDownload({ id })).download;
       assert.equal(now?.state, DownloadState.DOWNLOADING, "still downloading while the film plays");
       assert.ok(Number(now?.bytesDone ?? 0) < film.length, "not every byte is here yet");
-      assert.equal(await videoState(page).then((v) => v.error), null);
+      assert.equal(await videoState(player).then((v) => v.error), null);
 
       link.setRate({ down: undefined });
       await completed;
       assert.deepEqual(await readFile(path.join(svc.root, "films", "film.webm")), film, "byte-identical");
-      const state = await videoState(page);
+      const state = await videoState(player);
       assert.equal(state.error, null);
       assert.ok(state.time > PLAYED_SECONDS);
       assert.deepEqual(cspErrors, [], "the play page's CSP allows its own media and nothing else is refused");
