@@ -233,6 +233,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         speed: "-",
         sources: "",
         etaText: "-",
+        reads: "", // a folder's bar has no reads of its own (its files' bars show theirs)
       });
       folders.set(result.id, { tracker, bar });
       drawFolder({ tracker, bar });
