@@ -82,7 +82,10 @@ export function register(program: Command): void {
       ).argParser(collect),
     )
     .option("--sequential", "fetch the pieces in order, the first and last early (kept with the job)")
-    .option("--stream", "serve the file on a local URL while it downloads (one item id; needs a pieces root)")
+    .option(
+      "--stream",
+      "serve the file, or a folder's files and a playlist, on a local URL while it downloads (one item id)",
+    )
     .addOption(
       new Option(
         "--stream-listen <host:port>",
@@ -114,7 +117,8 @@ export function register(program: Command): void {
         "           --mirror https://cdn.example.com/film.mkv\n" +
         "\nPlay while it downloads: --stream prints a local URL (mpv, VLC, ffplay, a browser); the pieces a player\n" +
         "reads are fetched first, only verified bytes are served, and it keeps serving after completion until Ctrl-C.\n" +
-        "Example: peer get nas share/film.mkv --stream   then   mpv http://127.0.0.1:<port>/film.mkv\n",
+        "Example: peer get nas share/film.mkv --stream   then   mpv http://127.0.0.1:<port>/film.mkv\n" +
+        "A folder (share/Shows/ --stream) serves each file at /<relative path> and a playlist at /: mpv http://127.0.0.1:<port>/\n",
     )
     .action(async (url: string, itemIds: string[], options: GetOptions, command: Command) => {
       const { classify, createDownloadManager } = await import("../client/index.js");
@@ -129,7 +133,8 @@ export function register(program: Command): void {
       const problem = checkSourceArguments({ primaryUrl: baseUrl, itemCount: itemIds.length, sources, mirrors });
       if (problem !== undefined) usageError(command, problem);
       const streaming = options.stream === true || options.streamListen !== undefined;
-      if (streaming && itemIds.length !== 1) usageError(command, "--stream serves one file: give one item id");
+      if (streaming && itemIds.length !== 1)
+        usageError(command, "--stream serves one item (a file or a folder): give one item id");
       const json = options.json === true || !process.stdout.isTTY;
       const onExisting = onExistingOf(options);
       const manager = createDownloadManager({
@@ -173,6 +178,7 @@ export function register(program: Command): void {
             }
           }
           if (served !== undefined && work.jobs[0] !== undefined) await served.start(m, work.jobs[0]);
+          else if (served !== undefined && work.folders[0] !== undefined) await served.startFolder(m, work.folders[0]);
           return work;
         },
         served?.hold,

@@ -94,7 +94,8 @@ export async function runDownloads(
       }
       if (hold !== undefined && !interrupted) {
         holding = true;
-        const done = results.length > 0 && results.every((d) => d.status === "completed");
+        // A folder's file jobs are waited for by waitFolder (a folder not completed counts as a failure).
+        const done = results.length + folders.length > 0 && results.every((d) => d.status === "completed");
         await hold(stop.signal, done && failures === 0, (text) => reporter.note(text));
       }
     }
@@ -232,6 +233,7 @@ export function createDownloadReporter(json: boolean): DownloadReporter {
         speed: "-",
         sources: "",
         etaText: "-",
+        reads: "", // a folder's bar has no reads of its own (its files' bars show theirs)
       });
       folders.set(result.id, { tracker, bar });
       drawFolder({ tracker, bar });

@@ -23,4 +23,6 @@ export { checkMirrorUrl } from "./sources/mirror-url.js";
 export { planSources, type PeerSourceInput } from "./sources/plan-sources.js";
 export { normalizePeerUrl } from "./rpc/peer-client.js";
 export { startStreamServer, type StreamServer } from "./stream/stream-server.js";
+export { startFolderStreamServer } from "./stream/folder-stream-server.js";
+export type { FolderEntry } from "./stream/folder-index.js";
 export { openPartFile, placeNoReplace, placeReplacing } from "./transfer/safe-fs.js";

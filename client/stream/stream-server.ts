@@ -7,11 +7,11 @@
  * each piece waited for (and fetched first); a piece that does not come in time cuts the
  * response (before the head: 503 with Retry-After).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { contentTypeFor } from "../../common/http/content-type.js";
 import { randomBoundary } from "../../common/http/multipart.js";
 import { planResponse, type FileFacts, type ResponsePlan } from "../../common/http/response-plan.js";
+import { listenHttp, requestPath, sendText as text } from "./http-listen.js";
 import type { StreamTap, TapState } from "./stream-tap.js";
 import { DEFAULT_WAIT_MS, readVerified, StreamStalled, type TapBodyOptions } from "./tap-body.js";
 
@@ -40,38 +40,18 @@ export interface StreamServer {
 /** Starts serving `tap`'s download. */
 export async function startStreamServer(tap: StreamTap, o: StreamServerOptions = {}): Promise<StreamServer> {
   const modified = Math.floor((o.modified ?? Date.now()) / 1000) * 1000;
-  const server = createServer((req, res) => {
-    handle(tap, req, res, { ...o, modified }).catch(() => res.destroy());
-  });
-  server.requestTimeout = 0; // a player's read may last as long as the film
-  server.headersTimeout = 10_000;
-  await listen(server, o.host ?? "127.0.0.1", o.port ?? 0);
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}/${encodeURIComponent(tap.file.fileName)}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  const served = await listenHttp(
+    (req, res) => handle(tap, req, res, { ...o, modified }),
+    o.host ?? "127.0.0.1",
+    o.port ?? 0,
+  );
+  return { url: `${served.origin}/${encodeURIComponent(tap.file.fileName)}`, close: served.close };
 }
 
 type Resolved = StreamServerOptions & { readonly modified: number };
 
 async function handle(tap: StreamTap, req: IncomingMessage, res: ServerResponse, o: Resolved): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const path = requestPath(req);
   if (path !== "/" && path !== `/${encodeURIComponent(tap.file.fileName)}`) return text(res, 404, "not found\n");
   return serveStream(tap, req, res, o);
 }
@@ -184,17 +164,4 @@ function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
     res.on("drain", done);
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-function text(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, {
-    "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": String(Buffer.byteLength(body)),
-    ...headers,
-  });
-  res.end(body);
 }

@@ -36,4 +36,6 @@ form.add { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; marg
 td.row-actions form { display: inline; margin: 0; }
 td.row-actions button { padding: .2rem .5rem; font-size: .85em; }
 progress { width: 8rem; vertical-align: middle; }
+.player { display: block; width: 100%; max-height: 75vh; margin: 0 0 .6rem; }
+video.player { background: #000; }
 `;

@@ -16,6 +16,9 @@ import type { WebView, WebViewAnswer } from "./web-view.js";
 /** The CSP of a view page that has its own script (`script-src 'self'`, fetches to this origin). */
 export const VIEW_SCRIPT_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`;
 
+/** The CSP of a view page with a `<video>` or `<audio>` of this origin (and no script). */
+export const VIEW_MEDIA_CSP = `${PAGE_CSP}; media-src 'self'`;
+
 /** Serves a request under a view's prefix; `ownPage`: the Origin check's verdict (POST only). */
 export async function serveView(
   call: Call,
@@ -59,12 +62,7 @@ export async function serveView(
 function send(call: Call, answer: WebViewAnswer): void {
   switch (answer.kind) {
     case "page":
-      sendPage(
-        call,
-        answer.status,
-        answer.page,
-        answer.script !== true ? {} : { "Content-Security-Policy": VIEW_SCRIPT_CSP },
-      );
+      sendPage(call, answer.status, answer.page, pageCsp(answer));
       return;
     case "fragment":
       sendPage(call, 200, answer.html);
@@ -86,6 +84,16 @@ function send(call: Call, answer: WebViewAnswer): void {
       redirect(call, answer.location.startsWith("/") && !answer.location.startsWith("//") ? answer.location : "/");
       return;
   }
+}
+
+/** A view page's CSP: the script-free one, widened only by what the page says it has (a script, media). */
+function pageCsp(answer: { readonly script?: boolean | undefined; readonly media?: boolean | undefined }) {
+  const fields: Record<string, string> = {};
+  if (answer.script === true)
+    fields["Content-Security-Policy"] =
+      answer.media === true ? `${VIEW_SCRIPT_CSP}; media-src 'self'` : VIEW_SCRIPT_CSP;
+  else if (answer.media === true) fields["Content-Security-Policy"] = VIEW_MEDIA_CSP;
+  return fields;
 }
 
 function refuse(call: Call): void {

@@ -40,6 +40,8 @@ export type WebViewAnswer =
       readonly page: SafeHtml;
       /** Whether the page loads a script of the view (its CSP then allows scripts from this origin). @default false */
       readonly script?: boolean | undefined;
+      /** Whether the page plays media from this origin (its CSP then adds `media-src 'self'`). @default false */
+      readonly media?: boolean | undefined;
     }
   | { readonly kind: "fragment"; readonly html: SafeHtml }
   | { readonly kind: "script"; readonly text: string }

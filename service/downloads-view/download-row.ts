@@ -5,6 +5,7 @@
  */
 import type { Download, DownloadStatus } from "../../client/index.js";
 import { bytesDone, type LiveProgress } from "../download-message.js";
+import { type PlayerKind, playerKind } from "./player-kind.js";
 
 /** A button of a row; `remove-files` removes the download and deletes its files. */
 export type RowAction = "pause" | "resume" | "cancel" | "retry" | "remove" | "remove-files";
@@ -48,6 +49,8 @@ export interface DownloadRow {
   /** The last error, `code: message`. */
   readonly error: string | undefined;
   readonly actions: readonly RowAction[];
+  /** The play page's element for its media type; undefined: a plain link to the content. */
+  readonly player: PlayerKind;
 }
 
 /** The actions of a state (remove and remove-files always last). */
@@ -75,6 +78,7 @@ export function downloadRow(d: Download, live: LiveProgress | undefined): Downlo
     etaSeconds,
     error: d.error === null || d.status === "completed" ? undefined : `${d.error.code}: ${d.error.message}`,
     actions: actionsOf(d.status),
+    player: playerKind(d.fileName),
   };
 }
 

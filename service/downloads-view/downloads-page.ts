@@ -5,6 +5,7 @@
  */
 import { formatSize, html, layout, type SafeHtml } from "../../server/index.js";
 import { type DownloadRow, formatDuration, type RowAction } from "./download-row.js";
+import { contentPath, playable, playHref } from "./play-page.js";
 
 /** Where the view lives (server/auth/scope.ts gives these paths the `downloads` scope). */
 export const VIEW_PATH = "/web/downloads";
@@ -104,11 +105,9 @@ function downloadRowHtml(row: DownloadRow, csrf: string): SafeHtml {
 `;
 }
 
-/** States in which the content can be read: verified pieces while it runs, the whole file once done. */
-const PLAYABLE: ReadonlySet<string> = new Set(["downloading", "verifying", "completed"]);
-
-/** Links next to a download's name: its content (docs/service.md "Playing a download"; browsers play media in place). */
+/** The link next to a download's name: its play page for media a browser plays, else its content. */
 function fileLinks(row: DownloadRow): SafeHtml | string {
-  if (!PLAYABLE.has(row.state)) return "";
-  return html` <a class="details play" href="/v1/downloads/${encodeURIComponent(row.id)}/content">play</a>`;
+  if (!playable(row)) return "";
+  if (row.player === undefined) return html` <a class="details open" href="${contentPath(row.id)}">open</a>`;
+  return html` <a class="details play" href="${playHref(row.id)}">play</a>`;
 }

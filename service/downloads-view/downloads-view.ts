@@ -18,6 +18,7 @@ import { invalid } from "../errors.js";
 import { MAX_TORRENT_BYTES, type TorrentAdder } from "../torrent-add.js";
 import { downloadRow, ROW_ACTIONS, type RowAction } from "./download-row.js";
 import { downloadsList, downloadsPage, LIST_PATH, type ListInput, SCRIPT_PATH, VIEW_PATH } from "./downloads-page.js";
+import { PLAY_PATH, playPage } from "./play-page.js";
 import { REFRESH_SCRIPT } from "./refresh-script.js";
 
 /** Largest POST: a .torrent at its limit plus the multipart framing and the other fields. */
@@ -57,6 +58,14 @@ export function createDownloadsView(queue: DownloadQueue, torrents: TorrentAdder
     const remotes = (await readRemotes(queue.dataDir)).map((r) => r.name);
     const input = { list: await rows(), csrf: req.session.csrf, remotes, error };
     return { kind: "page", status, page: downloadsPage(input), script: true };
+  }
+
+  async function play(req: WebViewRequest): Promise<WebViewAnswer> {
+    const id = req.query.get("id") ?? "";
+    const d = id === "" || id.length > MAX_FIELD ? undefined : await queue.get(id);
+    if (d === undefined) return page(req, 404, "There is no such download (it may have been removed).");
+    const row = downloadRow(d, queue.live(d.id));
+    return { kind: "page", status: 200, page: playPage(row, req.session.csrf), media: true };
   }
 
   async function post(sub: string, form: FormData): Promise<void> {
@@ -121,6 +130,7 @@ export function createDownloadsView(queue: DownloadQueue, torrents: TorrentAdder
         if (sub === "" || sub === "/") return page(req, 200);
         if (req.path === LIST_PATH) return { kind: "fragment", html: downloadsList(await rows(), req.session.csrf) };
         if (req.path === SCRIPT_PATH) return { kind: "script", text: REFRESH_SCRIPT };
+        if (req.path === PLAY_PATH) return play(req);
         return page(req, 404, "There is nothing here.");
       }
       const known = sub === "/add" || sub === "/torrent" || sub === "/action";

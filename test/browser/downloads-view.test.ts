@@ -9,40 +9,29 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
+import { access, readFile } from "node:fs/promises";
 import path from "node:path";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { updateRemotes } from "../../client/remotes/index.js";
+import { chromiumMissing, launchChromium, type LaunchedChromium, needsBrowser } from "../helpers/chromium.js";
 import type { TestPeer } from "../helpers/peer-server.js";
 import { startServicePeer, type ServicePeer } from "../service/helpers/download-peer.js";
 import { startStallingProxy } from "../service/helpers/stalling-proxy.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const EVIL = "<img src=x onerror=alert(1)>.bin";
 const FILES: Record<string, Buffer> = {
   "a.bin": randomBytes(300_000),
   "b.bin": randomBytes(100_000),
   [EVIL]: randomBytes(2_000),
 };
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 let source: TestPeer;
 let service: ServicePeer;
+let browser: LaunchedChromium | undefined;
 let context: BrowserContext | undefined;
-let profile: string;
 const dialogs: string[] = [];
 const cspErrors: string[] = [];
-
-function needsBrowser(t: { skip(message?: string): void }): boolean {
-  if (missing === undefined) return true;
-  if (process.env.CI === "true") assert.fail(`CI must run the browser tests: ${missing}`);
-  console.log(`browser test skipped: ${missing}`);
-  t.skip(missing);
-  return false;
-}
 
 async function newPage(): Promise<Page> {
   const page = await (context as BrowserContext).newPage();
@@ -63,37 +52,18 @@ async function signIn(page: Page, key: string, landing: string): Promise<void> {
   await Promise.all([page.waitForURL(`${service.server.url}${landing}`), page.click('button[type="submit"]')]);
 }
 
-const LAUNCH = {
-  executablePath: CHROMIUM,
-  headless: true,
-  viewport: { width: 1200, height: 700 },
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-};
-
 const row = (id: string, state?: string) =>
   `tr[data-id="${id}"]${state === undefined ? "" : `[data-state="${state}"]`}`;
 
 before(async () => {
   ({ source, service } = await startServicePeer(FILES));
-  if (missing !== undefined) return;
-  profile = await mkdtemp(path.join(os.tmpdir(), "peer-chromium-"));
-  context = await chromium.launchPersistentContext(profile, LAUNCH);
-  context.setDefaultTimeout(180_000);
-  context.setDefaultNavigationTimeout(180_000);
+  if (chromiumMissing !== undefined) return;
+  browser = await launchChromium();
+  context = browser.context;
 });
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await service?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe("downloads view in Chromium", { timeout: 1_200_000 }, () => {
@@ -121,7 +91,7 @@ describe("downloads view in Chromium", { timeout: 1_200_000 }, () => {
     await page.waitForSelector(row(second, "completed"));
     assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 1, "no reload");
     assert.equal(await page.textContent(`${row(second)} td.name bdi`), EVIL);
-    assert.equal(await page.textContent(`${row(second)} a.play`), "play");
+    assert.equal(await page.textContent(`${row(second)} a.open`), "open");
 
     await Promise.all([
       page.waitForURL(`${service.server.url}/web/downloads`),
@@ -161,11 +131,9 @@ describe("downloads view in Chromium", { timeout: 1_200_000 }, () => {
 
   test("without JavaScript: sign in, add, reload until complete, remove with files", async (t) => {
     if (!needsBrowser(t)) return;
-    const noJsProfile = await mkdtemp(path.join(os.tmpdir(), "peer-chromium-nojs-"));
-    const noJs = await chromium.launchPersistentContext(noJsProfile, { ...LAUNCH, javaScriptEnabled: false });
+    const noJsBrowser = await launchChromium({ javaScriptEnabled: false });
+    const noJs = noJsBrowser.context;
     try {
-      noJs.setDefaultTimeout(180_000);
-      noJs.setDefaultNavigationTimeout(180_000);
       const url = service.server.url;
       const page = await noJs.newPage();
       await page.goto(`${url}/`);
@@ -195,8 +163,7 @@ describe("downloads view in Chromium", { timeout: 1_200_000 }, () => {
       assert.equal(await page.locator(row(id)).count(), 0);
       await assert.rejects(access(path.join(service.root, "nojs", "b.bin")));
     } finally {
-      await noJs.close();
-      await rm(noJsProfile, { recursive: true, force: true });
+      await noJsBrowser.close();
     }
   });
 

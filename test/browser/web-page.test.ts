@@ -11,7 +11,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,35 +18,25 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { chromiumMissing, launchChromium, type LaunchedChromium, needsBrowser } from "../helpers/chromium.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 import { fileBytes } from "../server/http/helpers/cases.js";
 
 const run = promisify(execFile);
-const CHROMIUM = "/usr/bin/chromium";
 const EVIL = "<img src=x onerror=alert(1)>.txt";
 /** Reads as "photoexe.jpg" when the right-to-left override is shown raw. */
 const RLO_NAME = "photo\u202egpj.exe";
 const HEBREW_NAME = "שלום.txt";
 const REPORT = fileBytes(300_000, 9);
 const README_SCREENSHOT = fileURLToPath(new URL("../../docs/web-page.png", import.meta.url));
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 let peer: TestPeer;
+let browser: LaunchedChromium | undefined;
 let context: BrowserContext | undefined;
-let profile: string;
 let downloads: string;
 let crossSite: http.Server | undefined;
 const dialogs: string[] = [];
-
-/** Skips (with the reason printed) outside CI when Chromium is absent; fails in CI. */
-function needsBrowser(t: { skip(message?: string): void }): boolean {
-  if (missing === undefined) return true;
-  if (process.env.CI === "true") assert.fail(`CI must run the browser tests: ${missing}`);
-  console.log(`browser test skipped: ${missing}`);
-  t.skip(missing);
-  return false;
-}
 
 async function newPage(): Promise<Page> {
   const page = await (context as BrowserContext).newPage();
@@ -80,35 +69,15 @@ before(async () => {
       [`rtl/${HEBREW_NAME}`]: "shalom\n",
     },
   });
-  if (missing !== undefined) return;
-  profile = await mkdtemp(path.join(os.tmpdir(), "peer-chromium-"));
+  if (chromiumMissing !== undefined) return;
   downloads = await mkdtemp(path.join(os.tmpdir(), "peer-downloads-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    downloadsPath: downloads,
-    viewport: { width: 1100, height: 640 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  // A loaded 2-core CI box can take far longer than Playwright's 30 s default for a step.
-  context.setDefaultTimeout(180_000);
-  context.setDefaultNavigationTimeout(180_000);
+  browser = await launchChromium({ viewport: { width: 1100, height: 640 }, downloadsPath: downloads });
+  context = browser.context;
 });
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await new Promise<void>((resolve) => (crossSite === undefined ? resolve() : crossSite.close(() => resolve())));
   await peer?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
   if (downloads) await rm(downloads, { recursive: true, force: true });
 });
 

@@ -55,7 +55,7 @@ describe("peer exit codes and messages", { timeout: 600_000 }, () => {
       "get --stream with two items",
       ["get", "http://127.0.0.1:1", "a/b", "c/d", "--stream", "--key", "k"],
       2,
-      /--stream serves one file/,
+      /--stream serves one item/,
     ],
     [
       "get --stream-listen without a port",

@@ -6,6 +6,7 @@ import { isViewPath } from "../../../server/web/web-view.js";
 import type { DownloadRow } from "../../../service/downloads-view/download-row.js";
 import { downloadsList, downloadsPage } from "../../../service/downloads-view/downloads-page.js";
 import { httpStatusOf } from "../../../service/downloads-view/downloads-view.js";
+import { playPage } from "../../../service/downloads-view/play-page.js";
 
 const ROW: DownloadRow = {
   id: 'x" onclick="alert(1)',
@@ -18,6 +19,7 @@ const ROW: DownloadRow = {
   etaSeconds: undefined,
   error: "io: <b>disk</b> full",
   actions: ["retry", "remove", "remove-files"],
+  player: undefined,
 };
 
 describe("downloads templates", () => {
@@ -43,6 +45,38 @@ describe("downloads templates", () => {
     assert.match(page, /action="\/web\/downloads\/torrent"/);
     assert.match(page, /role="alert">&lt;i&gt;bad&lt;\/i&gt;/);
     assert.match(page, /<script src="\/web\/downloads\/refresh.js"><\/script>/);
+  });
+});
+
+describe("play page", () => {
+  const playing: DownloadRow = { ...ROW, state: "downloading", error: undefined, player: "video" };
+  test("hostile name and id are text; the element's src is the escaped content route", () => {
+    const text = playPage(playing, "tok").text;
+    assert.doesNotMatch(text, /<script>|" onclick=/);
+    assert.match(text, /<h1><bdi>&lt;script&gt;alert\(1\)&lt;\/script&gt;\\u202egpj\.exe<\/bdi><\/h1>/);
+    assert.match(
+      text,
+      /<video class="player" id="player" controls autoplay preload="auto" src="\/v1\/downloads\/x%22%20onclick%3D%22alert\(1\)\/content"><\/video>/,
+    );
+    assert.match(text, /Still downloading/);
+  });
+  test("audio gets <audio>; a type browsers do not play and a paused download get no element", () => {
+    assert.match(playPage({ ...playing, player: "audio" }, "t").text, /<audio class="player"/);
+    const other = playPage({ ...playing, player: undefined }, "t").text;
+    assert.doesNotMatch(other, /<video|<audio/);
+    assert.match(other, /does not play this type of file/);
+    const paused = playPage({ ...playing, state: "paused" }, "t").text;
+    assert.doesNotMatch(paused, /<video/);
+    assert.match(paused, /This download is paused/);
+  });
+  test("the list links media to the play page, other files to the content", () => {
+    const rows = [
+      { ...playing, id: "v1", player: "video" as const },
+      { ...playing, id: "b1", player: undefined },
+    ];
+    const text = downloadsList({ rows, total: 2 }, "t").text;
+    assert.match(text, /<a class="details play" href="\/web\/downloads\/play\?id=v1">play<\/a>/);
+    assert.match(text, /<a class="details open" href="\/v1\/downloads\/b1\/content">open<\/a>/);
   });
 });
 

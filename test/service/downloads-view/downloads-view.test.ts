@@ -22,6 +22,7 @@ const FILES: Record<string, Buffer> = {
   "a.bin": randomBytes(200_000),
   "t.bin": randomBytes(150_000),
   "dir/x.bin": randomBytes(30_000),
+  "clip.webm": randomBytes(120_000), // not a real WebM: the play page only looks at the media type
   [EVIL]: randomBytes(1_000),
 };
 
@@ -150,7 +151,8 @@ describe("downloads view (no JavaScript)", { timeout: 300_000 }, () => {
     const html = await list(s);
     assert.match(html, new RegExp(`<tr data-id="${id}" data-state="completed">`));
     assert.match(html, /<progress max="100" value="100"/);
-    assert.match(html, new RegExp(`href="/v1/downloads/${id}/content">play</a>`));
+    // Not media a browser plays: a plain link to the content.
+    assert.match(html, new RegExp(`<a class="details open" href="/v1/downloads/${id}/content">open</a>`));
     const played = await req(`/v1/downloads/${id}/content`, { cookie: s.cookie });
     assert.equal(played.status, 200);
     assert.deepEqual(Buffer.from(await played.arrayBuffer()), FILES["a.bin"]);
@@ -158,6 +160,40 @@ describe("downloads view (no JavaScript)", { timeout: 300_000 }, () => {
     assert.equal(removed.status, 303);
     await assert.rejects(access(file));
     assert.doesNotMatch(await list(s), new RegExp(id));
+  });
+
+  test("a WebM gets a play page: a <video> over the content route, a CSP with media-src 'self' and no script", async () => {
+    const done = waitState(() => true, "completed");
+    const added = await service.client().addDownload({
+      what: { case: "item", value: { peer: "src", itemId: "share/clip.webm" } },
+      destination: "play",
+    });
+    const id = added.downloads[0]?.id ?? "";
+    assert.equal(await done, id);
+    assert.match(await list(s), new RegExp(`<a class="details play" href="/web/downloads/play\\?id=${id}">play</a>`));
+    const res = await req(`/web/downloads/play?id=${id}`, { cookie: s.cookie });
+    assert.equal(res.status, 200);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /media-src 'self'/);
+    assert.doesNotMatch(csp, /script-src/);
+    const page = await res.text();
+    assert.match(
+      page,
+      new RegExp(
+        `<video class="player" id="player" controls autoplay preload="auto" src="/v1/downloads/${id}/content"></video>`,
+      ),
+    );
+    assert.doesNotMatch(page, /<script/);
+    const played = await req(`/v1/downloads/${id}/content`, { cookie: s.cookie });
+    assert.equal(played.status, 200);
+    assert.equal(played.headers.get("content-type"), "video/webm");
+    assert.deepEqual(Buffer.from(await played.arrayBuffer()), FILES["clip.webm"]);
+    const unknown = await req("/web/downloads/play?id=nope", { cookie: s.cookie });
+    assert.equal(unknown.status, 404);
+    await unknown.text();
+    const anonymous = await req(`/web/downloads/play?id=${id}`);
+    assert.equal(anonymous.status, 303, "no session: back to the sign-in page");
   });
 
   test("add a remote's folder (the folder box): its file arrives, the list shows it", async () => {
