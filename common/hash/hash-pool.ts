@@ -63,6 +63,13 @@ export const DEFAULT_IDLE_MS = import.meta.url.endsWith(".ts") ? 60_000 : 5_000;
 // scripts/build.mjs puts a loader-free one under this name in dist/cli and dist/lib/common/hash.
 const WORKER_URL = new URL("./hash-worker.mjs", import.meta.url);
 
+/**
+ * A worker's young generation, MiB. Its garbage is a 32-byte digest Buffer per 16 KiB leaf;
+ * V8's default lets the young generation grow to 16 MiB semi-spaces per worker isolate, which
+ * shows in the process's peak RSS (docs/performance.md "Client memory").
+ */
+const YOUNG_GENERATION_MB = 3;
+
 interface Slot {
   readonly worker: Worker;
   outstanding: number;
@@ -102,7 +109,7 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
   }
 
   function start(): Slot {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, outstanding: 0, foreground: 0 };
     worker.unref();
     worker.on("message", (reply: HashReply) => {
