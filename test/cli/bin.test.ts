@@ -62,20 +62,3 @@ test("bin/peer.js runs dist/cli/entry.js with the command's arguments", async ()
     await rm(root, { recursive: true, force: true });
   }
 });
-
-test("bin/peer.js run as a program starts node with V8's young generation held down (its #! line)", async () => {
-  const { root, bin } = await copyOfBin();
-  try {
-    await mkdir(path.join(root, "dist", "cli"), { recursive: true });
-    await writeFile(
-      path.join(root, "dist", "cli", "entry.js"),
-      "process.stdout.write(JSON.stringify({ execArgv: process.execArgv, args: process.argv.slice(2) }));\n",
-    );
-    // As the installed `peer` runs: the kernel reads the #! line (`env -S node …`), node on PATH.
-    const env = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` };
-    const run = await exec(bin, ["ls", "x"], { env });
-    assert.deepEqual(JSON.parse(run.stdout), { execArgv: ["--max-semi-space-size=1"], args: ["ls", "x"] });
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-});
