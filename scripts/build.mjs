@@ -10,11 +10,11 @@
 // (docs/performance.md).
 //
 // Everything lands in one flat directory, so `new URL("./x", import.meta.url)` in any
-// chunk resolves beside the entry: the two hash worker files are put there under the
-// names their pools ask for (client/pieces/hash-pool.ts, server/digest/hash-worker-pool.ts).
+// chunk resolves beside the entry: the hash worker is put there under the name its pool
+// asks for (common/hash/hash-pool.ts loads ./hash-worker.mjs).
 // Plain JavaScript with node: modules and esbuild only: it runs before anything is compiled.
 import { execFile } from "node:child_process";
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { build } from "esbuild";
@@ -55,12 +55,7 @@ const common = {
 // Sources that may resolve files with import.meta.url: each asks for a file this script
 // puts in OUT (or, for cli/main.ts, for package.json two levels up).
 // common/http/content-type.ts only builds a `require` with it (mime-types, loaded from node_modules on first use).
-const META_URL_USERS = new Set([
-  "cli/main.ts",
-  "client/pieces/hash-pool.ts",
-  "server/digest/hash-worker-pool.ts",
-  "common/http/content-type.ts",
-]);
+const META_URL_USERS = new Set(["cli/main.ts", "common/hash/hash-pool.ts", "common/http/content-type.ts"]);
 
 /** Fails the build when a source finds a file next to itself that the bundle would not have. */
 function checkMetaUrlUsers(metafile) {
@@ -97,7 +92,7 @@ function warnNonAscii() {
 /**
  * The library: tsc emits JavaScript and declarations together (declarations need the whole
  * type check, so esbuild for the JavaScript would save nothing). It runs while esbuild
- * bundles the CLI. The two hash workers are put where their pools look for them.
+ * bundles the CLI. The hash worker's entry is put where its pool looks for it.
  */
 async function buildLibrary() {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
@@ -108,8 +103,7 @@ async function buildLibrary() {
     throw new Error("build: tsc -p tsconfig.build.json failed (the errors are above)");
   }
   // In the sources hash-worker.mjs registers tsx; compiled, the worker is plain JavaScript.
-  writeFileSync(`${LIB}/server/digest/hash-worker.mjs`, 'import "./hash-worker.js";\n');
-  cpSync("client/pieces/hash-worker.js", `${LIB}/client/pieces/hash-worker.js`);
+  writeFileSync(`${LIB}/common/hash/hash-worker.mjs`, 'import "./hash-worker.js";\n');
 }
 
 rmSync("dist", { recursive: true, force: true });
@@ -123,10 +117,8 @@ const cli = await build({
   metafile: true,
 });
 checkMetaUrlUsers(cli.metafile);
-// The server's digest worker: bundled on its own (in the sources hash-worker.mjs
-// registers tsx to run hash-worker.ts; the bundle needs no loader).
-await build({ ...common, entryPoints: ["server/digest/hash-worker.ts"], outfile: `${OUT}/hash-worker.mjs` });
-// The client's piece hasher is plain JavaScript already.
-cpSync("client/pieces/hash-worker.js", `${OUT}/hash-worker.js`);
+// The hash worker (client piece checks and server digests): bundled on its own (in the
+// sources hash-worker.mjs registers tsx to run hash-worker.ts; the bundle needs no loader).
+await build({ ...common, entryPoints: ["common/hash/hash-worker.ts"], outfile: `${OUT}/hash-worker.mjs` });
 warnNonAscii();
 await library;

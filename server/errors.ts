@@ -4,7 +4,7 @@
  * clients are generic; the cause stays on the ConnectError for logs.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { FileChangedError } from "./files/file-reader.js";
+import { FileChangedError } from "../common/files/file-reader.js";
 import { InvalidPageTokenError } from "./catalog/page-token.js";
 import { UnknownFolderError } from "./catalog/catalog.js";
 

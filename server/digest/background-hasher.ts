@@ -10,7 +10,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { FileEntry } from "../catalog/catalog.js";
 import type { DigestSource } from "../catalog/dir-catalog.js";
-import { FileChangedError } from "../files/file-reader.js";
+import { FileChangedError } from "../../common/files/file-reader.js";
 import type { ServerDatabase } from "../store/database.js";
 import { putDigest } from "../store/digest-repository.js";
 import {
@@ -21,7 +21,7 @@ import {
   type StoredPieces,
 } from "../store/pieces-repository.js";
 import { createHashWorkerPool } from "./hash-worker-pool.js";
-import type { FileHashes } from "./hash-file.js";
+import type { FileHashes } from "../../common/hash/hash-file.js";
 
 /** Options of {@link createBackgroundHasher}. */
 export interface BackgroundHasherOptions {

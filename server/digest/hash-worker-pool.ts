@@ -1,33 +1,22 @@
 /**
- * Worker threads that hash files (hash-worker.ts) so the server's event loop
- * never reads or hashes a large file. One task per worker at a time; a worker
- * is started on demand, kept while tasks come, ended after `idleMs` without
- * one, and keeps the process alive only while it runs a task.
+ * The server's view of the hash pool (common/hash/hash-pool.ts): whole file versions hashed in
+ * worker threads, so the server's event loop never reads or hashes a large file. One file per
+ * worker at a time; a worker starts on demand and ends after `idleMs` without a task.
  */
-import { Worker } from "node:worker_threads";
-import { FileChangedError } from "../files/file-reader.js";
+import { createHashPool, DEFAULT_IDLE_MS, type FileHashesOptions } from "../../common/hash/hash-pool.js";
+import type { FileHashes } from "../../common/hash/hash-file.js";
 import type { FileEntry } from "../catalog/catalog.js";
-import type { FileHashes } from "./hash-file.js";
-import type { HashTask, HashTaskResult } from "./hash-worker-protocol.js";
 
 /** Options of {@link createHashWorkerPool}. */
 export interface HashWorkerPoolOptions {
   /** Workers at most (the caller bounds concurrent tasks too). @default 1 */
   readonly size?: number;
-  /**
-   * An idle worker is ended after this many ms. @default 5000 in the build (a bundled worker
-   * starts in ≈ 30 ms and holds ≈ 15–20 MiB), 60000 in the sources (a new one costs a tsx start-up)
-   */
+  /** An idle worker is ended after this many ms. @default DEFAULT_IDLE_MS (5 s in the build, 60 s under tsx) */
   readonly idleMs?: number;
 }
 
 /** Options of one {@link HashWorkerPool.run}. */
-export interface HashRunOptions {
-  /** Bytes read per step. @default 1 MiB */
-  readonly chunkSize?: number;
-  /** SHA-256 only, no tree (bench baseline). @default false */
-  readonly sha256Only?: boolean;
-}
+export type HashRunOptions = FileHashesOptions;
 
 /** A pool of hash worker threads. */
 export interface HashWorkerPool {
@@ -37,103 +26,17 @@ export interface HashWorkerPool {
   close(): Promise<void>;
 }
 
-interface Slot {
-  readonly worker: Worker;
-  task?: { readonly id: number; resolve(h: FileHashes): void; reject(e: Error): void } | undefined;
-  idleTimer?: NodeJS.Timeout | undefined;
-}
-
-const WORKER_URL = new URL("./hash-worker.mjs", import.meta.url);
-
-/** Idle time before a worker ends: short in the bundle, long under tsx (see {@link HashWorkerPoolOptions.idleMs}). */
-export const DEFAULT_IDLE_MS = import.meta.url.endsWith(".ts") ? 60_000 : 5_000;
-
 /** Creates a {@link HashWorkerPool}. */
 export function createHashWorkerPool(options: HashWorkerPoolOptions = {}): HashWorkerPool {
-  const size = options.size ?? 1;
-  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
-  const slots = new Set<Slot>();
-  const waiting: Array<(slot: Slot) => void> = [];
-  let nextId = 1;
-  let closed = false;
-
-  function retire(slot: Slot, error: Error): void {
-    if (!slots.delete(slot)) return;
-    clearTimeout(slot.idleTimer);
-    slot.task?.reject(error);
-    slot.task = undefined;
-    void slot.worker.terminate();
-    // A waiter may now start a fresh worker in the freed place.
-    const next = waiting.shift();
-    if (next !== undefined && !closed) next(startSlot());
-  }
-
-  function startSlot(): Slot {
-    const worker = new Worker(WORKER_URL);
-    worker.unref();
-    const slot: Slot = { worker };
-    slots.add(slot);
-    worker.on("message", (result: HashTaskResult) => {
-      const task = slot.task;
-      if (task === undefined || task.id !== result.id) return;
-      slot.task = undefined;
-      slot.worker.unref();
-      if (result.ok) task.resolve(result.hashes);
-      else if (result.changed) task.reject(new FileChangedError(result.message));
-      else task.reject(new Error(`hashing failed: ${result.message}`));
-      release(slot);
-    });
-    worker.on("error", (error) => retire(slot, error));
-    worker.on("exit", (code) => retire(slot, new Error(`hash worker exited with code ${code}`)));
-    return slot;
-  }
-
-  function release(slot: Slot): void {
-    const next = waiting.shift();
-    if (next !== undefined) {
-      next(slot);
-      return;
-    }
-    slot.idleTimer = setTimeout(() => retire(slot, new Error("idle")), idleMs);
-    slot.idleTimer.unref();
-  }
-
-  function acquire(): Promise<Slot> {
-    for (const slot of slots) {
-      if (slot.task === undefined && slot.idleTimer !== undefined) {
-        clearTimeout(slot.idleTimer);
-        slot.idleTimer = undefined;
-        return Promise.resolve(slot);
-      }
-    }
-    if (slots.size < size) return Promise.resolve(startSlot());
-    return new Promise((resolve) => waiting.push(resolve));
-  }
-
+  const pool = createHashPool({
+    threads: options.size ?? 1,
+    idleMs: options.idleMs ?? DEFAULT_IDLE_MS,
+    backgroundDepth: 1,
+  });
   return {
-    async run(entry, runOptions = {}) {
-      if (closed) throw new Error("the hash worker pool is closed");
-      const slot = await acquire();
-      if (closed) throw new Error("the hash worker pool is closed");
-      return new Promise<FileHashes>((resolve, reject) => {
-        const id = nextId++;
-        slot.task = { id, resolve, reject };
-        slot.worker.ref();
-        const task: HashTask = {
-          id,
-          entry,
-          chunkSize: runOptions.chunkSize ?? 1024 * 1024,
-          sha256Only: runOptions.sha256Only ?? false,
-        };
-        slot.worker.postMessage(task);
-      });
+    async run(entry, runOptions) {
+      return pool.fileHashes(entry, runOptions);
     },
-    async close() {
-      closed = true;
-      waiting.length = 0;
-      const workers = [...slots].map((slot) => slot.worker);
-      for (const slot of [...slots]) retire(slot, new Error("the hash worker pool was closed"));
-      await Promise.allSettled(workers.map((w) => w.terminate()));
-    },
+    close: () => pool.close(),
   };
 }

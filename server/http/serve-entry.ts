@@ -6,7 +6,7 @@
  * share links, the web page) ends here, so they all resume and validate alike.
  */
 import type { FileEntry } from "../catalog/catalog.js";
-import { FileChangedError, openEntry, readChunks, type OpenFile } from "../files/file-reader.js";
+import { FileChangedError, openEntry, readChunks, type OpenFile } from "../../common/files/file-reader.js";
 import { randomBoundary } from "../../common/http/multipart.js";
 import { abortResponse, drained } from "./node-response.js";
 import { nextReadSize } from "./read-size.js";
@@ -69,7 +69,7 @@ export async function serveEntry(call: Call, grant: ServeGrant, first: FileEntry
     });
     return;
   }
-  let file: OpenFile | undefined;
+  let file: OpenFile<FileEntry> | undefined;
   let admitted: number | undefined;
   try {
     // Between stat and open the file may change: re-stat and re-decide once, then give up with 503.
@@ -112,7 +112,7 @@ export async function serveEntry(call: Call, grant: ServeGrant, first: FileEntry
 }
 
 /** Writes head and body; reads the next chunk only after the previous write drained. */
-async function stream(call: Call, file: OpenFile, decision: ResponsePlan): Promise<void> {
+async function stream(call: Call, file: OpenFile<FileEntry>, decision: ResponsePlan): Promise<void> {
   const { res, signal } = call;
   if (decision.body.kind !== "file") throw new Error("stream() needs a file body");
   if (signal.aborted) return;

@@ -8,7 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { ReadFileResponseSchema, type ReadFileRequest, type ReadFileResponse } from "../../gen/peer/v1/peer_pb.js";
 import type { Catalog } from "../catalog/catalog.js";
-import { openEntry, readChunks, type OpenFile } from "../files/file-reader.js";
+import { openEntry, readChunks, type OpenFile } from "../../common/files/file-reader.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { callStatsKey, principalKey } from "../call-context.js";
 import { toConnectError } from "../errors.js";

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Catalog, FileEntry } from "../catalog/catalog.js";
-import { FileChangedError } from "../files/file-reader.js";
+import { FileChangedError } from "../../common/files/file-reader.js";
 import { abortResponse, drained } from "../http/node-response.js";
 import { planResponse } from "../../common/http/response-plan.js";
 import { sendHead, sendNotFound, sendText, type Call } from "../http/route-call.js";

@@ -7,7 +7,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { FileEntry } from "../catalog/catalog.js";
-import { openEntry, readChunks } from "../files/file-reader.js";
+import { openEntry, readChunks } from "../../common/files/file-reader.js";
 import { segmentBytes, type ZipLayout } from "./zip-layout.js";
 
 /** CRC-32 of file versions, by `id etag`. */

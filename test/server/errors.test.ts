@@ -9,7 +9,7 @@ import {
   RETRY_AFTER_MS_HEADER,
   toConnectError,
 } from "../../server/errors.js";
-import { FileChangedError } from "../../server/files/file-reader.js";
+import { FileChangedError } from "../../common/files/file-reader.js";
 import { InvalidPageTokenError } from "../../server/catalog/page-token.js";
 
 test("toConnectError maps domain errors and hides the rest", () => {

@@ -4,8 +4,9 @@
  * client sends them), then the response is read with node:http (Connect over
  * HTTP/1.1) or an HTTP/2 stream of the client's session manager (Connect over
  * HTTP/2, gRPC) and decoded by response-decoder.ts without joining buffers.
- * A `transient` call over plain http: HTTP/1.1 reads through raw-http/ instead (one
- * reused read buffer, no copy by Node's HTTP parser) and transient-pump.ts.
+ * A `transient` call over plain http: HTTP/1.1 reads through raw-http/ instead (two read
+ * areas filled in turn, no copy by Node's HTTP parser, and none by the envelope splitter: a
+ * message cut by reads stays whole in place) and transient-pump.ts.
  */
 import http from "node:http";
 import https from "node:https";
@@ -20,6 +21,8 @@ import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
 import { pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
+import { ENVELOPE_PREFIX_BYTES } from "../../../common/wire/envelope.js";
+import { MAX_READ_FILE_MESSAGE_BYTES } from "../../../common/wire/limits.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
 import { pumpTransient } from "./transient-pump.js";
 
@@ -117,13 +120,16 @@ async function readOverRawHttp1(wire: FastReadWire, request: FastReadRequest): P
       headers,
       body: requestBody(request),
       signal: request.signal,
+      // The largest envelope the decoder accepts stays valid in the read areas until it is whole.
+      holdBytes: ENVELOPE_PREFIX_BYTES + MAX_READ_FILE_MESSAGE_BYTES,
     });
   } catch (error) {
     if (request.signal.aborted) throw ConnectError.from(request.signal.reason, Code.Canceled);
     throw connectErrorFromNode(error);
   }
   try {
-    const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers), undefined, true);
+    // Not transient: the read areas keep a message's bytes until it is whole (holdBytes above).
+    const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers));
     return pumpTransient(res.body, decoder, { signal: request.signal, destroy: () => res.destroy() });
   } catch (error) {
     res.destroy();

@@ -3,7 +3,8 @@
  * (raw-http/raw-request.ts). Pull-based: the next body chunk is asked for only once every
  * message decoded from the previous one was taken, and a taker copies a message's data
  * before asking for the next message, so no view is overwritten while held. The decoder
- * must be made `transient` (it copies a payload cut at the end of a chunk).
+ * must be made `transient` (it copies a payload cut at the end of a chunk), unless the body's
+ * chunks stay valid until their message is whole (raw-request's `holdBytes`).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectErrorFromNode } from "./node-errors.js";

@@ -7,6 +7,11 @@
  *
  * The connection reads again only when the caller asks for more and holds no view, so the
  * buffer is never overwritten under a view. `Connection: close`: one request per connection.
+ *
+ * With `holdBytes`, reads fill two areas in turn, each read after the last, so a chunk stays
+ * valid until `holdBytes` more bytes were read after it: a Connect or gRPC message cut by reads
+ * is then whole in place, and the envelope splitter keeps views of it instead of copying it
+ * (one copy of every byte less: docs/performance.md "Client CPU").
  */
 import net from "node:net";
 import { createBodyDecoder, bodyFraming, type BodyDecoder } from "./body-framing.js";
@@ -14,6 +19,9 @@ import { parseResponseHead, type ResponseHead } from "./response-head.js";
 
 /** Bytes each socket read may fill: 256 KiB. */
 export const READ_BUFFER_BYTES = 256 * 1024;
+
+/** With `holdBytes`, the space a read is given at least (the areas switch below it): 64 KiB. */
+export const MIN_READ_BYTES = 64 * 1024;
 
 /** A request. */
 export interface RawRequest {
@@ -24,6 +32,12 @@ export interface RawRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Uint8Array | undefined;
   readonly signal: AbortSignal;
+  /**
+   * Body bytes kept valid behind the read position: a chunk stays valid until this many more
+   * bytes were read after it (two read areas of `holdBytes` + MIN_READ_BYTES each). 0: one
+   * READ_BUFFER_BYTES buffer, a chunk valid only until the next `next()`. @default 0
+   */
+  readonly holdBytes?: number | undefined;
 }
 
 /** A response whose head has arrived. */
@@ -78,10 +92,14 @@ export function rawRequest(r: RawRequest): Promise<RawResponse> {
 class RawExchange {
   readonly head: Promise<RawResponse>;
   private readonly socket: net.Socket;
-  private readonly readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  /** One reused read buffer, or two areas filled in turn (`holdBytes`). */
+  private readonly areas: Buffer[];
+  private area = 0;
+  /** Bytes of the current area already read into (areas only). */
+  private fill = 0;
   private headBytes: Buffer = Buffer.alloc(0);
   private decoder: BodyDecoder | undefined;
-  /** Body views not yet handed out; they point into `readBuffer` (or the copied head bytes). */
+  /** Body views not yet handed out; they point into the read areas (or the copied head bytes). */
   private readonly views: Uint8Array[] = [];
   private bodyDone = false;
   private failure: Error | undefined;
@@ -93,17 +111,42 @@ class RawExchange {
   constructor(private readonly r: RawRequest) {
     this.head = new Promise((resolve, reject) => (this.headSettle = { resolve, reject }));
     const bytes = requestBytes(r);
+    const hold = r.holdBytes ?? 0;
+    this.areas =
+      hold > 0
+        ? [Buffer.allocUnsafeSlow(hold + MIN_READ_BYTES), Buffer.allocUnsafeSlow(hold + MIN_READ_BYTES)]
+        : [Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)];
     this.socket = net.connect({
       host: r.url.hostname.replace(/^\[|\]$/g, ""),
       port: Number(r.url.port || 80),
       noDelay: true,
-      onread: { buffer: this.readBuffer, callback: (n: number, buf: Uint8Array) => this.onRead(buf.subarray(0, n)) },
+      onread: {
+        buffer: () => this.readInto(),
+        callback: (n: number, buf: Uint8Array) => {
+          this.fill += n;
+          return this.onRead(buf.subarray(0, n));
+        },
+      },
     });
     this.socket.on("error", (e) => this.fail(e));
     this.socket.on("end", () => this.onEnd());
     this.socket.on("close", () => this.onClose());
     r.signal.addEventListener("abort", this.onAbort, { once: true });
     this.socket.write(bytes);
+  }
+
+  /**
+   * Where the next socket read goes. Areas: after the previous read, or at the start of the
+   * other area when less than MIN_READ_BYTES is left. Switching back to an area is safe: its
+   * chunks are at least a whole area (> holdBytes) behind the read position.
+   */
+  private readInto(): Buffer {
+    if (this.areas.length === 1) return this.areas[0] as Buffer;
+    if ((this.areas[this.area] as Buffer).length - this.fill < MIN_READ_BYTES) {
+      this.area = this.area === 0 ? 1 : 0;
+      this.fill = 0;
+    }
+    return (this.areas[this.area] as Buffer).subarray(this.fill);
   }
 
   /** One socket read; returns false (stop reading) when it handed out views of the read buffer. */

@@ -24,7 +24,7 @@ import { authenticateRequest } from "../../auth/authenticate-request.js";
 import type { Authenticate, Principal } from "../../auth/principal.js";
 import { extractApiKey } from "../../auth/token.js";
 import type { Catalog } from "../../catalog/catalog.js";
-import { openEntry, type OpenFile } from "../../files/file-reader.js";
+import { openEntry, type OpenFile } from "../../../common/files/file-reader.js";
 import type { StreamLimiter } from "../../limits/stream-limiter.js";
 import { createCallLog, type CallLogStats } from "../../logging/call-log-line.js";
 import { fail, toConnectError } from "../../errors.js";

@@ -3,7 +3,7 @@
  * envelope + field header (common/wire/read-file-encode.ts), the file bytes read in place behind it,
  * and on the first message the item field after the data.
  */
-import { readChunks, type OpenFile } from "../../files/file-reader.js";
+import { readChunks, type OpenFile } from "../../../common/files/file-reader.js";
 import { MAX_CHUNK_HEADER, writeChunkHeader } from "../../../common/wire/read-file-encode.js";
 
 /** The part of Node's HTTP/1.1 and HTTP/2-compat response the fast path writes. */

@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import { leafHashes, pieceLayer, pieceLengthFor, rootFromLeaves } from "../../../common/pieces/tree.js";
 import { layerToHex, toHex } from "../../../common/pieces/hex.js";
 import { createDirCatalog } from "../../../server/catalog/dir-catalog.js";
-import { hashFile } from "../../../server/digest/hash-file.js";
+import { hashFile } from "../../../common/hash/hash-file.js";
 import { seededRandom } from "../../../client/retry/backoff.js";
 
 const run = promisify(execFile);

@@ -126,6 +126,49 @@ test("a view the caller holds is not overwritten until it asks for the next chun
   assert.equal(offset, BIG.length);
 });
 
+test("with holdBytes, every chunk stays valid until holdBytes more were read, across the two areas", async (t) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-length": BIG.length });
+    // Many small writes: many reads, so the areas switch several times (BIG is 6 areas of holdBytes).
+    let at = 0;
+    const step = (): void => {
+      while (at < BIG.length) {
+        const n = Math.min(50_003, BIG.length - at);
+        const more = res.write(BIG.subarray(at, at + n));
+        at += n;
+        if (!more) return void res.once("drain", step);
+      }
+      res.end();
+    };
+    step();
+  });
+  const base = await listen(server);
+  t.after(() => close(server));
+  const holdBytes = 512 * 1024;
+  const res = await rawRequest({
+    method: "GET",
+    url: base,
+    headers: {},
+    signal: new AbortController().signal,
+    holdBytes,
+  });
+  // Every chunk of the last holdBytes is kept as a view (no copy) and checked at each step.
+  const kept: Array<{ view: Uint8Array; offset: number }> = [];
+  let offset = 0;
+  for (;;) {
+    const r = await res.body.next();
+    if (r.done === true) break;
+    kept.push({ view: r.value, offset });
+    offset += r.value.length;
+    while (kept.length > 0 && offset - ((kept[0]?.offset ?? 0) + (kept[0]?.view.length ?? 0)) >= holdBytes)
+      kept.shift();
+    for (const k of kept) {
+      assert.ok(Buffer.from(k.view).equals(BIG.subarray(k.offset, k.offset + k.view.length)), `bytes at ${k.offset}`);
+    }
+  }
+  assert.equal(offset, BIG.length);
+});
+
 /** A raw TCP server answering every connection with `reply` (then `after`: end, destroy or hold). */
 async function rawServer(
   t: { after: (fn: () => Promise<void>) => void },

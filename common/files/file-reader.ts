@@ -9,7 +9,23 @@
  */
 import { open, stat, type FileHandle } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
-import type { FileEntry } from "../catalog/catalog.js";
+
+/**
+ * The version of a file a reader must see: the server's catalog entries (server/catalog/catalog.ts)
+ * carry these fields; a file whose fstat differs is another version.
+ */
+export interface FileVersion {
+  /** Absolute path on disk. */
+  readonly path: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Last modification time in ns, as stat'ed with `bigint: true`. */
+  readonly mtimeNs: bigint;
+  /** Device id. */
+  readonly dev: bigint;
+  /** Inode number. */
+  readonly ino: bigint;
+}
 
 /** The file on disk is no longer the version described by its entry (changed, replaced or removed). */
 export class FileChangedError extends Error {
@@ -20,9 +36,9 @@ export class FileChangedError extends Error {
 }
 
 /** An entry opened read-only and proven to be the version the entry describes. */
-export interface OpenFile {
+export interface OpenFile<E extends FileVersion = FileVersion> {
   /** The entry this file was opened for. */
-  readonly entry: FileEntry;
+  readonly entry: E;
   /** Closes the descriptor; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -30,7 +46,7 @@ export interface OpenFile {
 /** The descriptor behind each OpenFile; kept out of the public shape so only this module reads it. */
 const handles = new WeakMap<OpenFile, FileHandle>();
 
-function sameVersion(entry: FileEntry, st: BigIntStats): boolean {
+function sameVersion(entry: FileVersion, st: BigIntStats): boolean {
   return (
     st.isFile() &&
     st.dev === entry.dev &&
@@ -45,7 +61,7 @@ function sameVersion(entry: FileEntry, st: BigIntStats): boolean {
  * version described by entry (dev, ino, size, mtimeNs); throws
  * {@link FileChangedError} otherwise (including when the file is gone).
  */
-export async function openEntry(entry: FileEntry): Promise<OpenFile> {
+export async function openEntry<E extends FileVersion>(entry: E): Promise<OpenFile<E>> {
   let handle: FileHandle;
   try {
     handle = await open(entry.path, "r");
@@ -60,7 +76,7 @@ export async function openEntry(entry: FileEntry): Promise<OpenFile> {
     throw err instanceof FileChangedError ? err : new FileChangedError("cannot stat the opened file", { cause: err });
   }
   let closed: Promise<void> | undefined;
-  const file: OpenFile = {
+  const file: OpenFile<E> = {
     entry,
     close() {
       closed ??= handle.close().catch(() => undefined);

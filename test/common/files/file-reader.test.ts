@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDirCatalog } from "../../../server/catalog/dir-catalog.js";
 import type { Catalog, FileEntry } from "../../../server/catalog/catalog.js";
-import { FileChangedError, openEntry, readChunks } from "../../../server/files/file-reader.js";
+import { FileChangedError, openEntry, readChunks } from "../../../common/files/file-reader.js";
 
 let dir: string;
 let catalog: Catalog;
