@@ -1,6 +1,6 @@
 /** The one row → domain mapper (one format, one codec: CONTRIBUTING.md "Layout rules"). */
 import { bitmapFromText, countPieces } from "../pieces/bitmap.js";
-import type { OnExisting } from "../transfer/existing-policy.js";
+import type { OnExisting } from "./download.table.js";
 import type { DownloadRow, DownloadStatus } from "./download.table.js";
 
 /** A download job as the SDK shows it. */

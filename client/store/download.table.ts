@@ -4,8 +4,10 @@
  * epoch milliseconds and sizes are integers (bigint columns), so the same
  * schema works on SQLite and PostgreSQL.
  */
-import type { OnExisting } from "../transfer/existing-policy.js";
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** What a job does with a destination that exists: refuse (the default), replace it, or pick a free name. */
+export type OnExisting = "refuse" | "overwrite" | "rename";
 
 /** Job statuses. `queued → downloading → verifying → completed`; `failed`, `cancelled`, `paused`. */
 export type DownloadStatus = "queued" | "downloading" | "verifying" | "completed" | "failed" | "cancelled" | "paused";

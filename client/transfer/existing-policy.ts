@@ -2,10 +2,10 @@
  * The never-clobber rules (docs/downloads.md "Safe writes"), pure: what to do when the destination
  * exists, the browser-style names `--rename` tries, and the local name of an item id.
  */
+import type { OnExisting } from "../store/download.table.js";
 import { checkFileName } from "./safe-name.js";
 
-/** What a job does with a destination that exists: refuse (the default), replace it, or pick a free name. */
-export type OnExisting = "refuse" | "overwrite" | "rename";
+export type { OnExisting } from "../store/download.table.js";
 
 /** Every {@link OnExisting} value. */
 export const ON_EXISTING: readonly OnExisting[] = ["refuse", "overwrite", "rename"];

@@ -11,7 +11,7 @@ import type { LinkStore } from "../links/link-store.js";
 import type { SessionStore } from "../web/session-store.js";
 import type { FileRoute } from "../http/serve-file.js";
 import { createFileRoute } from "../http/serve-file.js";
-import { createLinkRoute } from "../links/link-route.js";
+import { createLinkRoute } from "../web/link-route.js";
 import { createWebRoute } from "../web/web-route.js";
 import type { WebView } from "../web/web-view.js";
 import { createTorrentRoute } from "../torrent/torrent-route.js";

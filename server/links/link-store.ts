@@ -20,7 +20,7 @@ import {
 import { checkLinkNote } from "./link-note.js";
 import { downloadBudget, downloadCharge, linkStatus, type LinkStatus } from "./link-status.js";
 import { formatLinkTarget, parseLinkTarget, type LinkTarget } from "./link-target.js";
-import { formatToken, hashToken, isTokenShape, sameDigest, TOKEN_BYTES } from "./secret-token.js";
+import { formatToken, hashToken, isTokenShape, sameDigest, TOKEN_BYTES } from "../auth/secret-token.js";
 
 /** Random bytes in a link id. @default 8 */
 export const LINK_ID_BYTES = 8;

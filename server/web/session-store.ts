@@ -18,7 +18,7 @@ import {
   findWebSessionByHash,
   insertWebSession,
 } from "../store/web-session-repository.js";
-import { formatToken, hashToken, isTokenShape, sameDigest, TOKEN_BYTES } from "../links/secret-token.js";
+import { formatToken, hashToken, isTokenShape, sameDigest, TOKEN_BYTES } from "../auth/secret-token.js";
 
 /** How long a sign-in lasts (never beyond its key's expiry): 12 hours. */
 export const SESSION_LIFETIME_MS = 12 * 3_600_000;

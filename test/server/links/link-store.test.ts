@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Kysely } from "kysely";
 import { openLinkStore } from "../../../server/links/link-store.js";
-import { hashToken } from "../../../server/links/secret-token.js";
+import { hashToken } from "../../../server/auth/secret-token.js";
 import { openServerDatabase, type ServerDatabase } from "../../../server/store/database.js";
 
 let dir: string;

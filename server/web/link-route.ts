@@ -15,10 +15,10 @@ import type { ShareLink } from "../store/share-link-repository.js";
 import { FILE_CSP, pageHeaders } from "../web/layout.js";
 import { linkListingPage } from "../web/pages/link-listing.js";
 import { parseSort } from "../web/sort-rows.js";
-import { parseLinkPath, resolveLinkResource } from "./link-path.js";
-import { linkStatus } from "./link-status.js";
-import type { LinkStore } from "./link-store.js";
-import { parseLinkTarget } from "./link-target.js";
+import { parseLinkPath, resolveLinkResource } from "../links/link-path.js";
+import { linkStatus } from "../links/link-status.js";
+import type { LinkStore } from "../links/link-store.js";
+import { parseLinkTarget } from "../links/link-target.js";
 import { serveFolderZip } from "../zip/serve-folder-zip.js";
 import { createCrcCache } from "../zip/zip-bytes.js";
 
