@@ -3,11 +3,12 @@
  * which reports its wall time, CPU seconds (user + system, children included)
  * and peak RSS: what a user sees when they run `peer get` or `curl -o`.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 
 /** Where GNU time lives. */
 export const GNU_TIME = "/usr/bin/time";
@@ -66,4 +67,12 @@ export async function runTimed(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether a command is on the PATH (a baseline tool such as wget or aria2c may be missing). */
+export async function onPath(command: string): Promise<boolean> {
+  return promisify(execFile)("sh", ["-c", `command -v ${command}`]).then(
+    () => true,
+    () => false,
+  );
 }

@@ -20,20 +20,13 @@ import { formatSize } from "../options.js";
 import { createKey, ensureBuilt, PEER_BIN, startServe } from "../peer-command.js";
 import { median, meetsGoal, type Goal } from "../stats.js";
 import { summarizeThroughput } from "../summarize.js";
-import { runTimed, timedProcessUnavailable } from "../timed-process.js";
+import { onPath, runTimed, timedProcessUnavailable } from "../timed-process.js";
 
 const exec = promisify(execFile);
 const AHEAD_GOAL: Goal = { op: ">=", threshold: 1 };
 const REUSE_GOAL: Goal = { op: ">=", threshold: 10 };
 const FETCHED_GOAL: Goal = { op: "<=", threshold: 0 };
 const MIB = 1024 * 1024;
-
-async function onPath(command: string): Promise<boolean> {
-  return exec("sh", ["-c", `command -v ${command}`]).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** Lists the folder (Connect JSON) until every file has a pieces root; a note when it gave up. */
 async function waitForRoots(url: string, key: string, folder: string, files: number, timeoutMs: number) {
