@@ -29,6 +29,6 @@ export { PROTOCOL_VERSION, MIN_CLIENT_VERSION, CAPABILITIES } from "./rpc/handsh
 export { RETRY_AFTER_MS_HEADER } from "./errors.js";
 export { extractApiKey } from "./auth/token.js";
 export type { WebView, WebViewAnswer, WebViewRequest, WebViewSession } from "./web/web-view.js";
-export { html, escapeHtml, SafeHtml } from "./web/html.js";
+export { html, escapeHtml, SafeHtml } from "../common/html.js";
 export { layout } from "./web/layout.js";
 export { formatSize, formatWhen } from "./web/format.js";

@@ -76,10 +76,7 @@ export async function cancelJob(s: ManagerState, id: string): Promise<Download> 
   const row = await requireRow(s, id);
   const ok = await repo.updateDownloadIfStatus(database(s), row.id, [...LIVE_STATUSES, "failed"], {
     status: "cancelled",
-    lease_owner: null,
-    lease_expires_at: null,
-    next_attempt_at: null,
-    updated_at: s.now(),
+    ...released(s),
   });
   if (!ok)
     throw new DownloadError(
@@ -100,10 +97,7 @@ export async function pauseJob(s: ManagerState, id: string): Promise<Download> {
     status: "paused",
     error_code: error.code,
     error_message: error.message,
-    lease_owner: null,
-    lease_expires_at: null,
-    next_attempt_at: null,
-    updated_at: s.now(),
+    ...released(s),
   });
   if (!ok)
     throw new DownloadError(
@@ -127,10 +121,7 @@ export async function retryJob(s: ManagerState, id: string): Promise<Download> {
       status: "queued",
       error_code: null,
       error_message: null,
-      next_attempt_at: null,
-      lease_owner: null,
-      lease_expires_at: null,
-      updated_at: s.now(),
+      ...released(s),
     });
     if (!ok)
       throw new DownloadError(
@@ -158,6 +149,11 @@ export async function deleteJob(s: ManagerState, id: string, options: { files?: 
   await repo.deleteDownloadRow(d, row.id);
   await deleteSources(d, row.id);
   return result;
+}
+
+/** A user's decision releases the job: no lease, no scheduled attempt. */
+function released(s: ManagerState) {
+  return { lease_owner: null, lease_expires_at: null, next_attempt_at: null, updated_at: s.now() };
 }
 
 /** After a user's cancel or pause is stored: make it durable, stop the run (or say so), return the job. */

@@ -5,6 +5,7 @@
  * the folder in order), or an HTML page of links for a browser (it asks for text/html).
  * Table-tested in test/client/stream/folder-index.test.ts.
  */
+import { escapeHtml } from "../../common/html.js";
 
 /** One file of the folder a stream server serves. */
 export interface FolderEntry {
@@ -62,19 +63,6 @@ export function folderIndexHtml(name: string, entries: readonly FolderEntry[]): 
 ${items}
 </ul></body></html>
 `;
-}
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Text for element content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
 /** A title on one line (a playlist's lines end at any line break). */

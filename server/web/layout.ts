@@ -3,7 +3,7 @@
  * No script at all: browsing, downloading and creating links are links and
  * forms, so the CSP can forbid scripts outright (docs/web.md).
  */
-import { html, type SafeHtml } from "./html.js";
+import { html, type SafeHtml } from "../../common/html.js";
 
 /** Path of the stylesheet (the only subresource; CSP `style-src 'self'`). */
 export const STYLESHEET_PATH = "/web/style.css";

@@ -1,5 +1,5 @@
 /** URLs of the web page (pure): where each folder, file and download lives. */
-import { pathOf } from "./html.js";
+import { pathOf } from "../../common/html.js";
 
 /** The web page's path prefix (besides `/`). */
 export const WEB_PREFIX = "/web/";

@@ -2,7 +2,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { headerValue } from "../../common/http/preconditions.js";
 import { sendHead, type Call } from "../http/route-call.js";
-import type { SafeHtml } from "./html.js";
+import type { SafeHtml } from "../../common/html.js";
 import { pageHeaders } from "./layout.js";
 import { isSameOrigin } from "./origin-check.js";
 

@@ -7,7 +7,7 @@
  * answers with the page headers. The view itself never sees a cookie.
  */
 import type { Scope } from "../auth/scope.js";
-import type { SafeHtml } from "./html.js";
+import type { SafeHtml } from "../../common/html.js";
 
 /** The signed-in browser, as a view sees it (no cookie). */
 export interface WebViewSession {

@@ -1,6 +1,6 @@
 /** The folder page (pure): breadcrumbs, search, a sortable listing of folders and files. */
 import type { FileEntry, FolderListing } from "../../catalog/catalog.js";
-import { html, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../../../common/html.js";
 import { layout } from "../layout.js";
 import type { Row, Sort } from "../sort-rows.js";
 import { browseHref, downloadHref, folderTorrentHref, itemHref, zipHref } from "../web-paths.js";

@@ -1,7 +1,7 @@
 /** A file's details page (pure): sizes, dates, type, digests, download, share link, torrent. */
 import type { FileEntry } from "../../catalog/catalog.js";
 import { formatSize, formatWhen, kindOf } from "../format.js";
-import { html, pathOf, type SafeHtml } from "../html.js";
+import { html, pathOf, type SafeHtml } from "../../../common/html.js";
 import { layout } from "../layout.js";
 import { downloadHref, torrentHref } from "../web-paths.js";
 import { breadcrumbs } from "./browse.js";

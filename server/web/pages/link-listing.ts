@@ -1,6 +1,6 @@
 /** The page a folder link shows (pure): that folder's children, with relative links only. */
 import type { FolderListing } from "../../catalog/catalog.js";
-import { html, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../../../common/html.js";
 import { layout } from "../layout.js";
 import type { Row, Sort } from "../sort-rows.js";
 import { listingTable } from "./listing-table.js";

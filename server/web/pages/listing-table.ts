@@ -1,6 +1,6 @@
 /** The table of a folder listing (pure template), shared by the web page and folder links. */
 import { formatSize, formatWhen, kindOf } from "../format.js";
-import { html, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../../../common/html.js";
 import { sortRows, type Row, type Sort, type SortKey } from "../sort-rows.js";
 
 const COLUMNS: ReadonlyArray<{ key: SortKey; label: string; className: string }> = [

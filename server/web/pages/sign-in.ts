@@ -1,5 +1,5 @@
 /** The sign-in page (pure): one password field named `key`. */
-import { html, type SafeHtml } from "../html.js";
+import { html, type SafeHtml } from "../../../common/html.js";
 import { layout } from "../layout.js";
 
 /** The page, with an optional error message. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { FileEntry } from "../../../server/catalog/catalog.js";
 import { clearedSessionCookie, readCookie, sessionCookie } from "../../../server/web/cookies.js";
 import { formatSize, formatWhen, kindOf } from "../../../server/web/format.js";
-import { escapeHtml, html, pathOf } from "../../../server/web/html.js";
+import { escapeHtml, html, pathOf } from "../../../common/html.js";
 import { PAGE_CSP } from "../../../server/web/layout.js";
 import { isSameOrigin } from "../../../server/web/origin-check.js";
 import { browsePage } from "../../../server/web/pages/browse.js";
