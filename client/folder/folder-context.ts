@@ -20,3 +20,10 @@ export interface FolderContext {
   retry(id: string): Promise<unknown>;
   readonly maxFileSize: number;
 }
+
+/** The peer of a folder job, as the manager resolved it. @internal */
+export interface FolderPeer {
+  readonly peerUrl: string;
+  readonly keyRef: string;
+  readonly transport: string;
+}
