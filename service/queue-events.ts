@@ -1,5 +1,5 @@
 /**
- * What the download queue tells its watchers (docs/service.md "Watch"): every state change stored in the
+ * What the download queue tells its watchers (docs/service.md, "Watching without losing a change"): every state change stored in the
  * event log, in order and once per actual change, before it is announced; progress kept in memory and
  * announced at most once a second per download, never stored.
  */

@@ -1,6 +1,6 @@
 /**
  * Which pieces are urgent because something reads the download while it runs
- * (docs/downloads.md "Reads steer the download"). Pure.
+ * (docs/downloads.md "Priorities and deadlines"). Pure.
  *
  * Every open read (a player's range request) has a position — the next byte it needs —
  * and a read-ahead window after it. Each piece in a window gets a deadline, expressed as

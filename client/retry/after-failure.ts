@@ -2,7 +2,7 @@
  * What a job does after a failed attempt, as one pure function (docs/downloads.md
  * "Retries"): cancel, pause, restart from 0, fail, or retry after a delay. The job
  * (client/job/download-job.ts) only carries the decision out. Tested with a table in
- * test/client/after-failure.test.ts.
+ * test/client/retry/after-failure.test.ts.
  */
 import { DownloadError } from "../errors.js";
 import { decideRetry, type BackoffOptions, type RetryState } from "./backoff.js";

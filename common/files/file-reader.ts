@@ -4,7 +4,7 @@
  *
  * Pull-based on purpose: a chunk is read only when the consumer asks for the
  * next one, so a client that stops draining holds at most one chunk (see
- * docs/connect-notes.md, "Memory pulls the other way": read-ahead streams grew by
+ * docs/connect-notes.md, "Server", on backpressure: read-ahead streams grew by
  * 150 MiB with 32 stalled clients).
  */
 import { open, stat, type FileHandle } from "node:fs/promises";

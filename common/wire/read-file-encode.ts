@@ -7,7 +7,7 @@
  * The payload of a `ReadFileResponse` without `item` is `offset` (field 1, varint,
  * omitted when 0 as proto3 does) followed by `data` (field 2, length-delimited).
  * protobuf-es writes fields in field-number order, so this header + data is
- * byte-for-byte what `toBinary` would produce (test/common/wire/wire.test.ts).
+ * byte-for-byte what `toBinary` would produce (test/common/wire/read-file-encode.test.ts).
  */
 import { ENVELOPE_PREFIX_BYTES, writeEnvelopePrefix } from "./envelope.js";
 
