@@ -37,7 +37,15 @@ function encode(fields: { offset?: bigint; data?: Uint8Array; withItem?: boolean
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(parts.flatMap((p) => [...p]));
+  // Copied with set(), not spread into an array of numbers: the cut tests join the 1 MiB
+  // payload hundreds of times, and spreading it took the file from about 2 to about 130 s.
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** Named ReadFileResponse payloads, hostile-but-valid shapes first. */
