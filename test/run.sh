@@ -14,13 +14,14 @@ if [ "${1:-}" = "--unit" ]; then
   unit=true
   shift
 fi
+# The edit loop's files: pure modules only (no servers, child processes, PostgreSQL). A listed
+# file that is gone fails both runs (CI runs npm test), rather than shrinking the list unseen.
+mapfile -t unit_files < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' test/unit.txt | grep -v '^$')
+for f in "${unit_files[@]}"; do
+  [ -f "$f" ] || { echo "test/unit.txt lists $f, which does not exist" >&2; exit 1; }
+done
 if $unit; then
-  # The edit loop: pure modules only (no servers, child processes, PostgreSQL). A listed file that
-  # is gone fails the run rather than shrinking it unseen.
-  mapfile -t files < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' test/unit.txt | grep -v '^$')
-  for f in "${files[@]}"; do
-    [ -f "$f" ] || { echo "test/unit.txt lists $f, which does not exist" >&2; exit 1; }
-  done
+  files=("${unit_files[@]}")
 else
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
