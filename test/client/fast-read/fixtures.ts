@@ -37,15 +37,10 @@ function encode(fields: { offset?: bigint; data?: Uint8Array; withItem?: boolean
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
-  // Copied with set(), not spread into an array of numbers: the cut tests join the 1 MiB
-  // payload hundreds of times, and spreading it took the file from about 2 to about 130 s.
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  // Buffer.concat copies with memcpy: spreading into an array of numbers took decode.test.ts from
+  // about 2 to about 130 s (the cut tests join the 1 MiB payload hundreds of times). Copied again
+  // into a plain Uint8Array, which deepEqual compares with protobuf-es's bytes (a Buffer differs).
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** Named ReadFileResponse payloads, hostile-but-valid shapes first. */
