@@ -19,7 +19,12 @@ import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 
-const OUT = "dist/cli";
+// `node scripts/build.mjs --cli-only DIR` bundles only the CLI, into DIR: test/run.sh builds one from
+// the sources of each run for the suite's `peer` children (CONTRIBUTING.md, Tests). DIR sits two
+// levels below the repository, as dist/cli does, so package.json and node_modules resolve alike.
+const CLI_ONLY = process.argv[2] === "--cli-only" ? process.argv[3] : undefined;
+if (process.argv[2] === "--cli-only" && !CLI_ONLY) throw new Error("build: --cli-only needs a directory");
+const OUT = CLI_ONLY ?? "dist/cli";
 const LIB = "dist/lib";
 
 // Native addons stay in node_modules (pg is loaded only for PostgreSQL). pino is bundled: only
@@ -106,8 +111,8 @@ async function buildLibrary() {
   writeFileSync(`${LIB}/common/hash/hash-worker.mjs`, 'import "./hash-worker.js";\n');
 }
 
-rmSync("dist", { recursive: true, force: true });
-const library = buildLibrary();
+rmSync(CLI_ONLY ?? "dist", { recursive: true, force: true });
+const library = CLI_ONLY ? undefined : buildLibrary();
 const cli = await build({
   ...common,
   entryPoints: { entry: "cli/entry.ts" },

@@ -1,21 +1,14 @@
 /**
  * Test helper: runs the real `peer` command as a child process with stdin
- * closed and a clean environment. It runs the sources (`node --import tsx
- * cli/entry.ts`, the module bin/peer.js runs once compiled to dist/), so a test
+ * closed and a clean environment. It runs the sources, or under `npm test` a
+ * bundle of them built for that run (../helpers/peer-command.ts), so a test
  * never exercises a stale build; bin/peer.js itself is covered by
  * test/cli/bin.test.ts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { PEER_NODE_ARGS } from "../helpers/peer-command.js";
 
-/** Absolute path of the CLI's source entry point. */
-export const PEER_ENTRY = fileURLToPath(new URL("../../cli/entry.ts", import.meta.url));
-
-/**
- * Node arguments that run `peer` from source: `[...PEER_NODE_ARGS, ...args]`. tsx is
- * given as a resolved URL: a bare "tsx" would be looked up from the child's cwd (a temp dir).
- */
-export const PEER_NODE_ARGS: readonly string[] = ["--import", import.meta.resolve("tsx"), PEER_ENTRY];
+export { PEER_NODE_ARGS } from "../helpers/peer-command.js";
 
 /** How a finished `peer` run ended. */
 export interface PeerResult {

@@ -141,6 +141,12 @@ test("close() mid-download leaves the job queued and resumable; a new manager fi
   const out = path.join(work.dir, "close");
   const dataDir = path.join(work.dir, "close-db");
   const first = await startManager({ dataDir, downloadDir: out, checkpointBytes: 128 * 1024 });
+  // At 400 KiB the link all but stops (1 byte/s), in the progress event itself: close() then
+  // comes mid-download however late this test is scheduled (polling alone let a loaded machine
+  // finish the file before close()).
+  first.m.on((e) => {
+    if (e.type === "progress" && e.bytes >= 400 * 1024) proxy.setRate(1);
+  });
   const id = await first.m.enqueue({ url: proxy.url, key: peer.key }, "share/data.bin");
   await waitFor(() => first.of("progress").find((e) => e.bytes >= 400 * 1024), "some progress");
   await first.m.close();

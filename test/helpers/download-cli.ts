@@ -1,13 +1,10 @@
 /**
  * Runs the real `peer` CLI as a child process, from source (`node --import tsx
- * cli/entry.ts`, what bin/peer.js runs once built), and parses its JSON lines.
+ * cli/entry.ts`) or under `npm test` from a bundle of the same sources
+ * (peer-command.ts), and parses its JSON lines.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** Absolute path of the CLI's source entry point (run with tsx given as a resolved URL, whatever the cwd). */
-export const PEER_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cli/entry.ts");
+import { PEER_NODE_ARGS } from "./peer-command.js";
 
 /** A finished CLI run. */
 export interface CliRun {
@@ -41,7 +38,7 @@ export function spawnCli(
   args: readonly string[],
   options: { cwd: string; env?: Record<string, string>; pty?: boolean },
 ): CliChild {
-  const argv = [process.execPath, "--import", import.meta.resolve("tsx"), PEER_ENTRY, ...args];
+  const argv = [process.execPath, ...PEER_NODE_ARGS, ...args];
   const [file, ...rest] = options.pty
     ? ["script", "-qefc", argv.map(shQuote).join(" "), "/dev/null"]
     : (argv as [string, ...string[]]);

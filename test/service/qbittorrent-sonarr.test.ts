@@ -30,6 +30,23 @@ interface Step {
 
 const CATEGORY = "tv-sonarr";
 
+/** Sonarr's GetTorrents: `torrents/info` for its category, `check` given the first torrent listed. */
+function torrentsByCategory(
+  auth: "session" | "bearer",
+  name: string,
+  check: (first: Record<string, unknown> | undefined) => void,
+): Step {
+  return {
+    name,
+    method: "GET",
+    path: "torrents/info",
+    params: { category: CATEGORY },
+    auth,
+    status: 200,
+    check: (b) => check((JSON.parse(b) as Array<Record<string, unknown>>)[0]),
+  };
+}
+
 function sonarrSteps(hash: string, auth: "session" | "bearer", contentPath: () => string): Step[] {
   const json = (body: string) => JSON.parse(body) as unknown;
   return [
@@ -126,36 +143,27 @@ function sonarrSteps(hash: string, auth: "session" | "bearer", contentPath: () =
       status: 200,
       check: (b) => assert.equal(typeof (json(b) as { save_path: unknown }).save_path, "string"),
     },
-    {
-      name: "GetTorrents by category",
-      method: "GET",
-      path: "torrents/info",
-      params: { category: CATEGORY },
-      auth,
-      status: 200,
-      check: (b) => {
-        const [t] = json(b) as Array<Record<string, unknown>>;
-        assert.equal(t?.hash, hash);
-        for (const k of [
-          "name",
-          "size",
-          "progress",
-          "eta",
-          "state",
-          "category",
-          "save_path",
-          "content_path",
-          "ratio",
-          "ratio_limit",
-          "seeding_time_limit",
-          "inactive_seeding_time_limit",
-          "last_activity",
-          "added_on",
-          "dlspeed",
-        ])
-          assert.ok(k in (t ?? {}), k);
-      },
-    },
+    torrentsByCategory(auth, "GetTorrents by category", (t) => {
+      assert.equal(t?.hash, hash);
+      for (const k of [
+        "name",
+        "size",
+        "progress",
+        "eta",
+        "state",
+        "category",
+        "save_path",
+        "content_path",
+        "ratio",
+        "ratio_limit",
+        "seeding_time_limit",
+        "inactive_seeding_time_limit",
+        "last_activity",
+        "added_on",
+        "dlspeed",
+      ])
+        assert.ok(k in (t ?? {}), k);
+    }),
     {
       name: "GetTorrentFiles",
       method: "GET",
@@ -197,22 +205,13 @@ function sonarrSteps(hash: string, auth: "session" | "bearer", contentPath: () =
       auth,
       status: 200,
     },
-    {
-      name: "GetTorrents (complete: importable)",
-      method: "GET",
-      path: "torrents/info",
-      params: { category: CATEGORY },
-      auth,
-      status: 200,
-      check: (b) => {
-        const [t] = json(b) as Array<Record<string, unknown>>;
-        assert.equal(t?.state, "stalledUP");
-        assert.equal(t?.progress, 1);
-        assert.equal(t?.tags, "sonarr, hd");
-        assert.equal(t?.content_path, contentPath());
-        assert.notEqual(t?.content_path, t?.save_path);
-      },
-    },
+    torrentsByCategory(auth, "GetTorrents (complete: importable)", (t) => {
+      assert.equal(t?.state, "stalledUP");
+      assert.equal(t?.progress, 1);
+      assert.equal(t?.tags, "sonarr, hd");
+      assert.equal(t?.content_path, contentPath());
+      assert.notEqual(t?.content_path, t?.save_path);
+    }),
     {
       name: "SetTorrentLabel after import",
       method: "POST",
