@@ -85,6 +85,9 @@ function addUsageHints(command: Command): void {
 }
 
 /** The version in package.json: one level up from cli/ (sources), two from dist/cli/ (the build). */
+/** The package this command ships in (package.json `name`). */
+const PACKAGE_NAME = "peer-share";
+
 function packageVersion(): string {
   for (const relative of ["../package.json", "../../package.json"]) {
     try {
@@ -92,7 +95,7 @@ function packageVersion(): string {
         name?: unknown;
         version?: unknown;
       };
-      if (pkg.name === "peer" && typeof pkg.version === "string") return pkg.version;
+      if (pkg.name === PACKAGE_NAME && typeof pkg.version === "string") return pkg.version;
     } catch {
       // Not this level: try the next.
     }

@@ -111,7 +111,6 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
   function start(): Slot {
     const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, outstanding: 0, foreground: 0 };
-    worker.unref();
     worker.on("message", (reply: HashReply) => {
       const p = pending.get(reply.id);
       if (p === undefined) return;
@@ -128,6 +127,9 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
     });
     worker.on("error", (e) => retire(slot, e));
     worker.on("exit", (code) => retire(slot, new Error(`a hash worker exited (code ${code})`)));
+    // After the listeners: adding a "message" listener refs the worker again, and a warmed worker
+    // with no task must not keep the process alive.
+    worker.unref();
     slots.push(slot);
     return slot;
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -45,7 +46,9 @@ describe("peer exit codes and messages", { timeout: 600_000 }, () => {
   test("--version exits 0", async () => {
     const r = await runPeer(["--version"], { cwd });
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+    // The package's own version (package.json of peer-share), not a fallback.
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(r.stdout, `${pkg.version}\n`);
   });
 
   // [name, args, expected exit code, stderr pattern]

@@ -116,3 +116,24 @@ test("a changed file rejects with FileChangedError; the worker survives failed t
     await pool.close();
   }
 });
+
+test("warmed workers with no task do not keep the process alive", async () => {
+  // A "message" listener added after unref() refs the worker again: the process never exited.
+  const script = path.join(dir, "warm.mts");
+  const pool = new URL("../../../common/hash/hash-pool.ts", import.meta.url).pathname;
+  await writeFile(
+    script,
+    `import { createHashPool } from ${JSON.stringify(pool)};\n` +
+      "createHashPool({ threads: 2, idleMs: 600_000 }).warm();\n",
+  );
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: "ignore" });
+  // Bounded wait for the exit event (not a timing assertion): with the bug it waited for idleMs.
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once("exit", (c, s) => resolve([c, s])),
+  );
+  clearTimeout(killer);
+  assert.equal(signal, null, "the process had to be killed: a warmed worker held it");
+  assert.equal(code, 0);
+});
