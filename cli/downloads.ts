@@ -159,15 +159,17 @@ export function register(program: Command): void {
   registerRun(downloads);
 }
 
+/** Adds the options every `peer downloads` subcommand takes, after its own: --json, --data-dir, --database. */
+function storeOptions(command: Command): void {
+  command.addOption(jsonOption()).addOption(dataDirOption()).addOption(databaseOption());
+}
+
 /** `peer downloads list`: jobs and folder jobs, newest first; a folder's files as its one line. */
 function registerList(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("list")
     .description("list download jobs, newest first")
     .addOption(new Option("--status <status>", "only jobs with this status").argParser(argParser(parseStatus)))
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(async (options: CommonOptions & { status?: DownloadStatus }) => {
       await withManager(options, async (m) => {
         // A folder's file jobs are listed as their folder's one line.
@@ -209,17 +211,15 @@ function registerList(downloads: Command): void {
         );
       });
     });
+  storeOptions(command);
 }
 
 /** `peer downloads show`: one job (or folder job) and its sources. */
 function registerShow(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("show")
     .description("show one job and its sources (peers and mirrors, with their state)")
     .argument("<id>", "job or folder job id (or its first 8 characters)")
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => {
         const folder = await folderOf(m, id);
@@ -234,17 +234,15 @@ function registerShow(downloads: Command): void {
         writeOut(`\nsources (${sources.length}; peer* = the primary peer)\n${formatSources(sources)}`);
       });
     });
+  storeOptions(command);
 }
 
 /** `peer downloads retry`: re-queues a failed, paused or cancelled job or folder. */
 function registerRetry(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("retry")
     .description("re-queue a failed, paused or cancelled job (then: peer downloads run)")
     .argument("<id>", "job id (or its first 8 characters)")
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => {
         const folder = await folderOf(m, id);
@@ -259,17 +257,15 @@ function registerRetry(downloads: Command): void {
         if (!options.json) writeErr('Queued. Run "peer downloads run" (with --key or PEER_KEY) to download it.\n');
       });
     });
+  storeOptions(command);
 }
 
 /** `peer downloads cancel`: cancels a job or a folder's unfinished files. */
 function registerCancel(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("cancel")
     .description("cancel a job (its part file stays until rm)")
     .argument("<id>", "job id (or its first 8 characters)")
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions) => {
       await withManager(options, async (m) => {
         const folder = await folderOf(m, id);
@@ -277,20 +273,18 @@ function registerCancel(downloads: Command): void {
         printJob(await m.cancel((await mustGet(m, id)).id), options.json);
       });
     });
+  storeOptions(command);
 }
 
 /** `peer downloads rm`: deletes a job that is not running, with its files under --out. */
 function registerRm(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("rm")
     .description(
       "delete a job that is not running: its part file, and its file if it completed (only under --out, default the current directory)",
     )
     .argument("<id>", "job id (or its first 8 characters)")
     .option("--out <dir>", "the download directory files may be removed from (default: the current directory)")
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(async (id: string, options: CommonOptions & { out?: string }) => {
       await withManager(options, async (m) => {
         const folder = await folderOf(m, id);
@@ -305,11 +299,12 @@ function registerRm(downloads: Command): void {
         writeOut(`deleted job ${d.id}\n`);
       });
     });
+  storeOptions(command);
 }
 
 /** `peer downloads run`: works the queue until empty, or as a --worker. */
 function registerRun(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("run")
     .description("work the queue: run queued jobs and re-drive interrupted ones (until none is left, or as a --worker)")
     .addOption(keyOption())
@@ -333,9 +328,6 @@ function registerRun(downloads: Command): void {
         .default(DOWNLOAD_DEFAULTS.leaseMs / 1000)
         .argParser(argParser(parsePositiveInteger)),
     )
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(async (options: RunOptions) => {
       const { createDownloadManager } = await import("../client/index.js");
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
@@ -363,6 +355,7 @@ function registerRun(downloads: Command): void {
         });
       if (code !== ExitCode.ok) throw new CliError("some jobs did not complete (see above; peer downloads list)");
     });
+  storeOptions(command);
 }
 
 interface RunOptions extends CommonOptions {
@@ -426,7 +419,7 @@ async function runQueueWorker(manager: DownloadManager, options: RunOptions, jso
 
 /** Registers `peer downloads add`. */
 function registerAdd(downloads: Command): void {
-  downloads
+  const command = downloads
     .command("add")
     .description("queue downloads without running them (workers run them: peer downloads run --worker NAME)")
     .argument("<peer-url>", "the peer, e.g. http://127.0.0.1:8080, or a remote's name")
@@ -439,9 +432,6 @@ function registerAdd(downloads: Command): void {
     .addOption(renameOption())
     .addOption(keyOption())
     .addOption(transportOption())
-    .addOption(jsonOption())
-    .addOption(dataDirOption())
-    .addOption(databaseOption())
     .action(
       async (
         url: string,
@@ -482,4 +472,5 @@ function registerAdd(downloads: Command): void {
           );
       },
     );
+  storeOptions(command);
 }

@@ -14,7 +14,7 @@ import { createPeerClient } from "../../client/index.js";
 import { DownloadState, WatchEventKind } from "../../gen/peer/v1/download_pb.js";
 import { waitFor } from "../helpers/download-fixtures.js";
 import type { TestPeer } from "../helpers/peer-server.js";
-import { startServicePeer, type ServicePeer } from "./helpers/download-peer.js";
+import { startServicePeer, untilCompleted, type ServicePeer } from "./helpers/download-peer.js";
 
 const film = randomBytes(700_000);
 
@@ -124,13 +124,7 @@ describe("download content of a file inside a folder job", { timeout: 300_000, s
     const ids = new Set(added.downloads.map((d) => d.id));
     clipId = added.downloads.find((d) => d.name === "clip.mp4")?.id ?? "";
     folderId = (await service.queue.list()).find((d) => d.id === clipId)?.folderJobId ?? "";
-    const done = new Set<string>();
-    while (done.size < ids.size) {
-      const download = (await iterator.next()).value?.download;
-      if (download === undefined || !ids.has(download.id)) continue;
-      assert.notEqual(download.state, DownloadState.FAILED, download.errorMessage);
-      if (download.state === DownloadState.COMPLETED) done.add(download.id);
-    }
+    await untilCompleted(iterator, ids);
     ctl.abort();
   });
   after(() => service?.close());

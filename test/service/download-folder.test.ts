@@ -5,8 +5,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DownloadState, WatchEventKind } from "../../gen/peer/v1/download_pb.js";
-import { startServicePeer, type ServicePeer } from "./helpers/download-peer.js";
+import { WatchEventKind } from "../../gen/peer/v1/download_pb.js";
+import { startServicePeer, untilCompleted, type ServicePeer } from "./helpers/download-peer.js";
 
 const FILES: Record<string, Buffer> = {
   "Show.S01/Show.S01E01.mkv": randomBytes(120_000),
@@ -31,13 +31,7 @@ describe("AddDownload of a folder", { timeout: 300_000 }, () => {
     });
     const ids = new Set(added.downloads.map((d) => d.id));
     assert.equal(ids.size, 2);
-    const done = new Set<string>();
-    while (done.size < ids.size) {
-      const download = (await iterator.next()).value?.download;
-      if (download === undefined || !ids.has(download.id)) continue;
-      assert.notEqual(download.state, DownloadState.FAILED, download.errorMessage);
-      if (download.state === DownloadState.COMPLETED) done.add(download.id);
-    }
+    await untilCompleted(iterator, ids);
     ctl.abort();
     for (const [rel, bytes] of Object.entries(FILES))
       assert.deepEqual(await readFile(path.join(service.root, "tv", ...rel.split("/"))), bytes, rel);

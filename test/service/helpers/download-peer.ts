@@ -3,6 +3,7 @@
  * process-alike (startPeerServer with the download service) whose remote "src"
  * is that peer, with a downloads key and a read key.
  */
+import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { pino } from "pino";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { updateRemotes } from "../../../client/remotes/index.js";
-import { DownloadService } from "../../../gen/peer/v1/download_pb.js";
+import { DownloadService, DownloadState, type WatchDownloadsResponse } from "../../../gen/peer/v1/download_pb.js";
 import { startPeerServer, type PeerServer } from "../../../server/index.js";
 import { downloadServiceExtension } from "../../../service/download-service.js";
 import type { DownloadQueue } from "../../../service/download-queue.js";
@@ -107,5 +108,21 @@ export function keyedTransport(url: string, protocol: PeerProtocol, key: string)
       return createGrpcTransport({ baseUrl: url, interceptors });
     case "grpc-web":
       return createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1", interceptors });
+  }
+}
+
+/** Reads a WatchDownloads stream until every download in `ids` is completed; fails on a failed one. */
+export async function untilCompleted(
+  iterator: AsyncIterator<WatchDownloadsResponse>,
+  ids: ReadonlySet<string>,
+): Promise<void> {
+  const done = new Set<string>();
+  while (done.size < ids.size) {
+    const next = await iterator.next();
+    assert.ok(next.done !== true, "the watch ended before every download completed");
+    const download = next.value?.download;
+    if (download === undefined || !ids.has(download.id)) continue;
+    assert.notEqual(download.state, DownloadState.FAILED, download.errorMessage);
+    if (download.state === DownloadState.COMPLETED) done.add(download.id);
   }
 }
