@@ -32,7 +32,6 @@ import {
 } from "./download-options.js";
 import { parseListenAddress, type ListenAddress } from "./listen-address.js";
 import { resolvePeerArguments } from "./peer-target.js";
-import type { EnqueuedWork } from "./run-downloads.js";
 
 /** Collects a repeatable option's values. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -100,94 +99,77 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .addOption(dataDirOption())
     .addOption(databaseOption())
-    .addHelpText(
-      "after",
-      "\nState (jobs, committed offsets) lives in <data-dir>/downloads.db; partial files are <file>.part next to\n" +
-        "the destination. Interrupt at any time and run the same command again to resume.\n" +
-        'A file already at the destination is never replaced: the same content is "already there" (nothing\n' +
-        "fetched); other content stops that download unless --overwrite (replace it) or --rename (name (1).ext).\n" +
-        "Exit codes: 0 every file complete and verified, 1 some failed or paused, 2 bad arguments, 130 interrupted.\n" +
-        "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n" +
-        "\nA folder (a trailing /, or an id that is a folder on a peer that lists folders) is one folder job: every file\n" +
-        "under it lands in <out>/<folder name>/<relative path>; files already downloaded here are copied, not fetched.\n" +
-        "Example: peer get nas 'share/Shows/Season 1/' --out ~/Videos\n" +
-        "\nSeveral sources: each --source peer (its remote's key, else --key) and each --mirror URL serves pieces of\n" +
-        "the same file; every piece is checked against the pieces root, and a source that sends a bad one is banned.\n" +
-        "Example: peer get nas share/film.mkv --source laptop --source http://10.0.0.7:8080 \\\n" +
-        "           --mirror https://cdn.example.com/film.mkv\n" +
-        "\nPlay while it downloads: --stream prints a local URL (mpv, VLC, ffplay, a browser); the pieces a player\n" +
-        "reads are fetched first, only verified bytes are served, and it keeps serving after completion until Ctrl-C.\n" +
-        "Example: peer get nas share/film.mkv --stream   then   mpv http://127.0.0.1:<port>/film.mkv\n" +
-        "A folder (share/Shows/ --stream) serves each file at /<relative path> and a playlist at /: mpv http://127.0.0.1:<port>/\n",
-    )
-    .action(async (url: string, itemIds: string[], options: GetOptions, command: Command) => {
-      const { classify, createDownloadManager } = await import("../client/index.js");
-      const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
-      const { lookupWithRetry } = await import("./lookup-retry.js");
-      const { checkSourceArguments } = await import("./get-sources.js");
-      const { enqueueItemOrFolder } = await import("./get-folder.js");
-      const [primary, ...extra] = await resolvePeerArguments(command, [url, ...(options.source ?? [])], options);
-      const { url: baseUrl, key } = primary as ResolvedPeer;
-      const mirrors = options.mirror ?? [];
-      const sources = extra.map((r) => ({ url: r.url, key: r.key, transport: options.transport as TransportKind }));
-      const problem = checkSourceArguments({ primaryUrl: baseUrl, itemCount: itemIds.length, sources, mirrors });
-      if (problem !== undefined) usageError(command, problem);
-      const streaming = options.stream === true || options.streamListen !== undefined;
-      if (streaming && itemIds.length !== 1)
-        usageError(command, "--stream serves one item (a file or a folder): give one item id");
-      const json = options.json === true || !process.stdout.isTTY;
-      const onExisting = onExistingOf(options);
-      const manager = createDownloadManager({
-        dataDir: resolveDataDir(options.dataDir),
-        databaseUrl: options.database,
-        downloadDir: options.out ?? process.cwd(),
-        concurrency: options.concurrency,
-        perPeer: options.perPeer,
-        transport: options.transport as TransportKind,
-        idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
-        keys: [key, ...extra.map((r) => r.key)],
-      });
-      const stream = streaming ? await import("./get-stream.js") : undefined;
-      const served = stream?.createStreamHold(json, options.streamListen);
-      const code = await runDownloads(
-        manager,
-        json,
-        async (m, fail, lookup, onFolder) => {
-          const work: EnqueuedWork = { jobs: [], folders: [] };
-          const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
-          for (const itemId of itemIds) {
-            try {
-              // A peer that is down or not up yet is retried like any transient fault (lookup-retry.ts).
-              const enqueued = await lookupWithRetry(itemId, lookup, (signal) =>
-                enqueueItemOrFolder(m, peerRef, itemId, {
-                  signal,
-                  sources,
-                  mirrors,
-                  onExisting,
-                  sequential: options.sequential,
-                }),
-              );
-              if (typeof enqueued === "string") work.jobs.push(enqueued);
-              else {
-                onFolder(enqueued);
-                work.folders.push(enqueued);
-              }
-            } catch (error) {
-              if (lookup.signal.aborted) break;
-              fail(itemId, classify(error));
-            }
-          }
-          if (served !== undefined && work.jobs[0] !== undefined) await served.start(m, work.jobs[0]);
-          else if (served !== undefined && work.folders[0] !== undefined) await served.startFolder(m, work.folders[0]);
-          return work;
-        },
-        served?.hold,
-      );
-      await served?.close();
-      if (code === EXIT_INTERRUPTED)
-        throw new CliError("interrupted; every download stays resumable: run the same command again", {
-          exitCode: EXIT_INTERRUPTED,
-        });
-      if (code !== ExitCode.ok) throw new CliError("not every file was downloaded and verified (see above)");
-    });
+    .addHelpText("after", GET_HELP)
+    .action(runGet);
 }
+
+/** `peer get`'s action: resolve the peers, check the arguments, run the downloads (and --stream), exit code. */
+async function runGet(url: string, itemIds: string[], options: GetOptions, command: Command): Promise<void> {
+  const { createDownloadManager } = await import("../client/index.js");
+  const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
+  const { checkSourceArguments } = await import("./get-sources.js");
+  const { enqueueAll } = await import("./get-enqueue.js");
+  const [primary, ...extra] = await resolvePeerArguments(command, [url, ...(options.source ?? [])], options);
+  const { url: baseUrl, key } = primary as ResolvedPeer;
+  const mirrors = options.mirror ?? [];
+  const sources = extra.map((r) => ({ url: r.url, key: r.key, transport: options.transport as TransportKind }));
+  const problem = checkSourceArguments({ primaryUrl: baseUrl, itemCount: itemIds.length, sources, mirrors });
+  if (problem !== undefined) usageError(command, problem);
+  const streaming = options.stream === true || options.streamListen !== undefined;
+  if (streaming && itemIds.length !== 1)
+    usageError(command, "--stream serves one item (a file or a folder): give one item id");
+  const json = options.json === true || !process.stdout.isTTY;
+  const onExisting = onExistingOf(options);
+  const manager = createDownloadManager({
+    dataDir: resolveDataDir(options.dataDir),
+    databaseUrl: options.database,
+    downloadDir: options.out ?? process.cwd(),
+    concurrency: options.concurrency,
+    perPeer: options.perPeer,
+    transport: options.transport as TransportKind,
+    idleTimeoutMs: (options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000,
+    keys: [key, ...extra.map((r) => r.key)],
+  });
+  const stream = streaming ? await import("./get-stream.js") : undefined;
+  const peerRef = { url: baseUrl, key, transport: options.transport as TransportKind };
+  const served = stream?.createStreamHold(json, options.streamListen);
+  const code = await runDownloads(
+    manager,
+    json,
+    (m, fail, lookup, onFolder) =>
+      enqueueAll(
+        m,
+        { itemIds, peerRef, served, options: { sources, mirrors, onExisting, sequential: options.sequential } },
+        fail,
+        lookup,
+        onFolder,
+      ),
+    served?.hold,
+  );
+  await served?.close();
+  if (code === EXIT_INTERRUPTED)
+    throw new CliError("interrupted; every download stays resumable: run the same command again", {
+      exitCode: EXIT_INTERRUPTED,
+    });
+  if (code !== ExitCode.ok) throw new CliError("not every file was downloaded and verified (see above)");
+}
+
+/** `peer get --help`'s closing text: where state lives, never-clobber, exit codes, folders, sources, --stream. */
+const GET_HELP =
+  "\nState (jobs, committed offsets) lives in <data-dir>/downloads.db; partial files are <file>.part next to\n" +
+  "the destination. Interrupt at any time and run the same command again to resume.\n" +
+  'A file already at the destination is never replaced: the same content is "already there" (nothing\n' +
+  "fetched); other content stops that download unless --overwrite (replace it) or --rename (name (1).ext).\n" +
+  "Exit codes: 0 every file complete and verified, 1 some failed or paused, 2 bad arguments, 130 interrupted.\n" +
+  "Example: PEER_KEY=peer_… peer get http://127.0.0.1:8080 share/a.mkv share/b.iso --out ~/Downloads\n" +
+  "\nA folder (a trailing /, or an id that is a folder on a peer that lists folders) is one folder job: every file\n" +
+  "under it lands in <out>/<folder name>/<relative path>; files already downloaded here are copied, not fetched.\n" +
+  "Example: peer get nas 'share/Shows/Season 1/' --out ~/Videos\n" +
+  "\nSeveral sources: each --source peer (its remote's key, else --key) and each --mirror URL serves pieces of\n" +
+  "the same file; every piece is checked against the pieces root, and a source that sends a bad one is banned.\n" +
+  "Example: peer get nas share/film.mkv --source laptop --source http://10.0.0.7:8080 \\\n" +
+  "           --mirror https://cdn.example.com/film.mkv\n" +
+  "\nPlay while it downloads: --stream prints a local URL (mpv, VLC, ffplay, a browser); the pieces a player\n" +
+  "reads are fetched first, only verified bytes are served, and it keeps serving after completion until Ctrl-C.\n" +
+  "Example: peer get nas share/film.mkv --stream   then   mpv http://127.0.0.1:<port>/film.mkv\n" +
+  "A folder (share/Shows/ --stream) serves each file at /<relative path> and a playlist at /: mpv http://127.0.0.1:<port>/\n";

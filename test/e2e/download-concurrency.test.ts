@@ -20,7 +20,9 @@ import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js"
 let peerA: TestPeer;
 let peerB: TestPeer;
 let work: { dir: string; remove: () => Promise<void> };
-const file = randomBytes(512 * 1024);
+// Over 1 MiB: smaller files are fetched as one piece (docs/pieces.md), and these cases need
+// progress, checkpoints and writes in the middle of a file.
+const file = randomBytes(1280 * 1024);
 
 before(async () => {
   peerA = await startTestPeer({
@@ -53,7 +55,7 @@ function activity(tm: Awaited<ReturnType<typeof startManager>>, peerOf: (fileNam
 }
 
 test("per-peer limit: one slow peer cannot take every slot; the other peer runs meanwhile", async (t) => {
-  const slowA = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 256 * 1024 });
+  const slowA = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 640 * 1024 });
   t.after(() => slowA.close());
   const tm = await startManager({
     dataDir: path.join(work.dir, "limit-db"),
@@ -81,7 +83,7 @@ test("per-peer limit: one slow peer cannot take every slot; the other peer runs 
 });
 
 test("a job cancelled while waiting for a slot never takes one; the next job gets it", async (t) => {
-  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 256 * 1024 });
+  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 640 * 1024 });
   t.after(() => slow.close());
   const tm = await startManager({
     dataDir: path.join(work.dir, "waiter-db"),
@@ -221,7 +223,7 @@ test("the idle timer never runs across slow disk writes", async () => {
 });
 
 test("a worker whose lease was taken over stops at once and never writes the row again", async (t) => {
-  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 128 * 1024 });
+  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 320 * 1024 });
   t.after(() => slow.close());
   const dataDir = path.join(work.dir, "steal-db");
   const tm = await startManager({
@@ -263,7 +265,7 @@ test("a worker whose lease was taken over stops at once and never writes the row
 });
 
 test("pause stops a running job and keeps its bytes; retry resumes it", async (t) => {
-  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 128 * 1024 });
+  const slow = await startTcpProxy({ targetPort: Number(new URL(peerA.url).port), bytesPerSecond: 320 * 1024 });
   t.after(() => slow.close());
   const out = path.join(work.dir, "pause");
   const tm = await startManager({
