@@ -100,71 +100,75 @@ export function register(program: Command): void {
         .env("PEER_LOG_LEVEL")
         .default("info"),
     )
-    .addHelpText(
-      "after",
-      "\nExamples:\n" +
-        "  peer serve ~/Videos\n" +
-        "  peer serve --share media=/srv/media --share docs=/srv/docs --listen 0.0.0.0:8443 \\\n" +
-        "      --tls-cert cert.pem --tls-key key.pem\n" +
-        "  peer serve ~/share --downloads ~/Downloads      # plus the download service (peer keys create --scope downloads)\n" +
-        "Stops gracefully on SIGTERM or SIGINT (Ctrl-C); a second signal stops at once.\n",
-    )
-    .action(async (dir: string | undefined, options: ServeOptions, command: Command) => {
-      const shares = await resolveShares(dir, options, command);
-      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
-        usageError(command, "TLS needs both --tls-cert and --tls-key");
-      }
-      const tls =
-        options.tlsCert !== undefined && options.tlsKey !== undefined
-          ? { certFile: path.resolve(options.tlsCert), keyFile: path.resolve(options.tlsKey) }
-          : undefined;
-      const dataDir = resolveDataDir(options.dataDir);
-      // Loaded here, not at the top: `--help` and usage errors stay fast.
-      // pino's default export: the bundle (scripts/build.mjs) gives a CommonJS package no named exports.
-      const [{ startPeerServer }, { default: pino }, service] = await Promise.all([
-        import("../server/index.js"),
-        import("pino"),
-        options.downloads === undefined ? undefined : import("../service/index.js"),
-      ]);
-      const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
+    .addHelpText("after", SERVE_HELP)
+    .action(runServe);
+}
 
-      let server: PeerServer;
-      try {
-        server = await startPeerServer({
-          shares: shares.map((s) => ({ name: s.name, dir: path.resolve(s.dir) })),
-          dataDir,
-          databaseUrl: options.database,
-          host: options.listen.host,
-          port: options.listen.port,
-          tls,
-          logger,
-          maxStreams: options.maxStreams,
-          maxStreamsPerKey: options.maxStreamsPerKey,
-          maxConnections: options.maxConnections,
-          publicUrl: options.publicUrl,
-          extension:
-            service === undefined || options.downloads === undefined
-              ? undefined
-              : service.downloadServiceExtension({
-                  downloadDir: path.resolve(options.downloads),
-                  dataDir,
-                  databaseUrl: options.database,
-                  publicUrl: options.publicUrl,
-                }),
-        });
-      } catch (error) {
-        throw new CliError(startFailure(error, options.listen), { cause: error });
-      }
-      await runUntilSignal(server, async () => {
-        writeOut(`Listening on ${server.url}\n`);
-        for (const s of shares) writeErr(`Sharing "${s.name}" from ${path.resolve(s.dir)}\n`);
-        writeErr(`Data directory: ${dataDir}\n`);
-        if (options.downloads !== undefined) writeErr(`Downloading into ${path.resolve(options.downloads)}\n`);
-        if (databaseDisplay(options.database) !== undefined)
-          writeErr(`Database: PostgreSQL at ${databaseDisplay(options.database)}\n`);
-        if (options.firstRun) await printFirstRun(server, shares, tls?.certFile);
-      });
+/** `peer serve`'s action: the shares, TLS and the data dir checked, the server (and the download service) started, run until a signal. */
+async function runServe(dir: string | undefined, options: ServeOptions, command: Command): Promise<void> {
+  const shares = await resolveShares(dir, options, command);
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    usageError(command, "TLS needs both --tls-cert and --tls-key");
+  }
+  const tls =
+    options.tlsCert !== undefined && options.tlsKey !== undefined
+      ? { certFile: path.resolve(options.tlsCert), keyFile: path.resolve(options.tlsKey) }
+      : undefined;
+  const dataDir = resolveDataDir(options.dataDir);
+  // Loaded here, not at the top: `--help` and usage errors stay fast.
+  // pino's default export: the bundle (scripts/build.mjs) gives a CommonJS package no named exports.
+  const [{ startPeerServer }, { default: pino }, service] = await Promise.all([
+    import("../server/index.js"),
+    import("pino"),
+    options.downloads === undefined ? undefined : import("../service/index.js"),
+  ]);
+  const logger: Logger = pino({ name: "peer", level: options.logLevel }, pino.destination({ dest: 2, sync: true }));
+
+  let server: PeerServer;
+  try {
+    server = await startPeerServer({
+      shares: shares.map((s) => ({ name: s.name, dir: path.resolve(s.dir) })),
+      dataDir,
+      databaseUrl: options.database,
+      host: options.listen.host,
+      port: options.listen.port,
+      tls,
+      logger,
+      maxStreams: options.maxStreams,
+      maxStreamsPerKey: options.maxStreamsPerKey,
+      maxConnections: options.maxConnections,
+      publicUrl: options.publicUrl,
+      extension:
+        service === undefined || options.downloads === undefined
+          ? undefined
+          : service.downloadServiceExtension({
+              downloadDir: path.resolve(options.downloads),
+              dataDir,
+              databaseUrl: options.database,
+              publicUrl: options.publicUrl,
+            }),
     });
+  } catch (error) {
+    throw new CliError(startFailure(error, options.listen), { cause: error });
+  }
+  await runUntilSignal(server, () => announce(server, shares, options, dataDir, tls?.certFile));
+}
+
+/** What a started `peer serve` says: the URL on stdout, the shares, data dir, downloads and database on stderr. */
+async function announce(
+  server: PeerServer,
+  shares: readonly ShareSpec[],
+  options: ServeOptions,
+  dataDir: string,
+  certFile: string | undefined,
+): Promise<void> {
+  writeOut(`Listening on ${server.url}\n`);
+  for (const s of shares) writeErr(`Sharing "${s.name}" from ${path.resolve(s.dir)}\n`);
+  writeErr(`Data directory: ${dataDir}\n`);
+  if (options.downloads !== undefined) writeErr(`Downloading into ${path.resolve(options.downloads)}\n`);
+  if (databaseDisplay(options.database) !== undefined)
+    writeErr(`Database: PostgreSQL at ${databaseDisplay(options.database)}\n`);
+  if (options.firstRun) await printFirstRun(server, shares, certFile);
 }
 
 /** The shares from `[dir]`, `--share` and `--first-run`, checked for clashes. */
@@ -268,3 +272,12 @@ function startFailure(error: unknown, listen: ListenAddress): string {
   if (code === "EADDRNOTAVAIL") return `${listen.host} is not an address of this machine; check --listen`;
   return `cannot start the server: ${error instanceof Error ? error.message : String(error)}`;
 }
+
+/** `peer serve --help`'s closing text: examples and how it stops. */
+const SERVE_HELP =
+  "\nExamples:\n" +
+  "  peer serve ~/Videos\n" +
+  "  peer serve --share media=/srv/media --share docs=/srv/docs --listen 0.0.0.0:8443 \\\n" +
+  "      --tls-cert cert.pem --tls-key key.pem\n" +
+  "  peer serve ~/share --downloads ~/Downloads      # plus the download service (peer keys create --scope downloads)\n" +
+  "Stops gracefully on SIGTERM or SIGINT (Ctrl-C); a second signal stops at once.\n";
