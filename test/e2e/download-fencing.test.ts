@@ -24,7 +24,8 @@ for (const dialect of dialectCases()) {
     let db: Kysely<ClientDatabase>;
     let work: { dir: string; remove: () => Promise<void> };
     before(async () => {
-      peer = await startTestPeer({ files: { "f.bin": randomBytes(1024 * 1024) } });
+      // Over 1 MiB: a smaller file is one piece, with no progress or checkpoint before its end (docs/pieces.md).
+      peer = await startTestPeer({ files: { "f.bin": randomBytes(1280 * 1024) } });
       slow = await startTcpProxy({ targetPort: Number(new URL(peer.url).port), bytesPerSecond: 128 * 1024 });
       where = await dialect.location();
       db = await openDownloadsDatabase(where.dataDir, { databaseUrl: where.databaseUrl });

@@ -18,9 +18,11 @@ import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js"
 let peer: TestPeer;
 let work: { dir: string; remove: () => Promise<void> };
 const data = randomBytes(256 * 1024 + 7);
+// Over 1 MiB: a smaller file is one piece, with no progress before its end (docs/pieces.md).
+const long = randomBytes(1280 * 1024 + 7);
 
 before(async () => {
-  peer = await startTestPeer({ files: { "r.bin": data, "gone.bin": data, "gone2.bin": data } });
+  peer = await startTestPeer({ files: { "r.bin": data, "gone.bin": data, "gone2.bin": data, "long.bin": long } });
   work = await tempDir();
 });
 after(async () => {
@@ -181,7 +183,7 @@ test("a cancelled job is never retried, and its part stays until delete", async 
     transport: "http",
   });
   try {
-    const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/r.bin");
+    const id = await tm.m.enqueue({ url: proxy.url, key: peer.key }, "share/long.bin");
     await waitFor(() => tm.of("progress").find((e) => e.bytes > 0), "some bytes");
     const d = await tm.m.cancel(id);
     assert.equal(d.status, "cancelled");
@@ -192,9 +194,9 @@ test("a cancelled job is never retried, and its part stays until delete", async 
     const again = await tm.m.get(id);
     assert.equal(again?.status, "cancelled");
     const result = await tm.m.delete(id);
-    assert.deepEqual(result.removed, [path.join(out, "r.bin.part")]);
+    assert.deepEqual(result.removed, [path.join(out, "long.bin.part")]);
     assert.equal(await tm.m.get(id), undefined);
-    await assert.rejects(unlink(path.join(out, "r.bin.part")), /ENOENT/);
+    await assert.rejects(unlink(path.join(out, "long.bin.part")), /ENOENT/);
   } finally {
     await tm.m.close();
   }
