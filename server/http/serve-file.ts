@@ -19,7 +19,15 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { headerValue } from "../../common/http/preconditions.js";
 import { compileRoute } from "./route.js";
-import { runCall, sendNotFound, sendText, type Call, type RouteRequest, type RouteResponse } from "./route-call.js";
+import {
+  runCall,
+  sendNotFound,
+  sendText,
+  type Call,
+  type CallServices,
+  type RouteRequest,
+  type RouteResponse,
+} from "./route-call.js";
 import { serveEntry } from "./serve-entry.js";
 
 /** Options of {@link createFileRoute}. */
@@ -70,14 +78,21 @@ export function resolveChunkSize(chunkSize: number | undefined): number {
   return size;
 }
 
-/** Creates the GET/HEAD file route for connectNodeAdapter's `fallback` (or any Node listener). */
-export function createFileRoute(options: FileRouteOptions): FileRoute {
-  const services = {
+/** What every route built on runCall shares, from its options (chunkSize checked; default {@link DEFAULT_CHUNK_SIZE}). */
+export function callServices(
+  options: Pick<FileRouteOptions, "catalog" | "logger" | "limiter"> & { readonly chunkSize?: number | undefined },
+): CallServices {
+  return {
     catalog: options.catalog,
     logger: options.logger,
     limiter: options.limiter,
     chunkSize: resolveChunkSize(options.chunkSize),
   };
+}
+
+/** Creates the GET/HEAD file route for connectNodeAdapter's `fallback` (or any Node listener). */
+export function createFileRoute(options: FileRouteOptions): FileRoute {
+  const services = callServices(options);
   const matcher = compileRoute(readFileRouteTemplate());
   return (req, res) => {
     const match = matcher.match(req.url ?? "/");

@@ -12,7 +12,7 @@ import type { Authenticate } from "../auth/principal.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { compileRoute } from "../http/route.js";
 import { runCall, sendHead, sendNotFound, sendText, type Call } from "../http/route-call.js";
-import { presentedKey, resolveChunkSize, type FileRoute } from "../http/serve-file.js";
+import { callServices, presentedKey, type FileRoute } from "../http/serve-file.js";
 import { contentDisposition } from "../../common/http/content-disposition.js";
 import { linkBase } from "../links/link-path.js";
 import type { LinkStore } from "../links/link-store.js";
@@ -62,7 +62,7 @@ export function parseLinkExpires(value: string | null): number | undefined {
 /** Creates the route (false for paths outside `/v1/torrents/`). */
 export function createTorrentRoute(options: TorrentRouteOptions): FileRoute {
   const matcher = compileRoute(TORRENTS_TEMPLATE);
-  const services = { catalog: options.catalog, logger: options.logger, chunkSize: resolveChunkSize(undefined) };
+  const services = callServices({ catalog: options.catalog, logger: options.logger });
   const v1 = options.v1 ?? createV1PiecesCache();
   return (req, res) => {
     // `<folder id>/`: the template does not match a trailing slash, so match the id without it.

@@ -9,7 +9,7 @@ import type pino from "pino";
 import type { Catalog, FileEntry } from "../catalog/catalog.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { runCall, sendHead, sendNotFound, sendText, type Call } from "../http/route-call.js";
-import { resolveChunkSize, type FileRoute } from "../http/serve-file.js";
+import { callServices, type FileRoute } from "../http/serve-file.js";
 import { serveEntry } from "../http/serve-entry.js";
 import type { ShareLink } from "../store/share-link-repository.js";
 import { FILE_CSP, pageHeaders } from "../web/layout.js";
@@ -46,12 +46,7 @@ const LINK_FIELDS = { "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex
 
 /** Creates the link route (returns false for paths outside `/v1/links/`). */
 export function createLinkRoute(options: LinkRouteOptions): FileRoute {
-  const services = {
-    catalog: options.catalog,
-    logger: options.logger,
-    limiter: options.limiter,
-    chunkSize: resolveChunkSize(options.chunkSize),
-  };
+  const services = callServices(options);
   return (req, res) => {
     const parsed = parseLinkPath(req.url ?? "/");
     if (parsed.kind === "outside") return false;

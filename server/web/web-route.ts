@@ -13,7 +13,7 @@ import type { Catalog, FileEntry, FolderListing } from "../catalog/catalog.js";
 import { headerValue } from "../../common/http/preconditions.js";
 import { decodeSegment, targetPath } from "../http/route.js";
 import { runCall, sendHead, type Call } from "../http/route-call.js";
-import { resolveChunkSize, type FileRoute } from "../http/serve-file.js";
+import { callServices, type FileRoute } from "../http/serve-file.js";
 import { serveEntry } from "../http/serve-entry.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { linkUrl } from "../links/link-path.js";
@@ -62,12 +62,7 @@ const MAX_RESULTS = 200;
 
 /** Creates the route: true for `/` and paths under `/web/`, false (untouched) otherwise. */
 export function createWebRoute(options: WebRouteOptions): FileRoute {
-  const services = {
-    catalog: options.catalog,
-    logger: options.logger,
-    limiter: options.limiter,
-    chunkSize: resolveChunkSize(options.chunkSize),
-  };
+  const services = callServices(options);
   return (req, res) => {
     const path = targetPath(req.url ?? "/");
     if (path !== "/" && !path.startsWith("/web/")) return false;
