@@ -5,8 +5,6 @@
 import path from "node:path";
 import { DownloadError } from "../errors.js";
 import type { DownloadEvent } from "../events/download-events.js";
-import { keyRef } from "../remotes/key-ref.js";
-import { normalizePeerUrl } from "../rpc/peer-client.js";
 import { planSources } from "../sources/plan-sources.js";
 import { makeCommitsDurable } from "../store/database.js";
 import { toDownload, type Download } from "../store/download-mapper.js";
@@ -24,7 +22,7 @@ import {
   lookUpItem,
 } from "./enqueue.js";
 import type { DeleteResult, EnqueueOptions, PeerRef } from "./manager-api.js";
-import { base, database, emit, requireRow, schedule, type ManagerState } from "./manager-state.js";
+import { base, database, emit, register, requireRow, schedule, type ManagerState } from "./manager-state.js";
 
 /** Looks the item up, checks its name, creates (or reuses) the job and schedules it; returns the job id. */
 export async function enqueueJob(
@@ -35,17 +33,14 @@ export async function enqueueJob(
 ): Promise<string> {
   const d = database(s);
   checkItemId(itemId);
-  const peerUrl = normalizePeerUrl(peer.url);
+  const { peerUrl, keyRef: ref, transport } = register(s, peer);
   const extra = planSources({
     primaryUrl: peerUrl,
     sources: options.sources,
     mirrors: options.mirrors,
     defaultTransport: s.o.transport,
   });
-  const ref = keyRef(peer.key);
-  s.keys.set(ref, peer.key);
   for (const source of extra.peers) s.keys.set(source.keyRef, source.key);
-  const transport = peer.transport ?? s.o.transport;
   const entry = s.jobContext.clientFor({ peer_url: peerUrl, transport, key_ref: ref });
   if (entry === undefined) throw new Error("unreachable: key registered above");
   const name = localNameOf(itemId);
