@@ -3,7 +3,11 @@
  * by `npm run build`, which `npm ci` runs through `prepare`) and what tests and
  * development run from source with `node --import tsx cli/entry.ts`.
  */
-import { main } from "./main.js";
+import "./young-generation.js";
+
+// Loaded only now, so that young-generation.ts applies before any other module (a static
+// import would be evaluated first).
+const { main } = await import("./main.js");
 
 // `peer keys list --json | head -1`: a reader that went away is not an error.
 for (const stream of [process.stdout, process.stderr]) {

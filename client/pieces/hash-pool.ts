@@ -1,18 +1,23 @@
 /**
  * The client's view of the hash pool (common/hash/hash-pool.ts; docs/pieces.md "Client
- * engine"): piece nodes from the 16 KiB leaves the workers compute, for pieces in memory (their
- * ArrayBuffer transferred to a worker and back, never copied) and pieces re-read from a part
- * file. One pool per process, shared by every download.
+ * engine"): piece nodes from the 16 KiB leaves, for pieces in memory and pieces re-read from a
+ * part file. Pieces in memory are hashed on the calling thread when the machine has no core to
+ * spare for a worker ({@link hashPiecesInline}), else in a worker (their ArrayBuffer transferred
+ * there and back, never copied); re-reads always go to a worker. One pool per process, shared by
+ * every download.
  */
+import os from "node:os";
 import { createHashPool as createCommonPool, DEFAULT_HASH_THREADS } from "../../common/hash/hash-pool.js";
 import { handOverPieceBuffer } from "./piece-buffers.js";
 import { nodeFromLeaves, splitLeaves } from "./piece-node.js";
-import { sha256 } from "../../common/hash/sha256.js";
+import { leavesOf, sha256 } from "../../common/hash/sha256.js";
 
 export { DEFAULT_HASH_THREADS, sha256 };
 
 /** The pool, as the piece engine uses it. */
 export interface HashPool {
+  /** True when pieces in memory are hashed on the calling thread: `pieceNode` has settled when it returns. */
+  readonly inline: boolean;
   /**
    * The node of a piece in memory: its piece-layer node, or the root when the file is one
    * piece (`whole`). `piece` must own its ArrayBuffer (it is detached while hashing); the
@@ -23,17 +28,42 @@ export interface HashPool {
   filePieceNode(path: string, offset: number, length: number, pieceLength: number, whole: boolean): Promise<Uint8Array>;
   /** Hex SHA-256 of the first `length` bytes of a file. */
   sha256File(path: string, length: number): Promise<string>;
-  /** Starts the workers now (their start-up then overlaps the network calls that come first). */
+  /** Starts the workers now when pieces go to them (their start-up then overlaps the network calls that come first). */
   warm(): void;
   /** Stops the workers. */
   close(): Promise<void>;
 }
 
-/** Creates a pool of `threads` workers (started on first use). @default DEFAULT_HASH_THREADS */
-export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool {
-  const pool = createCommonPool({ threads });
+/**
+ * Whether pieces in memory are hashed on the event loop's thread rather than in a worker: only
+ * when the machine has at most 2 cores. There the second core is already busy with the kernel's
+ * copies (socket, page cache) and, on a shared box, the serving peer, so a worker adds a
+ * postMessage and a transfer per piece and a second V8 isolate (≈ 13 MiB) without adding a core
+ * (docs/performance.md "Client CPU and memory").
+ */
+export function hashPiecesInline(cores: number): boolean {
+  return cores <= 2;
+}
+
+/** Options of {@link createHashPool}. */
+export interface ClientHashPoolOptions {
+  /** Workers at most. @default DEFAULT_HASH_THREADS */
+  readonly threads?: number;
+  /** Hash pieces in memory on the calling thread. @default hashPiecesInline(os.availableParallelism()) */
+  readonly inline?: boolean;
+}
+
+/** Creates a pool (workers started on first use). */
+export function createHashPool(options: ClientHashPoolOptions = {}): HashPool {
+  const pool = createCommonPool({ threads: options.threads ?? DEFAULT_HASH_THREADS });
+  const inline = options.inline ?? hashPiecesInline(os.availableParallelism());
   return {
+    inline,
     async pieceNode(piece, pieceLength, whole) {
+      if (inline) {
+        const leaves = leavesOf(piece);
+        return { node: nodeFromLeaves(splitLeaves(leaves.buffer as ArrayBuffer), pieceLength, whole, sha256), piece };
+      }
       if (piece.byteOffset !== 0 || piece.byteLength !== piece.buffer.byteLength) {
         throw new TypeError("pieceNode needs a piece that owns its ArrayBuffer (it is transferred)");
       }
@@ -51,7 +81,9 @@ export function createHashPool(threads: number = DEFAULT_HASH_THREADS): HashPool
       return nodeFromLeaves(splitLeaves(leaves.buffer as ArrayBuffer), pieceLength, whole, sha256);
     },
     sha256File: (path, length) => pool.sha256File(path, length),
-    warm: () => pool.warm(),
+    warm: () => {
+      if (!inline) pool.warm(); // an inline pool needs a worker only for re-reads: started then
+    },
     close: () => pool.close(),
   };
 }

@@ -100,7 +100,7 @@ function hash(d: PipelineDeps, piece: AssembledPiece): Hashing {
   const entry: Hashing = {
     index: piece.index,
     offset: piece.offset,
-    done: false,
+    done: d.pool.inline, // an inline pool has hashed it already
     node: d.pool.pieceNode(piece.bytes, d.pieceLength, d.size <= d.pieceLength),
   };
   entry.node.then(

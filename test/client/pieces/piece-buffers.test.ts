@@ -89,7 +89,7 @@ test("handOver: only the object that came back from a worker is taken back", () 
 });
 
 test("a piece hashed by a real worker comes back lent, and the assembler fills reused buffers completely", async () => {
-  const pool = createHashPool(1);
+  const pool = createHashPool({ threads: 1, inline: false });
   try {
     const pieceLength = 16 * 1024;
     const size = 3 * pieceLength + 5;

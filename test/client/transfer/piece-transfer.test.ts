@@ -27,7 +27,7 @@ import { tempDir } from "../../helpers/download-fixtures.js";
 
 const sha256: HashFn = (d) => new Uint8Array(createHash("sha256").update(d).digest());
 const P = 16 * 1024;
-const pool = createHashPool(2);
+const pool = createHashPool({ threads: 2, inline: false }); // the worker path (the shared pool is inline on a 2-core machine)
 let work: { dir: string; remove: () => Promise<void> };
 before(async () => {
   work = await tempDir("peer-pieces-");
