@@ -1,8 +1,8 @@
 /**
  * One read's hashing pipeline (docs/pieces.md "Client engine"): the body's bytes are
- * assembled into pieces, each piece is hashed in the pool (its buffer transferred to a
- * worker), and pieces are settled (checked, written) in the order they arrived, while the
- * network goes on. Bytes hashing or waiting to be written are bounded per read
+ * assembled into pieces, each piece is hashed by the pool (at once on this thread on a
+ * machine of at most 2 cores, else in a worker, its buffer transferred there), and pieces
+ * are settled (checked, written) in the order they arrived, while the network goes on. Bytes hashing or waiting to be written are bounded per read
  * (docs/performance.md), so a slow disk or a busy pool holds the read back.
  */
 import type { HashPool } from "../pieces/hash-pool.js";
