@@ -13,6 +13,7 @@ import type { StreamTap } from "../stream/stream-tap.js";
 import type { Expected } from "../transfer/check-read-start.js";
 import type { Checkpoint, TransferHooks, TransferStats } from "../transfer/transfer.js";
 import type { PiecePlan } from "./attempt-types.js";
+import { writesVerifying } from "./verifying-write.js";
 
 /** Progress events at most every `progressIntervalMs`, and at the last byte. */
 function progressEmitter(claim: JobClaim, r: DownloadRow, extra: () => object = () => ({})) {
@@ -124,7 +125,8 @@ export function pieceHooks(
       await book.flush(stats.sources);
     },
     onVerifying: async (at) => {
-      await claim.owned({ status: "verifying", ...checkpointRow(at), updated_at: now() });
+      if (writesVerifying(plan.verified.count))
+        await claim.owned({ status: "verifying", ...checkpointRow(at), updated_at: now() });
       emit({ ...base(), type: "verifying" });
     },
     // The rename runs only while our claim (owner + fencing token) still holds the row.

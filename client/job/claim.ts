@@ -9,7 +9,7 @@ import type { EventError } from "../events/download-events.js";
 import type { ClientEntry, JobContext } from "./context.js";
 import { makeCommitsDurable } from "../store/database.js";
 import * as repo from "../store/download.repository.js";
-import { RUNNABLE_STATUSES, type DownloadRow } from "../store/download.table.js";
+import { RUNNABLE_STATUSES, type DownloadRow, type DownloadStatus } from "../store/download.table.js";
 import { isLeaseOwnerDead } from "../store/lease.js";
 import type { Bitmap } from "../pieces/bitmap.js";
 import type { Verification } from "../events/download-events.js";
@@ -48,6 +48,8 @@ export class JobClaim {
   trustedPieces: Bitmap | undefined;
   /** The fencing token of our claim: every write of the row and the final rename require it. */
   token: number | undefined;
+  /** The row's status when it was last read before the claim (an interrupted run shows `downloading` or `verifying`). */
+  statusBefore: DownloadStatus | undefined;
   private release: (() => void) | undefined;
   /** The folder job of the claimed row, if any. */
   private folderJobId: string | undefined;
@@ -64,8 +66,10 @@ export class JobClaim {
   }
 
   /**
-   * Takes a slot, then the lease; while another process holds the lease, waits and looks
-   * again. Returns the row, or undefined when the job ended meanwhile (its event is emitted).
+   * Takes a slot, then the lease, which starts an attempt in the same statement (the row comes
+   * back `downloading`, its `attempts` counted); while another process holds the lease, waits
+   * and looks again. Returns the claimed row, or undefined when the job ended meanwhile (its
+   * event is emitted).
    */
   async claim(row: DownloadRow): Promise<DownloadRow | undefined> {
     const { ctx, id } = this;
@@ -74,17 +78,18 @@ export class JobClaim {
       this.release = await this.acquireSlot(row.peer_url, this.signal);
       const holder = row.lease_owner;
       const deadOwner = holder !== null && holder !== ctx.owner && isLeaseOwnerDead(holder) ? holder : undefined;
-      const token = await repo.claimDownloadLease(ctx.db, {
+      const claimed = await repo.claimAndStart(ctx.db, {
         id,
         owner: ctx.owner,
         nowMs: ctx.now(),
         leaseMs: ctx.o.leaseMs,
         deadOwner,
       });
-      if (token !== undefined) {
-        this.token = token;
+      if (claimed !== undefined) {
+        this.statusBefore = row.status;
+        this.token = Number(claimed.lease_token);
         this.startRenewing();
-        return row;
+        return claimed;
       }
       this.releaseSlot();
       await sleep(ctx.o.pollMs, undefined, { signal: this.signal });

@@ -58,9 +58,10 @@ async function runOnce(ctx: JobContext, id: string, signal: AbortSignal): Promis
     if (claimed === undefined) return "done";
     // A crash between the final link and the part's unlink leaves one file under two names.
     await finishLinkedPlacement(claimed.part_path, claimed.destination);
-    if (await completeIfInPlace(claim, claimed)) return "done";
+    // The claim made the row `downloading`: whether a run was interrupted is the status before it.
+    if (await completeIfInPlace(claim, { ...claimed, status: claim.statusBefore ?? claimed.status })) return "done";
     if (await settleExistingDestination(claim, claimed)) return "done";
-    return await attemptLoop(claim);
+    return await attemptLoop(claim, claimed);
   } catch (caught) {
     return settleOutsideAttempt(claim, row, caught);
   } finally {
@@ -103,20 +104,25 @@ async function completeIfInPlace(claim: JobClaim, row: DownloadRow): Promise<boo
   return true;
 }
 
-/** Attempts until the job ends: each failure is decided by {@link decideAfterFailure}. */
-async function attemptLoop(claim: JobClaim): Promise<Outcome> {
+/**
+ * Attempts until the job ends: each failure is decided by {@link decideAfterFailure}. The first
+ * attempt was started by the claim (`claimed`: `downloading`, counted); the next ones read the
+ * row and start themselves.
+ */
+async function attemptLoop(claim: JobClaim, claimed: DownloadRow): Promise<Outcome> {
   const { ctx } = claim;
   let counters: FailureCounters | undefined;
+  let started: DownloadRow | undefined = claimed;
   for (;;) {
-    const r = await repo.getDownloadRow(ctx.db, claim.id);
+    const r = started ?? (await startNextAttempt(claim));
+    started = undefined;
     if (r === undefined) return "done";
     counters = {
       restarts: Number(r.restarts),
       digestMismatches: counters?.digestMismatches ?? 0,
       retry: counters?.retry ?? initialRetryState(ctx.now()),
     };
-    const attempt = Number(r.attempts) + 1;
-    await claim.owned({ status: "downloading", attempts: attempt, next_attempt_at: null, updated_at: ctx.now() });
+    const attempt = Number(r.attempts);
     ctx.emit({ ...eventBase(r, ctx.now), type: "started", attempt, resumeFrom: Number(r.committed_bytes) });
     const stats: TransferStats = { bytesWritten: 0 };
     const live = { restarts: counters.restarts };
@@ -151,6 +157,17 @@ async function attemptLoop(claim: JobClaim): Promise<Outcome> {
       if (next !== "again") return next;
     }
   }
+}
+
+/** Reads the row and marks the next attempt started (`downloading`, counted); undefined when the row is gone. */
+async function startNextAttempt(claim: JobClaim): Promise<DownloadRow | undefined> {
+  const { ctx } = claim;
+  const r = await repo.getDownloadRow(ctx.db, claim.id);
+  if (r === undefined) return undefined;
+  const attempts = Number(r.attempts) + 1;
+  const updated_at = ctx.now();
+  await claim.owned({ status: "downloading", attempts, next_attempt_at: null, updated_at });
+  return { ...r, status: "downloading", attempts, next_attempt_at: null, updated_at };
 }
 
 /** Does what was decided; "again" starts the next attempt. */

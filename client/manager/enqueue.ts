@@ -176,8 +176,9 @@ async function insertJob(
   const t = now();
   try {
     await d.transaction().execute(async (trx) => {
+      // Two statements: the row, then all its sources (a new job has none to merge with).
       await repo.insertDownload(trx, newRow(id, job, t));
-      await addSources(trx, id, job, t);
+      await sourcesRepo.insertSources(trx, id, sourceSpecs(job), t);
     });
   } catch (err) {
     if (isUniqueViolation(err)) return undefined;
@@ -257,9 +258,9 @@ function sequentialPatch(job: NewJob): DownloadRowUpdate {
   return job.sequential === true ? { sequential: 1 } : {};
 }
 
-/** Adds (or refreshes) the job's primary peer and the extra sources; refuses a job over the limit. */
-async function addSources(trx: Transaction<ClientDatabase>, id: string, job: NewJob, t: number): Promise<void> {
-  const specs: SourceSpec[] = [
+/** The job's primary peer, then the extra peers and mirrors, as sources. */
+function sourceSpecs(job: NewJob): SourceSpec[] {
+  return [
     {
       kind: "peer",
       url: job.peerUrl,
@@ -277,6 +278,11 @@ async function addSources(trx: Transaction<ClientDatabase>, id: string, job: New
     })),
     ...(job.extra?.mirrors ?? []).map((url) => ({ kind: "mirror" as const, url })),
   ];
+}
+
+/** Adds (or refreshes) the job's primary peer and the extra sources; refuses a job over the limit. */
+async function addSources(trx: Transaction<ClientDatabase>, id: string, job: NewJob, t: number): Promise<void> {
+  const specs = sourceSpecs(job);
   const urls = new Set((await sourcesRepo.listSources(trx, id)).map((s) => s.url));
   for (const s of specs) urls.add(s.url);
   if (urls.size > MAX_JOB_SOURCES) {

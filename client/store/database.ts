@@ -13,6 +13,7 @@ import type { DownloadTable } from "./download.table.js";
 import type { DownloadSourceTable } from "./download-source.table.js";
 import type { DownloadFolderFileTable, DownloadFolderTable } from "./download-folder.table.js";
 import { clientMigrationProvider } from "./migrations/index.js";
+import { createSyncGroup } from "../../common/files/sync-group.js";
 
 /** The client schema. */
 export interface ClientDatabase {
@@ -86,17 +87,21 @@ const walFiles = new WeakMap<Kysely<ClientDatabase>, { readonly file: string; di
  * thread pool, not on the event loop. If SQLite checkpointed meanwhile, the frames are
  * already durable (with `synchronous = NORMAL` a checkpoint syncs the WAL first). A no-op
  * for a database not opened by {@link openDownloadsDatabaseFile} in WAL mode (`:memory:`).
+ * Group commit: callers at the same time (files of a folder finishing together) share one
+ * fsync that started after they called (transfer/sync-group.ts), which covers their commits.
  */
 export async function makeCommitsDurable(db: Kysely<ClientDatabase>): Promise<void> {
   const wal = walFiles.get(db);
   if (wal === undefined) return;
-  await fsyncPath(`${wal.file}-wal`, "r");
+  await walSyncs.sync(`${wal.file}-wal`);
   // The WAL's directory entry once: it lives as long as this open connection.
   if (!wal.dirSynced) {
     await fsyncPath(path.dirname(wal.file), "r");
     wal.dirSynced = true;
   }
 }
+
+const walSyncs = createSyncGroup((walFile) => fsyncPath(walFile, "r"));
 
 async function fsyncPath(p: string, flags: string): Promise<void> {
   let fh: FileHandle;

@@ -43,42 +43,66 @@ export async function upsertSource(db: Db, downloadId: string, spec: SourceSpec,
     .where("download_id", "=", downloadId)
     .where("url", "=", spec.url)
     .executeTakeFirst();
-  const fields = {
+  if (existing !== undefined) {
+    await db
+      .updateTable("download_source")
+      .set({ ...specFields(spec), failures: 0, next_retry_at: null, last_error: null, updated_at: nowMs })
+      .where("id", "=", existing.id)
+      .execute();
+    return existing.id;
+  }
+  const row = newSourceRow(downloadId, spec, nowMs);
+  await db.insertInto("download_source").values(row).execute();
+  return row.id;
+}
+
+/**
+ * The sources of a job that has none yet (a job just inserted): one INSERT of every row, the
+ * n-th `created_at` `nowMs + n` (sources list oldest first, in the order given). The URLs must
+ * differ (plan-sources.ts makes them so); a job that may have sources takes {@link upsertSource}.
+ */
+export async function insertSources(
+  db: Db,
+  downloadId: string,
+  specs: readonly SourceSpec[],
+  nowMs: number,
+): Promise<void> {
+  if (specs.length === 0) return;
+  await db
+    .insertInto("download_source")
+    .values(specs.map((spec, i) => newSourceRow(downloadId, spec, nowMs + i)))
+    .execute();
+}
+
+/** The columns a spec sets (an unknown item or etag is left as it is). */
+function specFields(spec: SourceSpec) {
+  return {
     kind: spec.kind,
     key_ref: spec.keyRef ?? null,
     transport: spec.transport ?? null,
     ...(spec.itemId !== undefined && spec.itemId !== null ? { item_id: spec.itemId } : {}),
     ...(spec.etag !== undefined && spec.etag !== null ? { etag: spec.etag } : {}),
   };
-  if (existing !== undefined) {
-    await db
-      .updateTable("download_source")
-      .set({ ...fields, failures: 0, next_retry_at: null, last_error: null, updated_at: nowMs })
-      .where("id", "=", existing.id)
-      .execute();
-    return existing.id;
-  }
-  const id = randomUUID();
-  await db
-    .insertInto("download_source")
-    .values({
-      id,
-      download_id: downloadId,
-      url: spec.url,
-      item_id: null,
-      etag: null,
-      ...fields,
-      bytes_delivered: 0,
-      rate: 0,
-      failures: 0,
-      next_retry_at: null,
-      banned_reason: null,
-      last_error: null,
-      created_at: nowMs,
-      updated_at: nowMs,
-    })
-    .execute();
-  return id;
+}
+
+/** A new row for `spec`: no bytes, failures or ban yet. */
+function newSourceRow(downloadId: string, spec: SourceSpec, nowMs: number) {
+  return {
+    id: randomUUID(),
+    download_id: downloadId,
+    url: spec.url,
+    item_id: null,
+    etag: null,
+    ...specFields(spec),
+    bytes_delivered: 0,
+    rate: 0,
+    failures: 0,
+    next_retry_at: null,
+    banned_reason: null,
+    last_error: null,
+    created_at: nowMs,
+    updated_at: nowMs,
+  };
 }
 
 /** Patches one source. */

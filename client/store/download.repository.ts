@@ -5,7 +5,7 @@
  * queue's "next job" claim adds `FOR UPDATE SKIP LOCKED` on PostgreSQL, where
  * several workers claim at once (SQLite serialises writers anyway).
  */
-import type { Kysely, Transaction } from "kysely";
+import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import { isPostgres } from "../../common/store/dialect.js";
 import type { ClientDatabase } from "./database.js";
 import {
@@ -129,18 +129,41 @@ export async function claimDownloadLease(db: Db, p: ClaimParams): Promise<number
     }))
     .where("id", "=", p.id)
     .where("status", "in", RUNNABLE_STATUSES)
-    .where((eb) => {
-      const ors = [
-        eb("lease_owner", "is", null),
-        eb("lease_expires_at", "<", p.nowMs),
-        eb("lease_owner", "=", p.owner),
-      ];
-      if (p.deadOwner !== undefined) ors.push(eb("lease_owner", "=", p.deadOwner));
-      return eb.or(ors);
-    })
+    .where((eb) => eb.or(leaseFree(eb, p)))
     .returning("lease_token")
     .executeTakeFirst();
   return row === undefined ? undefined : Number(row.lease_token);
+}
+
+/**
+ * {@link claimDownloadLease} that also starts an attempt, in the same statement: the row becomes
+ * `downloading` with one attempt more and no retry time, and comes back whole (the claimer reads
+ * it no more). Undefined when not won. docs/downloads.md "One job": one statement instead of three.
+ */
+export async function claimAndStart(db: Db, p: ClaimParams): Promise<DownloadRow | undefined> {
+  return db
+    .updateTable("download")
+    .set((eb) => ({
+      lease_owner: p.owner,
+      lease_expires_at: p.nowMs + p.leaseMs,
+      lease_token: eb("lease_token", "+", 1),
+      status: "downloading" as const,
+      attempts: eb("attempts", "+", 1),
+      next_attempt_at: null,
+      updated_at: p.nowMs,
+    }))
+    .where("id", "=", p.id)
+    .where("status", "in", RUNNABLE_STATUSES)
+    .where((eb) => eb.or(leaseFree(eb, p)))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The lease may be taken: free, expired, already ours, or held by the dead owner the caller found. */
+function leaseFree(eb: ExpressionBuilder<ClientDatabase, "download">, p: ClaimParams) {
+  const ors = [eb("lease_owner", "is", null), eb("lease_expires_at", "<", p.nowMs), eb("lease_owner", "=", p.owner)];
+  if (p.deadOwner !== undefined) ors.push(eb("lease_owner", "=", p.deadOwner));
+  return ors;
 }
 
 /** What {@link claimNextDownload} needs. */

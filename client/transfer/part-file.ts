@@ -11,6 +11,7 @@ import path from "node:path";
 import { DownloadError } from "../errors.js";
 import { MAX_RENAME_CANDIDATES, renameCandidate, type OnExisting } from "./existing-policy.js";
 import { openPartFile, placeNoReplace, placeReplacing } from "./safe-fs.js";
+import { createSyncGroup } from "../../common/files/sync-group.js";
 
 /** The write layer, injectable so tests can simulate a full disk. */
 export interface TransferFs {
@@ -115,8 +116,17 @@ export async function hashPrefix(fh: FileHandle, length: number, hash: Hash, sig
   }
 }
 
-/** fsyncs a directory so a rename in it survives power loss (POSIX leaves this to the caller). */
-export async function fsyncDirectory(dir: string): Promise<void> {
+/**
+ * fsyncs a directory so a rename in it survives power loss (POSIX leaves this to the caller).
+ * Callers at the same time share one fsync that started after they called (sync-group.ts).
+ */
+export function fsyncDirectory(dir: string): Promise<void> {
+  return directorySyncs.sync(dir);
+}
+
+const directorySyncs = createSyncGroup(fsyncDirectoryNow);
+
+async function fsyncDirectoryNow(dir: string): Promise<void> {
   const dh = await open(dir, "r");
   try {
     await dh.sync();
@@ -169,9 +179,18 @@ export function destinationExists(destination: string, more = ""): DownloadError
   );
 }
 
-/** fsync part → close → put in place ({@link placePart}) → fsync the directory; returns the path used. */
-export async function commitPart(fh: FileHandle, partPath: string, placement: Placement): Promise<string> {
-  await fh.datasync();
+/**
+ * fsync part → close → put in place ({@link placePart}) → fsync the directory; returns the path used.
+ * `synced`: the part was fsynced after its last write already (part-session.ts `finish`), so it is not
+ * fsynced again. @default false
+ */
+export async function commitPart(
+  fh: FileHandle,
+  partPath: string,
+  placement: Placement,
+  synced = false,
+): Promise<string> {
+  if (!synced) await fh.datasync();
   await fh.close();
   const placed = await placePart(partPath, placement);
   await fsyncDirectory(path.dirname(placed));
@@ -182,21 +201,22 @@ export async function commitPart(fh: FileHandle, partPath: string, placement: Pl
  * Runs the final step while the job is still ours: `guard` (the store's fencing check) calls
  * `commit` only when the lease token still holds; otherwise the part is closed, not placed, and
  * this throws "lease-lost". Without a guard the commit runs as is. Returns the path used.
- * @default guard undefined
+ * `synced` as for {@link commitPart}. @default guard undefined, synced false
  */
 export async function commitPartGuarded(
   guard: ((rename: () => Promise<void>) => Promise<boolean>) | undefined,
   fh: FileHandle,
   partPath: string,
   placement: Placement,
+  synced = false,
 ): Promise<string> {
-  if (guard === undefined) return commitPart(fh, partPath, placement);
+  if (guard === undefined) return commitPart(fh, partPath, placement, synced);
   let started = false;
   let placed = placement.destination;
   try {
     const ok = await guard(async () => {
       started = true;
-      placed = await commitPart(fh, partPath, placement);
+      placed = await commitPart(fh, partPath, placement, synced);
     });
     if (!ok)
       throw new DownloadError(

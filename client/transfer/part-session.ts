@@ -109,7 +109,8 @@ export class PartSession {
     await this.o.hooks.onVerifying(this.rec.record());
     await verify?.();
     this.closed = true;
-    return commitPartGuarded(this.o.hooks.guardRename, this.fh, this.o.partPath, this.o);
+    // Nothing was written since the fsync above: the final step does not fsync the part again.
+    return commitPartGuarded(this.o.hooks.guardRename, this.fh, this.o.partPath, this.o, true);
   }
 
   /** Runs the attempt's work; on failure keeps what arrived; always releases the part and the listeners. */

@@ -9,6 +9,7 @@ import type { Kysely } from "kysely";
 import { isUniqueViolation } from "../../../common/store/dialect.js";
 import { openDownloadsDatabase, type ClientDatabase } from "../../../client/store/database.js";
 import * as repo from "../../../client/store/download.repository.js";
+import * as sourcesRepo from "../../../client/store/download-source.repository.js";
 import { dialectCases, type StoreLocation } from "../../helpers/dialects.js";
 import { downloadRow } from "../../helpers/download-rows.js";
 
@@ -46,6 +47,55 @@ for (const dialect of dialectCases()) {
       );
       await repo.insertDownload(db, row({ id: "c3", destination: "/dl/same", status: "completed" }));
       await assert.rejects(repo.insertDownload(db, row({ status: "bogus" as never })), /CHECK|check constraint/);
+    });
+
+    test("claimAndStart: one statement takes the lease and starts an attempt, returning the row", async () => {
+      await repo.insertDownload(db, row({ id: "s1", next_attempt_at: 5 }));
+      const t0 = 20_000;
+      const a = await repo.claimAndStart(db, { id: "s1", owner: "A", nowMs: t0, leaseMs: 1000 });
+      assert.equal(a?.status, "downloading");
+      assert.equal(a?.attempts, 1);
+      assert.equal(a?.lease_token, 1);
+      assert.equal(a?.lease_owner, "A");
+      assert.equal(a?.lease_expires_at, t0 + 1000);
+      assert.equal(a?.next_attempt_at, null);
+      assert.deepEqual(await repo.getDownloadRow(db, "s1"), a, "the row returned is the row stored");
+      assert.equal(
+        await repo.claimAndStart(db, { id: "s1", owner: "B", nowMs: t0 + 10, leaseMs: 1000 }),
+        undefined,
+        "held by A: not won, nothing changed",
+      );
+      assert.equal((await repo.getDownloadRow(db, "s1"))?.attempts, 1);
+      const again = await repo.claimAndStart(db, { id: "s1", owner: "A", nowMs: t0 + 20, leaseMs: 1000 });
+      assert.equal(again?.attempts, 2, "every claim that starts an attempt counts it");
+      assert.equal(again?.lease_token, 2, "and fences off the older claim");
+      await repo.updateOwnedDownload(db, "s1", "A", { status: "completed", lease_owner: null }, 2);
+      assert.equal(
+        await repo.claimAndStart(db, { id: "s1", owner: "A", nowMs: t0 + 30, leaseMs: 1000 }),
+        undefined,
+        "a finished row is never claimed",
+      );
+    });
+
+    test("insertSources: a new job's sources in one statement, oldest first in the order given", async () => {
+      await repo.insertDownload(db, row({ id: "src1" }));
+      const specs = [
+        { kind: "peer" as const, url: "http://a:1", keyRef: "k", transport: "connect", itemId: "s/f", etag: '"e"' },
+        { kind: "peer" as const, url: "http://b:1", keyRef: "k", transport: "http", itemId: null },
+        { kind: "mirror" as const, url: "https://m/f" },
+      ];
+      await sourcesRepo.insertSources(db, "src1", specs, 1_000);
+      const rows = await sourcesRepo.listSources(db, "src1");
+      assert.deepEqual(
+        rows.map((r) => [r.url, r.kind, r.item_id, r.etag, r.transport, r.created_at, r.bytes_delivered]),
+        [
+          ["http://a:1", "peer", "s/f", '"e"', "connect", 1_000, 0],
+          ["http://b:1", "peer", null, null, "http", 1_001, 0],
+          ["https://m/f", "mirror", null, null, null, 1_002, 0],
+        ],
+      );
+      await sourcesRepo.insertSources(db, "src1", [], 2_000);
+      assert.equal((await sourcesRepo.listSources(db, "src1")).length, 3, "no spec, no statement");
     });
 
     test("claims: compare-and-set, the token grows with every claim, renewal and writes need it", async () => {
