@@ -18,13 +18,14 @@ import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
 import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
-import { pumpMessages } from "./message-pump.js";
+import { H2_PUMP_HIGH_WATER_BYTES, pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
 import { ENVELOPE_PREFIX_BYTES } from "../../../common/wire/envelope.js";
 import { MAX_READ_FILE_MESSAGE_BYTES } from "../../../common/wire/limits.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
 import { pumpTransient } from "./transient-pump.js";
+import { noteHttp2BytesRead } from "./young-gc.js";
 
 /** How the fast path reaches a peer (made by createPeerClient for its own transports). */
 export interface FastReadWire {
@@ -227,7 +228,11 @@ async function readOverHttp2(
             mapError: connectErrorFromNode,
             closeError: () => connectErrorFromH2ResetCode(stream.rstCode),
             finishOnClose: true,
-            onData: () => sessions.notifyResponseByteRead(stream),
+            highWaterBytes: H2_PUMP_HIGH_WATER_BYTES,
+            onData: (bytes) => {
+              sessions.notifyResponseByteRead(stream);
+              noteHttp2BytesRead(bytes);
+            },
             signal: request.signal,
             destroy: cancel,
           }),
