@@ -18,7 +18,7 @@ import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
 import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
-import { pumpMessages } from "./message-pump.js";
+import { H2_PUMP_HIGH_WATER_BYTES, pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
 import { ENVELOPE_PREFIX_BYTES } from "../../../common/wire/envelope.js";
@@ -227,6 +227,7 @@ async function readOverHttp2(
             mapError: connectErrorFromNode,
             closeError: () => connectErrorFromH2ResetCode(stream.rstCode),
             finishOnClose: true,
+            highWaterBytes: H2_PUMP_HIGH_WATER_BYTES,
             onData: () => sessions.notifyResponseByteRead(stream),
             signal: request.signal,
             destroy: cancel,
