@@ -32,6 +32,7 @@ import {
 } from "./download-options.js";
 import { parseListenAddress, type ListenAddress } from "./listen-address.js";
 import { resolvePeerArguments } from "./peer-target.js";
+import { growthFactorFor, setGrowthFactor } from "./young-generation.js";
 
 /** Collects a repeatable option's values. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -109,6 +110,7 @@ async function runGet(url: string, itemIds: string[], options: GetOptions, comma
   const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
   const { checkSourceArguments } = await import("./get-sources.js");
   const { enqueueAll } = await import("./get-enqueue.js");
+  setGrowthFactor(growthFactorFor({ command: "get", transport: options.transport as TransportKind }));
   const [primary, ...extra] = await resolvePeerArguments(command, [url, ...(options.source ?? [])], options);
   const { url: baseUrl, key } = primary as ResolvedPeer;
   const mirrors = options.mirror ?? [];
