@@ -67,10 +67,25 @@ async function treeBytes(dir: string): Promise<{ files: number; bytes: number }>
   return { files, bytes };
 }
 
-/** Bytes in use on the file system holding `dir`. */
+/**
+ * Bytes in use on the file system holding `dir`, once they stop changing: XFS frees a removed
+ * file's blocks in the background (`sync -f` alone was seen to leave 32 of 200 MiB pending), so
+ * the count is read after a syncfs until two reads 200 ms apart agree (5 s at most).
+ */
 async function usedBytes(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  return (s.blocks - s.bfree) * s.bsize;
+  const read = async () => {
+    const s = await statfs(dir);
+    return (s.blocks - s.bfree) * s.bsize;
+  };
+  await exec("sync", ["-f", dir]).catch(() => undefined);
+  let last = await read();
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await read();
+    if (now === last) break;
+    last = now;
+  }
+  return last;
 }
 
 /** The first path under `b` whose bytes differ from the same path under `a`, or undefined. */
