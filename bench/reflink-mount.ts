@@ -1,7 +1,7 @@
 /**
  * A throwaway reflink-capable file system for the bench: a sparse image file formatted with
  * `mkfs.xfs -m reflink=1`, attached to a loop device and mounted. Needs root, a loop device and
- * xfsprogs; without them {@link reflinkUnavailable} says why. The mount and the loop device are
+ * xfsprogs; without them (or with PEER_BENCH_NO_MOUNT set) {@link reflinkUnavailable} says why. The mount and the loop device are
  * released by `dispose()`, and by a synchronous `exit` hook when the process ends first (the bench's
  * Ctrl-C handler exits without running `finally` blocks).
  */
@@ -23,6 +23,7 @@ function tool(name: string): string | undefined {
 
 /** Why a loop-mounted XFS cannot be made here, or undefined when it can be tried. */
 export function reflinkUnavailable(): string | undefined {
+  if (process.env.PEER_BENCH_NO_MOUNT) return "PEER_BENCH_NO_MOUNT is set: no loop mount made";
   if (process.platform !== "linux") return `not Linux (${process.platform})`;
   if (process.getuid?.() !== 0) return "not root: mounting a loop device needs root";
   if (tool("mkfs.xfs") === undefined) return "mkfs.xfs is not installed (apt-get install xfsprogs)";
