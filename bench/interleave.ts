@@ -62,6 +62,8 @@ export async function runInterleaved(
     reason: t.unavailable,
     samples: [] as Sample[],
     failures: 0,
+    /** The last failed sample's message: the reason when no sample succeeded. */
+    lastError: undefined as string | undefined,
   }));
   const warmup = options.warmup ?? 1;
   for (let round = -warmup; round < options.samples; round++) {
@@ -85,6 +87,7 @@ export async function runInterleaved(
       } catch (err) {
         s.failures++;
         const message = (err as Error).message ?? String(err);
+        s.lastError = message.slice(0, 500);
         options.log(`  ${s.target.label}: sample failed: ${message}`);
         if (s.failures >= MAX_FAILURES || round < 0) {
           s.status = "failed";
@@ -99,7 +102,7 @@ export async function runInterleaved(
     id: s.target.id,
     label: s.target.label,
     status: s.status === "ok" && s.samples.length === 0 ? "failed" : s.status,
-    reason: s.reason,
+    reason: s.status === "ok" && s.samples.length === 0 ? s.lastError : s.reason,
     samples: s.samples,
     compare: s.target.compare,
   }));

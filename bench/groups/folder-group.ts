@@ -3,9 +3,12 @@
  * about 19 MiB with --quick) served by `peer serve`, downloaded in the same run by `peer get
  * <peer> bench/<folder>/`, `aria2c -j8 -i <the folder link's file URLs>` and `wget -r -np <folder
  * link>`, each a whole process under GNU time; then a second `peer get` of the same folder into
- * another directory with the first one's state: every file reused, nothing fetched.
+ * another directory with the first one's state: every file reused, nothing fetched. The bench's
+ * work directory may copy the bytes (ext4 has no reflink), so the same two `peer get`s also run on a
+ * loop-mounted XFS made with `reflink=1` (bench/reflink-mount.ts), where the reuse copy is metadata
+ * only; without root, a loop device or mkfs.xfs, those rows say why.
  */
-import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { mkdtemp } from "node:fs/promises";
 import { execFile } from "node:child_process";
 import os from "node:os";
@@ -19,6 +22,7 @@ import type { GroupResult, MetricResult } from "../model.js";
 import { formatSize } from "../options.js";
 import { createKey, ensureBuilt, PEER_BIN, startServe } from "../peer-command.js";
 import { median, meetsGoal, type Goal } from "../stats.js";
+import { mountReflinkXfs, type ReflinkMount } from "../reflink-mount.js";
 import { summarizeThroughput } from "../summarize.js";
 import { onPath, runTimed, timedProcessUnavailable } from "../timed-process.js";
 
@@ -63,6 +67,47 @@ async function treeBytes(dir: string): Promise<{ files: number; bytes: number }>
   return { files, bytes };
 }
 
+/**
+ * Bytes in use on the file system holding `dir`, once they stop changing: XFS frees a removed
+ * file's blocks in the background (`sync -f` alone was seen to leave 32 of 200 MiB pending), so
+ * the count is read after a syncfs until two reads 200 ms apart agree (5 s at most).
+ */
+async function usedBytes(dir: string): Promise<number> {
+  const read = async () => {
+    const s = await statfs(dir);
+    return (s.blocks - s.bfree) * s.bsize;
+  };
+  await exec("sync", ["-f", dir]).catch(() => undefined);
+  let last = await read();
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await read();
+    if (now === last) break;
+    last = now;
+  }
+  return last;
+}
+
+/** The first path under `b` whose bytes differ from the same path under `a`, or undefined. */
+async function firstDifference(a: string, b: string, rels: readonly string[]): Promise<string | undefined> {
+  const bufA = Buffer.alloc(MIB);
+  const bufB = Buffer.alloc(MIB);
+  for (const rel of rels) {
+    const [fa, fb] = await Promise.all([open(path.join(a, rel)), open(path.join(b, rel))]);
+    try {
+      for (;;) {
+        const [ra, rb] = await Promise.all([fa.read(bufA, 0, MIB), fb.read(bufB, 0, MIB)]);
+        if (ra.bytesRead !== rb.bytesRead || !bufA.subarray(0, ra.bytesRead).equals(bufB.subarray(0, rb.bytesRead)))
+          return rel;
+        if (ra.bytesRead === 0) break;
+      }
+    } finally {
+      await Promise.all([fa.close(), fb.close()]);
+    }
+  }
+  return undefined;
+}
+
 /** Runs the "folder" group. */
 export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
   const title = "A folder: `peer get <peer> share/folder/` vs `aria2c -j8` and `wget -r -np`, and reuse";
@@ -86,6 +131,7 @@ export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
   const serveDir = path.join(work, "serve");
   const key = await createKey(serveDir);
   const serve = await startServe(ctx.files.root, serveDir);
+  let reflink: ReflinkMount | undefined;
   try {
     const hashed = await waitForRoots(serve.url, key, `bench/${folderName}`, layout.length, quick ? 60_000 : 600_000);
     if (hashed) notes.push(hashed);
@@ -98,6 +144,8 @@ export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
     await writeFile(listFile, aria2cInput(link, layout));
     const peakRss = new Map<string, number[]>();
     const wire: number[] = [];
+    const wireXfs: number[] = [];
+    const newBlocksXfs: number[] = [];
     const env = { ...process.env, PEER_KEY: key };
     let lastState: string | undefined;
     let getRuns = 0;
@@ -126,6 +174,30 @@ export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
       },
     });
     // `exec … > file`: the JSON lines (one per event, thousands) go to a file, not through GNU time's pipe.
+    let lastXfsState: string | undefined;
+    let xfsRuns = 0;
+    let usedBefore = 0;
+    // The first download's --out and --data-dir and the reuse's --out share one XFS: a reflink
+    // cannot cross file systems. Sparse: 4 × the folder (the reuse's reflinks keep one earlier
+    // sample's blocks alive while the next first download writes) + room for the log and the state.
+    let xfsUnavailable: string | undefined;
+    try {
+      reflink = await mountReflinkXfs(work, Math.ceil((4 * total + 512 * MIB) / MIB) * MIB);
+      ctx.log(`  folder: XFS (reflink=1) on ${reflink.device} at ${reflink.dir}`);
+    } catch (err) {
+      xfsUnavailable = `no reflink file system: ${(err as Error).message}`;
+      notes.push(xfsUnavailable);
+    }
+    const xfsDir = () => {
+      if (reflink === undefined) throw new Error("XFS is not mounted");
+      return reflink.dir;
+    };
+    // The JSON summary of a run: the bytes not reused came over the wire.
+    const notReused = async (jsonFile: string) => {
+      const lines = (await readFile(jsonFile, "utf8")).split("\n").filter(Boolean);
+      const summary = lines.map((l) => JSON.parse(l) as { type?: string; reused?: { bytes?: number } });
+      return total - (summary.find((l) => l.type === "folder-summary")?.reused?.bytes ?? 0);
+    };
     const peerGet = (out: string, state: string, jsonFile: string) => ({
       cmd: "sh",
       args: [
@@ -187,11 +259,49 @@ export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
           return peerGet(await fresh(path.join(work, "reuse")), lastState, path.join(work, "reuse.jsonl"));
         },
         { compare: [{ baseId: "folder.get", baseLabel: "first peer get", goal: REUSE_GOAL }] },
-        // The JSON summary of the run: the bytes not reused came over the wire.
+        async () => void wire.push(await notReused(path.join(work, "reuse.jsonl"))),
+      ),
+      timed(
+        "folder.get.xfs",
+        "`peer get <peer> bench/<folder>/` on a loop-mounted XFS (`reflink=1`; fresh --out and --data-dir)",
         async () => {
-          const lines = (await readFile(path.join(work, "reuse.jsonl"), "utf8")).split("\n").filter(Boolean);
-          const summary = lines.map((l) => JSON.parse(l) as { type?: string; reused?: { bytes?: number } });
-          wire.push(total - (summary.find((l) => l.type === "folder-summary")?.reused?.bytes ?? 0));
+          const fs = xfsDir();
+          xfsRuns++;
+          const state = await fresh(path.join(fs, `get-state-${xfsRuns}`));
+          if (lastXfsState !== undefined) await rm(lastXfsState, { recursive: true, force: true });
+          lastXfsState = state;
+          return peerGet(await fresh(path.join(fs, "get")), state, path.join(work, "get-xfs.jsonl"));
+        },
+        { unavailable: xfsUnavailable },
+      ),
+      timed(
+        "folder.reuse.xfs",
+        "**second `peer get` on the same XFS into another --out** (every file reused: a reflink each)",
+        async () => {
+          if (lastXfsState === undefined) throw new Error("no earlier peer get on XFS to reuse");
+          const out = await fresh(path.join(xfsDir(), "reuse"));
+          usedBefore = await usedBytes(xfsDir());
+          return peerGet(out, lastXfsState, path.join(work, "reuse-xfs.jsonl"));
+        },
+        {
+          unavailable: xfsUnavailable,
+          compare: [
+            { baseId: "folder.get.xfs", baseLabel: "first peer get on XFS", goal: REUSE_GOAL },
+            { baseId: "folder.get", baseLabel: "first peer get on the work directory" },
+          ],
+        },
+        // Reflinked, not copied: the file system's used space barely grows; and every byte is the peer's.
+        async () => {
+          const grew = (await usedBytes(xfsDir())) - usedBefore;
+          const fetched = await notReused(path.join(work, "reuse-xfs.jsonl"));
+          const differs = await firstDifference(
+            folderDir,
+            path.join(xfsDir(), "reuse", folderName),
+            layout.map((f) => f.rel),
+          );
+          if (differs !== undefined) throw new Error(`reflinked ${differs} differs from the served file`);
+          newBlocksXfs.push(grew);
+          wireXfs.push(fetched);
         },
       ),
     ];
@@ -224,6 +334,30 @@ export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
         met: meetsGoal(median(wire), FETCHED_GOAL),
       },
     ];
+    const xfsStatus = xfsUnavailable !== undefined ? "unavailable" : wireXfs.length > 0 ? "ok" : "failed";
+    const xfsReason = xfsUnavailable ?? raw.find((t) => t.id === "folder.reuse.xfs")?.reason;
+    metrics.push(
+      {
+        group: "folder",
+        id: "folder.reuse.xfs.fetched",
+        label: "second `peer get` on XFS (reflink): bytes not reused (fetched again), median",
+        status: xfsStatus,
+        reason: xfsStatus === "ok" ? undefined : xfsReason,
+        value: median(wireXfs),
+        unit: "bytes",
+        goal: FETCHED_GOAL,
+        met: wireXfs.length > 0 ? meetsGoal(median(wireXfs), FETCHED_GOAL) : undefined,
+      },
+      {
+        group: "folder",
+        id: "folder.reuse.xfs.new-blocks",
+        label: `second \`peer get\` on XFS (reflink): file system space it took, median (a copy would take ${formatSize(total)}; every file compared byte for byte with the served one)`,
+        status: xfsStatus,
+        reason: xfsStatus === "ok" ? undefined : xfsReason,
+        value: median(newBlocksXfs) / MIB,
+        unit: "MiB",
+      },
+    );
     for (const [id, values] of peakRss) {
       const label = targets.find((t) => t.id === id)?.label ?? id;
       metrics.push({
@@ -238,13 +372,15 @@ export async function runFolderGroup(ctx: BenchContext): Promise<GroupResult> {
     return {
       group: "folder",
       title,
-      description: `One \`peer serve\` shares a folder of ${layout.length} files (64 KiB to ${quick ? "4 MiB" : "64 MiB"}, ${formatSize(total)} in all, in a two-level tree); a folder link (\`peer links create\`) serves aria2c and wget. Each figure is a whole process under GNU time (wall, user+system CPU including children, max RSS), with every file checked in place after the run; ${samples} sample(s) each, interleaved, no warm-up. MiB/s counts the folder's bytes; the reuse line's ratio is its speed-up over the first \`peer get\`.`,
+      description: `One \`peer serve\` shares a folder of ${layout.length} files (64 KiB to ${quick ? "4 MiB" : "64 MiB"}, ${formatSize(total)} in all, in a two-level tree); a folder link (\`peer links create\`) serves aria2c and wget. Each figure is a whole process under GNU time (wall, user+system CPU including children, max RSS), with every file checked in place after the run; ${samples} sample(s) each, interleaved, no warm-up. MiB/s counts the folder's bytes; a reuse line's ratio is its speed-up over the first \`peer get\` on the same file system. The XFS pair runs on a sparse image, formatted \`mkfs.xfs -m reflink=1\` and loop-mounted for the group (root only), holding the first download's --out and --data-dir and the reuse's --out.`,
       throughput: summarizeThroughput(raw),
       metrics,
       notes,
     };
   } finally {
     await serve.stop();
+    // Unmount and detach before the work directory (the image and the mount point) goes.
+    await reflink?.dispose();
     await rm(work, { recursive: true, force: true });
   }
 }

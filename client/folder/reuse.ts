@@ -96,9 +96,16 @@ export async function copyIntoPlace(
 ): Promise<string> {
   const part = `${dst}.part`;
   let placed = dst;
-  // unlink never follows a symlink; COPYFILE_EXCL opens with O_EXCL, which refuses one.
-  await unlink(part).catch(() => undefined);
-  await copyFile(src, part, constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL);
+  // COPYFILE_EXCL opens with O_EXCL, which refuses anything there, a symlink included; a part left
+  // by an earlier run is removed (unlink never follows a symlink) and the copy tried once more.
+  const flags = constants.COPYFILE_FICLONE | constants.COPYFILE_EXCL;
+  await copyFile(src, part, flags).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EEXIST") throw err;
+    await unlink(part);
+    await copyFile(src, part, flags);
+  });
+  // A placed part is gone (placeNoReplace unlinks it): no unlink to fail with ENOENT then.
+  let partGone = false;
   try {
     const fh = await open(part, "r+");
     try {
@@ -108,10 +115,10 @@ export async function copyIntoPlace(
       await fh.close();
     }
     // Placed by an earlier run that died before recording it: the same bytes are fine.
-    if (!(await placeNoReplace(part, dst)) && !(await sameContent(dst, size, root)))
-      placed = await placeOther(part, dst, mode, size, root);
+    if (await placeNoReplace(part, dst)) partGone = true;
+    else if (!(await sameContent(dst, size, root))) placed = await placeOther(part, dst, mode, size, root);
   } finally {
-    await unlink(part).catch(() => undefined);
+    if (!partGone) await unlink(part).catch(() => undefined);
   }
   if (options.syncDirectory !== false) await syncDirectories([path.dirname(placed)]);
   return placed;
