@@ -1,7 +1,7 @@
 /**
  * A folder job's progress as `peer get` shows it (docs/downloads.md "Folder jobs"): files done of
  * the total, bytes, rate and ETA, from the folder's `folder-queued` event and its file jobs'
- * events; and its summary line. The arithmetic is pure; the bar is drawn by run-downloads.ts.
+ * events; and its summary line. The arithmetic is pure; the bar is drawn by download-reporter.ts.
  */
 import type { DownloadEvent, FolderSummary } from "../client/index.js";
 import { createProgressMeter } from "../client/internal.js";

@@ -57,68 +57,94 @@ export function register(program: Command): void {
         "Example: PEER_KEY=peer_… peer ls http://127.0.0.1:8080 --query .mkv\n" +
         "Example: peer ls nas 'media/Shows/Season 1/'\n",
     )
-    .action(async (url: string, folderText: string | undefined, options: LsOptions, command: Command) => {
-      const folder = folderText === undefined ? undefined : parseFolderArgument(folderText);
-      if (folderText !== undefined && folder === undefined)
-        throw new CliError(`"${folderText.slice(0, 200)}" is not a folder: end it with / (<share>/<folder>/)`, {
-          exitCode: 2,
-        });
-      if (folder !== undefined && "error" in folder) throw new CliError(folder.error, { exitCode: 2 });
-      const folderId = folder?.folderId;
-      // Loaded here, not at the top: `--help` and usage errors stay fast.
-      const { classify, createPeerClient } = await import("../client/index.js");
-      const peer = await resolvePeerArgument(command, url, options);
-      const baseUrl = peer.url;
-      const client = createPeerClient({
-        baseUrl,
-        apiKey: peer.key,
-        clientName: "peer-cli",
-        transport: options.transport,
-      });
-      const items: Item[] = [];
-      let count = 0;
-      try {
-        const hello = await client.handshake();
-        if (folderId !== undefined && !hello.capabilities.includes("folders"))
-          throw new CliError(`the peer at ${baseUrl} cannot list folders (no "folders" capability); upgrade it`);
-        const filter = { share: options.share ?? "", query: options.query ?? "", folder: folderId ?? "" };
-        for await (const item of client.listAllItems(filter)) {
-          if (options.json) writeJsonLine(folderId === undefined ? itemJson(item) : treeItemJson(folderId, item));
-          else items.push(item);
-          count++;
-          if (options.limit !== undefined && count >= options.limit) break;
-        }
-      } catch (error) {
-        if (error instanceof CliError) throw error;
-        throw new CliError(describeFailure(classify(error), baseUrl, peer.remote), { cause: error });
-      } finally {
-        client.close();
-      }
-      if (options.json) return;
-      if (items.length === 0) {
-        writeErr(folderId === undefined ? "No items.\n" : "The folder is empty.\n");
-        return;
-      }
-      if (folderId !== undefined) {
-        writeOut(
-          formatTable(items, [
-            { header: "SIZE", value: (i) => (i.isFolder ? "-" : formatBytes(Number(i.size))), right: true },
-            { header: "PATH", value: (i) => relativeToFolder(folderId, i.id) + (i.isFolder ? "/" : "") },
-          ]),
-        );
-        return;
-      }
-      writeOut(
-        formatTable(items, [
-          { header: "SIZE", value: (i) => formatBytes(Number(i.size)), right: true },
-          {
-            header: "MODIFIED",
-            value: (i) => (i.modified === undefined ? "-" : formatDate(timestampDate(i.modified))),
-          },
-          { header: "ID", value: (i) => i.id },
-        ]),
-      );
+    .action(runLs);
+}
+
+/** `peer ls`'s action: check the folder argument, list the peer's items, print them as a table or JSON lines. */
+async function runLs(url: string, folderText: string | undefined, options: LsOptions, command: Command): Promise<void> {
+  const folderId = folderIdArgument(folderText);
+  const items = await listItems(url, folderId, options, command);
+  if (!options.json) printItems(items, folderId);
+}
+
+/** The folder id of `peer ls`'s [folder] argument (undefined without one); a usage error (exit 2) if it is no folder. */
+export function folderIdArgument(folderText: string | undefined): string | undefined {
+  if (folderText === undefined) return undefined;
+  const folder = parseFolderArgument(folderText);
+  if (folder === undefined)
+    throw new CliError(`"${folderText.slice(0, 200)}" is not a folder: end it with / (<share>/<folder>/)`, {
+      exitCode: 2,
     });
+  if ("error" in folder) throw new CliError(folder.error, { exitCode: 2 });
+  return folder.folderId;
+}
+
+/**
+ * Lists the peer's items (the folder's tree with `folderId`), up to --limit: printed as JSON lines as
+ * they come with --json (and none returned), else returned for the table.
+ */
+async function listItems(
+  url: string,
+  folderId: string | undefined,
+  options: LsOptions,
+  command: Command,
+): Promise<Item[]> {
+  // Loaded here, not at the top: `--help` and usage errors stay fast.
+  const { classify, createPeerClient } = await import("../client/index.js");
+  const peer = await resolvePeerArgument(command, url, options);
+  const baseUrl = peer.url;
+  const client = createPeerClient({
+    baseUrl,
+    apiKey: peer.key,
+    clientName: "peer-cli",
+    transport: options.transport,
+  });
+  const items: Item[] = [];
+  let count = 0;
+  try {
+    const hello = await client.handshake();
+    if (folderId !== undefined && !hello.capabilities.includes("folders"))
+      throw new CliError(`the peer at ${baseUrl} cannot list folders (no "folders" capability); upgrade it`);
+    const filter = { share: options.share ?? "", query: options.query ?? "", folder: folderId ?? "" };
+    for await (const item of client.listAllItems(filter)) {
+      if (options.json) writeJsonLine(folderId === undefined ? itemJson(item) : treeItemJson(folderId, item));
+      else items.push(item);
+      count++;
+      if (options.limit !== undefined && count >= options.limit) break;
+    }
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(describeFailure(classify(error), baseUrl, peer.remote), { cause: error });
+  } finally {
+    client.close();
+  }
+  return items;
+}
+
+/** Prints the listed items: a folder's tree or the items' table on stdout, or on stderr that there are none. */
+function printItems(items: readonly Item[], folderId: string | undefined): void {
+  if (items.length === 0) writeErr(folderId === undefined ? "No items.\n" : "The folder is empty.\n");
+  else writeOut(folderId === undefined ? itemsTable(items) : folderTable(folderId, items));
+}
+
+/** The table of `peer ls`: size, modification date and id of each item. */
+export function itemsTable(items: readonly Item[]): string {
+  return formatTable(items, [
+    { header: "SIZE", value: (i) => formatBytes(Number(i.size)), right: true },
+    {
+      header: "MODIFIED",
+      value: (i) => (i.modified === undefined ? "-" : formatDate(timestampDate(i.modified))),
+    },
+    { header: "ID", value: (i) => i.id },
+  ]);
+}
+
+/** The tree of `peer ls <peer> <folder>/`: sizes ("-" for folders) and paths relative to the folder, folders ending in /. */
+export function folderTable(folderId: string, items: readonly Item[]): string {
+  return formatTable(items, [
+    { header: "SIZE", value: (i) => (i.isFolder ? "-" : formatBytes(Number(i.size))), right: true },
+    { header: "PATH", value: (i) => relativeToFolder(folderId, i.id) + (i.isFolder ? "/" : "") },
+  ]);
 }
 
 /**

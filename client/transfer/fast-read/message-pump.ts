@@ -10,6 +10,8 @@ import type { Readable } from "node:stream";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ResponseDecoder } from "./response-decoder.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
+import { MessageQueue } from "./message-queue.js";
+import { pumpFlow } from "./pump-flow.js";
 
 /** Decoded bytes queued before the socket is paused (4 MiB: four 1 MiB messages). */
 export const PUMP_HIGH_WATER_BYTES = 4 * 1024 * 1024;
@@ -47,138 +49,186 @@ export interface PumpOptions {
   destroy(): void;
 }
 
-function sizeOf(fields: ReadFileFields): number {
-  let n = 0;
-  for (const d of fields.data) n += d.length;
-  return n;
-}
-
 /** Pumps `stream` through `decoder`. */
 export function pumpMessages(
   stream: Readable,
   decoder: ResponseDecoder,
   options: PumpOptions,
 ): AsyncIterator<ReadFileFields> {
-  const highWater = options.highWaterBytes ?? PUMP_HIGH_WATER_BYTES;
-  const queue: ReadFileFields[] = [];
-  let head = 0;
-  let queuedBytes = 0;
-  let failure: Error | undefined;
-  let ended = false;
-  let bodyEnded = false;
-  let waiter: { resolve: (r: IteratorResult<ReadFileFields>) => void; reject: (e: Error) => void } | undefined;
+  const pump = new MessagePump(stream, decoder, options);
+  pump.listen();
+  return {
+    next: () => pump.next(),
+    return: () => pump.close(),
+  };
+}
 
-  const settle = (): void => {
-    const w = waiter;
-    if (w === undefined) return;
-    if (head < queue.length) {
-      waiter = undefined;
-      w.resolve({ done: false, value: take() });
-    } else if (failure !== undefined) {
-      waiter = undefined;
-      w.reject(failure);
-    } else if (ended) {
-      waiter = undefined;
-      w.resolve({ done: true, value: undefined });
-    }
-  };
-  const fail = (error: Error): void => {
-    if (failure !== undefined || ended) return;
-    failure = error;
-    cleanup();
-    options.destroy();
-    settle();
-  };
-  const take = (): ReadFileFields => {
-    const fields = queue[head] as ReadFileFields;
-    queue[head++] = undefined as unknown as ReadFileFields;
-    if (head > 64 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
-    queuedBytes -= sizeOf(fields);
-    if (queuedBytes < highWater / 4 && stream.isPaused() && failure === undefined && !ended) stream.resume();
-    return fields;
-  };
-  const onData = (buffer: Buffer): void => {
-    options.onData?.(buffer.length);
+/** The reader's pending next(), settled by the next message, the failure or the end. */
+interface Waiter {
+  resolve(result: IteratorResult<ReadFileFields>): void;
+  reject(error: Error): void;
+}
+
+/**
+ * One pump: the stream's event handlers feed the queue, the iterator methods drain it, and the
+ * queue's size decides whether the stream flows ({@link pumpFlow}). Settled once: ended or failed.
+ */
+class MessagePump {
+  private readonly queue = new MessageQueue();
+  private readonly highWater: number;
+  private failure: Error | undefined;
+  private ended = false;
+  private bodyEnded = false;
+  private waiter: Waiter | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly decoder: ResponseDecoder,
+    private readonly options: PumpOptions,
+  ) {
+    this.highWater = options.highWaterBytes ?? PUMP_HIGH_WATER_BYTES;
+  }
+
+  /** Whether the pump still reads: it neither failed nor ended. */
+  private get open(): boolean {
+    return this.failure === undefined && !this.ended;
+  }
+
+  /** Starts following the stream and the abort signal. */
+  listen(): void {
+    this.stream.on("data", this.onData);
+    this.stream.on("end", this.onEnd);
+    this.stream.on("error", this.onError);
+    this.stream.on("close", this.onClose);
+    if (this.options.signal.aborted) this.onAbort();
+    else this.options.signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** The iterator's next(): a queued message, the failure, the end, or a promise of one of them. */
+  next(): Promise<IteratorResult<ReadFileFields>> {
+    if (this.queue.waiting) return Promise.resolve({ done: false, value: this.take() });
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    if (this.waiter !== undefined)
+      return Promise.reject(new Error("ReadFile pump: next() called while a call is pending"));
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  /** The iterator's return(): the reader stops early, so the request ends and the queue is dropped. */
+  async close(): Promise<IteratorResult<ReadFileFields>> {
+    if (this.open) this.stop(new ConnectError("the ReadFile stream was closed by the reader", Code.Canceled));
+    this.queue.clear();
+    return { done: true, value: undefined };
+  }
+
+  private readonly onData = (buffer: Buffer): void => {
+    this.options.onData?.(buffer.length);
     let decoded: ReadFileFields[];
     try {
-      decoded = decoder.push(buffer);
+      decoded = this.decoder.push(buffer);
     } catch (error) {
-      fail(error instanceof Error ? error : new Error(String(error)));
+      this.fail(asError(error));
       return;
     }
-    for (const fields of decoded) {
-      queue.push(fields);
-      queuedBytes += sizeOf(fields);
-    }
-    if (queuedBytes > highWater) stream.pause();
-    settle();
+    for (const fields of decoded) this.queue.push(fields);
+    this.flow("queued");
+    this.settle();
   };
-  const finish = (): void => {
-    if (failure !== undefined || ended) return;
+
+  private readonly onEnd = (): void => {
+    this.bodyEnded = true;
+    if (this.options.finishOnClose !== true) this.finish();
+  };
+
+  private readonly onError = (error: unknown): void => this.fail(this.options.mapError(error));
+
+  private readonly onClose = (): void => {
+    if (!this.open) return;
+    const error = this.options.closeError();
+    if (error !== undefined) this.fail(error);
+    else if (this.bodyEnded) this.finish();
+    else this.fail(new ConnectError("the peer closed the ReadFile stream before its end", Code.Aborted));
+  };
+
+  private readonly onAbort = (): void => this.fail(ConnectError.from(this.options.signal.reason, Code.Canceled));
+
+  /** Takes the head message, resuming the stream if the queue fell low enough. */
+  private take(): ReadFileFields {
+    const fields = this.queue.take();
+    this.flow("taken");
+    return fields;
+  }
+
+  /** Pauses or resumes the stream as {@link pumpFlow} decides after `change`. */
+  private flow(change: "queued" | "taken"): void {
+    const decision = pumpFlow({
+      change,
+      queuedBytes: this.queue.bytes,
+      highWaterBytes: this.highWater,
+      paused: this.stream.isPaused(),
+      open: this.open,
+    });
+    if (decision === "pause") this.stream.pause();
+    else if (decision === "resume") this.stream.resume();
+  }
+
+  /** Hands the waiting reader what is there: a message, then the failure, then the end. */
+  private settle(): void {
+    const w = this.waiter;
+    if (w === undefined) return;
+    if (this.queue.waiting) {
+      this.waiter = undefined;
+      w.resolve({ done: false, value: this.take() });
+    } else if (this.failure !== undefined) {
+      this.waiter = undefined;
+      w.reject(this.failure);
+    } else if (this.ended) {
+      this.waiter = undefined;
+      w.resolve({ done: true, value: undefined });
+    }
+  }
+
+  /** The body is complete: the decoder checks the trailers (or end-stream message) and the pump ends. */
+  private finish(): void {
+    if (!this.open) return;
     try {
-      decoder.finish(options.trailers());
-      ended = true;
-      cleanup();
+      this.decoder.finish(this.options.trailers());
+      this.ended = true;
+      this.cleanup();
     } catch (error) {
-      fail(error instanceof Error ? error : new Error(String(error)));
+      this.fail(asError(error));
       return;
     }
-    settle();
-  };
-  const onEnd = (): void => {
-    bodyEnded = true;
-    if (options.finishOnClose !== true) finish();
-  };
-  const onError = (error: unknown): void => fail(options.mapError(error));
-  const onClose = (): void => {
-    if (ended || failure !== undefined) return;
-    const error = options.closeError();
-    if (error !== undefined) fail(error);
-    else if (bodyEnded) finish();
-    else fail(new ConnectError("the peer closed the ReadFile stream before its end", Code.Aborted));
-  };
-  const onAbort = (): void => fail(ConnectError.from(options.signal.reason, Code.Canceled));
-  const cleanup = (): void => {
-    stream.off("data", onData);
-    stream.off("end", onEnd);
-    stream.off("error", onError);
-    stream.off("close", onClose);
-    options.signal.removeEventListener("abort", onAbort);
+    this.settle();
+  }
+
+  /** The first failure wins; later ones, and any after the end, are dropped. */
+  private fail(error: Error): void {
+    if (!this.open) return;
+    this.stop(error);
+  }
+
+  /** Records the failure, stops listening, ends the request and tells a waiting reader. */
+  private stop(error: Error): void {
+    this.failure = error;
+    this.cleanup();
+    this.options.destroy();
+    this.settle();
+  }
+
+  private cleanup(): void {
+    this.stream.off("data", this.onData);
+    this.stream.off("end", this.onEnd);
+    this.stream.off("error", this.onError);
+    this.stream.off("close", this.onClose);
+    this.options.signal.removeEventListener("abort", this.onAbort);
     // A late error after cleanup must not become an uncaught exception.
-    stream.on("error", () => undefined);
-  };
+    this.stream.on("error", () => undefined);
+  }
+}
 
-  stream.on("data", onData);
-  stream.on("end", onEnd);
-  stream.on("error", onError);
-  stream.on("close", onClose);
-  if (options.signal.aborted) onAbort();
-  else options.signal.addEventListener("abort", onAbort, { once: true });
-
-  return {
-    next() {
-      if (head < queue.length) return Promise.resolve({ done: false, value: take() });
-      if (failure !== undefined) return Promise.reject(failure);
-      if (ended) return Promise.resolve({ done: true, value: undefined });
-      if (waiter !== undefined)
-        return Promise.reject(new Error("ReadFile pump: next() called while a call is pending"));
-      return new Promise((resolve, reject) => {
-        waiter = { resolve, reject };
-      });
-    },
-    async return() {
-      if (!ended && failure === undefined) {
-        failure = new ConnectError("the ReadFile stream was closed by the reader", Code.Canceled);
-        cleanup();
-        options.destroy();
-        settle();
-      }
-      queue.length = 0;
-      head = 0;
-      return { done: true, value: undefined };
-    },
-  };
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
