@@ -133,6 +133,7 @@ export function verifiedText(verified: Verification): string {
 
 /** `1h02m`, `3m05s`, `42s`. */
 export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "-"; // no estimate (a hostile or broken figure shows as none)
   const s = Math.max(0, Math.round(seconds));
   if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;

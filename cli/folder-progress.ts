@@ -5,7 +5,7 @@
  */
 import type { DownloadEvent, FolderSummary } from "../client/index.js";
 import { createProgressMeter } from "../client/internal.js";
-import { formatBytes } from "./format.js";
+import { formatBytes, printable } from "./format.js";
 
 /** A folder's reading for its bar. */
 export interface FolderReading {
@@ -79,14 +79,15 @@ export function trackFolder(start: FolderStart, nowMs: number): FolderTracker {
 
 /** The summary lines of a folder job, e.g. "3 files, 2.1 GiB reused from earlier downloads". */
 export function folderSummaryLines(s: FolderSummary): string[] {
+  // Names, paths and messages come from the peer: each is escaped (printable), never written raw to a terminal.
   const lines = [
-    `${s.status === "completed" ? "✔" : "✘"} ${s.name}/: ${s.completed} of ${s.files} files, ${formatBytes(s.bytesDone)} of ${formatBytes(s.bytes)} → ${s.destination}`,
+    `${s.status === "completed" ? "✔" : "✘"} ${printable(s.name)}/: ${s.completed} of ${s.files} files, ${formatBytes(s.bytesDone)} of ${formatBytes(s.bytes)} → ${printable(s.destination)}`,
   ];
   if (s.reused.files > 0)
     lines.push(`  ${plural(s.reused.files, "file")}, ${formatBytes(s.reused.bytes)} reused from earlier downloads`);
-  for (const f of s.failed) lines.push(`  failed: ${f.path}: ${f.message}`);
-  for (const r of s.refused) lines.push(`  refused: ${JSON.stringify(r.path)}: ${r.reason}`);
-  for (const p of s.removed) lines.push(`  removed upstream (left on disk): ${p}`);
+  for (const f of s.failed) lines.push(`  failed: ${printable(f.path)}: ${printable(f.message)}`);
+  for (const r of s.refused) lines.push(`  refused: ${printable(JSON.stringify(r.path))}: ${printable(r.reason)}`);
+  for (const p of s.removed) lines.push(`  removed upstream (left on disk): ${printable(p)}`);
   return lines;
 }
 

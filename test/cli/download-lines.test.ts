@@ -134,9 +134,9 @@ test("progressFields: table", () => {
   const active = { url: "u", kind: "peer", bytes: 1, bytesPerSecond: MiB, state: "active" };
   const cases: Array<[string, ReturnType<typeof progress>, ReturnType<typeof progressFields>]> = [
     [
-      "a NaN ETA (hostile) shows as NaNs: formatEta passes it through (unchanged behaviour)",
+      "a NaN ETA (hostile) shows as no estimate",
       progress({ etaSeconds: Number.NaN }),
-      { done: "1.0 MiB", speed: "1.0 MiB/s", sources: "", etaText: "NaNs", reads: "" },
+      { done: "1.0 MiB", speed: "1.0 MiB/s", sources: "", etaText: "-", reads: "" },
     ],
     [
       "no ETA yet",

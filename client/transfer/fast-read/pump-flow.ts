@@ -1,6 +1,6 @@
 /**
  * When the ReadFile message pump pauses or resumes its stream: paused while more than the high
- * water mark of decoded bytes wait, resumed once below a quarter of it (message-pump.ts).
+ * water mark of decoded bytes wait, resumed once at most a quarter of it is left (message-pump.ts).
  */
 
 /** What the pump does to its stream: pause it, resume it, or leave it as it is. */
@@ -22,9 +22,10 @@ export interface PumpFlowState {
 
 /**
  * Pause after queueing past the high water mark; resume a paused, open stream after a take leaves
- * less than a quarter of it (the gap keeps the stream from flapping on every message).
+ * at most a quarter of it (the gap keeps the stream from flapping on every message).
  */
 export function pumpFlow(state: PumpFlowState): PumpFlow {
   if (state.change === "queued") return state.queuedBytes > state.highWaterBytes ? "pause" : "keep";
-  return state.queuedBytes < state.highWaterBytes / 4 && state.paused && state.open ? "resume" : "keep";
+  // At or below a quarter (not only below): with a high water mark of 0 an empty queue resumes.
+  return state.queuedBytes <= state.highWaterBytes / 4 && state.paused && state.open ? "resume" : "keep";
 }

@@ -36,9 +36,9 @@ test("pumpFlow: table", () => {
       "pause",
     ],
     [
-      "a zero high water mark never resumes (0 is not below 0)",
+      "a zero high water mark resumes once the queue is empty (no stall)",
       { change: "taken", queuedBytes: 0, paused: true, open: true, highWaterBytes: 0 },
-      "keep",
+      "resume",
     ],
     [
       "queued exactly the high water mark: keep",
@@ -56,7 +56,12 @@ test("pumpFlow: table", () => {
       { change: "queued", queuedBytes: 0, paused: true, open: true },
       "keep",
     ],
-    ["taken down to a quarter exactly: keep", { change: "taken", queuedBytes: 250, paused: true, open: true }, "keep"],
+    [
+      "taken down to a quarter exactly: resume",
+      { change: "taken", queuedBytes: 250, paused: true, open: true },
+      "resume",
+    ],
+    ["taken to just above a quarter: keep", { change: "taken", queuedBytes: 251, paused: true, open: true }, "keep"],
     ["taken below a quarter: resume", { change: "taken", queuedBytes: 249, paused: true, open: true }, "resume"],
     ["taken below a quarter, not paused: keep", { change: "taken", queuedBytes: 0, paused: false, open: true }, "keep"],
     [
