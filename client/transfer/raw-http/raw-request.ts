@@ -129,7 +129,13 @@ class RawExchange implements ConnectionReader {
   private closed = false;
   private waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: Error) => void } | undefined;
   private headSettle!: { resolve: (r: RawResponse) => void; reject: (e: Error) => void };
-  private readonly onAbort = () => this.fail(abortError(this.r.signal));
+  /**
+   * An abort once the body is all in changes nothing on the wire: the connection stays clean (the
+   * engine's endgame aborts a read whose pieces are all in hand while the body's end arrives).
+   */
+  private readonly onAbort = () => {
+    if (!this.bodyDone) this.fail(abortError(this.r.signal));
+  };
 
   constructor(
     private readonly r: RawRequest,
@@ -214,8 +220,10 @@ class RawExchange implements ConnectionReader {
   }
 
   private end(): IteratorResult<Uint8Array> {
+    // Every chunk of a complete body handed out: read to its end, though `done` was not asked for.
+    const readToEnd = this.bodyDone && this.views.length === 0;
     this.views.length = 0;
-    this.finish(false);
+    this.finish(readToEnd);
     return { done: true, value: undefined };
   }
 

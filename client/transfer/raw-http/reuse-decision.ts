@@ -7,7 +7,7 @@
  */
 import type { BodyFraming } from "./body-framing.js";
 
-/** What is known of an exchange once its reader is told the body is over. */
+/** What is known of an exchange once its reader is done with it. */
 export interface ExchangeEnd {
   /** The response's HTTP version (its status line). */
   readonly version: "1.0" | "1.1";
@@ -22,7 +22,7 @@ export interface ExchangeEnd {
   readonly bodyComplete: boolean;
   /** Bytes received after the body's end. */
   readonly extraBytes: number;
-  /** The reader asked past the last chunk and was told the body is over. */
+  /** Every chunk of the body was handed to the reader, which then asked for more or returned: it holds none. */
   readonly readToEnd: boolean;
   /** A socket error, an abort, a failure, or the server's end or close of the connection happened. */
   readonly faulted: boolean;

@@ -248,6 +248,25 @@ test("an abort mid-body closes the connection; the next request opens another", 
   assert.equal(pool.size(), 1);
 });
 
+test("an abort once the body is all in, or a return after its last chunk, keeps the connection", async (t) => {
+  // The engine's endgame aborts a read whose pieces are all in hand, often after the body's end arrived.
+  const srv = await countingServer(t, (_req, res) => res.writeHead(200, { "content-length": 3 }).end("abc"));
+  const pool = new ConnectionPool();
+  t.after(() => pool.clear());
+  const ctl = new AbortController();
+  const res = await rawRequest({ method: "GET", url: srv.url, headers: {}, signal: ctl.signal, pool });
+  assert.equal(Buffer.from((await res.body.next()).value as Uint8Array).toString(), "abc");
+  ctl.abort();
+  assert.deepEqual(await res.body.next(), { done: true, value: undefined }, "the body was whole: no abort error");
+  assert.equal(pool.size(), 1);
+
+  const again = await get(srv.url, pool);
+  assert.equal(Buffer.from((await again.body.next()).value as Uint8Array).toString(), "abc");
+  await again.body.return?.(); // after its last chunk, without asking for `done`
+  assert.equal(pool.size(), 1);
+  assert.equal(srv.connections(), 1);
+});
+
 test("a connection is not reused while its reader may hold a view of the last chunk", async (t) => {
   const a = pattern(100_000, 7);
   const b = pattern(900_000, 9);
