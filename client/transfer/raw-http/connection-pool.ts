@@ -5,7 +5,7 @@
  * `maxIdlePerKey` wait per key (the oldest is closed for a newer one), each at most its idle
  * time. An idle socket is unref'd, so it never keeps the process alive, and leaves the pool
  * when it closes (the server's idle close, an error, a byte nobody asked for).
- * docs/downloads.md "Connections".
+ * docs/downloads.md "Connections of the raw HTTP/1.1 reader".
  */
 import type { RawConnection } from "./raw-connection.js";
 

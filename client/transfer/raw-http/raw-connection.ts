@@ -6,10 +6,11 @@
  * pool), any byte, end or error closes the connection.
  *
  * Node asks for the next read's buffer right after each read callback, so the place of the
- * next read is fixed before anyone knows who will read it. That is safe because areas are
- * only reused when no consumer holds a view of them: an exchange is detached only once its
- * reader was told the body is over (it holds no chunk then: raw-request.ts), and the position
- * keeps advancing across exchanges, so `holdBytes`'s guarantee holds within each.
+ * next read is fixed before anyone knows who will read it. That is safe because an exchange
+ * stops reading at its body's end and is detached (the socket reads again) only once its
+ * reader asked past the last chunk or returned, holding no view: the read after a body may go
+ * anywhere, and goes to the start (`rewind()`), so each response is read from the start of
+ * the memory and touches only the pages it needs (a small file: the first ~70 KiB).
  */
 import net from "node:net";
 
@@ -39,6 +40,8 @@ export class RawConnection {
   /** Bytes of the current area already read into (areas only). */
   private fill = 0;
   private reader: ConnectionReader | undefined;
+  /** The next read goes to the start of the memory. */
+  private rewound = false;
   /** Exchanges started on this connection. */
   exchanges = 0;
 
@@ -82,6 +85,15 @@ export class RawConnection {
     this.reader = undefined;
   }
 
+  /**
+   * Sends the read after this one to the start of the memory. Only from a read callback that
+   * returns false at a body's end: nothing is read until the reader holds no view (then the
+   * place is fixed, right after the callback).
+   */
+  rewind(): void {
+    this.rewound = true;
+  }
+
   /** Reads again (after a read callback returned false, which stops the handle without pausing). */
   resume(): void {
     this.socket.resume();
@@ -103,6 +115,11 @@ export class RawConnection {
    */
   private readInto(): Buffer {
     if (this.areas.length === 1) return this.areas[0] as Buffer;
+    if (this.rewound) {
+      this.rewound = false;
+      this.area = 0;
+      this.fill = 0;
+    }
     if ((this.areas[this.area] as Buffer).length - this.fill < MIN_READ_BYTES) {
       this.area = this.area === 0 ? 1 : 0;
       this.fill = 0;

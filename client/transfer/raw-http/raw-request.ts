@@ -7,11 +7,12 @@
  *
  * The connection reads again only when the caller asks for more and holds no view, so the
  * buffer is never overwritten under a view. Connections are kept alive (connection-pool.ts):
- * one goes back to the pool only once its reader was told the body is over, so it holds no
- * view when the next response is read into the same memory, and only when
- * reuse-decision.ts says its state is known (the framing ended exactly, nothing after it, no
- * fault). A request on a reused connection that fails before any response byte (the server
- * closed it idle) is sent once more on a new connection (docs/downloads.md "Connections").
+ * one goes back to the pool only once its reader asked past the body's last chunk (or
+ * returned), so it holds no view when the next response is read into the same memory, and
+ * only when reuse-decision.ts says its state is known (the framing ended exactly, nothing
+ * after it, no fault). A request on a reused connection that fails before any response byte
+ * (the server closed it idle) is sent once more on a new connection (docs/downloads.md
+ * "Connections of the raw HTTP/1.1 reader").
  *
  * With `holdBytes`, reads fill two areas in turn, each read after the last, so a chunk stays
  * valid until `holdBytes` more bytes were read after it: a Connect or gRPC message cut by reads
@@ -165,6 +166,7 @@ class RawExchange implements ConnectionReader {
       if (decoded.done) {
         this.bodyDone = true;
         this.extra = decoded.extra;
+        this.conn.rewind(); // the next response is read from the start (raw-connection.ts)
       }
       this.deliver();
       // Views of this read are out or waiting: no read until the caller asks again (next()).

@@ -3,7 +3,7 @@
  * (RFC 9112 §9.3 persistence, §9.6 `close`), and how long it may wait idle for one. Pure;
  * table-tested. Only a response that ended exactly where its framing says, read to its end
  * with nothing after it, on a socket that saw no fault, leaves the connection in a known state
- * (docs/downloads.md "Connections").
+ * (docs/downloads.md "Connections of the raw HTTP/1.1 reader").
  */
 import type { BodyFraming } from "./body-framing.js";
 

@@ -267,6 +267,48 @@ test("an abort once the body is all in, or a return after its last chunk, keeps 
   assert.equal(srv.connections(), 1);
 });
 
+test("with holdBytes, every chunk stays valid for holdBytes more bytes on a reused connection too", async (t) => {
+  const body = pattern(3 * 1024 * 1024 + 777, 5);
+  const srv = await countingServer(t, (_req, res) => {
+    res.writeHead(200, { "content-length": body.length });
+    // Many small writes: many reads, so the areas switch several times in each response.
+    let at = 0;
+    const step = (): void => {
+      while (at < body.length) {
+        const n = Math.min(50_003, body.length - at);
+        const more = res.write(body.subarray(at, at + n));
+        at += n;
+        if (!more) return void res.once("drain", step);
+      }
+      res.end();
+    };
+    step();
+  });
+  const pool = new ConnectionPool();
+  t.after(() => pool.clear());
+  const holdBytes = 512 * 1024;
+  for (let round = 0; round < 3; round++) {
+    const res = await get(srv.url, pool, { holdBytes });
+    const kept: Array<{ view: Uint8Array; offset: number }> = [];
+    let offset = 0;
+    for (;;) {
+      const r = await res.body.next();
+      if (r.done === true) break;
+      kept.push({ view: r.value, offset });
+      offset += r.value.length;
+      while (kept.length > 0 && offset - ((kept[0]?.offset ?? 0) + (kept[0]?.view.length ?? 0)) >= holdBytes)
+        kept.shift();
+      for (const k of kept)
+        assert.ok(
+          Buffer.from(k.view).equals(body.subarray(k.offset, k.offset + k.view.length)),
+          `${round}: ${k.offset}`,
+        );
+    }
+    assert.equal(offset, body.length);
+  }
+  assert.equal(srv.connections(), 1);
+});
+
 test("a connection is not reused while its reader may hold a view of the last chunk", async (t) => {
   const a = pattern(100_000, 7);
   const b = pattern(900_000, 9);
