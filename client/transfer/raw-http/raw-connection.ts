@@ -39,8 +39,6 @@ export class RawConnection {
   private area = 0;
   /** Bytes of the current area already read into (areas only). */
   private fill = 0;
-  /** How far reads have written into each area: those pages stay resident while the connection lives. */
-  private readonly highWater = [0, 0];
   private reader: ConnectionReader | undefined;
   /** The next read goes to the start of the memory. */
   private rewound = false;
@@ -61,8 +59,6 @@ export class RawConnection {
         buffer: () => this.readInto(),
         callback: (n: number, buf: Uint8Array) => {
           this.fill += n;
-          const end = this.areas.length === 1 ? n : this.fill;
-          if (end > (this.highWater[this.area] ?? 0)) this.highWater[this.area] = end;
           return this.onRead(buf.subarray(0, n));
         },
       },
@@ -70,11 +66,6 @@ export class RawConnection {
     this.socket.on("error", (e) => (this.reader === undefined ? this.destroy() : this.reader.onError(e)));
     this.socket.on("end", () => (this.reader === undefined ? this.destroy() : this.reader.onEnd()));
     this.socket.on("close", () => this.reader?.onClose());
-  }
-
-  /** Bytes of read memory written so far (resident): what keeping the connection costs in memory. */
-  get touchedBytes(): number {
-    return (this.highWater[0] ?? 0) + (this.highWater[1] ?? 0);
   }
 
   /** True while the socket is connected both ways (a pooled connection is checked before reuse). */

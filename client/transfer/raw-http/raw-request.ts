@@ -299,7 +299,6 @@ class RawExchange implements ConnectionReader {
               extraBytes: this.extra,
               readToEnd,
               faulted: this.faulted,
-              memoryBytes: this.conn.touchedBytes,
             },
             IDLE_TIMEOUT_MS,
           );

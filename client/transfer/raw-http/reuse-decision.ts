@@ -26,8 +26,6 @@ export interface ExchangeEnd {
   readonly readToEnd: boolean;
   /** A socket error, an abort, a failure, or the server's end or close of the connection happened. */
   readonly faulted: boolean;
-  /** Bytes of the connection's read memory written so far (resident while it is kept). */
-  readonly memoryBytes: number;
 }
 
 /** Keep the connection for `idleMs` at most, or close it (the reason, for tests and logs). */
@@ -37,13 +35,6 @@ export type ReuseDecision =
 
 /** Margin kept below a server's announced idle timeout, so the client gives up the connection first: 1 s. */
 export const SERVER_TIMEOUT_MARGIN_MS = 1000;
-
-/**
- * Read memory a kept connection may hold resident: 2 MiB. A connection that read a larger body
- * (Connect's two read areas are 2 × 2.1 MiB) is closed instead: for such a body a new connection
- * costs little, while 8 kept ones would hold 34 MiB (the folder bench's peak RSS grew by 20 MiB).
- */
-export const MAX_KEPT_MEMORY_BYTES = 2 * 1024 * 1024;
 
 /** The `timeout` parameter of a `Keep-Alive` field in seconds, or undefined. */
 export function keepAliveTimeoutSeconds(field: string | undefined): number | undefined {
@@ -71,7 +62,6 @@ export function reuseDecision(end: ExchangeEnd, idleMs: number): ReuseDecision {
   if (!end.bodyComplete) return no("the body is not complete");
   if (end.extraBytes > 0) return no("bytes followed the body");
   if (!end.readToEnd) return no("the body was not read to its end");
-  if (end.memoryBytes > MAX_KEPT_MEMORY_BYTES) return no("its read memory is too large to keep");
   const serverSeconds = keepAliveTimeoutSeconds(end.keepAlive);
   const limit =
     serverSeconds === undefined ? idleMs : Math.min(idleMs, serverSeconds * 1000 - SERVER_TIMEOUT_MARGIN_MS);

@@ -309,23 +309,6 @@ test("with holdBytes, every chunk stays valid for holdBytes more bytes on a reus
   assert.equal(srv.connections(), 1);
 });
 
-test("a connection whose read memory a large body filled is closed, not kept", async (t) => {
-  const big = pattern(5 * 1024 * 1024, 11);
-  const srv = await countingServer(t, (req, res) => {
-    const body = req.url === "/big" ? big : big.subarray(0, 1000);
-    res.writeHead(200, { "content-length": body.length }).end(body);
-  });
-  const pool = new ConnectionPool();
-  t.after(() => pool.clear());
-  const holdBytes = 2 * 1024 * 1024; // two areas of 2 MiB + 64 KiB, as Connect's
-  assert.ok((await readAll(await get(new URL("/small", srv.url), pool, { holdBytes }))).equals(big.subarray(0, 1000)));
-  assert.equal(pool.size(), 1, "a small body: kept");
-  assert.ok((await readAll(await get(new URL("/big", srv.url), pool, { holdBytes }))).equals(big));
-  assert.equal(pool.size(), 0, "5 MiB written through its memory: closed");
-  await readAll(await get(new URL("/small", srv.url), pool, { holdBytes }));
-  assert.equal(srv.connections(), 2);
-});
-
 test("a connection is not reused while its reader may hold a view of the last chunk", async (t) => {
   const a = pattern(100_000, 7);
   const b = pattern(900_000, 9);
