@@ -101,6 +101,9 @@ function tlsServer(handler: RequestListener, t: Tracking, tls: { certFile: strin
     settings: { maxConcurrentStreams: options.maxConcurrentStreams },
     // A TCP connection that never finishes its TLS handshake is cut like a silent cleartext one.
     handshakeTimeout: options.sniffTimeoutMs,
+    // As http.Server's default: HTTP/1.1 connections are kept alive, and Nagle would hold a response's
+    // last small write (chunked end, Connect end-of-stream) for the client's delayed ACK (HTTP/2 sets it itself).
+    noDelay: true,
   });
   // Refused at accept, before any TLS work: over the cap nothing readable can be said anyway.
   secure.maxConnections = options.maxConnections;
@@ -122,7 +125,10 @@ function cleartextServer(handler: RequestListener, t: Tracking): { outer: net.Se
     handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
   trackHttp2(h2c, t);
-  const outer = net.createServer({ pauseOnConnect: false }, (socket) => {
+  // noDelay as http.Server's default (it is set at accept, so the outer server must ask for it): on a
+  // kept-alive connection Nagle would hold a response's last small write (the chunked end, Connect's
+  // end-of-stream message) until the client's delayed ACK, up to 40 ms (docs/performance.md, keep-alive).
+  const outer = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
     if (refusedOverCap(socket, t)) return;
     sniffConnection(socket, options.sniffTimeoutMs, (kind) => {
       // http2 takes over the native handle and, on the next tick, feeds

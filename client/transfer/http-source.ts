@@ -188,6 +188,8 @@ function bodyOf(res: HttpResponse, start: number): AsyncIterator<Chunk> {
       return { done: false, value: chunk };
     },
     async return() {
+      // The body's own return() first: raw-http keeps a connection whose body was read to its end.
+      await it.return?.();
       res.destroy();
       return { done: true, value: undefined };
     },

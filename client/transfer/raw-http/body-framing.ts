@@ -36,8 +36,13 @@ export function bodyFraming(status: number, headers: Readonly<Record<string, str
 export interface Decoded {
   /** Body bytes, as views of the input. */
   readonly data: Uint8Array[];
-  /** True once the body is complete (bytes after it are ignored). */
+  /** True once the body is complete. */
   readonly done: boolean;
+  /**
+   * Bytes of the input after the body's end (0 until `done`): nothing may follow a response we
+   * did not ask for, so a connection that received any is not reused (reuse-decision.ts).
+   */
+  readonly extra: number;
 }
 
 /** Turns received bytes into body bytes. */
@@ -57,7 +62,7 @@ const MAX_CHUNK_LINE = 4096;
 export function createBodyDecoder(framing: BodyFraming): BodyDecoder {
   switch (framing.kind) {
     case "none":
-      return { push: () => ({ data: [], done: true }), endOfInput: () => true, received: 0 };
+      return { push: (bytes) => ({ data: [], done: true, extra: bytes.length }), endOfInput: () => true, received: 0 };
     case "length":
       return lengthDecoder(framing.length);
     case "close":
@@ -77,7 +82,7 @@ function lengthDecoder(length: number): BodyDecoder {
       const take = Math.min(bytes.length, length - received);
       received += take;
       const data = take === 0 ? [] : [take === bytes.length ? bytes : bytes.subarray(0, take)];
-      return { data, done: received === length };
+      return { data, done: received === length, extra: bytes.length - take };
     },
     endOfInput: () => received === length,
   };
@@ -91,7 +96,7 @@ function closeDecoder(): BodyDecoder {
     },
     push(bytes) {
       received += bytes.length;
-      return { data: bytes.length === 0 ? [] : [bytes], done: false };
+      return { data: bytes.length === 0 ? [] : [bytes], done: false, extra: 0 };
     },
     endOfInput: () => true,
   };
@@ -148,7 +153,7 @@ function chunkedDecoder(): BodyDecoder {
           state = "size";
         } else if (r.line === "") state = "done"; // trailer fields end with a blank line
       }
-      return { data, done: state === "done" };
+      return { data, done: state === "done", extra: state === "done" ? bytes.length - at : 0 };
     },
     endOfInput: () => state === "done",
   };

@@ -1,34 +1,38 @@
 /**
- * One HTTP/1.1 request over its own plain TCP connection, read into one reused buffer
- * (`net.Socket`'s `onread`): no buffer allocated per socket read, no copy of the body by
+ * One HTTP/1.1 request over a plain TCP connection, read into reused memory (`net.Socket`'s
+ * `onread`, raw-connection.ts): no buffer allocated per socket read, no copy of the body by
  * Node's HTTP parser (docs/performance.md "What the profiles showed"). The body's bytes are
- * views of that buffer, valid only until the next `next()`: for callers that copy each chunk
+ * views of that memory, valid only until the next `next()`: for callers that copy each chunk
  * at once (the piece assembler), never for callers that keep chunks (a write-behind).
  *
  * The connection reads again only when the caller asks for more and holds no view, so the
- * buffer is never overwritten under a view. `Connection: close`: one request per connection.
+ * buffer is never overwritten under a view. Connections are kept alive (connection-pool.ts):
+ * one goes back to the pool only once its reader asked past the body's last chunk (or
+ * returned), so it holds no view when the next response is read into the same memory, and
+ * only when reuse-decision.ts says its state is known (the framing ended exactly, nothing
+ * after it, no fault). A request on a reused connection that fails before any response byte
+ * (the server closed it idle) is sent once more on a new connection (docs/downloads.md
+ * "Connections of the raw HTTP/1.1 reader").
  *
  * With `holdBytes`, reads fill two areas in turn, each read after the last, so a chunk stays
  * valid until `holdBytes` more bytes were read after it: a Connect or gRPC message cut by reads
  * is then whole in place, and the envelope splitter keeps views of it instead of copying it
  * (one copy of every byte less: docs/performance.md "Client CPU").
  */
-import net from "node:net";
-import { createBodyDecoder, bodyFraming, type BodyDecoder } from "./body-framing.js";
+import { createBodyDecoder, bodyFraming, type BodyDecoder, type BodyFraming } from "./body-framing.js";
+import { connectionPool, IDLE_TIMEOUT_MS, type ConnectionPool } from "./connection-pool.js";
+import { RawConnection, type ConnectionReader } from "./raw-connection.js";
 import { parseResponseHead, type ResponseHead } from "./response-head.js";
+import { reuseDecision } from "./reuse-decision.js";
 
-/** Bytes each socket read may fill: 256 KiB. */
-export const READ_BUFFER_BYTES = 256 * 1024;
-
-/** With `holdBytes`, the space a read is given at least (the areas switch below it): 64 KiB. */
-export const MIN_READ_BYTES = 64 * 1024;
+export { MIN_READ_BYTES, READ_BUFFER_BYTES } from "./raw-connection.js";
 
 /** A request. */
 export interface RawRequest {
   readonly method: "GET" | "POST";
   /** An `http:` URL. */
   readonly url: URL;
-  /** Lower-case names; `host`, `connection` and `content-length` are set here. */
+  /** Lower-case names; `host` and `content-length` are set here. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Uint8Array | undefined;
   readonly signal: AbortSignal;
@@ -38,6 +42,8 @@ export interface RawRequest {
    * READ_BUFFER_BYTES buffer, a chunk valid only until the next `next()`. @default 0
    */
   readonly holdBytes?: number | undefined;
+  /** Where idle kept-alive connections are taken from and given back. @default connectionPool (the process's) */
+  readonly pool?: ConnectionPool | undefined;
 }
 
 /** A response whose head has arrived. */
@@ -64,9 +70,12 @@ function abortError(signal: AbortSignal): Error {
   });
 }
 
+/** A reused connection failed before any response byte: the server had closed it idle. */
+class StaleConnection extends Error {}
+
 /** The request's bytes; throws on a header value that could split the request. */
 export function requestBytes(r: Pick<RawRequest, "method" | "url" | "headers" | "body">): Buffer {
-  const lines = [`${r.method} ${r.url.pathname}${r.url.search} HTTP/1.1`, `host: ${r.url.host}`, "connection: close"];
+  const lines = [`${r.method} ${r.url.pathname}${r.url.search} HTTP/1.1`, `host: ${r.url.host}`];
   for (const [name, value] of Object.entries(r.headers)) {
     if (/[\0\r\n]/.test(name + value) || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name))
       throw new TypeError(`a request header cannot carry ${JSON.stringify(name)}: a control character or bad name`);
@@ -78,80 +87,74 @@ export function requestBytes(r: Pick<RawRequest, "method" | "url" | "headers" | 
 }
 
 /** Sends the request; resolves once the response head is in (1xx interim responses skipped). */
-export function rawRequest(r: RawRequest): Promise<RawResponse> {
-  if (r.url.protocol !== "http:")
-    return Promise.reject(new TypeError(`rawRequest takes http: URLs, not ${r.url.protocol}`));
-  if (r.signal.aborted) return Promise.reject(abortError(r.signal));
-  try {
-    return new RawExchange(r).head;
-  } catch (e) {
-    return Promise.reject(e); // a header refused by requestBytes
+export async function rawRequest(r: RawRequest): Promise<RawResponse> {
+  if (r.url.protocol !== "http:") throw new TypeError(`rawRequest takes http: URLs, not ${r.url.protocol}`);
+  if (r.signal.aborted) throw abortError(r.signal);
+  const bytes = requestBytes(r); // throws on a header that could split the request
+  const host = r.url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(r.url.port || 80);
+  const hold = r.holdBytes ?? 0;
+  const pool = r.pool ?? connectionPool;
+  const key = `${host}:${port}/${hold}`;
+  const kept = pool.take(key);
+  if (kept !== undefined) {
+    try {
+      return await new RawExchange(r, bytes, kept, true, (c, ms) => pool.put(key, c, ms)).head;
+    } catch (e) {
+      if (!(e instanceof StaleConnection)) throw e;
+    }
+    if (r.signal.aborted) throw abortError(r.signal);
   }
+  const fresh = new RawConnection(host, port, hold);
+  return new RawExchange(r, bytes, fresh, false, (c, ms) => pool.put(key, c, ms)).head;
 }
 
-class RawExchange {
+/** One request and its response over one connection (fresh or kept alive). */
+class RawExchange implements ConnectionReader {
   readonly head: Promise<RawResponse>;
-  private readonly socket: net.Socket;
-  /** One reused read buffer, or two areas filled in turn (`holdBytes`). */
-  private readonly areas: Buffer[];
-  private area = 0;
-  /** Bytes of the current area already read into (areas only). */
-  private fill = 0;
   private headBytes: Buffer = Buffer.alloc(0);
+  private response: ResponseHead | undefined;
+  private framing: BodyFraming["kind"] = "none";
   private decoder: BodyDecoder | undefined;
   /** Body views not yet handed out; they point into the read areas (or the copied head bytes). */
   private readonly views: Uint8Array[] = [];
   private bodyDone = false;
+  /** Bytes after the body's end. */
+  private extra = 0;
+  /** Bytes received on the connection by this exchange. */
+  private received = 0;
+  /** An error, abort, end or close was seen: the connection is not reused. */
+  private faulted = false;
   private failure: Error | undefined;
+  /** The connection was given back or closed: nothing here touches it any more. */
   private closed = false;
   private waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: Error) => void } | undefined;
   private headSettle!: { resolve: (r: RawResponse) => void; reject: (e: Error) => void };
-  private readonly onAbort = () => this.fail(abortError(this.r.signal));
-
-  constructor(private readonly r: RawRequest) {
-    this.head = new Promise((resolve, reject) => (this.headSettle = { resolve, reject }));
-    const bytes = requestBytes(r);
-    const hold = r.holdBytes ?? 0;
-    this.areas =
-      hold > 0
-        ? [Buffer.allocUnsafeSlow(hold + MIN_READ_BYTES), Buffer.allocUnsafeSlow(hold + MIN_READ_BYTES)]
-        : [Buffer.allocUnsafeSlow(READ_BUFFER_BYTES)];
-    this.socket = net.connect({
-      host: r.url.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(r.url.port || 80),
-      noDelay: true,
-      onread: {
-        buffer: () => this.readInto(),
-        callback: (n: number, buf: Uint8Array) => {
-          this.fill += n;
-          return this.onRead(buf.subarray(0, n));
-        },
-      },
-    });
-    this.socket.on("error", (e) => this.fail(e));
-    this.socket.on("end", () => this.onEnd());
-    this.socket.on("close", () => this.onClose());
-    r.signal.addEventListener("abort", this.onAbort, { once: true });
-    this.socket.write(bytes);
-  }
-
   /**
-   * Where the next socket read goes. Areas: after the previous read, or at the start of the
-   * other area when less than MIN_READ_BYTES is left. Switching back to an area is safe: its
-   * chunks are at least a whole area (> holdBytes) behind the read position.
+   * An abort once the body is all in changes nothing on the wire: the connection stays clean (the
+   * engine's endgame aborts a read whose pieces are all in hand while the body's end arrives).
    */
-  private readInto(): Buffer {
-    if (this.areas.length === 1) return this.areas[0] as Buffer;
-    if ((this.areas[this.area] as Buffer).length - this.fill < MIN_READ_BYTES) {
-      this.area = this.area === 0 ? 1 : 0;
-      this.fill = 0;
-    }
-    return (this.areas[this.area] as Buffer).subarray(this.fill);
+  private readonly onAbort = () => {
+    if (!this.bodyDone) this.fail(abortError(this.r.signal));
+  };
+
+  constructor(
+    private readonly r: RawRequest,
+    bytes: Buffer,
+    private readonly conn: RawConnection,
+    private readonly reused: boolean,
+    private readonly keep: (connection: RawConnection, idleMs: number) => void,
+  ) {
+    this.head = new Promise((resolve, reject) => (this.headSettle = { resolve, reject }));
+    conn.attach(this);
+    r.signal.addEventListener("abort", this.onAbort, { once: true });
+    conn.write(bytes);
   }
 
-  /** One socket read; returns false (stop reading) when it handed out views of the read buffer. */
-  private onRead(bytes: Uint8Array): boolean {
+  /** One socket read; returns false (stop reading) when it handed out views or the body is over. */
+  onRead(bytes: Uint8Array): boolean {
     if (this.closed) return false;
+    this.received += bytes.length;
     try {
       if (this.decoder === undefined) {
         const rest = this.takeHead(bytes);
@@ -160,10 +163,15 @@ class RawExchange {
       }
       const decoded = (this.decoder as BodyDecoder).push(bytes);
       for (const d of decoded.data) this.views.push(d);
-      if (decoded.done) this.finishBody();
+      if (decoded.done) {
+        this.bodyDone = true;
+        this.extra = decoded.extra;
+        this.conn.rewind(); // the next response is read from the start (raw-connection.ts)
+      }
       this.deliver();
       // Views of this read are out or waiting: no read until the caller asks again (next()).
-      return decoded.data.length === 0;
+      // After the body, none until the connection is given back (or closed).
+      return !decoded.done && decoded.data.length === 0;
     } catch (e) {
       this.fail(e as Error);
       return false;
@@ -181,18 +189,21 @@ class RawExchange {
         this.headBytes = rest; // an interim response (100 Continue, 103 Early Hints)
         continue;
       }
-      this.decoder = createBodyDecoder(bodyFraming(head.status, head.headers));
-      this.headSettle.resolve(this.response(head));
+      const framing = bodyFraming(head.status, head.headers);
+      this.response = head;
+      this.framing = framing.kind;
+      this.decoder = createBodyDecoder(framing);
+      this.headSettle.resolve(this.toResponse(head));
       return rest;
     }
   }
 
-  private response(head: ResponseHead): RawResponse {
+  private toResponse(head: ResponseHead): RawResponse {
     return {
       status: head.status,
       headers: head.headers,
       body: { next: () => this.next(), return: async () => this.end() },
-      destroy: () => this.close(),
+      destroy: () => this.finish(false),
     };
   }
 
@@ -200,16 +211,21 @@ class RawExchange {
     const view = this.views.shift();
     if (view !== undefined) return Promise.resolve({ done: false, value: view });
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.bodyDone) return Promise.resolve({ done: true, value: undefined });
+    if (this.bodyDone) {
+      this.finish(true); // the caller holds no view: the connection may read the next response
+      return Promise.resolve({ done: true, value: undefined });
+    }
     // The caller holds no view any more: the read buffer may be filled again. (A read
     // callback returning false stops the handle without pausing the stream; resume() restarts it.)
-    this.socket.resume();
+    this.conn.resume();
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
   private end(): IteratorResult<Uint8Array> {
+    // Every chunk of a complete body handed out: read to its end, though `done` was not asked for.
+    const readToEnd = this.bodyDone && this.views.length === 0;
     this.views.length = 0;
-    this.close();
+    this.finish(readToEnd);
     return { done: true, value: undefined };
   }
 
@@ -225,42 +241,76 @@ class RawExchange {
       w.reject(this.failure);
     } else if (this.bodyDone) {
       this.waiter = undefined;
+      this.finish(true);
       w.resolve({ done: true, value: undefined });
     }
   }
 
-  private finishBody(): void {
-    this.bodyDone = true;
-    this.close(); // one request per connection; the read buffer stays ours
-  }
-
-  private onEnd(): void {
+  onEnd(): void {
+    this.faulted = true; // the server ended its side: the connection is not reused
     if (this.decoder === undefined) {
       this.fail(connectionError("the peer closed the connection before its response head"));
     } else if (!this.bodyDone) {
-      if (this.decoder.endOfInput()) this.finishBody();
+      if (this.decoder.endOfInput()) this.bodyDone = true;
       else this.fail(connectionError(`the peer closed the connection after ${this.decoder.received} body bytes`));
     }
     this.deliver();
   }
 
-  private onClose(): void {
+  onClose(): void {
+    this.faulted = true;
     if (!this.bodyDone && this.failure === undefined) this.fail(connectionError("the connection closed"));
-    this.close();
+    if (this.bodyDone) this.deliver();
+  }
+
+  onError(e: Error): void {
+    this.fail(e);
   }
 
   private fail(e: Error): void {
+    this.faulted = true;
     if (this.failure !== undefined || this.bodyDone) return;
-    this.failure = e;
-    this.headSettle.reject(e);
-    this.close();
+    // Nothing came back on a kept-alive connection: it was closed idle; rawRequest sends again.
+    const stale = this.reused && this.received === 0 && !this.r.signal.aborted;
+    this.failure = stale ? new StaleConnection(e.message, { cause: e }) : e;
+    this.headSettle.reject(this.failure);
+    this.finish(false);
     this.deliver();
   }
 
-  private close(): void {
+  /** Gives the connection back when reuse-decision.ts allows, else closes it; once. */
+  private finish(readToEnd: boolean): void {
     if (this.closed) return;
     this.closed = true;
     this.r.signal.removeEventListener("abort", this.onAbort);
-    this.socket.destroy();
+    this.conn.detach();
+    const head = this.response;
+    const decision =
+      head === undefined
+        ? undefined
+        : reuseDecision(
+            {
+              version: head.version,
+              status: head.status,
+              connection: head.headers.connection,
+              keepAlive: head.headers["keep-alive"],
+              framing: this.framing,
+              bodyComplete: this.bodyDone,
+              extraBytes: this.extra,
+              readToEnd,
+              faulted: this.faulted,
+            },
+            IDLE_TIMEOUT_MS,
+          );
+    if (decision?.reuse === true) {
+      this.conn.resume(); // idle: reads only to notice the server's close (raw-connection.ts)
+      this.keep(this.conn, decision.idleMs);
+    } else this.conn.destroy();
+    if (!this.bodyDone && this.failure === undefined) {
+      // Closed by the caller (destroy, return) before the body's end: a pending next() ends too.
+      this.failure = connectionError("the connection closed");
+      this.headSettle.reject(this.failure);
+      this.deliver();
+    }
   }
 }

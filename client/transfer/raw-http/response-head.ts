@@ -12,6 +12,8 @@ export const MAX_HEADER_FIELDS = 100;
 
 /** A parsed head. */
 export interface ResponseHead {
+  /** The status line's version: only an HTTP/1.1 response can keep its connection (raw-http/reuse-decision.ts). */
+  readonly version: "1.0" | "1.1";
   readonly status: number;
   /** Lower-cased names. */
   readonly headers: Readonly<Record<string, string>>;
@@ -20,7 +22,7 @@ export interface ResponseHead {
 }
 
 const CRLFCRLF = [13, 10, 13, 10];
-const STATUS_LINE = /^HTTP\/1\.[01] ([1-9]\d\d)(?: [^\r\n]*)?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function protocolError(message: string): DownloadError {
@@ -66,5 +68,6 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead | undefined {
       if (prior !== value) throw protocolError("two different Content-Length values");
     } else headers[key] = `${prior}, ${value}`;
   }
-  return { status: Number(statusLine[1]), headers, length: end + 4 };
+  const version = statusLine[1] === "1" ? "1.1" : "1.0";
+  return { version, status: Number(statusLine[2]), headers, length: end + 4 };
 }

@@ -86,7 +86,7 @@ test("a Content-Length body and a chunked body arrive byte for byte; the request
     url: "/v1/files/a%20b?x=1",
     host: base.host,
     auth: "Bearer k",
-    connection: "close",
+    connection: undefined, // HTTP/1.1 connections persist by default (RFC 9112 §9.3): kept alive
   });
 
   const chunked = await rawRequest({

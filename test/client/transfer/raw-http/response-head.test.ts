@@ -14,26 +14,26 @@ test("response heads: parsed, incomplete or refused", () => {
   const cases: Array<{
     name: string;
     head: string;
-    want?: { status: number; headers: Record<string, string> };
+    want?: { version: "1.0" | "1.1"; status: number; headers: Record<string, string> };
     incomplete?: true;
     error?: RegExp;
   }> = [
     {
       name: "a 206 with fields",
       head: 'HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\nETag:  "x" \r\n\r\nbody',
-      want: { status: 206, headers: { "content-length": "10", etag: '"x"' } },
+      want: { version: "1.1", status: 206, headers: { "content-length": "10", etag: '"x"' } },
     },
-    { name: "no reason phrase", head: "HTTP/1.1 200\r\n\r\n", want: { status: 200, headers: {} } },
-    { name: "HTTP/1.0", head: "HTTP/1.0 404 Not Found\r\n\r\n", want: { status: 404, headers: {} } },
+    { name: "no reason phrase", head: "HTTP/1.1 200\r\n\r\n", want: { version: "1.1", status: 200, headers: {} } },
+    { name: "HTTP/1.0", head: "HTTP/1.0 404 Not Found\r\n\r\n", want: { version: "1.0", status: 404, headers: {} } },
     {
       name: "a repeated field is joined",
       head: "HTTP/1.1 200 OK\r\nVary: a\r\nvary: b\r\n\r\n",
-      want: { status: 200, headers: { vary: "a, b" } },
+      want: { version: "1.1", status: 200, headers: { vary: "a, b" } },
     },
     {
       name: "equal Content-Length copies",
       head: "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nContent-Length: 5\r\n\r\n",
-      want: { status: 200, headers: { "content-length": "5" } },
+      want: { version: "1.1", status: 200, headers: { "content-length": "5" } },
     },
     { name: "no blank line yet", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", incomplete: true },
     { name: "nothing yet", head: "", incomplete: true },
@@ -105,12 +105,13 @@ function decodeCut(
   framing: BodyFraming,
   wire: Buffer,
   cuts: number[],
-): { body: Buffer; done: boolean; views: boolean } {
+): { body: Buffer; done: boolean; views: boolean; bodyEnd: number } {
   const d = createBodyDecoder(framing);
   const out: Uint8Array[] = [];
   let done = false;
   let views = true;
   let at = 0;
+  let bodyEnd = -1;
   for (const end of [...cuts, wire.length]) {
     const input = wire.subarray(at, end);
     at = end;
@@ -122,10 +123,11 @@ function decodeCut(
     }
     if (r.done) {
       done = true;
+      bodyEnd = end - r.extra; // the bytes after the body are counted, whatever the cut
       break;
     }
   }
-  return { body: Buffer.concat(out), done, views };
+  return { body: Buffer.concat(out), done, views, bodyEnd };
 }
 
 test("chunked bodies decode the same cut at every byte, as views of the input", () => {
@@ -137,6 +139,7 @@ test("chunked bodies decode the same cut at every byte, as views of the input", 
       assert.equal(r.body.toString("latin1"), body, `cut at ${i},${j}`);
       assert.ok(r.done, `done with cuts ${i},${j}`);
       assert.ok(r.views, `views with cuts ${i},${j}`);
+      assert.equal(r.bodyEnd, wire.length - "NEXT".length, `body end with cuts ${i},${j}`);
     }
   }
 });
@@ -165,8 +168,12 @@ test("length and close bodies: exact bytes, then done; the end of input says whe
     ["de"],
   );
   assert.equal(r.done, true);
+  assert.equal(r.extra, 3, "fgh follows the body");
   assert.equal(d.endOfInput(), true);
   assert.equal(d.received, 5);
+  assert.deepEqual(d.push(bytes("x")), { data: [], done: true, extra: 1 }, "a byte after the end is extra");
+  assert.deepEqual(createBodyDecoder({ kind: "none" }).push(bytes("ab")), { data: [], done: true, extra: 2 });
+  assert.deepEqual(createBodyDecoder({ kind: "none" }).push(bytes("")), { data: [], done: true, extra: 0 });
   const c = createBodyDecoder({ kind: "close" });
   assert.equal(c.push(bytes("xyz")).done, false);
   assert.equal(c.endOfInput(), true, "a close-delimited body is whole at the end of input");
