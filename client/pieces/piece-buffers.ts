@@ -19,16 +19,29 @@
  */
 export const FREE_BYTES_PER_LENGTH = 8 * 1024 * 1024;
 
+/**
+ * Free bytes kept over all lengths: past it, the lengths released longest ago give theirs up
+ * (the length just released keeps its own rule above). A folder's one-piece files each have a
+ * length of their own, so without it every file size held two buffers until the folder ended.
+ */
+export const FREE_BYTES_TOTAL = 16 * 1024 * 1024;
+
 /** Free buffers are dropped after this long without a release (an idle process keeps none). */
 export const FREE_IDLE_MS = 2000;
 
 const lent = new WeakSet<ArrayBuffer>();
+/** Free buffers by length, the length released longest ago first. */
 const free = new Map<number, ArrayBuffer[]>();
+let freeBytes = 0;
 let dropTimer: NodeJS.Timeout | undefined;
 
 /** A buffer of exactly `length` bytes for a piece; its contents are undefined (the assembler fills all of it). */
 export function acquirePieceBuffer(length: number): Uint8Array {
-  const buffer = free.get(length)?.pop() ?? new ArrayBuffer(length);
+  const list = free.get(length);
+  let buffer = list?.pop();
+  if (buffer !== undefined) freeBytes -= length;
+  else buffer = new ArrayBuffer(length);
+  if (list !== undefined && list.length === 0) free.delete(length);
   lent.add(buffer);
   return new Uint8Array(buffer);
 }
@@ -47,26 +60,42 @@ export function releasePieceBuffer(bytes: Uint8Array): void {
   const buffer = bytes.buffer as ArrayBuffer;
   if (buffer.byteLength === 0 || bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return;
   if (!lent.delete(buffer)) return;
-  let list = free.get(buffer.byteLength);
-  if (list === undefined) {
-    list = [];
-    free.set(buffer.byteLength, list);
+  const length = buffer.byteLength;
+  const list = free.get(length) ?? [];
+  free.delete(length); // re-inserted last: the length released most recently
+  free.set(length, list);
+  if (list.length < 2 || (list.length + 1) * length <= FREE_BYTES_PER_LENGTH) {
+    list.push(buffer);
+    freeBytes += length;
   }
-  if (list.length < 2 || (list.length + 1) * buffer.byteLength <= FREE_BYTES_PER_LENGTH) list.push(buffer);
+  trimOtherLengths(length);
   if (dropTimer === undefined) {
     dropTimer = setTimeout(dropFree, FREE_IDLE_MS);
     dropTimer.unref();
   } else dropTimer.refresh();
 }
 
-/** Free buffers held now, in bytes (for tests). */
-export function freePieceBytes(): number {
-  let n = 0;
-  for (const [length, list] of free) n += length * list.length;
-  return n;
+/** Past {@link FREE_BYTES_TOTAL}, drops the free buffers of other lengths, the one released longest ago first. */
+function trimOtherLengths(keep: number): void {
+  for (const [length, list] of free) {
+    if (freeBytes <= FREE_BYTES_TOTAL) return;
+    if (length === keep) continue;
+    while (list.length > 0 && freeBytes > FREE_BYTES_TOTAL) {
+      list.pop();
+      freeBytes -= length;
+    }
+    if (list.length === 0) free.delete(length);
+  }
+}
+
+/** Free buffers held now, in bytes (for tests); of one length only when `length` is given. */
+export function freePieceBytes(length?: number): number {
+  if (length === undefined) return freeBytes;
+  return length * (free.get(length)?.length ?? 0);
 }
 
 function dropFree(): void {
   dropTimer = undefined;
   free.clear();
+  freeBytes = 0;
 }

@@ -14,6 +14,7 @@ import { createPieceAssembler } from "../../../client/pieces/piece-assembler.js"
 import {
   acquirePieceBuffer,
   FREE_BYTES_PER_LENGTH,
+  FREE_BYTES_TOTAL,
   freePieceBytes,
   handOverPieceBuffer,
   releasePieceBuffer,
@@ -28,7 +29,7 @@ const freshLength = () => (nextLength += 16);
 
 test("release: hostile inputs are ignored, a lent buffer is taken back once", () => {
   const length = freshLength();
-  const before = freePieceBytes();
+  const before = freePieceBytes(length);
   const cases: Array<{ name: string; bytes: () => Uint8Array; taken: boolean }> = [
     { name: "a buffer never lent (a socket view)", bytes: () => new Uint8Array(length), taken: false },
     { name: "a view into a lent buffer", bytes: () => acquirePieceBuffer(length).subarray(1), taken: false },
@@ -39,12 +40,12 @@ test("release: hostile inputs are ignored, a lent buffer is taken back once", ()
   for (const c of cases) {
     releasePieceBuffer(c.bytes());
     if (c.taken) expected += length;
-    assert.equal(freePieceBytes(), expected, c.name);
+    assert.equal(freePieceBytes(length), expected, c.name);
   }
   const lent = acquirePieceBuffer(length); // the one just released
   releasePieceBuffer(lent);
   releasePieceBuffer(lent);
-  assert.equal(freePieceBytes(), expected, "a second release of the same buffer is ignored");
+  assert.equal(freePieceBytes(length), expected, "a second release of the same buffer is ignored");
 });
 
 test("acquire reuses a released buffer of the same length, never one still lent", () => {
@@ -63,15 +64,15 @@ test("acquire reuses a released buffer of the same length, never one still lent"
 
 test("free buffers are capped per length, two kept whatever their size", () => {
   const length = 1024 * 1024 + 16;
-  let before = freePieceBytes();
+  let before = freePieceBytes(length);
   const count = Math.floor(FREE_BYTES_PER_LENGTH / length) + 3;
   for (const b of Array.from({ length: count }, () => acquirePieceBuffer(length))) releasePieceBuffer(b);
-  assert.ok(freePieceBytes() - before <= FREE_BYTES_PER_LENGTH);
-  assert.ok(freePieceBytes() - before >= FREE_BYTES_PER_LENGTH - length);
+  assert.ok(freePieceBytes(length) - before <= FREE_BYTES_PER_LENGTH);
+  assert.ok(freePieceBytes(length) - before >= FREE_BYTES_PER_LENGTH - length);
   const huge = FREE_BYTES_PER_LENGTH + 16;
-  before = freePieceBytes();
+  before = freePieceBytes(huge);
   for (const b of [0, 1, 2].map(() => acquirePieceBuffer(huge))) releasePieceBuffer(b);
-  assert.equal(freePieceBytes() - before, 2 * huge);
+  assert.equal(freePieceBytes(huge) - before, 2 * huge);
 });
 
 test("handOver: only the object that came back from a worker is taken back", () => {
@@ -79,13 +80,13 @@ test("handOver: only the object that came back from a worker is taken back", () 
   const piece = acquirePieceBuffer(length);
   const back = new ArrayBuffer(length);
   handOverPieceBuffer(piece.buffer as ArrayBuffer, back);
-  const before = freePieceBytes();
+  const before = freePieceBytes(length);
   releasePieceBuffer(piece);
-  assert.equal(freePieceBytes(), before, "the handed-over object is no longer lent");
+  assert.equal(freePieceBytes(length), before, "the handed-over object is no longer lent");
   releasePieceBuffer(new Uint8Array(back));
-  assert.equal(freePieceBytes(), before + length);
+  assert.equal(freePieceBytes(length), before + length);
   handOverPieceBuffer(new ArrayBuffer(length), new ArrayBuffer(length)); // never lent: no effect
-  assert.equal(freePieceBytes(), before + length);
+  assert.equal(freePieceBytes(length), before + length);
 });
 
 test("a piece hashed by a real worker comes back lent, and the assembler fills reused buffers completely", async () => {
@@ -102,9 +103,13 @@ test("a piece hashed by a real worker comes back lent, and the assembler fills r
         const { piece } = await pool.pieceNode(p.bytes, pieceLength, false);
         assert.equal(p.bytes.byteLength, 0, "the assembler's view was transferred away");
         assert.deepEqual(Buffer.from(piece), data.subarray(p.offset, p.offset + piece.length), `round ${round}`);
-        const before = freePieceBytes();
+        const before = freePieceBytes(piece.length);
         releasePieceBuffer(piece);
-        assert.equal(freePieceBytes(), before + piece.length, "the buffer back from the worker is taken back");
+        assert.equal(
+          freePieceBytes(piece.length),
+          before + piece.length,
+          "the buffer back from the worker is taken back",
+        );
       }
     }
   } finally {
@@ -123,12 +128,12 @@ test("the write-behind gives a piece back only after the write that held it, gat
     const fs: TransferFs = {
       writeBytes: 1024 * 1024,
       async write(h, data, position) {
-        calls.push({ kind: "write", parts: 1, freeAtStart: freePieceBytes() });
+        calls.push({ kind: "write", parts: 1, freeAtStart: freePieceBytes(length) });
         await new Promise<void>((r) => (release = r));
         await realTransferFs.write(h, data, position);
       },
       async writev(h, parts, position) {
-        calls.push({ kind: "writev", parts: parts.length, freeAtStart: freePieceBytes() });
+        calls.push({ kind: "writev", parts: parts.length, freeAtStart: freePieceBytes(length) });
         await realTransferFs.writev?.(h, parts, position);
       },
     };
@@ -139,11 +144,11 @@ test("the write-behind gives a piece back only after the write that held it, gat
       p.set(data.subarray(i * length, (i + 1) * length));
       return p;
     });
-    const before = freePieceBytes();
+    const before = freePieceBytes(length);
     await wb.push(0, pieces[0] as Uint8Array); // starts a write that waits
     await wb.push(length, pieces[1] as Uint8Array); // gathered
     await wb.push(2 * length, pieces[2] as Uint8Array); // gathered
-    assert.equal(freePieceBytes(), before, "nothing is given back while its write is pending");
+    assert.equal(freePieceBytes(length), before, "nothing is given back while its write is pending");
     release();
     await wb.flush();
     await fh.close();
@@ -152,7 +157,7 @@ test("the write-behind gives a piece back only after the write that held it, gat
       ["write:1", "writev:2"],
     );
     assert.equal(calls[1]?.freeAtStart, before + length, "the first piece came back once its write ended");
-    assert.equal(freePieceBytes(), before + 3 * length);
+    assert.equal(freePieceBytes(length), before + 3 * length);
     assert.deepEqual(await readFile(file), data);
   } finally {
     await work.remove();
@@ -184,4 +189,25 @@ test("realTransferFs.writev: a short writev is finished part by part at the righ
       "nothing before the position",
     );
   }
+});
+
+test("free buffers of all lengths together are capped: the lengths released longest ago give theirs up", () => {
+  // One-piece files of a folder: every file size is a length of its own.
+  const base = 300 * 1024 + 7;
+  const lengths = Array.from({ length: 80 }, (_, i) => base + i);
+  for (const length of lengths) {
+    const pair = [acquirePieceBuffer(length), acquirePieceBuffer(length)];
+    for (const b of pair) releasePieceBuffer(b);
+    assert.ok(freePieceBytes() <= FREE_BYTES_TOTAL + 2 * length, `after length ${length}: ${freePieceBytes()}`);
+  }
+  assert.ok(freePieceBytes() > FREE_BYTES_TOTAL - 2 * base, "the cap is used, not emptied");
+  // The last length released is still served from the pool; the first one is not.
+  const last = lengths[lengths.length - 1] as number;
+  const before = freePieceBytes();
+  acquirePieceBuffer(last);
+  assert.equal(freePieceBytes(), before - last, "the newest length kept its buffers");
+  const first = lengths[0] as number;
+  const beforeFirst = freePieceBytes();
+  acquirePieceBuffer(first);
+  assert.equal(freePieceBytes(), beforeFirst, "the oldest length gave its buffers up");
 });
