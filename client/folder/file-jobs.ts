@@ -37,7 +37,10 @@ export function splitByLive(
  * transaction; if another process took one of its destinations meanwhile (a unique violation),
  * it is rolled back and every file goes through `createOrReuseJob` on its own, as before.
  */
-export async function createFileJobs(ctx: FolderContext, pending: readonly PendingFileJob[]): Promise<string[]> {
+export async function createFileJobs(
+  ctx: Pick<FolderContext, "db" | "now" | "emit">,
+  pending: readonly PendingFileJob[],
+): Promise<string[]> {
   const d = ctx.db();
   const ids: string[] = new Array(pending.length);
   const live = await findLiveDestinations(

@@ -10,7 +10,6 @@ import type { Kysely } from "kysely";
 import { ItemSchema } from "../../../gen/peer/v1/peer_pb.js";
 import type { DownloadEvent } from "../../../client/events/download-events.js";
 import { createFileJobs, splitByLive, type PendingFileJob } from "../../../client/folder/file-jobs.js";
-import type { FolderContext } from "../../../client/folder/folder-context.js";
 import { openDownloadsDatabaseFile, type ClientDatabase } from "../../../client/store/database.js";
 import * as folders from "../../../client/store/download-folder.repository.js";
 import * as repo from "../../../client/store/download.repository.js";
@@ -36,7 +35,13 @@ after(async () => {
 test("createFileJobs: one batch for free destinations; a live job on one is reused alone", async () => {
   const events: DownloadEvent[] = [];
   let clock = 5000;
-  const ctx = { db: () => db, now: () => ++clock, emit: (e: DownloadEvent) => events.push(e) } as FolderContext;
+  const ctx = {
+    db: () => db,
+    now: () => ++clock,
+    emit: (e: DownloadEvent) => {
+      events.push(e);
+    },
+  };
   const folderJobId = "folder-1";
   await folders.insertFolder(db, {
     ...{ id: folderJobId, peer_url: "http://p:1", key_ref: "sha256:1111111111111111", transport: "connect" },
