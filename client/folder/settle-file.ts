@@ -6,13 +6,13 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { Item } from "../../gen/peer/v1/peer_pb.js";
-import { createOrReuseJob } from "../manager/enqueue.js";
 import * as folders from "../store/download-folder.repository.js";
 import type { DownloadFolderRow, FolderFileRow } from "../store/download-folder.table.js";
 import type { DownloadRow } from "../store/download.table.js";
 import { getDownloadRow, updateDownloadIfStatus } from "../store/download.repository.js";
 import type { OnExisting } from "../transfer/existing-policy.js";
 import { eachLimited } from "./each-limited.js";
+import { createFileJobs, type PendingFileJob } from "./file-jobs.js";
 import type { FolderContext, FolderPeer } from "./folder-context.js";
 import { findTwins, type FolderPlan, type PlannedFile, type RefusedEntry } from "./folder-plan.js";
 import { copyIntoPlace, PlaceError, pickIntactSource, syncDirectories } from "./reuse.js";
@@ -20,6 +20,11 @@ import { makeTree } from "./safe-tree.js";
 
 /** How many files settle at once: copies' fsyncs and the store's writes overlap instead of taking turns. */
 const SETTLE_AT_ONCE = 8;
+/**
+ * New file jobs created in one transaction (client/folder/file-jobs.ts): a batch goes once this
+ * many are waiting, the rest at the end; its jobs start when it is committed.
+ */
+const JOBS_PER_BATCH = 200;
 
 /** What {@link settleFiles} needs: the folder, its plan and manifest, this run's never-clobber mode. */
 export interface SettleInput {
@@ -47,6 +52,22 @@ export async function settleFiles(ctx: FolderContext, input: SettleInput) {
   );
   const copies: ReuseBatch = { earlier, directories: new Set() };
   const settled: Array<{ f: PlannedFile; outcome: Outcome } | undefined> = [];
+  // Files that need a new file job: created a batch at a time, then scheduled in settle order.
+  let waiting: Array<{ f: PlannedFile; i: number; pending: PendingFileJob }> = [];
+  const flush = async () => {
+    const taken = waiting;
+    waiting = [];
+    if (taken.length === 0) return;
+    const ids = await createFileJobs(
+      ctx,
+      taken.map((w) => w.pending),
+    );
+    taken.forEach((w, k) => {
+      const id = ids[k] as string;
+      settled[w.i] = { f: w.f, outcome: { kind: "job", id } };
+      ctx.schedule(id);
+    });
+  };
   const settle = async (f: PlannedFile, i: number) => {
     const row = manifest.get(f.rel);
     if (row === undefined) return;
@@ -54,6 +75,12 @@ export async function settleFiles(ctx: FolderContext, input: SettleInput) {
     const twinOf = twins.get(f.rel);
     const twin = twinOf !== undefined && outcomes.get(twinOf) !== "refused" ? twinOf : undefined;
     const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin, onExisting, copies });
+    if (outcome.kind === "new") {
+      outcomes.set(f.rel, "job");
+      waiting.push({ f, i, pending: outcome.pending });
+      if (waiting.length >= JOBS_PER_BATCH) await flush();
+      return;
+    }
     outcomes.set(f.rel, outcome.kind);
     settled[i] = { f, outcome };
   };
@@ -70,6 +97,7 @@ export async function settleFiles(ctx: FolderContext, input: SettleInput) {
     SETTLE_AT_ONCE,
     (x) => settle(x.f, x.i),
   );
+  await flush();
   await syncDirectories(copies.directories);
   for (const s of settled) {
     if (s === undefined) continue;
@@ -88,6 +116,8 @@ type Outcome =
   | { kind: "reused" }
   | { kind: "twin" }
   | { kind: "job"; id: string }
+  /** A new file job to create ({@link createFileJobs}, with the others of its batch). */
+  | { kind: "new"; pending: PendingFileJob }
   | { kind: "refused"; reason: string };
 
 interface FileTask {
@@ -153,10 +183,7 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
     folderJobId: folder.id,
     onExisting: task.onExisting,
   };
-  const slot = await createOrReuseJob(d, job, ctx.now, ctx.emit);
-  await folders.updateFolderFile(d, row.id, { state: "job", download_id: slot.id, updated_at: ctx.now() });
-  ctx.schedule(slot.id);
-  return { kind: "job", id: slot.id };
+  return { kind: "new", pending: { job, rowId: row.id, t: ctx.now() } };
 }
 
 async function exists(p: string): Promise<boolean> {

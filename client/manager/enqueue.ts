@@ -184,8 +184,38 @@ async function insertJob(
     if (isUniqueViolation(err)) return undefined;
     throw err;
   }
-  emit({ id, fileName: job.name, time: new Date(t).toISOString(), type: "queued", destination: job.destination });
+  emit(queuedEvent(id, job, t));
   return { kind: "created", id };
+}
+
+/** The `queued` event of a job just inserted. */
+export function queuedEvent(id: string, job: NewJob, t: number): DownloadEvent {
+  return { id, fileName: job.name, time: new Date(t).toISOString(), type: "queued", destination: job.destination };
+}
+
+/** A job to insert with others ({@link insertNewJobs}): its new id and when it was asked for. */
+export interface NewJobEntry {
+  readonly id: string;
+  readonly job: NewJob;
+  readonly t: number;
+}
+
+/**
+ * Inserts many new jobs and their sources with multi-row INSERTs (400 rows a statement), in the
+ * caller's transaction: the rows and sources {@link createOrReuseJob} inserts one job at a time.
+ * The destinations must be free: a live job on one fails the statement (a unique violation).
+ */
+export async function insertNewJobs(trx: Transaction<ClientDatabase>, entries: readonly NewJobEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 400) {
+    const chunk = entries.slice(i, i + 400);
+    // Every row with the same columns: a multi-row INSERT fills a missing one with DEFAULT, which SQLite lacks.
+    const rows = chunk.map((e) => ({ pieces_root: null, piece_length: null, ...newRow(e.id, e.job, e.t) }));
+    await trx.insertInto("download").values(rows).execute();
+  }
+  await sourcesRepo.insertSourcesOfJobs(
+    trx,
+    entries.map((e) => ({ downloadId: e.id, specs: sourceSpecs(e.job), nowMs: e.t })),
+  );
 }
 
 function rowFacts(row: DownloadRow): ContentFacts {

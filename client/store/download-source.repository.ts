@@ -74,6 +74,23 @@ export async function insertSources(
     .execute();
 }
 
+/**
+ * {@link insertSources} for many new jobs in one statement per 1,000 rows (a folder's new file
+ * jobs): each job's n-th source gets `created_at` `nowMs + n` of that job, as there.
+ */
+export async function insertSourcesOfJobs(
+  db: Db,
+  jobs: ReadonlyArray<{ readonly downloadId: string; readonly specs: readonly SourceSpec[]; readonly nowMs: number }>,
+): Promise<void> {
+  const rows = jobs.flatMap((j) => j.specs.map((spec, i) => newSourceRow(j.downloadId, spec, j.nowMs + i)));
+  for (let i = 0; i < rows.length; i += 1000) {
+    await db
+      .insertInto("download_source")
+      .values(rows.slice(i, i + 1000))
+      .execute();
+  }
+}
+
 /** The columns a spec sets (an unknown item or etag is left as it is). */
 function specFields(spec: SourceSpec) {
   return {

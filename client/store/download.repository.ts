@@ -62,6 +62,24 @@ export async function findLiveByDestination(db: Db, destination: string): Promis
     .executeTakeFirst();
 }
 
+/**
+ * The destinations among `destinations` a live row holds: {@link findLiveByDestination} for many
+ * at once (a folder's new files: one query per 500 destinations instead of one per file).
+ */
+export async function findLiveDestinations(db: Db, destinations: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < destinations.length; i += 500) {
+    const rows = await db
+      .selectFrom("download")
+      .select("destination")
+      .where("destination", "in", destinations.slice(i, i + 500))
+      .where("status", "in", LIVE_STATUSES)
+      .execute();
+    for (const r of rows) out.add(r.destination);
+  }
+  return out;
+}
+
 /** Live rows other than `id` that refer to a path (as destination or part). */
 export async function countOtherLiveRowsReferring(db: Db, id: string, paths: readonly string[]): Promise<number> {
   const rows = await db

@@ -11,7 +11,7 @@ import type { Kysely } from "kysely";
 import { ItemSchema, type Item } from "../../../gen/peer/v1/peer_pb.js";
 import { DownloadError } from "../../../client/errors.js";
 import type { DownloadEvent } from "../../../client/events/download-events.js";
-import { createOrReuseJob, type NewJob } from "../../../client/manager/enqueue.js";
+import { createOrReuseJob, insertNewJobs, isUniqueViolation, type NewJob } from "../../../client/manager/enqueue.js";
 import { MAX_JOB_SOURCES } from "../../../client/sources/plan-sources.js";
 import { openDownloadsDatabase, type ClientDatabase } from "../../../client/store/database.js";
 import * as repo from "../../../client/store/download.repository.js";
@@ -66,6 +66,38 @@ for (const dialect of dialectCases()) {
     after(async () => {
       await db?.destroy();
       await where?.cleanup();
+    });
+
+    test("insertNewJobs: the rows and sources createOrReuseJob makes, many jobs in one transaction", async () => {
+      const one = newJob({ extra: { peers: [], mirrors: ["https://m.example/one"] } });
+      const alone = await createOrReuseJob(db, one, () => 7, emit);
+      const many = Array.from({ length: 450 }, (_, i) =>
+        newJob({
+          item: item(i % 2 === 0 ? {} : { piecesRoot: "" }),
+          extra: { peers: [], mirrors: ["https://m.example/one"] },
+        }),
+      );
+      const entries = many.map((job, i) => ({ id: `batch-${i}`, job, t: 7 }));
+      await db.transaction().execute((trx) => insertNewJobs(trx, entries));
+      const strip = (r: object | undefined) => ({ ...r, id: "", destination: "", part_path: "" });
+      const first = await repo.getDownloadRow(db, "batch-0");
+      assert.deepEqual(strip(first), strip(await repo.getDownloadRow(db, alone.id)), "the same row as one at a time");
+      assert.equal((await repo.getDownloadRow(db, "batch-1"))?.pieces_root, null, "a peer still hashing: no root yet");
+      const srcs = (id: string) =>
+        sources.listSources(db, id).then((l) => l.map((x) => [x.kind, x.url, x.item_id, x.etag, x.created_at]));
+      assert.deepEqual(await srcs("batch-449"), await srcs(alone.id), "sources in order, as one at a time");
+      const dests = await repo.findLiveDestinations(db, [...many.map((j) => j.destination), "/dl/none"]);
+      assert.equal(dests.size, many.length, "every new destination is held; an unknown one is not");
+      // A destination a live job holds fails the whole batch: nothing of it stays.
+      const clash = [
+        { id: "clash-new", job: newJob(), t: 8 },
+        { id: "clash-old", job: newJob({ destination: one.destination }), t: 8 },
+      ];
+      await assert.rejects(
+        db.transaction().execute((trx) => insertNewJobs(trx, clash)),
+        (e) => isUniqueViolation(e),
+      );
+      assert.equal(await repo.getDownloadRow(db, "clash-new"), undefined, "rolled back");
     });
 
     test("repository: insert, refresh (the ban stays, the backoff is cleared), bytes, order, delete", async () => {
