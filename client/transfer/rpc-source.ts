@@ -9,13 +9,14 @@ import type { PeerClient } from "../rpc/peer-client.js";
 import { DownloadError } from "../errors.js";
 import { fastReadFile, type FastReadWire } from "./fast-read/read-file-call.js";
 import type { ReadFileFields } from "../../common/wire/read-file-decode.js";
+import { MIN_CHUNK_SIZE } from "../../common/wire/limits.js";
 import type { Chunk, OpenRead, OpenedRead, ReadMeta, ReadRequest } from "./read-source.js";
 
 /** Preferred chunk size asked of the peer (docs/connect-notes.md: 256 KiB–1 MiB is the sweet spot). */
 export const RPC_CHUNK_SIZE = 1024 * 1024;
 
 /** Smallest chunk size the server accepts (docs/protocol.md: clamped to [16 KiB, 2 MiB]). */
-export const RPC_MIN_CHUNK_SIZE = 16 * 1024;
+export const RPC_MIN_CHUNK_SIZE = MIN_CHUNK_SIZE;
 
 /**
  * The chunk size to ask for after `failures` attempts in a row without progress:

@@ -3,14 +3,19 @@
  * which bytes a request asks for, or which error it earns. Table-tested.
  */
 import { Code } from "@connectrpc/connect";
-import { MAX_CHUNK_SIZE as PROTOCOL_MAX_CHUNK_SIZE } from "../../common/wire/limits.js";
+import {
+  DEFAULT_CHUNK_SIZE as PROTOCOL_DEFAULT_CHUNK_SIZE,
+  grantedChunkSize,
+  MAX_CHUNK_SIZE as PROTOCOL_MAX_CHUNK_SIZE,
+  MIN_CHUNK_SIZE as PROTOCOL_MIN_CHUNK_SIZE,
+} from "../../common/wire/limits.js";
 
-/** Smallest chunk the server sends (smaller hints are raised). */
-export const MIN_CHUNK_SIZE = 16 * 1024;
+/** Smallest chunk the server sends (smaller hints are raised); the protocol's, which clients rely on (common/wire/limits.ts). */
+export const MIN_CHUNK_SIZE = PROTOCOL_MIN_CHUNK_SIZE;
 /** Largest chunk (2 MiB), the protocol's bound that clients enforce too (common/wire/limits.ts). */
 export const MAX_CHUNK_SIZE = PROTOCOL_MAX_CHUNK_SIZE;
 /** Chunk size when the client gives no hint; measured faster than 256 KiB (docs/connect-notes.md). */
-export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = PROTOCOL_DEFAULT_CHUNK_SIZE;
 
 /** Outcome of {@link checkReadRequest}: a byte range to stream, or an error code and message. */
 export type ReadDecision =
@@ -44,8 +49,11 @@ export function checkReadRequest(offset: bigint, length: bigint, size: number): 
   return { ok: true, start: Number(offset), end: Number(end) };
 }
 
-/** Clamps a chunk size hint to [MIN_CHUNK_SIZE, MAX_CHUNK_SIZE]; 0 (or less) means the default. */
+/**
+ * Clamps a chunk size hint to [MIN_CHUNK_SIZE, MAX_CHUNK_SIZE]; 0 (or less) means the default.
+ * The protocol's rule ({@link grantedChunkSize}): the client sizes its read areas and its message
+ * limit from it, so the server must never send more.
+ */
 export function clampChunkSize(hint: number): number {
-  if (!Number.isFinite(hint) || hint <= 0) return DEFAULT_CHUNK_SIZE;
-  return Math.min(MAX_CHUNK_SIZE, Math.max(MIN_CHUNK_SIZE, Math.floor(hint)));
+  return grantedChunkSize(hint);
 }

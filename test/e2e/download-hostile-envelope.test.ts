@@ -4,7 +4,9 @@
  * at once with a clear "message-too-large" error (no retry, no 60 s idle wait), nothing is
  * allocated for the message, and no file appears at the destination. A hostile StatItem
  * answer that declares 4 GiB is refused by the transports' `readMaxBytes` the same way
- * (when the job is enqueued, where the item is looked up).
+ * (when the job is enqueued, where the item is looked up). A peer whose ReadFile messages are
+ * larger than the client's `chunk_size` allows (though under the protocol's largest) is refused
+ * the same way: the call's limit comes from its request (common/wire/limits.ts).
  * The peer is a real one behind a proxy that passes every other call through.
  */
 import assert from "node:assert/strict";
@@ -16,11 +18,17 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createDownloadManager, type DownloadEvent } from "../../client/index.js";
+import { encodeEnvelope } from "../../common/wire/envelope.js";
+import { maxReadFileMessageBytes } from "../../common/wire/limits.js";
+import { ReadFileRequestSchema } from "../../gen/peer/v1/peer_pb.js";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
 
 const READ_FILE = "/peer.v1.PeerService/ReadFile";
 const STAT_ITEM = "/peer.v1.PeerService/StatItem";
+/** The `chunk_size` of each ReadFile request the "read-file-chunk-size" proxy saw. */
+const chunkSizesAsked: number[] = [];
 /** Flags 0, length 0xfffffff0 (4 GiB − 16), then 3 payload bytes: 8 bytes in all. */
 const HOSTILE_BODY = Buffer.from([0, 0xff, 0xff, 0xff, 0xf0, 1, 2, 3]);
 
@@ -43,7 +51,7 @@ interface Proxy {
 }
 
 /** Which call the proxy lies on, and how. */
-type Lie = "read-file" | "stat-item-length";
+type Lie = "read-file" | "stat-item-length" | "read-file-chunk-size";
 
 /** An HTTP/1.1 proxy (Connect): forwards everything but the lied-on call. */
 async function startHttp1Proxy(lie: Lie): Promise<Proxy> {
@@ -54,6 +62,28 @@ async function startHttp1Proxy(lie: Lie): Promise<Proxy> {
       req.resume();
       res.writeHead(200, { "content-type": "application/connect+proto" });
       res.write(HOSTILE_BODY); // and never ends
+      return;
+    }
+    if (lie === "read-file-chunk-size" && route === READ_FILE) {
+      // The real peer's answer to the request with `chunk_size` raised to 2 MiB: valid messages,
+      // each larger than the client asked for.
+      const parts: Buffer[] = [];
+      req.on("data", (b: Buffer) => parts.push(b));
+      req.on("end", () => {
+        const asked = fromBinary(ReadFileRequestSchema, Buffer.concat(parts).subarray(5));
+        chunkSizesAsked.push(asked.chunkSize);
+        const body = encodeEnvelope(0, toBinary(ReadFileRequestSchema, { ...asked, chunkSize: 2 * 1024 * 1024 }));
+        const headers = { ...req.headers, "content-length": String(body.length) };
+        const up = http.request(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+          (upRes) => {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.pipe(res);
+          },
+        );
+        up.on("error", () => res.destroy());
+        up.end(body);
+      });
       return;
     }
     if (lie === "stat-item-length" && route === STAT_ITEM) {
@@ -170,6 +200,24 @@ for (const transport of ["connect", "connect-h2", "grpc"] as const) {
     assert.ok(grew < 512 * 1024 * 1024, `array buffers grew by ${grew} bytes`);
   });
 }
+
+test("connect: ReadFile messages larger than the requested chunk (under the protocol's 2 MiB) fail the job, nothing written", async (t) => {
+  const proxy = await startHttp1Proxy("read-file-chunk-size");
+  t.after(() => proxy.close());
+  const { done, events, out } = await downloadThrough(proxy, "connect", "read-file-chunk-size");
+  assert.equal(done.status, "failed", JSON.stringify(done));
+  assert.equal(done.error?.code, "message-too-large", JSON.stringify(done.error));
+  const asked = chunkSizesAsked[0] ?? 0;
+  assert.ok(asked > 0 && asked < 2 * 1024 * 1024, `the client asked for ${asked}-byte chunks`);
+  assert.match(
+    done.error?.message ?? "",
+    new RegExp(`^the peer sent a 2\\.0 MiB message \\(\\d+ bytes\\); at most ${maxReadFileMessageBytes(asked)} bytes`),
+  );
+  assert.ok(!events.some((e) => e.type === "retrying"), "a message over the call's limit is not retried");
+  assert.deepEqual(await filesIn(out), [], "no file at the destination");
+  const part = await stat(path.join(out, "a.bin.part")).catch(() => undefined);
+  assert.equal(part?.size ?? 0, 0, "not a byte of the oversized message reached the part file");
+});
 
 test("connect: a StatItem answer declaring 4 GiB is refused by the transport's readMaxBytes with the same error", async (t) => {
   const proxy = await startHttp1Proxy("stat-item-length");

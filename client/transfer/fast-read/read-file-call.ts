@@ -6,7 +6,9 @@
  * HTTP/2, gRPC) and decoded by response-decoder.ts without joining buffers.
  * A `transient` call over plain http: HTTP/1.1 reads through raw-http/ instead (two read
  * areas filled in turn, no copy by Node's HTTP parser, and none by the envelope splitter: a
- * message cut by reads stays whole in place) and transient-pump.ts.
+ * message cut by reads stays whole in place) and transient-pump.ts. Every path refuses a
+ * message larger than the request's `chunk_size` allows (limits.ts maxReadFileMessageBytes),
+ * which is also what the raw reader's areas are sized from.
  */
 import http from "node:http";
 import https from "node:https";
@@ -22,7 +24,7 @@ import { H2_PUMP_HIGH_WATER_BYTES, pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
 import { ENVELOPE_PREFIX_BYTES } from "../../../common/wire/envelope.js";
-import { MAX_READ_FILE_MESSAGE_BYTES } from "../../../common/wire/limits.js";
+import { maxReadFileMessageBytes } from "../../../common/wire/limits.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
 import { pumpTransient } from "./transient-pump.js";
 
@@ -75,6 +77,15 @@ function requestBody(request: FastReadRequest): Buffer {
   return envelope(toBinary(ReadFileRequestSchema, message));
 }
 
+/**
+ * The largest message accepted on this call: what a compliant server sends for the request's
+ * `chunk_size` (common/wire/limits.ts), so a larger one is refused as a protocol violation
+ * (MessageTooLargeError) on every fast path, and the raw reader's areas can be sized from it.
+ */
+function readMaxBytes(request: FastReadRequest): number {
+  return maxReadFileMessageBytes(request.chunkSize);
+}
+
 function requestHeaders(wire: FastReadWire): OutgoingHttpHeaders {
   const user = { authorization: wire.authorization };
   const headers =
@@ -120,16 +131,18 @@ async function readOverRawHttp1(wire: FastReadWire, request: FastReadRequest): P
       headers,
       body: requestBody(request),
       signal: request.signal,
-      // The largest envelope the decoder accepts stays valid in the read areas until it is whole.
-      holdBytes: ENVELOPE_PREFIX_BYTES + MAX_READ_FILE_MESSAGE_BYTES,
+      // The largest envelope the decoder accepts (this request's, not the protocol's largest) stays
+      // valid in the read areas until it is whole: two areas of ~1.1 MiB for a 1 MiB chunk, not ~2.2 MiB.
+      holdBytes: ENVELOPE_PREFIX_BYTES + readMaxBytes(request),
     });
   } catch (error) {
     if (request.signal.aborted) throw ConnectError.from(request.signal.reason, Code.Canceled);
     throw connectErrorFromNode(error);
   }
   try {
-    // Not transient: the read areas keep a message's bytes until it is whole (holdBytes above).
-    const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers));
+    // Not transient: the read areas keep a message's bytes until it is whole (holdBytes above), as
+    // the decoder refuses any larger message from its prefix.
+    const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers), readMaxBytes(request));
     return pumpTransient(res.body, decoder, { signal: request.signal, destroy: () => res.destroy() });
   } catch (error) {
     res.destroy();
@@ -156,7 +169,12 @@ function readOverHttp1(wire: FastReadWire, request: FastReadRequest): Promise<As
     req.once("response", (res) => {
       request.signal.removeEventListener("abort", onAbort);
       try {
-        const decoder = createResponseDecoder(wire.protocol, res.statusCode ?? 0, webHeaders(res.headers));
+        const decoder = createResponseDecoder(
+          wire.protocol,
+          res.statusCode ?? 0,
+          webHeaders(res.headers),
+          readMaxBytes(request),
+        );
         resolve(
           pumpMessages(res, decoder, {
             trailers: () => webHeaders(res.trailers),
@@ -220,7 +238,12 @@ async function readOverHttp2(
       stream.off("error", onError);
       stream.off("close", onClose);
       try {
-        const decoder = createResponseDecoder(wire.protocol, Number(headers[":status"] ?? 0), webHeaders(headers));
+        const decoder = createResponseDecoder(
+          wire.protocol,
+          Number(headers[":status"] ?? 0),
+          webHeaders(headers),
+          readMaxBytes(request),
+        );
         resolve(
           pumpMessages(stream, decoder, {
             trailers: () => trailers,
