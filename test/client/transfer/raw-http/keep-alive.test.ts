@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { ConnectionPool } from "../../../../client/transfer/raw-http/connection-pool.js";
 import { RawConnection } from "../../../../client/transfer/raw-http/raw-connection.js";
 import { rawRequest, type RawRequest, type RawResponse } from "../../../../client/transfer/raw-http/raw-request.js";
+import { writeInPieces } from "../../../helpers/write-in-pieces.js";
 
 type After = { after: (fn: () => Promise<void> | void) => void };
 
@@ -272,17 +273,7 @@ test("with holdBytes, every chunk stays valid for holdBytes more bytes on a reus
   const srv = await countingServer(t, (_req, res) => {
     res.writeHead(200, { "content-length": body.length });
     // Many small writes: many reads, so the areas switch several times in each response.
-    let at = 0;
-    const step = (): void => {
-      while (at < body.length) {
-        const n = Math.min(50_003, body.length - at);
-        const more = res.write(body.subarray(at, at + n));
-        at += n;
-        if (!more) return void res.once("drain", step);
-      }
-      res.end();
-    };
-    step();
+    writeInPieces(res, body);
   });
   const pool = new ConnectionPool();
   t.after(() => pool.clear());

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { classify, DownloadError } from "../../../../client/errors.js";
 import { rawRequest, requestBytes, type RawResponse } from "../../../../client/transfer/raw-http/raw-request.js";
+import { writeInPieces } from "../../../helpers/write-in-pieces.js";
 
 function pattern(length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
@@ -130,17 +131,7 @@ test("with holdBytes, every chunk stays valid until holdBytes more were read, ac
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { "content-length": BIG.length });
     // Many small writes: many reads, so the areas switch several times (BIG is 6 areas of holdBytes).
-    let at = 0;
-    const step = (): void => {
-      while (at < BIG.length) {
-        const n = Math.min(50_003, BIG.length - at);
-        const more = res.write(BIG.subarray(at, at + n));
-        at += n;
-        if (!more) return void res.once("drain", step);
-      }
-      res.end();
-    };
-    step();
+    writeInPieces(res, BIG);
   });
   const base = await listen(server);
   t.after(() => close(server));
