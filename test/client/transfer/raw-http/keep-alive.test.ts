@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { ConnectionPool } from "../../../../client/transfer/raw-http/connection-pool.js";
 import { RawConnection } from "../../../../client/transfer/raw-http/raw-connection.js";
 import { rawRequest, type RawRequest, type RawResponse } from "../../../../client/transfer/raw-http/raw-request.js";
-import { writeInPieces } from "../../../helpers/write-in-pieces.js";
+import { readCheckingHeldViews, writeInPieces } from "../../../helpers/read-areas.js";
 
 type After = { after: (fn: () => Promise<void> | void) => void };
 
@@ -280,21 +280,7 @@ test("with holdBytes, every chunk stays valid for holdBytes more bytes on a reus
   const holdBytes = 512 * 1024;
   for (let round = 0; round < 3; round++) {
     const res = await get(srv.url, pool, { holdBytes });
-    const kept: Array<{ view: Uint8Array; offset: number }> = [];
-    let offset = 0;
-    for (;;) {
-      const r = await res.body.next();
-      if (r.done === true) break;
-      kept.push({ view: r.value, offset });
-      offset += r.value.length;
-      while (kept.length > 0 && offset - ((kept[0]?.offset ?? 0) + (kept[0]?.view.length ?? 0)) >= holdBytes)
-        kept.shift();
-      for (const k of kept)
-        assert.ok(
-          Buffer.from(k.view).equals(body.subarray(k.offset, k.offset + k.view.length)),
-          `${round}: ${k.offset}`,
-        );
-    }
+    const offset = await readCheckingHeldViews(res.body, body, holdBytes, `${round}: `);
     assert.equal(offset, body.length);
   }
   assert.equal(srv.connections(), 1);

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { classify, DownloadError } from "../../../../client/errors.js";
 import { rawRequest, requestBytes, type RawResponse } from "../../../../client/transfer/raw-http/raw-request.js";
-import { writeInPieces } from "../../../helpers/write-in-pieces.js";
+import { readCheckingHeldViews, writeInPieces } from "../../../helpers/read-areas.js";
 
 function pattern(length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
@@ -144,19 +144,7 @@ test("with holdBytes, every chunk stays valid until holdBytes more were read, ac
     holdBytes,
   });
   // Every chunk of the last holdBytes is kept as a view (no copy) and checked at each step.
-  const kept: Array<{ view: Uint8Array; offset: number }> = [];
-  let offset = 0;
-  for (;;) {
-    const r = await res.body.next();
-    if (r.done === true) break;
-    kept.push({ view: r.value, offset });
-    offset += r.value.length;
-    while (kept.length > 0 && offset - ((kept[0]?.offset ?? 0) + (kept[0]?.view.length ?? 0)) >= holdBytes)
-      kept.shift();
-    for (const k of kept) {
-      assert.ok(Buffer.from(k.view).equals(BIG.subarray(k.offset, k.offset + k.view.length)), `bytes at ${k.offset}`);
-    }
-  }
+  const offset = await readCheckingHeldViews(res.body, BIG, holdBytes);
   assert.equal(offset, BIG.length);
 });
 
