@@ -77,6 +77,7 @@ export function releasePieceBuffer(bytes: Uint8Array): void {
 
 /** Past {@link FREE_BYTES_TOTAL}, drops the free buffers of other lengths, the one released longest ago first. */
 function trimOtherLengths(keep: number): void {
+  if (freeBytes <= FREE_BYTES_TOTAL) return; // the common case: no iterator per released piece
   for (const [length, list] of free) {
     if (freeBytes <= FREE_BYTES_TOTAL) return;
     if (length === keep) continue;
