@@ -53,6 +53,11 @@ export interface ClientHashPoolOptions {
   readonly inline?: boolean;
 }
 
+/** The node of a piece from its concatenated 32-byte leaves (piece-node.ts chooses which node). */
+function nodeOf(leaves: Uint8Array, pieceLength: number, whole: boolean): Uint8Array {
+  return nodeFromLeaves(splitLeaves(leaves.buffer as ArrayBuffer), pieceLength, whole, sha256);
+}
+
 /** Creates a pool (workers started on first use). */
 export function createHashPool(options: ClientHashPoolOptions = {}): HashPool {
   const pool = createCommonPool({ threads: options.threads ?? DEFAULT_HASH_THREADS });
@@ -62,7 +67,7 @@ export function createHashPool(options: ClientHashPoolOptions = {}): HashPool {
     async pieceNode(piece, pieceLength, whole) {
       if (inline) {
         const leaves = leavesOf(piece);
-        return { node: nodeFromLeaves(splitLeaves(leaves.buffer as ArrayBuffer), pieceLength, whole, sha256), piece };
+        return { node: nodeOf(leaves, pieceLength, whole), piece };
       }
       if (piece.byteOffset !== 0 || piece.byteLength !== piece.buffer.byteLength) {
         throw new TypeError("pieceNode needs a piece that owns its ArrayBuffer (it is transferred)");
@@ -71,14 +76,14 @@ export function createHashPool(options: ClientHashPoolOptions = {}): HashPool {
       const { leaves, buffer } = await pool.leaves(sent, piece.length);
       handOverPieceBuffer(sent, buffer);
       return {
-        node: nodeFromLeaves(splitLeaves(leaves.buffer as ArrayBuffer), pieceLength, whole, sha256),
+        node: nodeOf(leaves, pieceLength, whole),
         piece: new Uint8Array(buffer),
       };
     },
     async filePieceNode(path, offset, length, pieceLength, whole) {
       const { leaves, bytesRead } = await pool.fileLeaves(path, offset, length);
       if (bytesRead !== length) return new Uint8Array(0);
-      return nodeFromLeaves(splitLeaves(leaves.buffer as ArrayBuffer), pieceLength, whole, sha256);
+      return nodeOf(leaves, pieceLength, whole);
     },
     sha256File: (path, length) => pool.sha256File(path, length),
     warm: () => {
