@@ -116,6 +116,10 @@ const library = CLI_ONLY ? undefined : buildLibrary();
 const cli = await build({
   ...common,
   entryPoints: { entry: "cli/entry.ts" },
+  // Every free `Headers` in the bundle (Connect's included) names cli/bundle-headers.ts's class: Node's
+  // global one loads its bundled undici, which compiles a WebAssembly parser as it loads (+3.3 MiB RSS
+  // for every command that makes an RPC call; docs/performance.md). The global itself is untouched.
+  inject: ["cli/bundle-headers.ts"],
   outdir: OUT,
   splitting: true,
   chunkNames: "chunk-[hash]",
