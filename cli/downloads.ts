@@ -377,7 +377,7 @@ interface RunOptions extends CommonOptions {
 async function runQueueWorker(manager: DownloadManager, options: RunOptions, json: boolean): Promise<void> {
   const { classify, runWorker } = await import("../client/index.js");
   const { createDownloadReporter } = await import("./run-downloads.js");
-  const reporter = createDownloadReporter(json);
+  const reporter = await createDownloadReporter(json);
   const statuses: string[] = [];
   const off = manager.on((e) => {
     if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled")

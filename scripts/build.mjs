@@ -114,6 +114,25 @@ async function buildLibrary() {
   writeFileSync(`${LIB}/common/hash/hash-worker.mjs`, 'import "./hash-worker.js";\n');
 }
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which `peer` has
+ * none of: Node's child_process loads dgram and more with it (≈ 0.3 MiB of every command's RSS,
+ * docs/performance.md). The bundle requires it at the first spawn instead. The build fails if
+ * commander's line changed, rather than leave it eager unnoticed.
+ */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes(eager)) throw new Error(`build: ${args.path} no longer has: ${eager}`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 rmSync(CLI_ONLY ?? "dist", { recursive: true, force: true });
 const library = CLI_ONLY ? undefined : buildLibrary();
 const cli = await build({
@@ -123,6 +142,7 @@ const cli = await build({
   // global one loads its bundled undici, which compiles a WebAssembly parser as it loads (+3.3 MiB RSS
   // for every command that makes an RPC call; docs/performance.md). The global itself is untouched.
   inject: ["cli/bundle-headers.ts"],
+  plugins: [lazyChildProcess],
   outdir: OUT,
   splitting: true,
   chunkNames: "chunk-[hash]",
