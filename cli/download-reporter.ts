@@ -3,7 +3,7 @@
  * progress bar per active download and per folder job, finished downloads becoming lines of text
  * above them (docs/downloads.md). What the bars and lines say is in download-lines.ts.
  */
-import cliProgress from "cli-progress";
+import type cliProgress from "cli-progress";
 import type { DownloadError, DownloadEvent, FolderEnqueueResult, FolderSummary } from "../client/index.js";
 import type { RetryNotice } from "../client/internal.js";
 import { writeErr, writeJsonLine, writeOut } from "./common.js";
@@ -33,9 +33,13 @@ export interface DownloadReporter {
   finish(statuses: readonly string[]): void;
 }
 
-/** Creates the reporter for `peer get` / `peer downloads run`: JSON lines with `json`, else bars. @internal */
-export function createDownloadReporter(json: boolean): DownloadReporter {
-  return json ? jsonReporter() : new BarReporter();
+/**
+ * Creates the reporter for `peer get` / `peer downloads run`: JSON lines with `json`, else bars.
+ * cli-progress is loaded only for bars (with its string-width and emoji tables: 40 KB of source
+ * a JSON run would keep in memory). @internal
+ */
+export async function createDownloadReporter(json: boolean): Promise<DownloadReporter> {
+  return json ? jsonReporter() : new BarReporter((await import("cli-progress")).default);
 }
 
 /** One JSON object per line on stdout: the events as they are, then a summary; notes on stderr. */
@@ -71,22 +75,26 @@ interface FolderBar {
 
 /** Progress bars on stderr: one per active download and per folder job; the rest as lines above them. */
 class BarReporter implements DownloadReporter {
-  private readonly multi = new cliProgress.MultiBar(
-    {
-      format: BAR_FORMAT,
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      barsize: 24,
-      stream: process.stderr,
-      autopadding: true,
-      // Our own SIGINT handler stops the bars after logging what happens to the jobs.
-      gracefulExit: false,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly multi: cliProgress.MultiBar;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
   private readonly folders = new Map<string, FolderBar>();
+
+  constructor(progress: typeof cliProgress) {
+    this.multi = new progress.MultiBar(
+      {
+        format: BAR_FORMAT,
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        barsize: 24,
+        stream: process.stderr,
+        autopadding: true,
+        // Our own SIGINT handler stops the bars after logging what happens to the jobs.
+        gracefulExit: false,
+      },
+      progress.Presets.shades_classic,
+    );
+  }
 
   folder(result: FolderEnqueueResult): void {
     const tracker = trackFolder(result, Date.now());

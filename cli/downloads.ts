@@ -38,6 +38,7 @@ import { formatSources, sourceJson } from "./source-format.js";
 import { resolvePeerArgument, storedRemoteKeys } from "./peer-target.js";
 import { StoreError } from "../common/store/store-error.js";
 import { folderJson, folderListRow, folderOf, printFolder } from "./downloads-folders.js";
+import { setTurbofan, turbofanFor } from "./optimizing-compiler.js";
 
 interface CommonOptions {
   dataDir?: string;
@@ -329,6 +330,7 @@ function registerRun(downloads: Command): void {
         .argParser(argParser(parsePositiveInteger)),
     )
     .action(async (options: RunOptions) => {
+      setTurbofan(turbofanFor({ command: "downloads run" })); // a worker may run long, over any transport
       const { createDownloadManager } = await import("../client/index.js");
       const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
       const json = options.json === true || !process.stdout.isTTY;
@@ -375,7 +377,7 @@ interface RunOptions extends CommonOptions {
 async function runQueueWorker(manager: DownloadManager, options: RunOptions, json: boolean): Promise<void> {
   const { classify, runWorker } = await import("../client/index.js");
   const { createDownloadReporter } = await import("./run-downloads.js");
-  const reporter = createDownloadReporter(json);
+  const reporter = await createDownloadReporter(json);
   const statuses: string[] = [];
   const off = manager.on((e) => {
     if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled")

@@ -4,9 +4,10 @@
  * development run from source with `node --import tsx cli/entry.ts`.
  */
 import "./young-generation.js";
+import "./optimizing-compiler.js";
 
-// Loaded only now, so that young-generation.ts applies before any other module (a static
-// import would be evaluated first).
+// Loaded only now, so that young-generation.ts and optimizing-compiler.ts apply before any other
+// module (a static import would be evaluated first).
 const { main } = await import("./main.js");
 
 // `peer keys list --json | head -1`: a reader that went away is not an error.

@@ -32,6 +32,7 @@ import {
 } from "./download-options.js";
 import { parseListenAddress, type ListenAddress } from "./listen-address.js";
 import { resolvePeerArguments } from "./peer-target.js";
+import { setTurbofan, turbofanFor } from "./optimizing-compiler.js";
 import { growthFactorFor, setGrowthFactor } from "./young-generation.js";
 
 /** Collects a repeatable option's values. */
@@ -110,7 +111,9 @@ async function runGet(url: string, itemIds: string[], options: GetOptions, comma
   const { EXIT_INTERRUPTED, runDownloads } = await import("./run-downloads.js");
   const { checkSourceArguments } = await import("./get-sources.js");
   const { enqueueAll } = await import("./get-enqueue.js");
-  setGrowthFactor(growthFactorFor({ command: "get", transport: options.transport as TransportKind }));
+  const use = { command: "get", transport: options.transport as TransportKind } as const;
+  setGrowthFactor(growthFactorFor(use));
+  setTurbofan(turbofanFor(use));
   const [primary, ...extra] = await resolvePeerArguments(command, [url, ...(options.source ?? [])], options);
   const { url: baseUrl, key } = primary as ResolvedPeer;
   const mirrors = options.mirror ?? [];

@@ -3,7 +3,6 @@
  * `<data-dir>/remotes.json` (0600). A key is read once (stdin or PEER_KEY),
  * checked against the peer, and never printed again: `list` shows key ids.
  */
-import { createInterface } from "node:readline";
 import { type Command, Option } from "commander";
 // Direct imports, not the barrel: the barrel loads the peer client, and `--help` must stay fast.
 import { checkKeyText, keyLabel } from "../client/internal.js";
@@ -183,6 +182,7 @@ async function readKey(command: Command, fromStdin: boolean): Promise<string> {
 async function readStdinLine(): Promise<string> {
   if (process.stdin.isTTY) {
     process.stderr.write("Paste the key, then press Enter: ");
+    const { createInterface } = await import("node:readline"); // only when a key is read: not on every command
     const rl = createInterface({ input: process.stdin });
     try {
       for await (const line of rl) return line.trim();

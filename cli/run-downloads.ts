@@ -37,7 +37,7 @@ export async function runDownloads(
   ) => Promise<string[] | EnqueuedWork>,
   hold?: (stop: AbortSignal, completed: boolean, note: (text: string) => void) => Promise<void>,
 ): Promise<number> {
-  const reporter = createDownloadReporter(json);
+  const reporter = await createDownloadReporter(json);
   const outcome = new Map<string, string>();
   const off = manager.on((e) => {
     if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled")

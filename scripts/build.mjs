@@ -51,9 +51,12 @@ const common = {
   sourcemap: "linked",
   banner: { js: REQUIRE_SHIM },
   logLevel: "warning",
-  // Every loaded chunk's source stays in memory as a string: no comments, no indentation.
-  // Names are kept, and the source maps give stack traces their original lines.
+  // Every loaded chunk's source stays in memory as a string: no comments, no indentation, and
+  // local names shortened (1.45 → 1.04 MB of chunks; −0.6 MiB of a `peer get`'s peak RSS,
+  // docs/performance.md). Functions and classes keep their names (keepNames: `.name`, which V8's
+  // stack traces show too), and the source maps give stack traces their original lines.
   minifyWhitespace: true,
+  minifyIdentifiers: true,
   legalComments: "none",
 };
 
@@ -111,11 +114,35 @@ async function buildLibrary() {
   writeFileSync(`${LIB}/common/hash/hash-worker.mjs`, 'import "./hash-worker.js";\n');
 }
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands, which `peer` has
+ * none of: Node's child_process loads dgram and more with it (≈ 0.3 MiB of every command's RSS,
+ * docs/performance.md). The bundle requires it at the first spawn instead. The build fails if
+ * commander's line changed, rather than leave it eager unnoticed.
+ */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes(eager)) throw new Error(`build: ${args.path} no longer has: ${eager}`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 rmSync(CLI_ONLY ?? "dist", { recursive: true, force: true });
 const library = CLI_ONLY ? undefined : buildLibrary();
 const cli = await build({
   ...common,
   entryPoints: { entry: "cli/entry.ts" },
+  // Every free `Headers` in the bundle (Connect's included) names cli/bundle-headers.ts's class: Node's
+  // global one loads its bundled undici, which compiles a WebAssembly parser as it loads (+3.3 MiB RSS
+  // for every command that makes an RPC call; docs/performance.md). The global itself is untouched.
+  inject: ["cli/bundle-headers.ts"],
+  plugins: [lazyChildProcess],
   outdir: OUT,
   splitting: true,
   chunkNames: "chunk-[hash]",

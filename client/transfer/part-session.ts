@@ -84,9 +84,13 @@ export class PartSession {
   /** `length` more bytes are in hand: checkpoints when due (checkpoint-due.ts). */
   async added(length: number): Promise<void> {
     this.pending += length;
-    const due = { pendingBytes: this.pending, sinceLastMs: this.o.now() - this.lastCheckpointAt };
-    if (checkpointDue({ ...due, checkpointBytes: this.o.checkpointBytes, checkpointMs: this.o.checkpointMs }))
-      await this.checkpoint();
+    const due = checkpointDue({
+      pendingBytes: this.pending,
+      sinceLastMs: this.o.now() - this.lastCheckpointAt,
+      checkpointBytes: this.o.checkpointBytes,
+      checkpointMs: this.o.checkpointMs,
+    });
+    if (due) await this.checkpoint();
   }
 
   /** fsync, THEN store: the row never claims bytes that are not on disk. */

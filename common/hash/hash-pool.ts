@@ -8,10 +8,17 @@
  * A worker keeps the process alive only while it runs a task, and ends after `idleMs` idle.
  */
 import os from "node:os";
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import { FileChangedError, type FileVersion } from "../files/file-reader.js";
 import type { FileHashes } from "./hash-file.js";
 import type { HashReply, HashTask } from "./hash-protocol.js";
+
+/**
+ * node:worker_threads, loaded at the first worker: a `peer get` on 2 cores hashes inline and never
+ * starts one, and the module and its internals cost ≈ 0.3 MiB of its RSS (docs/performance.md).
+ */
+const requireBuiltin = createRequire(import.meta.url);
 
 /** Options of {@link createHashPool}. */
 export interface HashPoolOptions {
@@ -109,7 +116,8 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
   }
 
   function start(): Slot {
-    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const { Worker: WorkerThread } = requireBuiltin("node:worker_threads") as typeof import("node:worker_threads");
+    const worker = new WorkerThread(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, outstanding: 0, foreground: 0 };
     worker.on("message", (reply: HashReply) => {
       const p = pending.get(reply.id);

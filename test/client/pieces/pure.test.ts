@@ -62,6 +62,26 @@ test("bitmap: round trip, order (piece 0 = high bit), counts", () => {
   );
 });
 
+test("bitmap: isFull stops at the first missing piece and reads only the pieces of the last byte", () => {
+  const all = (n: number) => [...Array(n).keys()];
+  const cases: Array<[string, number, number[], boolean]> = [
+    ["empty file", 0, [], true],
+    ["seven of seven", 7, all(7), true],
+    ["seven, the last missing", 7, all(6), false],
+    ["eight of eight", 8, all(8), true],
+    ["nine of nine", 9, all(9), true],
+    ["nine, the ninth missing", 9, all(8), false],
+    ["nine, the first missing", 9, all(9).slice(1), false],
+    ["seventeen, one in the middle missing", 17, all(17).filter((i) => i !== 11), false],
+    ["2048 of 2048", 2048, all(2048), true],
+    ["2048, the last missing", 2048, all(2047), false],
+  ];
+  for (const [name, count, set, full] of cases) {
+    assert.equal(isFull(bits(count, set)), full, name);
+    assert.equal(isFull(bits(count, set)), countPieces(bits(count, set)) === count, `${name}: as counted`);
+  }
+});
+
 test("nextRange: the first run of pieces neither verified nor busy", () => {
   const size = 10 * K - 100; // 10 pieces, the last short
   const cases: Array<{
