@@ -206,6 +206,7 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
           baseUrl,
           authorization: `Bearer ${apiKey}`,
           http2: sessionManager,
+          rawHttp2: process.env.PEER_RAW_H2 === "1", // PROTOTYPE
         };
 
   /** Runs `fn` with a controller linked to the caller's signal, always aborted at the end. */

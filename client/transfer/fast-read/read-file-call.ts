@@ -20,6 +20,7 @@ import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
 import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
+import { layoutHoldBytes, rawH2Request, type RawH2Response } from "../raw-h2/h2-exchange.js";
 import { H2_PUMP_HIGH_WATER_BYTES, pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
@@ -38,6 +39,11 @@ export interface FastReadWire {
   readonly authorization: string;
   /** The client's HTTP/2 sessions; undefined = Connect over HTTP/1.1. */
   readonly http2?: Http2SessionManager | undefined;
+  /**
+   * A `transient` call over plain-http HTTP/2 reads through raw-h2/ (a connection of its own,
+   * reused read areas) instead of `http2`'s sessions. @default false
+   */
+  readonly rawHttp2?: boolean | undefined;
 }
 
 /** A ReadFile request. */
@@ -114,7 +120,10 @@ function webHeaders(
 /** Opens a ReadFile call; resolves once the response head is in and valid, with the messages to come. */
 export function fastReadFile(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
   if (request.signal.aborted) return Promise.reject(ConnectError.from(request.signal.reason, Code.Canceled));
-  if (wire.http2 !== undefined) return readOverHttp2(wire, wire.http2, request);
+  if (wire.http2 !== undefined)
+    return wire.rawHttp2 === true && request.transient === true && new URL(wire.baseUrl).protocol === "http:"
+      ? readOverRawHttp2(wire, request)
+      : readOverHttp2(wire, wire.http2, request);
   const raw = request.transient === true && new URL(wire.baseUrl).protocol === "http:";
   return raw ? readOverRawHttp1(wire, request) : readOverHttp1(wire, request);
 }
@@ -144,6 +153,38 @@ async function readOverRawHttp1(wire: FastReadWire, request: FastReadRequest): P
     // the decoder refuses any larger message from its prefix.
     const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers), readMaxBytes(request));
     return pumpTransient(res.body, decoder, { signal: request.signal, destroy: () => res.destroy() });
+  } catch (error) {
+    res.destroy();
+    throw error;
+  }
+}
+
+async function readOverRawHttp2(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(requestHeaders(wire)))
+    if (value !== undefined) headers[key] = String(value);
+  const base = new URL(wire.baseUrl);
+  let res: RawH2Response;
+  try {
+    res = await rawH2Request({
+      url: new URL(base.pathname.replace(/\/$/, "") + METHOD_PATH, base),
+      headers,
+      body: requestBody(request),
+      signal: request.signal,
+      // A message stays whole in the read areas whatever frames carry it (h2-exchange.ts).
+      holdBytes: layoutHoldBytes(ENVELOPE_PREFIX_BYTES + readMaxBytes(request)),
+    });
+  } catch (error) {
+    if (request.signal.aborted) throw ConnectError.from(request.signal.reason, Code.Canceled);
+    throw connectErrorFromNode(error);
+  }
+  try {
+    const decoder = createResponseDecoder(wire.protocol, res.status, res.headers, readMaxBytes(request));
+    return pumpTransient(res.body, decoder, {
+      signal: request.signal,
+      destroy: () => res.destroy(),
+      trailers: () => res.trailers(),
+    });
   } catch (error) {
     res.destroy();
     throw error;
