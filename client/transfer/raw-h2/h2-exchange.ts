@@ -15,7 +15,7 @@
  *
  * A view stays valid until `holdBytes` more bytes were read after it (the areas' guarantee),
  * and frame headers, padding and other frames sit between DATA bytes on the wire; so the
- * bytes that are not DATA are bounded per DATA byte (OVERHEAD_* below: a 64 KiB burst plus
+ * bytes that are not DATA are bounded per DATA byte (OVERHEAD_* below: a 160 KiB burst plus
  * 1/64 of the DATA since; Node's 16 KiB frames cost 9/16,384), and the areas are sized for a
  * message plus that bound (`layoutHoldBytes`). A peer past it is refused (ENHANCE_YOUR_CALM).
  */
@@ -44,8 +44,8 @@ import { encodeLiteralFields, HeaderListTooLargeError, HpackDecoder, HpackError 
 import { h2Error, h2ResetError, h2StreamRefused, type H2Failure } from "./h2-errors.js";
 import { responseHead, trailerFields } from "./h2-fields.js";
 
-/** Non-DATA bytes allowed at once before any DATA: 64 KiB. */
-export const OVERHEAD_BURST_BYTES = 64 * 1024;
+/** Non-DATA bytes allowed at once: a largest head and trailers (MAX_HEADER_BLOCK_BYTES each) and 32 KiB of frames: 160 KiB. */
+export const OVERHEAD_BURST_BYTES = 2 * MAX_HEADER_BLOCK_BYTES + 32 * 1024;
 /** Non-DATA bytes allowed per DATA byte beyond the burst: 1/64. */
 export const OVERHEAD_PER_DATA = 1 / 64;
 /** Credit the windows once this many taken bytes are owed: an eighth of the window (512 KiB). */
@@ -100,12 +100,17 @@ export interface RawH2Response {
 }
 
 function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error("The operation was aborted"), { name: "AbortError", code: "ABORT_ERR", cause: signal.reason });
+  return Object.assign(new Error("The operation was aborted"), {
+    name: "AbortError",
+    code: "ABORT_ERR",
+    cause: signal.reason,
+  });
 }
 
 /** Sends the request on a new connection; resolves once the final response head is in. */
 export function rawH2Request(r: RawH2Request): Promise<RawH2Response> {
-  if (r.url.protocol !== "http:") return Promise.reject(new TypeError(`rawH2Request takes http: URLs, not ${r.url.protocol}`));
+  if (r.url.protocol !== "http:")
+    return Promise.reject(new TypeError(`rawH2Request takes http: URLs, not ${r.url.protocol}`));
   if (r.signal.aborted) return Promise.reject(abortError(r.signal));
   if (r.body.length > DEFAULT_WINDOW) return Promise.reject(new RangeError("a request body above 65,535 bytes"));
   const fields: [string, string][] = [
@@ -218,7 +223,10 @@ export class H2Exchange implements ConnectionReader {
       return false;
     }
     if (this.conn.pendingWriteBytes > MAX_PENDING_WRITE_BYTES) {
-      this.fail(h2Error("the peer does not read our frames (PING and SETTINGS acks pile up)", H2Error.ENHANCE_YOUR_CALM), H2Error.ENHANCE_YOUR_CALM);
+      this.fail(
+        h2Error("the peer does not read our frames (PING and SETTINGS acks pile up)", H2Error.ENHANCE_YOUR_CALM),
+        H2Error.ENHANCE_YOUR_CALM,
+      );
       return false;
     }
     this.deliver();
@@ -255,7 +263,10 @@ export class H2Exchange implements ConnectionReader {
   private spend(overhead: number): void {
     this.overheadTokens -= overhead;
     if (this.overheadTokens < 0)
-      throw h2Error("the peer sends more framing than data (padding, tiny or unknown frames)", H2Error.ENHANCE_YOUR_CALM);
+      throw h2Error(
+        "the peer sends more framing than data (padding, tiny or unknown frames)",
+        H2Error.ENHANCE_YOUR_CALM,
+      );
   }
 
   private beginFrame(): void {
@@ -263,12 +274,16 @@ export class H2Exchange implements ConnectionReader {
     this.length = (h[0] as number) * 65536 + ((h[1] as number) << 8) + (h[2] as number);
     this.type = h[3] as number;
     this.flags = h[4] as number;
-    this.streamId = (((h[5] as number) & 0x7f) << 24) | ((h[6] as number) << 16) | ((h[7] as number) << 8) | (h[8] as number);
+    this.streamId =
+      (((h[5] as number) & 0x7f) << 24) | ((h[6] as number) << 16) | ((h[7] as number) << 8) | (h[8] as number);
     this.left = this.length;
     this.payloadFill = 0;
     this.spend(FRAME_HEADER_BYTES + (this.type === FrameType.DATA ? 0 : this.length));
     if (this.length > DEFAULT_MAX_FRAME_SIZE)
-      throw h2Error(`a frame of ${this.length} bytes, above the ${DEFAULT_MAX_FRAME_SIZE} we accept`, H2Error.FRAME_SIZE_ERROR);
+      throw h2Error(
+        `a frame of ${this.length} bytes, above the ${DEFAULT_MAX_FRAME_SIZE} we accept`,
+        H2Error.FRAME_SIZE_ERROR,
+      );
     if (this.phase === "preface" && (this.type !== FrameType.SETTINGS || (this.flags & Flag.ACK) !== 0))
       throw h2Error("the server's first frame is not SETTINGS", H2Error.PROTOCOL_ERROR);
     if (this.continuing !== (this.type === FrameType.CONTINUATION) || (this.continuing && this.streamId !== STREAM))
@@ -284,7 +299,8 @@ export class H2Exchange implements ConnectionReader {
     this.streamWindow -= this.length;
     this.connectionWindow -= this.length;
     this.padding = (this.flags & Flag.PADDED) !== 0 ? -1 : 0;
-    if (this.padding < 0 && this.length === 0) throw h2Error("a padded DATA without its pad length", H2Error.FRAME_SIZE_ERROR);
+    if (this.padding < 0 && this.length === 0)
+      throw h2Error("a padded DATA without its pad length", H2Error.FRAME_SIZE_ERROR);
   }
 
   /** The DATA payload bytes of `bytes` from `at`: views for the data, skipped padding. */
@@ -323,18 +339,22 @@ export class H2Exchange implements ConnectionReader {
         if ((this.flags & Flag.END_STREAM) !== 0) this.endStream();
         return;
       case FrameType.HEADERS:
-        return this.onHeaders(payload);
+        this.onHeaders(payload);
+        return;
       case FrameType.CONTINUATION:
-        return this.addFragment(payload, (this.flags & Flag.END_HEADERS) !== 0);
+        this.addFragment(payload, (this.flags & Flag.END_HEADERS) !== 0);
+        return;
       case FrameType.SETTINGS:
-        return this.onSettings(payload);
+        this.onSettings(payload);
+        return;
       case FrameType.PING:
         if (this.streamId !== 0) throw h2Error("PING on a stream", H2Error.PROTOCOL_ERROR);
         if (this.length !== 8) throw h2Error("a PING of a wrong size", H2Error.FRAME_SIZE_ERROR);
         if ((this.flags & Flag.ACK) === 0) this.conn.write(frame(FrameType.PING, Flag.ACK, 0, Buffer.from(payload)));
         return;
       case FrameType.GOAWAY:
-        return this.onGoaway(payload);
+        this.onGoaway(payload);
+        return;
       case FrameType.RST_STREAM:
         if (this.streamId === 0) throw h2Error("RST_STREAM on stream 0", H2Error.PROTOCOL_ERROR);
         if (this.length !== 4) throw h2Error("an RST_STREAM of a wrong size", H2Error.FRAME_SIZE_ERROR);
@@ -418,7 +438,8 @@ export class H2Exchange implements ConnectionReader {
     try {
       fields = this.hpack.decode(block);
     } catch (e) {
-      if (e instanceof HpackError) throw h2Error(`a header block HPACK cannot decode: ${e.message}`, H2Error.COMPRESSION_ERROR);
+      if (e instanceof HpackError)
+        throw h2Error(`a header block HPACK cannot decode: ${e.message}`, H2Error.COMPRESSION_ERROR);
       if (e instanceof HeaderListTooLargeError) throw h2Error(e.message, H2Error.ENHANCE_YOUR_CALM);
       throw e;
     }

@@ -18,8 +18,10 @@ export interface H2ResponseHead {
 }
 
 function regular(name: string, value: string, into: Headers): void {
-  if (name.startsWith(":")) throw h2Error(`the pseudo-header ${name} after a regular field, or in trailers`, H2Error.PROTOCOL_ERROR);
-  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) throw h2Error(`a field named ${JSON.stringify(name)}`, H2Error.PROTOCOL_ERROR);
+  if (name.startsWith(":"))
+    throw h2Error(`the pseudo-header ${name} after a regular field, or in trailers`, H2Error.PROTOCOL_ERROR);
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name))
+    throw h2Error(`a field named ${JSON.stringify(name)}`, H2Error.PROTOCOL_ERROR);
   if (/[\0\r\n]/.test(value)) throw h2Error(`the field ${name} carries NUL, CR or LF`, H2Error.PROTOCOL_ERROR);
   if (CONNECTION_SPECIFIC.has(name)) throw h2Error(`the connection-specific field ${name}`, H2Error.PROTOCOL_ERROR);
   into.append(name, value);
@@ -31,8 +33,10 @@ export function responseHead(fields: readonly HeaderField[]): H2ResponseHead {
   let i = 0;
   for (; i < fields.length && (fields[i] as HeaderField)[0].startsWith(":"); i++) {
     const [name, value] = fields[i] as HeaderField;
-    if (name !== ":status" || status >= 0) throw h2Error(`the pseudo-header ${name} in a response`, H2Error.PROTOCOL_ERROR);
-    if (!/^[1-9][0-9][0-9]$/.test(value)) throw h2Error(`a :status of ${JSON.stringify(value)}`, H2Error.PROTOCOL_ERROR);
+    if (name !== ":status" || status >= 0)
+      throw h2Error(`the pseudo-header ${name} in a response`, H2Error.PROTOCOL_ERROR);
+    if (!/^[1-9][0-9][0-9]$/.test(value))
+      throw h2Error(`a :status of ${JSON.stringify(value)}`, H2Error.PROTOCOL_ERROR);
     status = Number(value);
   }
   if (status < 0) throw h2Error("a response without :status", H2Error.PROTOCOL_ERROR);
