@@ -14,16 +14,26 @@ import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { startTestPeer, type TestPeer } from "../helpers/peer-server.js";
-import { startManager, tempDir } from "../helpers/download-fixtures.js";
+import { startManager, tempDir, waitFor } from "../helpers/download-fixtures.js";
+import { createPeerClient } from "../../client/index.js";
 
 const READ_FILE = "/peer.v1.PeerService/ReadFile";
-const data = randomBytes(3 * 1024 * 1024 + 11);
+// Over 16 MiB, and still after two reads broken 1 MiB in: the pieces path reads the rest in one
+// call each time, which takes the raw reader (raw-h2-choice.ts).
+const data = randomBytes(19 * 1024 * 1024 + 11);
 let peer: TestPeer;
 let work: { dir: string; remove: () => Promise<void> };
 
 before(async () => {
   peer = await startTestPeer({ files: { "a.bin": data } });
   await peer.server.hasher.idle();
+  // The pieces path (transient reads) needs the pieces root: wait until the peer reports it.
+  const client = createPeerClient({ baseUrl: peer.url, apiKey: peer.key });
+  try {
+    await waitFor(async () => ((await client.statItem("share/a.bin")).piecesRoot !== "" ? true : undefined), "root");
+  } finally {
+    client.close();
+  }
   work = await tempDir("peer-hostile-h2-");
 });
 after(async () => {
@@ -38,6 +48,8 @@ interface Proxy {
   readonly url: string;
   /** ReadFile calls broken so far. */
   readonly broken: () => number;
+  /** HTTP/2 connections accepted so far. */
+  readonly connections: () => number;
   close(): void;
 }
 
@@ -47,11 +59,13 @@ async function startProxy(how: Break, times: number): Promise<Proxy> {
   upstream.on("error", () => undefined);
   const sessions = new Set<http2.ServerHttp2Session>();
   let broken = 0;
+  let connections = 0;
   const server = http2.createServer({ maxSendHeaderBlockLength: 1 << 20 });
   // The sockets themselves (an HTTP/2 session's is a proxy that refuses destroy()), by client port.
   const sockets = new Map<number | undefined, Socket>();
   server.on("connection", (socket: Socket) => sockets.set(socket.remotePort, socket));
   server.on("session", (s) => {
+    connections++;
     sessions.add(s);
     s.on("close", () => sessions.delete(s));
     s.on("error", () => undefined);
@@ -108,6 +122,7 @@ async function startProxy(how: Break, times: number): Promise<Proxy> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     broken: () => broken,
+    connections: () => connections,
     close: () => {
       for (const s of sessions) s.destroy();
       server.close();
@@ -138,6 +153,8 @@ for (const transport of ["connect-h2", "grpc"] as const) {
       const { done, out, retried } = await download(proxy, transport, `${how}-${transport}`);
       assert.equal(done.status, "completed", JSON.stringify(done));
       assert.equal(proxy.broken(), 2);
+      // The raw reader's connection per ReadFile, besides the session of the other calls.
+      assert.ok(proxy.connections() >= 4, `${proxy.connections()} connections`);
       assert.ok(retried >= 1, "the broken reads were retried");
       assert.equal(sha(await readFile(path.join(out, "a.bin"))), sha(data));
     });

@@ -8,7 +8,8 @@
  * areas filled in turn, no copy by Node's HTTP parser, and none by the envelope splitter: a
  * message cut by reads stays whole in place) and transient-pump.ts. Every path refuses a
  * message larger than the request's `chunk_size` allows (limits.ts maxReadFileMessageBytes),
- * which is also what the raw reader's areas are sized from.
+ * which is also what the raw reader's areas are sized from. A large `transient` call over plain
+ * http: HTTP/2 reads through raw-h2/ the same way (raw-h2-choice.ts says which).
  */
 import http from "node:http";
 import https from "node:https";
@@ -28,6 +29,7 @@ import { ENVELOPE_PREFIX_BYTES } from "../../../common/wire/envelope.js";
 import { maxReadFileMessageBytes } from "../../../common/wire/limits.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
 import { pumpTransient } from "./transient-pump.js";
+import { useRawHttp2 } from "./raw-h2-choice.js";
 
 /** How the fast path reaches a peer (made by createPeerClient for its own transports). */
 export interface FastReadWire {
@@ -40,8 +42,8 @@ export interface FastReadWire {
   /** The client's HTTP/2 sessions; undefined = Connect over HTTP/1.1. */
   readonly http2?: Http2SessionManager | undefined;
   /**
-   * A `transient` call over plain-http HTTP/2 reads through raw-h2/ (a connection of its own,
-   * reused read areas) instead of `http2`'s sessions. @default false
+   * A `transient` call over plain-http HTTP/2 of at least 16 MiB (raw-h2-choice.ts) reads through
+   * raw-h2/ (a connection of its own, reused read areas) instead of `http2`'s sessions. @default false
    */
   readonly rawHttp2?: boolean | undefined;
 }
@@ -120,10 +122,15 @@ function webHeaders(
 /** Opens a ReadFile call; resolves once the response head is in and valid, with the messages to come. */
 export function fastReadFile(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
   if (request.signal.aborted) return Promise.reject(ConnectError.from(request.signal.reason, Code.Canceled));
-  if (wire.http2 !== undefined)
-    return wire.rawHttp2 === true && request.transient === true && new URL(wire.baseUrl).protocol === "http:"
-      ? readOverRawHttp2(wire, request)
-      : readOverHttp2(wire, wire.http2, request);
+  if (wire.http2 !== undefined) {
+    const raw = useRawHttp2({
+      enabled: wire.rawHttp2 === true,
+      transient: request.transient === true,
+      protocol: new URL(wire.baseUrl).protocol,
+      length: request.length ?? 0,
+    });
+    return raw ? readOverRawHttp2(wire, request) : readOverHttp2(wire, wire.http2, request);
+  }
   const raw = request.transient === true && new URL(wire.baseUrl).protocol === "http:";
   return raw ? readOverRawHttp1(wire, request) : readOverHttp1(wire, request);
 }
