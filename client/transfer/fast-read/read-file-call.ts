@@ -21,7 +21,7 @@ import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
 import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
-import { layoutHoldBytes, rawH2Request, type RawH2Response } from "../raw-h2/h2-exchange.js";
+import { layoutHoldBytes, rawH2Request, type RawH2Response } from "../raw-h2/h2-request.js";
 import { H2_PUMP_HIGH_WATER_BYTES, pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";

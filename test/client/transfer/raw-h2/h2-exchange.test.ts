@@ -8,11 +8,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  H2Exchange,
-  OVERHEAD_BURST_BYTES,
-  WINDOW_UPDATE_BYTES,
-} from "../../../../client/transfer/raw-h2/h2-exchange.js";
+import { H2Exchange, WINDOW_UPDATE_BYTES } from "../../../../client/transfer/raw-h2/h2-exchange.js";
+import { OVERHEAD_BURST_BYTES } from "../../../../client/transfer/raw-h2/h2-frame-reader.js";
 import { H2Error, RECEIVE_WINDOW } from "../../../../client/transfer/raw-h2/h2-frames.js";
 import { huffmanEncode } from "../../../../client/transfer/raw-h2/hpack-huffman.js";
 import {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
 import { test } from "node:test";
-import { layoutHoldBytes, rawH2Request } from "../../../../client/transfer/raw-h2/h2-exchange.js";
+import { layoutHoldBytes, rawH2Request } from "../../../../client/transfer/raw-h2/h2-request.js";
 import { H2Error, RECEIVE_WINDOW } from "../../../../client/transfer/raw-h2/h2-frames.js";
 import { data, headers, OK_GRPC, SERVER_SETTINGS } from "./h2-fixtures.js";
 
