@@ -133,8 +133,6 @@ export class H2Exchange extends H2FrameReader implements ConnectionReader {
     return !this.bodyDone && this.views.length === before && !this.closed;
   }
 
-  /** The DATA payload bytes of `bytes` from `at`: views for the data, skipped padding. */
-
   protected write(bytes: Uint8Array): void {
     this.conn.write(bytes);
   }
@@ -266,6 +264,12 @@ export class H2Exchange extends H2FrameReader implements ConnectionReader {
   /** Fails the stream (telling the server with `code` when given) and closes the connection. */
   private fail(e: Error, code?: number): void {
     if (this.failure !== undefined || this.closed) return;
+    if (this.bodyDone) {
+      // The stream is whole (its end and trailers came): a later fault of the connection changes
+      // nothing for the reader, who still gets every view and then the end.
+      this.close();
+      return;
+    }
     this.failure = e;
     if (code !== undefined) {
       const connectionLevel = code !== H2Error.CANCEL;

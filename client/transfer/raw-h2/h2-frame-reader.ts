@@ -149,6 +149,7 @@ export abstract class H2FrameReader {
     if (this.padding < 0 && this.length === 0)
       throw h2Error("a padded DATA without its pad length", H2Error.FRAME_SIZE_ERROR);
   }
+  /** The DATA payload bytes of `bytes` from `at`: views for the data, padding skipped; returns where it stopped. */
   private dataBytesAt(bytes: Uint8Array, at: number): number {
     if (this.padding < 0) {
       this.padding = bytes[at++] as number;

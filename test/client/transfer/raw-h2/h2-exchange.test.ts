@@ -353,6 +353,24 @@ for (const [name, chunks, check] of ends) {
   });
 }
 
+test("a whole stream stays whole: garbage, a socket error or a reset after its end change nothing", async () => {
+  for (const after of ["garbage", "error", "rst"] as const) {
+    const conn = new RecordingConnection();
+    const ex = new H2Exchange(request(), conn);
+    const end = headers([["grpc-status", "0"]], Flag.END_HEADERS | Flag.END_STREAM);
+    const tail = after === "rst" ? rst(H2Error.INTERNAL_ERROR) : Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n");
+    // One read: the whole stream, then what comes after its end.
+    conn.reader?.onRead(Buffer.concat([SERVER_SETTINGS, headers(OK_GRPC), data(Buffer.alloc(30, 1)), end, tail]));
+    if (after === "error") conn.reader?.onError(Object.assign(new Error("reset"), { code: "ECONNRESET" }));
+    const res = await ex.head;
+    const first = await res.body.next();
+    assert.equal(first.value?.length, 30, after);
+    assert.equal((await res.body.next()).done, true, after);
+    assert.equal(res.trailers().get("grpc-status"), "0", after);
+    assert.ok(conn.closed, after);
+  }
+});
+
 test("a GOAWAY naming our stream lets it finish", async () => {
   const got = await exchange([
     SERVER_SETTINGS,
