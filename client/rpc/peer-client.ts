@@ -206,6 +206,8 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
           baseUrl,
           authorization: `Bearer ${apiKey}`,
           http2: sessionManager,
+          // The pieces path's reads over plain http: take raw-h2/ (docs/performance.md "HTTP/2 (grpc, connect-h2)").
+          rawHttp2: true,
         };
 
   /** Runs `fn` with a controller linked to the caller's signal, always aborted at the end. */

@@ -8,7 +8,8 @@
  * areas filled in turn, no copy by Node's HTTP parser, and none by the envelope splitter: a
  * message cut by reads stays whole in place) and transient-pump.ts. Every path refuses a
  * message larger than the request's `chunk_size` allows (limits.ts maxReadFileMessageBytes),
- * which is also what the raw reader's areas are sized from.
+ * which is also what the raw reader's areas are sized from. A large `transient` call over plain
+ * http: HTTP/2 reads through raw-h2/ the same way (raw-h2-choice.ts says which).
  */
 import http from "node:http";
 import https from "node:https";
@@ -20,6 +21,7 @@ import { requestHeader as grpcRequestHeader } from "@connectrpc/connect/protocol
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { PeerService, ReadFileRequestSchema } from "../../../gen/peer/v1/peer_pb.js";
 import { rawRequest, type RawResponse } from "../raw-http/raw-request.js";
+import { layoutHoldBytes, rawH2Request, type RawH2Response } from "../raw-h2/h2-request.js";
 import { H2_PUMP_HIGH_WATER_BYTES, pumpMessages } from "./message-pump.js";
 import { connectErrorFromH2ResetCode, connectErrorFromNode } from "./node-errors.js";
 import type { ReadFileFields } from "../../../common/wire/read-file-decode.js";
@@ -27,6 +29,7 @@ import { ENVELOPE_PREFIX_BYTES } from "../../../common/wire/envelope.js";
 import { maxReadFileMessageBytes } from "../../../common/wire/limits.js";
 import { createResponseDecoder, type FastReadProtocol } from "./response-decoder.js";
 import { pumpTransient } from "./transient-pump.js";
+import { useRawHttp2 } from "./raw-h2-choice.js";
 
 /** How the fast path reaches a peer (made by createPeerClient for its own transports). */
 export interface FastReadWire {
@@ -38,6 +41,11 @@ export interface FastReadWire {
   readonly authorization: string;
   /** The client's HTTP/2 sessions; undefined = Connect over HTTP/1.1. */
   readonly http2?: Http2SessionManager | undefined;
+  /**
+   * A `transient` call over plain-http HTTP/2 of at least 16 MiB (raw-h2-choice.ts) reads through
+   * raw-h2/ (a connection of its own, reused read areas) instead of `http2`'s sessions. @default false
+   */
+  readonly rawHttp2?: boolean | undefined;
 }
 
 /** A ReadFile request. */
@@ -114,7 +122,15 @@ function webHeaders(
 /** Opens a ReadFile call; resolves once the response head is in and valid, with the messages to come. */
 export function fastReadFile(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
   if (request.signal.aborted) return Promise.reject(ConnectError.from(request.signal.reason, Code.Canceled));
-  if (wire.http2 !== undefined) return readOverHttp2(wire, wire.http2, request);
+  if (wire.http2 !== undefined) {
+    const raw = useRawHttp2({
+      enabled: wire.rawHttp2 === true,
+      transient: request.transient === true,
+      protocol: new URL(wire.baseUrl).protocol,
+      length: request.length ?? 0,
+    });
+    return raw ? readOverRawHttp2(wire, request) : readOverHttp2(wire, wire.http2, request);
+  }
   const raw = request.transient === true && new URL(wire.baseUrl).protocol === "http:";
   return raw ? readOverRawHttp1(wire, request) : readOverHttp1(wire, request);
 }
@@ -144,6 +160,38 @@ async function readOverRawHttp1(wire: FastReadWire, request: FastReadRequest): P
     // the decoder refuses any larger message from its prefix.
     const decoder = createResponseDecoder(wire.protocol, res.status, webHeaders(res.headers), readMaxBytes(request));
     return pumpTransient(res.body, decoder, { signal: request.signal, destroy: () => res.destroy() });
+  } catch (error) {
+    res.destroy();
+    throw error;
+  }
+}
+
+async function readOverRawHttp2(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(requestHeaders(wire)))
+    if (value !== undefined) headers[key] = String(value);
+  const base = new URL(wire.baseUrl);
+  let res: RawH2Response;
+  try {
+    res = await rawH2Request({
+      url: new URL(base.pathname.replace(/\/$/, "") + METHOD_PATH, base),
+      headers,
+      body: requestBody(request),
+      signal: request.signal,
+      // A message stays whole in the read areas whatever frames carry it (h2-exchange.ts).
+      holdBytes: layoutHoldBytes(ENVELOPE_PREFIX_BYTES + readMaxBytes(request)),
+    });
+  } catch (error) {
+    if (request.signal.aborted) throw ConnectError.from(request.signal.reason, Code.Canceled);
+    throw connectErrorFromNode(error);
+  }
+  try {
+    const decoder = createResponseDecoder(wire.protocol, res.status, res.headers, readMaxBytes(request));
+    return pumpTransient(res.body, decoder, {
+      signal: request.signal,
+      destroy: () => res.destroy(),
+      trailers: () => res.trailers(),
+    });
   } catch (error) {
     res.destroy();
     throw error;

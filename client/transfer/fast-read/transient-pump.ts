@@ -17,9 +17,11 @@ export interface TransientPumpOptions {
   readonly signal: AbortSignal;
   /** Closes the connection. */
   destroy(): void;
+  /** The trailers once the body ended (HTTP/2). @default none: an empty list (HTTP/1.1) */
+  readonly trailers?: (() => Headers) | undefined;
 }
 
-/** Pumps `body` through `decoder` (HTTP/1.1: no trailers; Connect ends with its end-stream message). */
+/** Pumps `body` through `decoder` (HTTP/1.1 has no trailers; Connect ends with its end-stream message). */
 export function pumpTransient(
   body: AsyncIterator<Uint8Array>,
   decoder: ResponseDecoder,
@@ -55,7 +57,7 @@ export function pumpTransient(
         }
         try {
           if (r.done === true) {
-            decoder.finish(new Headers());
+            decoder.finish(options.trailers?.() ?? new Headers());
             ended = true;
             continue;
           }

@@ -4,7 +4,7 @@
  * maxReadFileMessageBytes), whole and intact even when the server writes them in small pieces
  * (the raw reader's read areas are sized from that limit), and refuses a larger one from its
  * prefix with a MessageTooLargeError, even one under the protocol's largest message, on every path:
- * raw HTTP/1.1 (transient), node:http, HTTP/2 (Connect and gRPC).
+ * raw HTTP/1.1 (transient), node:http, HTTP/2 (Connect and gRPC; node:http2 and raw-h2/, transient).
  */
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -60,7 +60,7 @@ async function trickle(write: (b: Uint8Array) => boolean, wait: () => Promise<vo
   for (let at = 0; at < b.length; at += 7 * 1024) if (!write(b.subarray(at, at + 7 * 1024))) await wait();
 }
 
-type Path = "raw" | "node-http" | "h2-connect" | "h2-grpc";
+type Path = "raw" | "node-http" | "h2-connect" | "h2-grpc" | "raw-h2-connect" | "raw-h2-grpc";
 
 interface Peer {
   readonly wire: FastReadWire;
@@ -93,7 +93,7 @@ async function serve(path: Path, messages: readonly Uint8Array[]): Promise<Peer>
       },
     };
   }
-  const grpc = path === "h2-grpc";
+  const grpc = path === "h2-grpc" || path === "raw-h2-grpc";
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
@@ -119,7 +119,13 @@ async function serve(path: Path, messages: readonly Uint8Array[]): Promise<Peer>
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const manager = new Http2SessionManager(baseUrl);
   return {
-    wire: { protocol: grpc ? "grpc" : "connect", baseUrl, authorization: "Bearer x", http2: manager },
+    wire: {
+      protocol: grpc ? "grpc" : "connect",
+      baseUrl,
+      authorization: "Bearer x",
+      http2: manager,
+      rawHttp2: path.startsWith("raw-h2"),
+    },
     close: () => {
       manager.abort();
       for (const s of sessions) s.destroy();
@@ -137,7 +143,7 @@ async function readAll(wire: FastReadWire, path: Path): Promise<{ data: Uint8Arr
       offset: 0,
       ifMatch: undefined,
       chunkSize: CHUNK,
-      transient: path === "raw",
+      transient: path === "raw" || path.startsWith("raw-h2"),
       signal: AbortSignal.timeout(20_000),
     });
     for (;;) {
@@ -150,7 +156,7 @@ async function readAll(wire: FastReadWire, path: Path): Promise<{ data: Uint8Arr
   }
 }
 
-const PATHS: readonly Path[] = ["raw", "node-http", "h2-connect", "h2-grpc"];
+const PATHS: readonly Path[] = ["raw", "node-http", "h2-connect", "h2-grpc", "raw-h2-connect", "raw-h2-grpc"];
 
 for (const path of PATHS) {
   test(`${path}: messages of exactly the requested chunk (the first with its item) arrive whole and intact`, async (t) => {
