@@ -52,6 +52,8 @@ export interface ReadBufferPoolStats {
   readonly idleBytes: number;
   /** Bytes of buffers handed out and not yet released. */
   readonly lentBytes: number;
+  /** Buffers handed out and not yet released. */
+  readonly lentBuffers: number;
   /** Bytes allocated since the pool was created. */
   readonly allocatedBytes: number;
 }
@@ -70,6 +72,7 @@ export function createReadBufferPool(maxIdleBytes: number = MAX_IDLE_BYTES): Rea
   const idle: Buffer[] = [];
   let idleBytes = 0;
   let lentBytes = 0;
+  let lentBuffers = 0;
   let allocatedBytes = 0;
   const lent = new WeakSet<Buffer>();
   return {
@@ -89,16 +92,18 @@ export function createReadBufferPool(maxIdleBytes: number = MAX_IDLE_BYTES): Rea
       }
       lent.add(buffer);
       lentBytes += buffer.length;
+      lentBuffers++;
       return buffer;
     },
     release(buffer) {
       if (!lent.delete(buffer)) return; // not ours, or released twice: never hand one buffer out twice
       lentBytes -= buffer.length;
+      lentBuffers--;
       if (!keepReleased(idleBytes, buffer.length, maxIdleBytes)) return;
       idle.push(buffer);
       idleBytes += buffer.length;
     },
-    stats: () => ({ idleBytes, lentBytes, allocatedBytes }),
+    stats: () => ({ idleBytes, lentBytes, lentBuffers, allocatedBytes }),
   };
 }
 
