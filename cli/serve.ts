@@ -21,7 +21,7 @@ import { firstRunText } from "./first-run-text.js";
 import { type ListenAddress, parseListenAddress } from "./listen-address.js";
 import { parsePublicUrl } from "../server/internal.js";
 import { parseShareSpec, shareForDir, type ShareSpec } from "./share-spec.js";
-import { capYoungGeneration, growthFactorFor, SERVE_SEMI_SPACE_CAP, setGrowthFactor } from "./young-generation.js";
+import { growthFactorFor, setGrowthFactor } from "./young-generation.js";
 
 /** Options of `peer serve`. */
 interface ServeOptions {
@@ -107,9 +107,7 @@ export function register(program: Command): void {
 
 /** `peer serve`'s action: the shares, TLS and the data dir checked, the server (and the download service) started, run until a signal. */
 async function runServe(dir: string | undefined, options: ServeOptions, command: Command): Promise<void> {
-  // A long-lived server lets V8 grow its young generation for throughput, up to a cap for memory.
-  setGrowthFactor(growthFactorFor({ command: "serve" }));
-  capYoungGeneration(SERVE_SEMI_SPACE_CAP);
+  setGrowthFactor(growthFactorFor({ command: "serve" })); // a long-lived server keeps V8's own young generation
   const shares = await resolveShares(dir, options, command);
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     usageError(command, "TLS needs both --tls-cert and --tls-key");
