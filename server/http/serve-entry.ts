@@ -10,7 +10,7 @@ import { FileChangedError, openEntry, readChunks, type OpenFile } from "../../co
 import { randomBoundary } from "../../common/http/multipart.js";
 import { abortResponse, drained } from "./node-response.js";
 import { readBuffers } from "../limits/read-buffer-pool.js";
-import { nextReadSize } from "./read-size.js";
+import { nextReadSize, scratchSize } from "./read-size.js";
 import { planResponse, type ResponsePlan } from "../../common/http/response-plan.js";
 import { sendHead, sendNotFound, sendText, type Call } from "./route-call.js";
 
@@ -163,7 +163,7 @@ async function stream(call: Call, file: OpenFile<FileEntry>, decision: ResponseP
         const size = Math.min(end - pos, nextReadSize(call.bytes, call.services.chunkSize));
         if (scratch === undefined || scratch.length < size) {
           releaseScratch();
-          scratch = buffers.acquire(size);
+          scratch = buffers.acquire(scratchSize(size, call.services.chunkSize));
         }
         for await (const chunk of readChunks(file, {
           start: pos,
