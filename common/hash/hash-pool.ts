@@ -63,8 +63,11 @@ export interface HashPool {
 /** Workers of a pool: one fewer than the cores, at least 1, at most 4. */
 export const DEFAULT_HASH_THREADS = Math.max(1, Math.min(4, os.availableParallelism() - 1));
 
+/** Whether this module runs from the TypeScript sources (under tsx), where a new worker costs a tsx start-up. */
+export const FROM_SOURCES = import.meta.url.endsWith(".ts");
+
 /** Idle time before a worker ends: short in the build, long under tsx (see {@link HashPoolOptions.idleMs}). */
-export const DEFAULT_IDLE_MS = import.meta.url.endsWith(".ts") ? 60_000 : 5_000;
+export const DEFAULT_IDLE_MS = FROM_SOURCES ? 60_000 : 5_000;
 
 // The one way a worker is loaded: a file beside this module. In the sources it registers tsx;
 // scripts/build.mjs puts a loader-free one under this name in dist/cli and dist/lib/common/hash.

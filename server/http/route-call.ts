@@ -9,6 +9,7 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type pino from "pino";
 import type { Catalog } from "../catalog/catalog.js";
+import type { ReadBufferPool } from "../limits/read-buffer-pool.js";
 import type { StreamLimiter } from "../limits/stream-limiter.js";
 import { abortResponse, type NodeResponse as Res } from "./node-response.js";
 
@@ -27,6 +28,8 @@ export interface CallServices {
   readonly limiter?: StreamLimiter | undefined;
   /** Largest read from disk (see serve-file.ts, DEFAULT_CHUNK_SIZE). */
   readonly chunkSize: number;
+  /** Where read buffers come from; default the process's pool (server/limits/read-buffer-pool.ts). */
+  readonly buffers?: ReadBufferPool | undefined;
 }
 
 /** Per-request state. */

@@ -9,7 +9,8 @@ import type { FileEntry } from "../catalog/catalog.js";
 import { FileChangedError, openEntry, readChunks, type OpenFile } from "../../common/files/file-reader.js";
 import { randomBoundary } from "../../common/http/multipart.js";
 import { abortResponse, drained } from "./node-response.js";
-import { nextReadSize } from "./read-size.js";
+import { readBuffers } from "../limits/read-buffer-pool.js";
+import { nextReadSize, scratchSize } from "./read-size.js";
 import { planResponse, type ResponsePlan } from "../../common/http/response-plan.js";
 import { sendHead, sendNotFound, sendText, type Call } from "./route-call.js";
 
@@ -121,6 +122,8 @@ async function stream(call: Call, file: OpenFile<FileEntry>, decision: ResponseP
     if (!res.write(chunk)) await drained(res, signal);
   };
   // The chunk's memory is reused for the next read: wait until this write has fully left the process.
+  // `written` resolves only on the socket's callback (never on abort): then the buffer may go back to the pool.
+  let written: Promise<void> | undefined;
   const sendFlushed = (chunk: Buffer): Promise<void> =>
     new Promise((resolve) => {
       call.bytes += chunk.length;
@@ -129,23 +132,39 @@ async function stream(call: Call, file: OpenFile<FileEntry>, decision: ResponseP
         resolve();
       };
       signal.addEventListener("abort", done, { once: true });
-      res.write(chunk, () => {
-        // Counted as delivered once the write left the process (a link's budget is charged by it).
-        if (!signal.aborted) call.fileBytes += chunk.length;
-        done();
+      written = new Promise<void>((wrote) => {
+        res.write(chunk, () => {
+          // Counted as delivered once the write left the process (a link's budget is charged by it).
+          if (!signal.aborted) call.fileBytes += chunk.length;
+          wrote();
+          done();
+        });
       });
     });
+  const buffers = call.services.buffers ?? readBuffers;
+  let scratch: Buffer | undefined;
+  const releaseScratch = (): void => {
+    const buf = scratch;
+    scratch = undefined;
+    if (buf === undefined) return;
+    const last = written;
+    written = undefined;
+    if (last === undefined) buffers.release(buf);
+    else void last.then(() => buffers.release(buf));
+  };
 
   call.status = decision.status;
   res.writeHead(decision.status, { ...call.extraHeaders, ...decision.headers });
   try {
-    let scratch: Buffer | undefined;
     for (const part of decision.body.parts) {
       if (part.head !== "") await send(part.head);
       // Slow start (read-size.ts): every write has flushed before the next read, so call.bytes is what the client took.
       for (let pos = part.first, end = part.last + 1; pos < end; ) {
         const size = Math.min(end - pos, nextReadSize(call.bytes, call.services.chunkSize));
-        if (scratch === undefined || scratch.length < size) scratch = Buffer.allocUnsafe(size);
+        if (scratch === undefined || scratch.length < size) {
+          releaseScratch();
+          scratch = buffers.acquire(scratchSize(size, call.services.chunkSize));
+        }
         for await (const chunk of readChunks(file, {
           start: pos,
           end: pos + size,
@@ -170,5 +189,7 @@ async function stream(call: Call, file: OpenFile<FileEntry>, decision: ResponseP
       return;
     }
     throw err;
+  } finally {
+    releaseScratch();
   }
 }

@@ -25,6 +25,7 @@ import type { Authenticate, Principal } from "../../auth/principal.js";
 import { extractApiKey } from "../../auth/token.js";
 import type { Catalog } from "../../catalog/catalog.js";
 import { openEntry, type OpenFile } from "../../../common/files/file-reader.js";
+import { readBuffers, type ReadBufferPool } from "../../limits/read-buffer-pool.js";
 import type { StreamLimiter } from "../../limits/stream-limiter.js";
 import { createCallLog, type CallLogStats } from "../../logging/call-log-line.js";
 import { fail, toConnectError } from "../../errors.js";
@@ -49,6 +50,8 @@ export interface FastReadFileDeps {
   readonly readMaxBytes: number;
   /** Aborted at shutdown: new calls get UNAVAILABLE, running streams end with its reason. */
   readonly shutdownSignal: AbortSignal;
+  /** Where each stream's read buffers come from; default the process's pool (server/limits/read-buffer-pool.ts). */
+  readonly buffers?: ReadBufferPool | undefined;
   /** Test seam: called after each chunk read from disk (before it is sent). */
   readonly onChunkRead?: ((itemId: string, offset: number, bytes: number) => void) | undefined;
 }
@@ -247,6 +250,7 @@ async function sendRead(
     onSent: (bytes) => {
       stats.bytes += bytes;
     },
+    buffers: deps.buffers ?? readBuffers,
   });
 }
 

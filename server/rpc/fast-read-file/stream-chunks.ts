@@ -5,6 +5,7 @@
  */
 import { readChunks, type OpenFile } from "../../../common/files/file-reader.js";
 import { MAX_CHUNK_HEADER, writeChunkHeader } from "../../../common/wire/read-file-encode.js";
+import type { ReadBufferPool } from "../../limits/read-buffer-pool.js";
 
 /** The part of Node's HTTP/1.1 and HTTP/2-compat response the fast path writes. */
 export interface FastResponse {
@@ -32,12 +33,17 @@ export interface StreamPlan {
   onChunk(offset: number, bytes: number): void;
   /** After each chunk is handed to the socket. */
   onSent(bytes: number): void;
+  /** Where the stream's two buffers come from and go back to (server/limits/read-buffer-pool.ts). */
+  readonly buffers: ReadBufferPool;
 }
 
 /**
  * Pull-based loop over two buffers per stream: a chunk is read only after the
  * previous write drained, and a buffer is refilled only after the write that
- * used it called back (the socket no longer needs its bytes).
+ * used it called back (the socket no longer needs its bytes). So a stream
+ * holds at most two messages, however slowly its client reads. The buffers
+ * go back to the pool once their last write called back, whatever ended the
+ * stream; one whose write never calls back is left to the garbage collector.
  */
 export async function streamChunks(
   res: FastResponse,
@@ -46,49 +52,61 @@ export async function streamChunks(
   plan: StreamPlan,
 ): Promise<void> {
   const capacity = MAX_CHUNK_HEADER + Math.min(plan.chunkSize, plan.end - plan.start) + plan.tail.length;
-  const buffers: Buffer[] = [Buffer.allocUnsafeSlow(capacity)];
+  const buffers: Array<Buffer | undefined> = [undefined, undefined];
+  // Resolves when the socket called back for the slot's last write (never on abort).
   const inFlight: Array<Promise<void> | undefined> = [undefined, undefined];
-  let pos = plan.start;
-  let turn = 0;
-  let first = true;
-  while (pos < plan.end) {
-    signal.throwIfAborted();
-    const slot = turn % 2;
-    turn++;
-    const pending = inFlight[slot];
-    if (pending !== undefined) await untilAborted(pending, signal);
-    let buf = buffers[slot];
-    if (buf === undefined) {
-      buf = Buffer.allocUnsafeSlow(capacity);
-      buffers[slot] = buf;
+  try {
+    let pos = plan.start;
+    let turn = 0;
+    let first = true;
+    while (pos < plan.end) {
+      signal.throwIfAborted();
+      const slot = turn % 2;
+      turn++;
+      const pending = inFlight[slot];
+      if (pending !== undefined) await untilAborted(pending, signal);
+      let buf = buffers[slot];
+      if (buf === undefined) {
+        buf = plan.buffers.acquire(capacity);
+        buffers[slot] = buf;
+      }
+      const want = Math.min(plan.chunkSize, plan.end - pos);
+      const tailLength = first ? plan.tail.length : 0;
+      const hdr = writeChunkHeader(buf, pos, want, tailLength);
+      // readChunks does the read and proves the file unchanged afterwards (never two versions in one stream).
+      for await (const data of readChunks(file, {
+        start: pos,
+        end: pos + want,
+        chunkSize: want,
+        signal,
+        buffer: buf.subarray(hdr, hdr + want),
+      })) {
+        if (data.buffer !== buf.buffer || data.byteOffset !== buf.byteOffset + hdr) buf.set(data, hdr);
+      }
+      plan.onChunk(pos, want);
+      if (first) plan.tail.copy(buf, hdr + want);
+      first = false;
+      signal.throwIfAborted();
+      let ok = true;
+      const message = buf.subarray(0, hdr + want + tailLength);
+      inFlight[slot] = new Promise<void>((resolve) => {
+        ok = res.write(message, () => resolve());
+      });
+      plan.onSent(want);
+      pos += want;
+      if (!ok) await untilAborted(drained(res), signal);
     }
-    const want = Math.min(plan.chunkSize, plan.end - pos);
-    const tailLength = first ? plan.tail.length : 0;
-    const hdr = writeChunkHeader(buf, pos, want, tailLength);
-    // readChunks does the read and proves the file unchanged afterwards (never two versions in one stream).
-    for await (const data of readChunks(file, {
-      start: pos,
-      end: pos + want,
-      chunkSize: want,
-      signal,
-      buffer: buf.subarray(hdr, hdr + want),
-    })) {
-      if (data.buffer !== buf.buffer || data.byteOffset !== buf.byteOffset + hdr) buf.set(data, hdr);
+    // Let the last writes flush before the end frame (keeps buffers alive until then).
+    await untilAborted(Promise.all(inFlight), signal);
+  } finally {
+    for (let slot = 0; slot < 2; slot++) {
+      const buf = buffers[slot];
+      if (buf === undefined) continue;
+      const pending = inFlight[slot];
+      if (pending === undefined) plan.buffers.release(buf);
+      else void pending.then(() => plan.buffers.release(buf));
     }
-    plan.onChunk(pos, want);
-    if (first) plan.tail.copy(buf, hdr + want);
-    first = false;
-    signal.throwIfAborted();
-    let ok = true;
-    inFlight[slot] = new Promise<void>((resolve) => {
-      ok = res.write(buf.subarray(0, hdr + want + tailLength), () => resolve());
-    });
-    plan.onSent(want);
-    pos += want;
-    if (!ok) await untilAborted(drained(res), signal);
   }
-  // Let the last writes flush before the end frame (keeps buffers alive until then).
-  await untilAborted(Promise.all(inFlight), signal);
 }
 
 function drained(res: FastResponse): Promise<void> {
