@@ -3,8 +3,8 @@
  * not create (docs/downloads.md "Safe writes"). The one module for that, used by single-file jobs
  * and folder downloads alike:
  *
- * - {@link openPartFile}: the part file, opened with O_NOFOLLOW (created with O_CREAT|O_EXCL),
- *   then fstat'ed: a regular file with one link, or refused;
+ * - {@link openPartFile}: the part file, created with O_CREAT|O_EXCL|O_NOFOLLOW, or an existing
+ *   one opened with O_NOFOLLOW and fstat'ed: a regular file with one link, or refused;
  * - {@link placeNoReplace}: the final step without replacing anything: `link(part, dest)` (fails
  *   with EEXIST whatever appeared there meanwhile, a symlink included), then unlink the part;
  * - {@link placeReplacing}: the `--overwrite` final step (rename replaces the directory entry,
@@ -39,11 +39,12 @@ export function unsafePath(p: string, what: string): DownloadError {
   );
 }
 
-/** Checks an opened handle: a regular file with exactly one link (a hard link to another file is refused). */
-async function checkOpened(fh: FileHandle, p: string): Promise<void> {
+/** Checks an opened handle: a regular file with exactly one link (a hard link to another file is refused); returns its size. */
+async function checkOpened(fh: FileHandle, p: string): Promise<number> {
   const st = await fh.stat();
   if (!st.isFile()) throw unsafePath(p, "not a regular file");
   if (st.nlink !== 1) throw unsafePath(p, `a file with ${st.nlink} links`);
+  return st.size;
 }
 
 /**
@@ -52,6 +53,23 @@ async function checkOpened(fh: FileHandle, p: string): Promise<void> {
  * (ELOOP), a directory, a device or a file with other hard links is refused with "unsafe-path".
  */
 export async function openPartFile(partPath: string): Promise<FileHandle> {
+  return (await openPartFileSized(partPath)).fh;
+}
+
+/**
+ * {@link openPartFile}, with the part's size. A new part is created first (most parts are
+ * new: one open, where trying the existing one first cost a failed open, and an fstat): created
+ * here with O_CREAT|O_EXCL|O_NOFOLLOW it is a new, empty regular file of ours, so it needs no
+ * fstat. EEXIST (a part from an earlier attempt, or a link: O_EXCL never follows one) opens the
+ * existing one as {@link openPartFile} always did, fstat-checked.
+ */
+export async function openPartFileSized(partPath: string): Promise<{ fh: FileHandle; size: number }> {
+  try {
+    return { fh: await open(partPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE), size: 0 };
+  } catch (err) {
+    if (codeOf(err) === "ELOOP") throw unsafePath(partPath, "a symbolic link");
+    if (codeOf(err) !== "EEXIST") throw err;
+  }
   let fh: FileHandle;
   try {
     fh = await open(partPath, O_RDWR | O_NOFOLLOW);
@@ -60,16 +78,17 @@ export async function openPartFile(partPath: string): Promise<FileHandle> {
     if (codeOf(err) === "EISDIR") throw unsafePath(partPath, "a directory");
     if (codeOf(err) !== "ENOENT") throw err;
     try {
+      // Removed since the first open: create it once more.
       fh = await open(partPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
+      return { fh, size: 0 };
     } catch (err2) {
-      // EEXIST: something (a link) appeared between the two opens.
+      // EEXIST: something (a link) appeared between the opens.
       if (codeOf(err2) === "EEXIST" || codeOf(err2) === "ELOOP") throw unsafePath(partPath, "a symbolic link");
       throw err2;
     }
   }
   try {
-    await checkOpened(fh, partPath);
-    return fh;
+    return { fh, size: await checkOpened(fh, partPath) };
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw err;
@@ -144,8 +163,11 @@ export async function placeNoReplace(partPath: string, destination: string): Pro
  */
 export async function finishLinkedPlacement(partPath: string, destination: string): Promise<boolean> {
   try {
-    const [a, b] = await Promise.all([lstat(partPath), lstat(destination)]);
-    if (!a.isFile() || !b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
+    // The part first: it is missing for nearly every job (a new one), and then the destination is not looked at.
+    const a = await lstat(partPath);
+    if (!a.isFile() || a.nlink < 2) return false;
+    const b = await lstat(destination);
+    if (!b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
   } catch (err) {
     if (codeOf(err) === "ENOENT") return false;
     throw err;
