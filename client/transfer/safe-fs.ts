@@ -16,9 +16,14 @@
  *
  * Node has no openat/mkdirat: a directory swapped for a link between the check and the open is
  * out of reach of this module; the checks catch every link planted before the job runs.
+ *
+ * The metadata calls a job makes every time (lstat, realpath, link, unlink) are synchronous: each is
+ * a few microseconds on a local disk, where a call through libuv's thread pool cost 15–25 µs of CPU
+ * (an ENOENT also builds an Error with its stack) and, on a busy 2-core machine, handed the CPU to a
+ * pool thread (docs/performance.md "Folders"). Opens, writes, fsyncs and copies stay asynchronous.
  */
-import { constants } from "node:fs";
-import { copyFile, link, lstat, mkdir, open, realpath, rename, unlink, type FileHandle } from "node:fs/promises";
+import { constants, linkSync, lstatSync, realpathSync, unlinkSync } from "node:fs";
+import { copyFile, mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { DownloadError } from "../errors.js";
 
@@ -122,14 +127,10 @@ export type PathKind = "none" | "file" | "directory" | "symlink" | "other";
 
 /** The kind of `p` and its size (0 unless a file). */
 export async function pathKind(p: string): Promise<{ kind: PathKind; size: number }> {
-  try {
-    const st = await lstat(p);
-    const kind = st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
-    return { kind, size: kind === "file" ? st.size : 0 };
-  } catch (err) {
-    if (codeOf(err) === "ENOENT") return { kind: "none", size: 0 };
-    throw err;
-  }
+  const st = lstatSync(p, { throwIfNoEntry: false });
+  if (st === undefined) return { kind: "none", size: 0 };
+  const kind = st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
+  return { kind, size: kind === "file" ? st.size : 0 };
 }
 
 /**
@@ -140,7 +141,7 @@ export async function pathKind(p: string): Promise<{ kind: PathKind; size: numbe
  */
 export async function placeNoReplace(partPath: string, destination: string): Promise<boolean> {
   try {
-    await link(partPath, destination);
+    linkSync(partPath, destination);
   } catch (err) {
     const code = codeOf(err);
     if (code === "EEXIST") return false;
@@ -152,7 +153,7 @@ export async function placeNoReplace(partPath: string, destination: string): Pro
       throw err2;
     }
   }
-  await unlink(partPath);
+  unlinkSync(partPath);
   return true;
 }
 
@@ -162,16 +163,11 @@ export async function placeNoReplace(partPath: string, destination: string): Pro
  * removed and true returned; otherwise nothing is touched.
  */
 export async function finishLinkedPlacement(partPath: string, destination: string): Promise<boolean> {
-  try {
-    // The part first: it is missing for nearly every job (a new one), and then the destination is not looked at.
-    const a = await lstat(partPath);
-    if (!a.isFile() || a.nlink < 2) return false;
-    const b = await lstat(destination);
-    if (!b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
-  } catch (err) {
-    if (codeOf(err) === "ENOENT") return false;
-    throw err;
-  }
+  // The part first: it is missing for nearly every job (a new one), and then the destination is not looked at.
+  const a = lstatSync(partPath, { throwIfNoEntry: false });
+  if (a === undefined || !a.isFile() || a.nlink < 2) return false;
+  const b = lstatSync(destination, { throwIfNoEntry: false });
+  if (b === undefined || !b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
   await unlink(partPath);
   return true;
 }
@@ -246,7 +242,8 @@ export async function ensureDirectory(dir: string): Promise<string> {
 export async function checkRealDirectory(dir: string): Promise<void> {
   let real: string;
   try {
-    real = await realpath(dir);
+    // realpath(3), as fs.promises.realpath runs it in the thread pool.
+    real = realpathSync.native(dir);
   } catch (err) {
     if (codeOf(err) === "ENOENT") {
       throw new DownloadError(
