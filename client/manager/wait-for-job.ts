@@ -95,8 +95,12 @@ export function waitForJobs(deps: WaitManyDeps, ids: readonly string[]): Promise
         .catch(settle);
     const offEvents = deps.on((e) => {
       if (!left.has(e.id)) return;
-      // The job's promise settles right after its last event.
-      if (e.type === "completed" || e.type === "failed" || e.type === "paused" || e.type === "cancelled") recheck(e.id);
+      // The job's promise settles right after its last event. `completed` is final (its row was
+      // committed, and made durable, before the event; nothing re-queues a completed job): no read.
+      if (e.type === "completed") {
+        const id = e.id;
+        (deps.runOf(id) ?? Promise.resolve()).then(() => done(id)).catch(settle);
+      } else if (e.type === "failed" || e.type === "paused" || e.type === "cancelled") recheck(e.id);
     });
     deps
       .getRows([...left])
