@@ -84,6 +84,8 @@ export function sha256Hooks(
       await claim.owned({ status: "verifying", ...checkpointRow(at), updated_at: now() });
       emit({ ...base(), type: "verifying" });
     },
+    // The slot goes to the next file while this one fsyncs (client/job/claim.ts).
+    onFinalStep: () => claim.enterFinalStep(),
     // The rename runs only while our claim (owner + fencing token) still holds the row.
     guardRename: claim.guardRename,
   };
@@ -129,6 +131,8 @@ export function pieceHooks(
         await claim.owned({ status: "verifying", ...checkpointRow(at), updated_at: now() });
       emit({ ...base(), type: "verifying" });
     },
+    // The slot goes to the next file while this one fsyncs (client/job/claim.ts).
+    onFinalStep: () => claim.enterFinalStep(),
     // The rename runs only while our claim (owner + fencing token) still holds the row.
     guardRename: claim.guardRename,
   };

@@ -15,6 +15,7 @@ import type { DownloadRow } from "../store/download.table.js";
 import { chunkSizeAfterFailures } from "../transfer/rpc-source.js";
 import type { PieceCheck } from "../transfer/transfer.js";
 import { pieceHooks } from "./attempt-hooks.js";
+import { planChangesRow } from "./plan-write.js";
 import type { AttemptInput, AttemptSetup, PiecePlan } from "./attempt-types.js";
 
 /**
@@ -57,15 +58,16 @@ async function plan(claim: JobClaim, r: DownloadRow, known: KnownContent, layer:
       // A bitmap that does not fit is never trusted: the pieces on disk are checked again.
     }
   }
-  await claim.owned({
+  const facts = {
     expected_size: known.size,
     expected_etag: known.etag,
     expected_sha256: known.sha256,
     pieces_root: known.root,
     piece_length: layer.pieceLength,
     pieces_verified: stored,
-    updated_at: claim.ctx.now(),
-  });
+  };
+  // Nothing new (a folder's file job knows it all from the listing): no write (plan-write.ts).
+  if (planChangesRow(r, facts)) await claim.owned({ ...facts, updated_at: claim.ctx.now() });
   return { rootHex: known.root, etag: known.etag, size: known.size, sha256: known.sha256, layer, verified };
 }
 

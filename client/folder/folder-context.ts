@@ -16,6 +16,8 @@ export interface FolderContext {
   schedule(id: string): void;
   /** Waits for a file job to end. */
   wait(id: string): Promise<Download>;
+  /** Waits for every file job of `ids` to end (one listener, one read of their rows). */
+  waitAll(ids: readonly string[]): Promise<void>;
   /** Re-queues a failed, paused or cancelled file job. */
   retry(id: string): Promise<unknown>;
   readonly maxFileSize: number;

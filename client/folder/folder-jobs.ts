@@ -72,7 +72,7 @@ export async function waitFolder(
   const folder = await requireFolder(ctx, id);
   const files = await folders.listFolderFiles(ctx.db(), folder.id);
   const ids = files.filter((f) => f.state === "job" && f.download_id !== null).map((f) => f.download_id as string);
-  await Promise.all(ids.map((j) => ctx.wait(j)));
+  await ctx.waitAll(ids);
   await placeTwins(ctx, folder, files, onExisting);
   const summary = await summarize(ctx, folder);
   ctx.emit({

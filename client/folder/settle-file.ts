@@ -16,7 +16,7 @@ import { createFileJobs, type PendingFileJob } from "./file-jobs.js";
 import type { FolderContext, FolderPeer } from "./folder-context.js";
 import { findTwins, type FolderPlan, type PlannedFile, type RefusedEntry } from "./folder-plan.js";
 import { copyIntoPlace, PlaceError, pickIntactSource, syncDirectories } from "./reuse.js";
-import { makeTree } from "./safe-tree.js";
+import { treeMaker, type TreeMaker } from "./safe-tree.js";
 
 /** How many files settle at once: copies' fsyncs and the store's writes overlap instead of taking turns. */
 const SETTLE_AT_ONCE = 8;
@@ -51,6 +51,7 @@ export async function settleFiles(ctx: FolderContext, input: SettleInput) {
     rooted.map((f) => ({ piecesRoot: f.piecesRoot as string, size: f.size })),
   );
   const copies: ReuseBatch = { earlier, directories: new Set() };
+  const makeTree = treeMaker();
   const settled: Array<{ f: PlannedFile; outcome: Outcome } | undefined> = [];
   // Files that need a new file job: created a batch at a time, then scheduled in settle order.
   let waiting: Array<{ f: PlannedFile; i: number; pending: PendingFileJob }> = [];
@@ -74,7 +75,7 @@ export async function settleFiles(ctx: FolderContext, input: SettleInput) {
     // A twin of a refused file is fetched on its own.
     const twinOf = twins.get(f.rel);
     const twin = twinOf !== undefined && outcomes.get(twinOf) !== "refused" ? twinOf : undefined;
-    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin, onExisting, copies });
+    const outcome = await settleFile(ctx, { peer, folder, file: f, row, twin, onExisting, copies, makeTree });
     if (outcome.kind === "new") {
       outcomes.set(f.rel, "job");
       waiting.push({ f, i, pending: outcome.pending });
@@ -129,6 +130,8 @@ interface FileTask {
   readonly twin: string | undefined;
   readonly onExisting: OnExisting;
   readonly copies: ReuseBatch;
+  /** Makes the file's directories (each once per pass). */
+  readonly makeTree: TreeMaker;
 }
 
 /** What the copies of one enqueue share: earlier downloads by `<root>:<size>`, the directories to sync. */
@@ -161,7 +164,7 @@ async function settleFile(ctx: FolderContext, task: FileTask): Promise<Outcome> 
   const leaf = components.pop() as string;
   let destination: string;
   try {
-    destination = path.join(await makeTree(folder.destination, components), leaf);
+    destination = path.join(await task.makeTree(folder.destination, components), leaf);
   } catch (err) {
     await refuseFile(ctx, row, (err as Error).message);
     return { kind: "refused", reason: (err as Error).message };

@@ -51,6 +51,8 @@ export class JobClaim {
   /** The row's status when it was last read before the claim (an interrupted run shows `downloading` or `verifying`). */
   statusBefore: DownloadStatus | undefined;
   private release: (() => void) | undefined;
+  /** The limiter's `finishing` permit, held instead of the slot during the final step. */
+  private finishingPermit: (() => void) | undefined;
   /** The folder job of the claimed row, if any. */
   private folderJobId: string | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
@@ -132,10 +134,31 @@ export class JobClaim {
     this.renewTimer.unref();
   }
 
-  /** Gives the slot back (a sleeping job holds none). */
+  /** Gives the slot back (a sleeping job holds none), and the final step's permit. */
   releaseSlot(): void {
     this.release?.();
     this.release = undefined;
+    this.finishingPermit?.();
+    this.finishingPermit = undefined;
+  }
+
+  /** True while the job holds its slot. */
+  get holdsSlot(): boolean {
+    return this.release !== undefined;
+  }
+
+  /**
+   * The attempt reads no more (every byte written; its fsyncs, the rename and `completed`
+   * remain): the slot goes to the next job, so fsync latency does not hold one of a folder's
+   * `folderFiles` (docs/downloads.md "Scheduling"). At most the limiter's `finishing` jobs do
+   * this at once; past that a job keeps its slot to the end. A later attempt takes a slot again.
+   */
+  enterFinalStep(): void {
+    if (this.release === undefined || this.finishingPermit !== undefined) return;
+    const permit = this.ctx.limiter.finishing.tryAcquire();
+    if (permit === undefined) return;
+    this.releaseSlot();
+    this.finishingPermit = permit;
   }
 
   /** Takes a slot again after a retry delay. */

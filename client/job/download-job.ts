@@ -114,6 +114,8 @@ async function attemptLoop(claim: JobClaim, claimed: DownloadRow): Promise<Outco
   let counters: FailureCounters | undefined;
   let started: DownloadRow | undefined = claimed;
   for (;;) {
+    // A failed final step gave the slot back (claim.enterFinalStep): the next attempt takes one.
+    if (started === undefined && !claim.holdsSlot) await claim.reacquireSlot(claimed.peer_url);
     const r = started ?? (await startNextAttempt(claim));
     started = undefined;
     if (r === undefined) return "done";

@@ -13,7 +13,7 @@ import { folderMethods } from "../folder/manager-folders.js";
 import type { FolderContext } from "../folder/folder-context.js";
 import { cancelJob, deleteJob, enqueueJob, pauseJob, retryJob } from "./job-commands.js";
 import type { DownloadManager } from "./manager-api.js";
-import { closeManager, drainManager, runNextJob, startManager, waitJob } from "./manager-lifecycle.js";
+import { closeManager, drainManager, runNextJob, startManager, waitJob, waitJobs } from "./manager-lifecycle.js";
 import {
   createManagerState,
   database,
@@ -79,6 +79,7 @@ function folderContextOf(s: ManagerState, manager: () => DownloadManager): Folde
     clientFor: (row) => s.jobContext.clientFor(row),
     schedule: (id) => schedule(s, id),
     wait: (id) => manager().wait(id),
+    waitAll: (ids) => waitJobs(s, ids),
     retry: (id) => manager().retry(id),
     maxFileSize: s.o.maxFileSize,
   };

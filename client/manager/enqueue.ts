@@ -25,6 +25,7 @@ import {
   renameCandidate,
   type OnExisting,
 } from "../transfer/existing-policy.js";
+import { plannedPieceLength } from "../pieces/piece-layer-fetch.js";
 import { inspectDestination } from "../transfer/existing-destination.js";
 import { destinationExists } from "../transfer/part-file.js";
 import { ensureDirectory } from "../transfer/safe-fs.js";
@@ -342,7 +343,7 @@ function newRow(id: string, job: NewJob, t: number) {
     expected_sha256: item.sha256 === "" ? null : item.sha256.toLowerCase(),
     // The job's identity from the start (docs/downloads.md "Job identity"); a peer still hashing has none yet.
     ...(/^[0-9a-f]{64}$/.test(item.piecesRoot) && item.pieceLength > 0n
-      ? { pieces_root: item.piecesRoot, piece_length: Number(item.pieceLength) }
+      ? { pieces_root: item.piecesRoot, piece_length: plannedPieceLength(Number(item.size), Number(item.pieceLength)) }
       : {}),
     folder_job_id: job.folderJobId ?? null,
     committed_bytes: 0,

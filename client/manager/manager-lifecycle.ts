@@ -9,7 +9,7 @@ import type { Download } from "../store/download-mapper.js";
 import * as repo from "../store/download.repository.js";
 import type { StartOptions } from "./manager-api.js";
 import { database, schedule, type ManagerState } from "./manager-state.js";
-import { waitForJob } from "./wait-for-job.js";
+import { waitForJob, waitForJobs } from "./wait-for-job.js";
 
 /** Opens the database, reclaims interrupted jobs (dead owners, duplicates), and runs the queue if asked. */
 export async function startManager(s: ManagerState, options: StartOptions = {}): Promise<void> {
@@ -56,6 +56,26 @@ export function waitJob(s: ManagerState, id: string): Promise<Download> {
       },
     },
     id,
+  );
+}
+
+/** Resolves when every job of `ids` has reached a final or paused state ({@link waitJob} for many). */
+export function waitJobs(s: ManagerState, ids: readonly string[]): Promise<void> {
+  return waitForJobs(
+    {
+      getRow: (jobId) => repo.getDownloadRow(database(s), jobId),
+      getRows: (jobIds) => repo.getDownloadRows(database(s), jobIds),
+      runOf: (jobId) => s.running.get(jobId)?.done,
+      on: (listener) => {
+        s.listeners.add(listener);
+        return () => s.listeners.delete(listener);
+      },
+      onClose: (reject) => {
+        s.waiters.add(reject);
+        return () => s.waiters.delete(reject);
+      },
+    },
+    ids,
   );
 }
 

@@ -43,6 +43,14 @@ export function onePieceLength(size: number): number {
 }
 
 /**
+ * The piece length a job of `size` bytes is checked with: one piece up to {@link ONE_PIECE_MAX_SIZE},
+ * else the peer's. A new job's row stores it, so the plan finds nothing to write. Pure.
+ */
+export function plannedPieceLength(size: number, peerPieceLength: number): number {
+  return size > 0 && size <= ONE_PIECE_MAX_SIZE ? onePieceLength(size) : peerPieceLength;
+}
+
+/**
  * Pages through GetPieceHashes; throws "changed" when the peer's content moved on, "protocol" when
  * the layer lies. A file of at most {@link ONE_PIECE_MAX_SIZE} needs no layer: one piece, checked
  * against the root (nothing asked; a changed file shows in the read's If-Match).

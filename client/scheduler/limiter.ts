@@ -16,7 +16,12 @@ export interface LimiterOptions {
   perPeer: number;
   /** Files of one folder job at once, in the folder's one slot. @default 8 */
   folderFiles?: number;
+  /** Jobs in their final step (fsyncs, rename, `completed`) without a slot, all together. @default 32 */
+  finishing?: number;
 }
+
+/** Default of {@link LimiterOptions.finishing}. */
+export const DEFAULT_FINISHING = 32;
 
 /** Acquires a global and a per-peer slot together. */
 export interface Limiter {
@@ -34,6 +39,11 @@ export interface Limiter {
    * its last running file releases. The returned release frees the file's slot.
    */
   acquireInFolder(folder: string, peer: string, signal?: AbortSignal): Promise<Release>;
+  /**
+   * Permits for jobs in their final step: such a job gives its slot back (client/job/claim.ts
+   * `enterFinalStep`), and these bound how many wait on their fsyncs at once.
+   */
+  readonly finishing: Semaphore;
   /** The global semaphore (for inspection). */
   readonly global: Semaphore;
 }
@@ -67,6 +77,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const lanes = createFolderLanes(options.folderFiles ?? 8, acquire);
   return {
     global,
+    finishing: createSemaphore(options.finishing ?? DEFAULT_FINISHING),
     acquire,
     acquireInFolder: lanes.acquire,
     tryAcquirePeer(peer) {

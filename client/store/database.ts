@@ -4,7 +4,7 @@
  * when `databaseUrl` is a `postgres://` URL (several machines share one queue).
  * The opener and the migration lock are the ones the server uses (common/store/).
  */
-import { type FileHandle, open } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
 import path from "node:path";
 import type { Kysely } from "kysely";
 import { openSqliteStoreFile, openStore } from "../../common/store/open-store.js";
@@ -14,6 +14,7 @@ import type { DownloadSourceTable } from "./download-source.table.js";
 import type { DownloadFolderFileTable, DownloadFolderTable } from "./download-folder.table.js";
 import { clientMigrationProvider } from "./migrations/index.js";
 import { createSyncGroup } from "../../common/files/sync-group.js";
+import { fsyncFd } from "../../common/files/fsync-fd.js";
 
 /** The client schema. */
 export interface ClientDatabase {
@@ -104,9 +105,10 @@ export async function makeCommitsDurable(db: Kysely<ClientDatabase>): Promise<vo
 const walSyncs = createSyncGroup((walFile) => fsyncPath(walFile, "r"));
 
 async function fsyncPath(p: string, flags: string): Promise<void> {
-  let fh: FileHandle;
+  // The open and the close are synchronous (microseconds; transfer/safe-fs.ts says why), the fsync is not.
+  let fd: number;
   try {
-    fh = await open(p, flags);
+    fd = openSync(p, flags);
   } catch (err) {
     // No WAL file: SQLite removed it after a checkpoint when the last connection closed
     // (then everything is in the main file, which SQLite synced).
@@ -114,12 +116,12 @@ async function fsyncPath(p: string, flags: string): Promise<void> {
     throw err;
   }
   try {
-    await fh.sync();
+    await fsyncFd(fd);
   } catch (err) {
     // Some filesystems refuse fsync on a directory; nothing more can be done there.
     const code = (err as { code?: unknown }).code;
     if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM") throw err;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

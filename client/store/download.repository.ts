@@ -34,6 +34,21 @@ export async function getDownloadRow(db: Db, id: string): Promise<DownloadRow | 
   return db.selectFrom("download").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/** The rows of `ids` that exist, in no particular order (500 ids a query). */
+export async function getDownloadRows(db: Db, ids: readonly string[]): Promise<DownloadRow[]> {
+  const out: DownloadRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    out.push(
+      ...(await db
+        .selectFrom("download")
+        .selectAll()
+        .where("id", "in", ids.slice(i, i + 500))
+        .execute()),
+    );
+  }
+  return out;
+}
+
 /** Rows whose id starts with `prefix` (for short ids typed by users). */
 export async function findDownloadRowsByIdPrefix(db: Db, prefix: string): Promise<DownloadRow[]> {
   // substr() rather than LIKE: no escaping, and the same on SQLite and PostgreSQL.

@@ -104,11 +104,13 @@ export class PartSession {
   }
 
   /**
-   * Every byte in: flush → fsync → store "verifying" (with the last checkpoint, one commit) →
+   * Every byte in: flush → the final step begins (`onFinalStep`) → fsync → store "verifying" (with the last checkpoint, one commit) →
    * `verify` (a last check that may throw) → place → fsync dir. Returns the path used.
    */
   async finish(verify?: () => Promise<void>): Promise<string> {
     await this.writer.flush();
+    // Nothing more to read: the job's slot may go to the next file while this one fsyncs.
+    this.o.hooks.onFinalStep?.();
     await this.fh.datasync();
     await this.o.hooks.onVerifying(this.rec.record());
     await verify?.();

@@ -3,8 +3,8 @@
  * not create (docs/downloads.md "Safe writes"). The one module for that, used by single-file jobs
  * and folder downloads alike:
  *
- * - {@link openPartFile}: the part file, opened with O_NOFOLLOW (created with O_CREAT|O_EXCL),
- *   then fstat'ed: a regular file with one link, or refused;
+ * - {@link openPartFile}: the part file, created with O_CREAT|O_EXCL|O_NOFOLLOW, or an existing
+ *   one opened with O_NOFOLLOW and fstat'ed: a regular file with one link, or refused;
  * - {@link placeNoReplace}: the final step without replacing anything: `link(part, dest)` (fails
  *   with EEXIST whatever appeared there meanwhile, a symlink included), then unlink the part;
  * - {@link placeReplacing}: the `--overwrite` final step (rename replaces the directory entry,
@@ -16,9 +16,14 @@
  *
  * Node has no openat/mkdirat: a directory swapped for a link between the check and the open is
  * out of reach of this module; the checks catch every link planted before the job runs.
+ *
+ * The metadata calls a job makes every time (lstat, realpath, link, unlink) are synchronous: each is
+ * a few microseconds on a local disk, where a call through libuv's thread pool cost 15–25 µs of CPU
+ * (an ENOENT also builds an Error with its stack) and, on a busy 2-core machine, handed the CPU to a
+ * pool thread (docs/performance.md "Folders"). Opens, writes, fsyncs and copies stay asynchronous.
  */
-import { constants } from "node:fs";
-import { copyFile, link, lstat, mkdir, open, realpath, rename, unlink, type FileHandle } from "node:fs/promises";
+import { constants, linkSync, lstatSync, realpathSync, unlinkSync } from "node:fs";
+import { copyFile, mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { DownloadError } from "../errors.js";
 
@@ -39,11 +44,12 @@ export function unsafePath(p: string, what: string): DownloadError {
   );
 }
 
-/** Checks an opened handle: a regular file with exactly one link (a hard link to another file is refused). */
-async function checkOpened(fh: FileHandle, p: string): Promise<void> {
+/** Checks an opened handle: a regular file with exactly one link (a hard link to another file is refused); returns its size. */
+async function checkOpened(fh: FileHandle, p: string): Promise<number> {
   const st = await fh.stat();
   if (!st.isFile()) throw unsafePath(p, "not a regular file");
   if (st.nlink !== 1) throw unsafePath(p, `a file with ${st.nlink} links`);
+  return st.size;
 }
 
 /**
@@ -52,6 +58,23 @@ async function checkOpened(fh: FileHandle, p: string): Promise<void> {
  * (ELOOP), a directory, a device or a file with other hard links is refused with "unsafe-path".
  */
 export async function openPartFile(partPath: string): Promise<FileHandle> {
+  return (await openPartFileSized(partPath)).fh;
+}
+
+/**
+ * {@link openPartFile}, with the part's size. A new part is created first (most parts are
+ * new: one open, where trying the existing one first cost a failed open, and an fstat): created
+ * here with O_CREAT|O_EXCL|O_NOFOLLOW it is a new, empty regular file of ours, so it needs no
+ * fstat. EEXIST (a part from an earlier attempt, or a link: O_EXCL never follows one) opens the
+ * existing one as {@link openPartFile} always did, fstat-checked.
+ */
+export async function openPartFileSized(partPath: string): Promise<{ fh: FileHandle; size: number }> {
+  try {
+    return { fh: await open(partPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE), size: 0 };
+  } catch (err) {
+    if (codeOf(err) === "ELOOP") throw unsafePath(partPath, "a symbolic link");
+    if (codeOf(err) !== "EEXIST") throw err;
+  }
   let fh: FileHandle;
   try {
     fh = await open(partPath, O_RDWR | O_NOFOLLOW);
@@ -60,16 +83,17 @@ export async function openPartFile(partPath: string): Promise<FileHandle> {
     if (codeOf(err) === "EISDIR") throw unsafePath(partPath, "a directory");
     if (codeOf(err) !== "ENOENT") throw err;
     try {
+      // Removed since the first open: create it once more.
       fh = await open(partPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
+      return { fh, size: 0 };
     } catch (err2) {
-      // EEXIST: something (a link) appeared between the two opens.
+      // EEXIST: something (a link) appeared between the opens.
       if (codeOf(err2) === "EEXIST" || codeOf(err2) === "ELOOP") throw unsafePath(partPath, "a symbolic link");
       throw err2;
     }
   }
   try {
-    await checkOpened(fh, partPath);
-    return fh;
+    return { fh, size: await checkOpened(fh, partPath) };
   } catch (err) {
     await fh.close().catch(() => undefined);
     throw err;
@@ -103,14 +127,10 @@ export type PathKind = "none" | "file" | "directory" | "symlink" | "other";
 
 /** The kind of `p` and its size (0 unless a file). */
 export async function pathKind(p: string): Promise<{ kind: PathKind; size: number }> {
-  try {
-    const st = await lstat(p);
-    const kind = st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
-    return { kind, size: kind === "file" ? st.size : 0 };
-  } catch (err) {
-    if (codeOf(err) === "ENOENT") return { kind: "none", size: 0 };
-    throw err;
-  }
+  const st = lstatSync(p, { throwIfNoEntry: false });
+  if (st === undefined) return { kind: "none", size: 0 };
+  const kind = st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
+  return { kind, size: kind === "file" ? st.size : 0 };
 }
 
 /**
@@ -121,7 +141,7 @@ export async function pathKind(p: string): Promise<{ kind: PathKind; size: numbe
  */
 export async function placeNoReplace(partPath: string, destination: string): Promise<boolean> {
   try {
-    await link(partPath, destination);
+    linkSync(partPath, destination);
   } catch (err) {
     const code = codeOf(err);
     if (code === "EEXIST") return false;
@@ -133,7 +153,7 @@ export async function placeNoReplace(partPath: string, destination: string): Pro
       throw err2;
     }
   }
-  await unlink(partPath);
+  unlinkSync(partPath);
   return true;
 }
 
@@ -143,13 +163,11 @@ export async function placeNoReplace(partPath: string, destination: string): Pro
  * removed and true returned; otherwise nothing is touched.
  */
 export async function finishLinkedPlacement(partPath: string, destination: string): Promise<boolean> {
-  try {
-    const [a, b] = await Promise.all([lstat(partPath), lstat(destination)]);
-    if (!a.isFile() || !b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
-  } catch (err) {
-    if (codeOf(err) === "ENOENT") return false;
-    throw err;
-  }
+  // The part first: it is missing for nearly every job (a new one), and then the destination is not looked at.
+  const a = lstatSync(partPath, { throwIfNoEntry: false });
+  if (a === undefined || !a.isFile() || a.nlink < 2) return false;
+  const b = lstatSync(destination, { throwIfNoEntry: false });
+  if (b === undefined || !b.isFile() || a.dev !== b.dev || a.ino !== b.ino) return false;
   await unlink(partPath);
   return true;
 }
@@ -224,7 +242,8 @@ export async function ensureDirectory(dir: string): Promise<string> {
 export async function checkRealDirectory(dir: string): Promise<void> {
   let real: string;
   try {
-    real = await realpath(dir);
+    // realpath(3), as fs.promises.realpath runs it in the thread pool.
+    real = realpathSync.native(dir);
   } catch (err) {
     if (codeOf(err) === "ENOENT") {
       throw new DownloadError(

@@ -37,6 +37,11 @@ export interface TransferHooks {
   onBytes(bytes: number): void;
   /** The bytes in `at` are fsync'ed: store them. */
   onCheckpoint(at: Checkpoint): Promise<void>;
+  /**
+   * Every byte is in and written (not yet fsynced): the attempt reads no more; what is left is
+   * its final step (fsync, `verifying`, the rename, `completed`). @default nothing
+   */
+  onFinalStep?: (() => void) | undefined;
   /** Every byte is in and fsync'ed: store `at` and the status "verifying". */
   onVerifying(at: Checkpoint): Promise<void>;
   /** Per-piece check: a piece failed its hash (`source`: its URL, or "disk" for a damaged part). @default nothing */

@@ -6,7 +6,8 @@
  * each distinct statement prepared once (statement-cache.ts).
  */
 import Database from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely } from "kysely";
+import { FifoSqliteDialect } from "./fifo-sqlite-dialect.js";
 import { cachingStatements } from "./statement-cache.js";
 import { StoreError } from "./store-error.js";
 
@@ -49,7 +50,7 @@ export async function openSqliteFile<DB>(o: SqliteFileOptions): Promise<SqliteFi
     sqlite.close();
     throw new StoreError(`cannot use the ${o.label} database ${o.filename}: ${describe(cause)}`, { cause });
   }
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) }), sqlite };
+  return { db: new Kysely<DB>({ dialect: new FifoSqliteDialect({ database: cachingStatements(sqlite) }) }), sqlite };
 }
 
 /**

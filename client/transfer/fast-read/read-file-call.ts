@@ -13,7 +13,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader, OutgoingHttpHeaders } from "node:http2";
+import type { ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader } from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { requestHeader as connectRequestHeader } from "@connectrpc/connect/protocol-connect";
@@ -94,18 +94,33 @@ function readMaxBytes(request: FastReadRequest): number {
   return maxReadFileMessageBytes(request.chunkSize);
 }
 
-function requestHeaders(wire: FastReadWire): OutgoingHttpHeaders {
-  const user = { authorization: wire.authorization };
-  const headers =
-    wire.protocol === "connect"
-      ? connectRequestHeader("server_streaming", true, undefined, user, true)
-      : grpcRequestHeader(true, undefined, user);
-  const out: OutgoingHttpHeaders = {};
-  headers.forEach((value, key) => {
-    out[key] = value;
-  });
-  return out;
+/**
+ * The request headers of a ReadFile call: the same for every call of one protocol and key, so built
+ * once (connect-es builds a WHATWG `Headers` each time: ≈ 0.1 ms per file of a folder). A copy each
+ * call: callers add to it.
+ */
+function requestHeaders(wire: FastReadWire): Record<string, string> {
+  const key = `${wire.protocol}\n${wire.authorization}`;
+  let headers = requestHeadersByKey.get(key);
+  if (headers === undefined) {
+    const user = { authorization: wire.authorization };
+    const built =
+      wire.protocol === "connect"
+        ? connectRequestHeader("server_streaming", true, undefined, user, true)
+        : grpcRequestHeader(true, undefined, user);
+    const out: Record<string, string> = {};
+    built.forEach((value, name) => {
+      out[name] = value;
+    });
+    headers = out;
+    // A few protocols and keys per process; the bound only guards against a key per call.
+    if (requestHeadersByKey.size >= 64) requestHeadersByKey.clear();
+    requestHeadersByKey.set(key, headers);
+  }
+  return { ...headers };
 }
+
+const requestHeadersByKey = new Map<string, Readonly<Record<string, string>>>();
 
 function webHeaders(
   headers: IncomingHttpHeaders | http.IncomingHttpHeaders | Readonly<Record<string, string>>,
@@ -136,9 +151,7 @@ export function fastReadFile(wire: FastReadWire, request: FastReadRequest): Prom
 }
 
 async function readOverRawHttp1(wire: FastReadWire, request: FastReadRequest): Promise<AsyncIterator<ReadFileFields>> {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(requestHeaders(wire)))
-    if (value !== undefined) headers[key] = String(value);
+  const headers = requestHeaders(wire);
   let res: RawResponse;
   try {
     res = await rawRequest({

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkLayerPage, type LayerPage } from "../../../client/pieces/piece-layer-fetch.js";
+import { checkLayerPage, type LayerPage, plannedPieceLength } from "../../../client/pieces/piece-layer-fetch.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -58,4 +58,17 @@ test("fetchPieceLayer: a file of at most 1 MiB is one piece checked against the 
   }
   const big = { itemId: "s/f", etag: '"e"', size: ONE_PIECE_MAX_SIZE + 1, root: "ab".repeat(32) };
   await assert.rejects(fetchPieceLayer(asked as never, big, new AbortController().signal), /no layer is needed/);
+});
+
+test("plannedPieceLength: one piece up to 1 MiB, else the peer's piece length", () => {
+  const cases: Array<[string, number, number, number]> = [
+    ["an empty file (no pieces: the peer's)", 0, 16 * KiB, 16 * KiB],
+    ["one byte", 1, 16 * KiB, 16 * KiB],
+    ["64 KiB at 16 KiB pieces", 64 * KiB, 16 * KiB, 64 * KiB],
+    ["64 KiB + 1", 64 * KiB + 1, 16 * KiB, 128 * KiB],
+    ["exactly 1 MiB", MiB, 256 * KiB, MiB],
+    ["1 MiB + 1: the peer's", MiB + 1, 256 * KiB, 256 * KiB],
+    ["64 MiB", 64 * MiB, 4 * MiB, 4 * MiB],
+  ];
+  for (const [name, size, peer, expected] of cases) assert.equal(plannedPieceLength(size, peer), expected, name);
 });

@@ -11,6 +11,7 @@ import {
   finishLinkedPlacement,
   makeDirectories,
   openPartFile,
+  openPartFileSized,
   placeNoReplace,
   placeReplacing,
 } from "../../../client/transfer/safe-fs.js";
@@ -49,6 +50,27 @@ test("openPartFile: creates a new part, reopens an existing one", async () => {
   const again = await openPartFile(part);
   assert.equal((await again.stat()).size, 3);
   await again.close();
+});
+
+test("openPartFileSized: a new part is created empty; an existing one keeps its bytes and says its size", async () => {
+  const part = path.join(dir, "sized.part");
+  const created = await openPartFileSized(part);
+  assert.equal(created.size, 0);
+  const st = await created.fh.stat();
+  assert.ok(st.isFile());
+  assert.equal(st.nlink, 1);
+  await created.fh.write(Buffer.from("abcdef"), 0, 6, 0);
+  await created.fh.close();
+  const again = await openPartFileSized(part);
+  assert.equal(again.size, 6);
+  await again.fh.close();
+  // A link where the part goes: O_EXCL says EEXIST, the existing-part path refuses it (ELOOP).
+  const victim = path.join(dir, "sized-victim.txt");
+  await writeFile(victim, "precious");
+  const linked = path.join(dir, "sized-link.part");
+  await symlink(victim, linked);
+  await assert.rejects(openPartFileSized(linked), isUnsafe);
+  assert.equal(await readFile(victim, "utf8"), "precious");
 });
 
 test("placeNoReplace: never replaces a file, a link or a dangling link; places when free", async () => {
