@@ -9,7 +9,7 @@ import type { Download } from "../store/download-mapper.js";
 import * as repo from "../store/download.repository.js";
 import type { StartOptions } from "./manager-api.js";
 import { database, schedule, type ManagerState } from "./manager-state.js";
-import { waitForJob, waitForJobs } from "./wait-for-job.js";
+import { waitForJob, waitForJobs, type WaitDeps } from "./wait-for-job.js";
 
 /** Opens the database, reclaims interrupted jobs (dead owners, duplicates), and runs the queue if asked. */
 export async function startManager(s: ManagerState, options: StartOptions = {}): Promise<void> {
@@ -42,41 +42,28 @@ export async function runNextJob(s: ManagerState): Promise<string | undefined> {
 
 /** Resolves when the job reaches a final or paused state; rejects with "shutdown" if the manager closes first. */
 export function waitJob(s: ManagerState, id: string): Promise<Download> {
-  return waitForJob(
-    {
-      getRow: (jobId) => repo.getDownloadRow(database(s), jobId),
-      runOf: (jobId) => s.running.get(jobId)?.done,
-      on: (listener) => {
-        s.listeners.add(listener);
-        return () => s.listeners.delete(listener);
-      },
-      onClose: (reject) => {
-        s.waiters.add(reject);
-        return () => s.waiters.delete(reject);
-      },
-    },
-    id,
-  );
+  return waitForJob(waitDeps(s), id);
 }
 
 /** Resolves when every job of `ids` has reached a final or paused state ({@link waitJob} for many). */
 export function waitJobs(s: ManagerState, ids: readonly string[]): Promise<void> {
-  return waitForJobs(
-    {
-      getRow: (jobId) => repo.getDownloadRow(database(s), jobId),
-      getRows: (jobIds) => repo.getDownloadRows(database(s), jobIds),
-      runOf: (jobId) => s.running.get(jobId)?.done,
-      on: (listener) => {
-        s.listeners.add(listener);
-        return () => s.listeners.delete(listener);
-      },
-      onClose: (reject) => {
-        s.waiters.add(reject);
-        return () => s.waiters.delete(reject);
-      },
+  return waitForJobs({ ...waitDeps(s), getRows: (jobIds) => repo.getDownloadRows(database(s), jobIds) }, ids);
+}
+
+/** What waiting for jobs reads from the manager: rows, running jobs, events, and its close. */
+function waitDeps(s: ManagerState): WaitDeps {
+  return {
+    getRow: (jobId) => repo.getDownloadRow(database(s), jobId),
+    runOf: (jobId) => s.running.get(jobId)?.done,
+    on: (listener) => {
+      s.listeners.add(listener);
+      return () => s.listeners.delete(listener);
     },
-    ids,
-  );
+    onClose: (reject) => {
+      s.waiters.add(reject);
+      return () => s.waiters.delete(reject);
+    },
+  };
 }
 
 /** Resolves when no job runs in this manager. */
