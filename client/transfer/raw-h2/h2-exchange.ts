@@ -11,6 +11,7 @@
  * (docs/downloads.md "Connections of the raw HTTP/2 reader").
  */
 import type { ConnectionReader } from "../raw-http/raw-connection.js";
+import { ViewQueue } from "../raw-http/view-queue.js";
 import {
   H2Error,
   MAX_HEADER_LIST_BYTES,
@@ -93,10 +94,9 @@ export class H2Exchange extends H2FrameReader implements ConnectionReader {
   /** Bytes taken but not yet credited. */
   private owed = 0;
   private contentLength = -1;
-  private readonly views: Uint8Array[] = [];
+  private readonly views = new ViewQueue();
   private bodyDone = false;
   private failure: Error | undefined;
-  private waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: Error) => void } | undefined;
   private readonly onAbort = () => {
     if (!this.bodyDone) this.fail(abortError(this.r.signal), H2Error.CANCEL);
   };
@@ -199,17 +199,14 @@ export class H2Exchange extends H2FrameReader implements ConnectionReader {
   }
 
   private next(): Promise<IteratorResult<Uint8Array>> {
-    const view = this.views.shift();
-    if (view !== undefined) return Promise.resolve({ done: false, value: view });
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.bodyDone) {
-      this.close();
-      return Promise.resolve({ done: true, value: undefined });
-    }
+    const now = this.views.answer(this.failure, this.bodyDone, this.closeAtEnd);
+    if (now !== undefined) return now;
     this.take();
     this.conn.resume();
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return this.views.wait();
   }
+
+  private readonly closeAtEnd = (): void => this.close();
 
   /** The reader holds no view: what was handed out is taken; credit the windows in large steps. */
   private take(): void {
@@ -223,27 +220,14 @@ export class H2Exchange extends H2FrameReader implements ConnectionReader {
   }
 
   private end(): IteratorResult<Uint8Array> {
-    this.views.length = 0;
+    this.views.clear();
     if (this.bodyDone) this.close();
     else this.fail(h2Error("the reader closed the stream", H2Error.CANCEL), H2Error.CANCEL);
     return { done: true, value: undefined };
   }
 
   private deliver(): void {
-    const w = this.waiter;
-    if (w === undefined) return;
-    const view = this.views.shift();
-    if (view !== undefined) {
-      this.waiter = undefined;
-      w.resolve({ done: false, value: view });
-    } else if (this.failure !== undefined) {
-      this.waiter = undefined;
-      w.reject(this.failure);
-    } else if (this.bodyDone) {
-      this.waiter = undefined;
-      this.close();
-      w.resolve({ done: true, value: undefined });
-    }
+    this.views.deliver(this.failure, this.bodyDone, this.closeAtEnd);
   }
 
   onEnd(): void {

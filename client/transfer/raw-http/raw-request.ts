@@ -22,6 +22,7 @@
 import { createBodyDecoder, bodyFraming, type BodyDecoder, type BodyFraming } from "./body-framing.js";
 import { connectionPool, IDLE_TIMEOUT_MS, type ConnectionPool } from "./connection-pool.js";
 import { RawConnection, type ConnectionReader } from "./raw-connection.js";
+import { ViewQueue } from "./view-queue.js";
 import { parseResponseHead, type ResponseHead } from "./response-head.js";
 import { reuseDecision } from "./reuse-decision.js";
 
@@ -116,8 +117,8 @@ class RawExchange implements ConnectionReader {
   private response: ResponseHead | undefined;
   private framing: BodyFraming["kind"] = "none";
   private decoder: BodyDecoder | undefined;
-  /** Body views not yet handed out; they point into the read areas (or the copied head bytes). */
-  private readonly views: Uint8Array[] = [];
+  /** Body views not yet handed out (they point into the read areas, or the copied head bytes), and the reader waiting. */
+  private readonly views = new ViewQueue();
   private bodyDone = false;
   /** Bytes after the body's end. */
   private extra = 0;
@@ -128,7 +129,6 @@ class RawExchange implements ConnectionReader {
   private failure: Error | undefined;
   /** The connection was given back or closed: nothing here touches it any more. */
   private closed = false;
-  private waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: Error) => void } | undefined;
   private headSettle!: { resolve: (r: RawResponse) => void; reject: (e: Error) => void };
   /**
    * An abort once the body is all in changes nothing on the wire: the connection stays clean (the
@@ -208,42 +208,27 @@ class RawExchange implements ConnectionReader {
   }
 
   private next(): Promise<IteratorResult<Uint8Array>> {
-    const view = this.views.shift();
-    if (view !== undefined) return Promise.resolve({ done: false, value: view });
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.bodyDone) {
-      this.finish(true); // the caller holds no view: the connection may read the next response
-      return Promise.resolve({ done: true, value: undefined });
-    }
+    // At the end the caller holds no view: the connection may read the next response.
+    const now = this.views.answer(this.failure, this.bodyDone, this.readToEnd);
+    if (now !== undefined) return now;
     // The caller holds no view any more: the read buffer may be filled again. (A read
     // callback returning false stops the handle without pausing the stream; resume() restarts it.)
     this.conn.resume();
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return this.views.wait();
   }
+
+  private readonly readToEnd = (): void => this.finish(true);
 
   private end(): IteratorResult<Uint8Array> {
     // Every chunk of a complete body handed out: read to its end, though `done` was not asked for.
     const readToEnd = this.bodyDone && this.views.length === 0;
-    this.views.length = 0;
+    this.views.clear();
     this.finish(readToEnd);
     return { done: true, value: undefined };
   }
 
   private deliver(): void {
-    const w = this.waiter;
-    if (w === undefined) return;
-    const view = this.views.shift();
-    if (view !== undefined) {
-      this.waiter = undefined;
-      w.resolve({ done: false, value: view });
-    } else if (this.failure !== undefined) {
-      this.waiter = undefined;
-      w.reject(this.failure);
-    } else if (this.bodyDone) {
-      this.waiter = undefined;
-      this.finish(true);
-      w.resolve({ done: true, value: undefined });
-    }
+    this.views.deliver(this.failure, this.bodyDone, this.readToEnd);
   }
 
   onEnd(): void {
