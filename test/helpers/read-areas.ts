@@ -5,6 +5,23 @@
  */
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
+import type { AddressInfo, Server } from "node:net";
+
+/** Listens on a free loopback port; the server's `http:` URL, with `path` (@default "/"). */
+export async function listenLoopback(server: Pick<Server, "listen" | "address">, path = "/"): Promise<URL> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return new URL(path, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+
+/** Reads `body` to its end, copying each chunk before asking for the next (as the piece assembler does). */
+export async function readCopying(body: AsyncIterator<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (;;) {
+    const r = await body.next();
+    if (r.done === true) return Buffer.concat(parts);
+    parts.push(Buffer.from(r.value));
+  }
+}
 
 /** Writes `body` to `res` in writes of `piece` bytes (waiting for 'drain'), then ends it. @default piece 50,003 */
 export function writeInPieces(res: ServerResponse, body: Uint8Array, piece = 50_003): void {

@@ -7,18 +7,17 @@
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { test } from "node:test";
 import { layoutHoldBytes, rawH2Request } from "../../../../client/transfer/raw-h2/h2-request.js";
 import { H2Error, RECEIVE_WINDOW } from "../../../../client/transfer/raw-h2/h2-frames.js";
 import { data, headers, OK_GRPC, SERVER_SETTINGS } from "./h2-fixtures.js";
+import { listenLoopback, readCopying } from "../../../helpers/read-areas.js";
 
 const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + (i >> 8)) & 0xff));
 
-async function listen(server: net.Server | http2.Http2Server): Promise<URL> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/peer.v1.PeerService/ReadFile?x=1`);
-}
+const listen = (server: net.Server | http2.Http2Server): Promise<URL> =>
+  listenLoopback(server, "/peer.v1.PeerService/ReadFile?x=1");
 
 function h2Server(
   onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
@@ -52,13 +51,7 @@ async function readAll(url: URL, signal = new AbortController().signal) {
     signal,
     holdBytes: layoutHoldBytes(1 << 20),
   });
-  const parts: Buffer[] = [];
-  for (;;) {
-    const r = await res.body.next();
-    if (r.done === true) break;
-    parts.push(Buffer.from(r.value));
-  }
-  return { res, body: Buffer.concat(parts) };
+  return { res, body: await readCopying(res.body) };
 }
 
 test("the request as node:http2 decodes it: method, path, authority, headers, body", async (t) => {

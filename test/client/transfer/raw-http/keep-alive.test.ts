@@ -12,13 +12,12 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import http from "node:http";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ConnectionPool } from "../../../../client/transfer/raw-http/connection-pool.js";
 import { RawConnection } from "../../../../client/transfer/raw-http/raw-connection.js";
 import { rawRequest, type RawRequest, type RawResponse } from "../../../../client/transfer/raw-http/raw-request.js";
-import { readCheckingHeldViews, writeInPieces } from "../../../helpers/read-areas.js";
+import { listenLoopback, readCheckingHeldViews, readCopying, writeInPieces } from "../../../helpers/read-areas.js";
 
 type After = { after: (fn: () => Promise<void> | void) => void };
 
@@ -28,20 +27,10 @@ function pattern(length: number, seed: number): Buffer {
   return b;
 }
 
-async function listen(server: net.Server): Promise<URL> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-}
+const listen = (server: net.Server): Promise<URL> => listenLoopback(server);
 
 /** Reads the body copying each chunk before asking for the next (as the piece assembler does). */
-async function readAll(res: RawResponse): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (;;) {
-    const r = await res.body.next();
-    if (r.done === true) return Buffer.concat(parts);
-    parts.push(Buffer.from(r.value));
-  }
-}
+const readAll = (res: RawResponse): Promise<Buffer> => readCopying(res.body);
 
 /** A node:http server counting the connections it accepted. */
 async function countingServer(t: After, handler: http.RequestListener) {

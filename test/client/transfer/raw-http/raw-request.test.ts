@@ -7,11 +7,10 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { classify, DownloadError } from "../../../../client/errors.js";
 import { rawRequest, requestBytes, type RawResponse } from "../../../../client/transfer/raw-http/raw-request.js";
-import { readCheckingHeldViews, writeInPieces } from "../../../helpers/read-areas.js";
+import { listenLoopback, readCheckingHeldViews, readCopying, writeInPieces } from "../../../helpers/read-areas.js";
 
 function pattern(length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
@@ -19,10 +18,7 @@ function pattern(length: number): Buffer {
   return b;
 }
 
-async function listen(server: net.Server): Promise<URL> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-}
+const listen = (server: net.Server): Promise<URL> => listenLoopback(server);
 
 async function close(server: net.Server): Promise<void> {
   (server as http.Server).closeAllConnections?.();
@@ -30,14 +26,7 @@ async function close(server: net.Server): Promise<void> {
 }
 
 /** Reads the body copying each chunk before asking for the next (as the piece assembler does). */
-async function readAll(res: RawResponse): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (;;) {
-    const r = await res.body.next();
-    if (r.done === true) return Buffer.concat(parts);
-    parts.push(Buffer.from(r.value));
-  }
-}
+const readAll = (res: RawResponse): Promise<Buffer> => readCopying(res.body);
 
 const BIG = pattern(3 * 1024 * 1024 + 12345);
 
