@@ -147,10 +147,8 @@ async function stream(call: Call, file: OpenFile<FileEntry>, decision: ResponseP
     const buf = scratch;
     scratch = undefined;
     if (buf === undefined) return;
-    const last = written;
+    buffers.releaseAfter(buf, written);
     written = undefined;
-    if (last === undefined) buffers.release(buf);
-    else void last.then(() => buffers.release(buf));
   };
 
   call.status = decision.status;

@@ -64,6 +64,12 @@ export interface ReadBufferPool {
   acquire(size: number): Buffer;
   /** Gives a buffer back; only once nothing (no socket write) uses its bytes any more. */
   release(buffer: Buffer): void;
+  /**
+   * Gives a buffer back once `lastWrite` (the socket's callback for the last write of its bytes)
+   * has resolved; at once when undefined. A write that never completes (an aborted response) keeps
+   * the buffer from the pool: it is left to the GC, never refilled under the socket.
+   */
+  releaseAfter(buffer: Buffer, lastWrite: Promise<void> | undefined): void;
   stats(): ReadBufferPoolStats;
 }
 
@@ -102,6 +108,10 @@ export function createReadBufferPool(maxIdleBytes: number = MAX_IDLE_BYTES): Rea
       if (!keepReleased(idleBytes, buffer.length, maxIdleBytes)) return;
       idle.push(buffer);
       idleBytes += buffer.length;
+    },
+    releaseAfter(buffer, lastWrite) {
+      if (lastWrite === undefined) this.release(buffer);
+      else void lastWrite.then(() => this.release(buffer));
     },
     stats: () => ({ idleBytes, lentBytes, lentBuffers, allocatedBytes }),
   };

@@ -102,9 +102,7 @@ export async function streamChunks(
     for (let slot = 0; slot < 2; slot++) {
       const buf = buffers[slot];
       if (buf === undefined) continue;
-      const pending = inFlight[slot];
-      if (pending === undefined) plan.buffers.release(buf);
-      else void pending.then(() => plan.buffers.release(buf));
+      plan.buffers.releaseAfter(buf, inFlight[slot]);
     }
   }
 }

@@ -73,6 +73,25 @@ describe("createReadBufferPool", () => {
     pool.release(Buffer.alloc(64 * KiB));
     assert.deepEqual(pool.stats(), { idleBytes: 0, lentBytes: 0, lentBuffers: 0, allocatedBytes: 0 });
   });
+  test("releaseAfter: back at once with no write pending, else only once the write completed", async () => {
+    const pool = createReadBufferPool();
+    const a = pool.acquire(64 * KiB);
+    pool.releaseAfter(a, undefined);
+    assert.equal(pool.stats().lentBuffers, 0);
+    const b = pool.acquire(64 * KiB);
+    let wrote!: () => void;
+    const write = new Promise<void>((resolve) => (wrote = resolve));
+    pool.releaseAfter(b, write);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pool.stats().lentBuffers, 1, "the socket still holds its bytes: not back yet");
+    wrote();
+    await write;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pool.stats().lentBuffers, 0);
+    const never = pool.acquire(64 * KiB);
+    pool.releaseAfter(never, new Promise<void>(() => undefined)); // an aborted write never calls back
+    assert.equal(pool.stats().lentBuffers, 1);
+  });
   test("idle bytes never pass the bound; the rest is left to the garbage collector", () => {
     const pool = createReadBufferPool();
     const lent = Array.from({ length: 8 }, () => pool.acquire(2 * MiB));
